@@ -1,0 +1,331 @@
+//! The checked model: every name resolved to an id, every expression typed,
+//! constants folded. This is what lowering (`crate::plan`) consumes.
+
+use crate::source::Span;
+use crate::syntax::ast::{AggFn, BinOp};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Type {
+    String,
+    Int,
+    Number,
+    Bool,
+    Time,
+    Duration,
+    List(Box<Type>),
+    /// The type of an expression that already has an error: it matches anything, so
+    /// one mistake is reported once.
+    Error,
+}
+
+impl Type {
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Number | Type::Error)
+    }
+
+    /// The type with its article, for messages: "an int", "a string".
+    pub fn an(&self) -> String {
+        let name = self.to_string();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Type::Error)
+    }
+
+    /// Whether values of the two types can be compared with `==`.
+    pub fn compatible(&self, other: &Type) -> bool {
+        match (self, other) {
+            (Type::Error, _) | (_, Type::Error) => true,
+            (a, b) if a.is_numeric() && b.is_numeric() => true,
+            (Type::List(a), Type::List(b)) => a.compatible(b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => f.write_str("string"),
+            Type::Int => f.write_str("int"),
+            Type::Number => f.write_str("number"),
+            Type::Bool => f.write_str("bool"),
+            Type::Time => f.write_str("time"),
+            Type::Duration => f.write_str("duration"),
+            Type::List(t) => write!(f, "list<{t}>"),
+            Type::Error => f.write_str("?"),
+        }
+    }
+}
+
+/// A constant value (literals and folded `let`s).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Const {
+    Number(f64),
+    Str(String),
+    Bool(bool),
+    Time(i64),
+    Duration(i64),
+    List(Vec<Const>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct EventId(pub u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FieldId(pub u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PropId(pub u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ScoreId(pub u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FlagId(pub u32);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Type,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDef {
+    pub name: String,
+    pub props: Vec<FieldDef>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Model {
+    pub name: String,
+    /// SHA-256 of every source file read, in order (hex).
+    pub source_hash: String,
+    pub lead_fields: Vec<FieldDef>,
+    pub events: Vec<EventDef>,
+    /// In declaration order (the order of output columns).
+    pub scores: Vec<ScoreDef>,
+    pub flags: Vec<FlagDef>,
+    pub grades: Vec<GradeDef>,
+    /// Scores and flags in an order where everything comes after what it uses.
+    pub order: Vec<Node>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Node {
+    Score(ScoreId),
+    Flag(FlagId),
+}
+
+/// Where a rule or declaration came from, for explanations and disassembly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Origin {
+    #[serde(skip)]
+    pub span: Span,
+    pub file: String,
+    pub line: usize,
+    /// The source text, with runs of blanks folded to one space.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreDef {
+    pub name: String,
+    pub body: ScoreBody,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ScoreBody {
+    Rules {
+        rules: Vec<RuleDef>,
+        clamp: Option<Clamp>,
+    },
+    Derived(TExpr),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clamp {
+    pub low: f64,
+    pub high: f64,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleDef {
+    pub kind: RuleKind,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum RuleKind {
+    On {
+        event: EventId,
+        filter: Option<TExpr>,
+        points: f64,
+        within: Option<i64>,
+        max: Option<u32>,
+    },
+    When {
+        condition: TExpr,
+        points: f64,
+    },
+    Decay {
+        points: f64,
+        per: i64,
+        /// `None` for `idle` (any declared event resets it).
+        reset: Option<EventMatch>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventMatch {
+    pub event: EventId,
+    pub filter: Option<TExpr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagDef {
+    pub name: String,
+    pub condition: TExpr,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GradeDef {
+    pub score: ScoreId,
+    pub bands: Vec<BandDef>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandDef {
+    pub name: String,
+    pub threshold: Option<f64>,
+    pub condition: Option<TExpr>,
+    pub origin: Origin,
+}
+
+/// A typed expression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TExpr {
+    pub kind: TExprKind,
+    pub ty: Type,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TExprKind {
+    Const(Const),
+    LeadField(FieldId),
+    /// A property of the event a `where` clause is looking at.
+    Prop(PropId),
+    Score(ScoreId),
+    Flag(FlagId),
+    Neg(Box<TExpr>),
+    Not(Box<TExpr>),
+    Binary {
+        op: BinOp,
+        lhs: Box<TExpr>,
+        rhs: Box<TExpr>,
+    },
+    Call {
+        function: Function,
+        args: Vec<TExpr>,
+    },
+    Aggregate(Box<Aggregate>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub function: AggFn,
+    pub event: EventId,
+    /// The summed property (for `sum`).
+    pub prop: Option<PropId>,
+    pub filter: Option<TExpr>,
+    pub within: Option<i64>,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Function {
+    StartsWith,
+    EndsWith,
+    Contains,
+    Lower,
+    Upper,
+    Trim,
+    Length,
+    Domain,
+    Has,
+    Abs,
+    Round,
+    Floor,
+    Ceil,
+    Now,
+}
+
+impl Function {
+    pub const ALL: &'static [Function] = &[
+        Function::StartsWith,
+        Function::EndsWith,
+        Function::Contains,
+        Function::Lower,
+        Function::Upper,
+        Function::Trim,
+        Function::Length,
+        Function::Domain,
+        Function::Has,
+        Function::Abs,
+        Function::Round,
+        Function::Floor,
+        Function::Ceil,
+        Function::Now,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::StartsWith => "starts_with",
+            Function::EndsWith => "ends_with",
+            Function::Contains => "contains",
+            Function::Lower => "lower",
+            Function::Upper => "upper",
+            Function::Trim => "trim",
+            Function::Length => "length",
+            Function::Domain => "domain",
+            Function::Has => "has",
+            Function::Abs => "abs",
+            Function::Round => "round",
+            Function::Floor => "floor",
+            Function::Ceil => "ceil",
+            Function::Now => "now",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Function> {
+        Function::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Parameter types and result type. `has` is special-cased by the checker.
+    pub fn signature(self) -> (&'static [Type], Type) {
+        const S: Type = Type::String;
+        const N: Type = Type::Number;
+        match self {
+            Function::StartsWith | Function::EndsWith | Function::Contains => (&[S, S], Type::Bool),
+            Function::Lower | Function::Upper | Function::Trim | Function::Domain => (&[S], S),
+            Function::Length => (&[S], Type::Int),
+            Function::Has => (&[Type::Error], Type::Bool),
+            Function::Abs | Function::Round | Function::Floor | Function::Ceil => (&[N], N),
+            Function::Now => (&[], Type::Time),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Command-line front end: argument parsing, file I/O and rendering. Exit codes are a
+//! contract: 0 success, 1 findings (errors in a model, failed tests), 2 usage or I/O.
+
+mod check;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_TROUBLE: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "leadscore",
+    version,
+    about = "Lead scoring models as code: check, compile and score"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check models; report every problem found.
+    Check(check::Args),
+}
+
+/// When to colour human-readable output.
+#[derive(Clone, Copy, Debug, ValueEnum, Default)]
+pub enum Color {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    pub fn for_stderr(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(args),
+    }
+}
+
+/// `path: reason` for an I/O error, in plain words.
+pub fn io_message(path: &std::path::Path, error: &std::io::Error) -> String {
+    let reason = match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_string(),
+        _ => error.to_string(),
+    };
+    format!("cannot read `{}`: {reason}", path.display())
+}

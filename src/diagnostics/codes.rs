@@ -1,0 +1,123 @@
+//! The catalog of diagnostic codes.
+//!
+//! Codes are stable: once published, a code keeps its meaning. Each is documented in
+//! `docs/diagnostics.md` and has a bad model under `tests/diagnostics/` (a test checks
+//! both). Errors are `E0xxx`, warnings `W0xxx`.
+
+use super::Severity;
+use serde::{Serialize, Serializer};
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $title:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant ),* }
+
+        impl Code {
+            /// Every code, in catalog order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant ),* ];
+
+            /// The code as written in messages and docs, e.g. `E0301`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code ),* }
+            }
+
+            /// A short title (used in GitHub annotations and the docs index).
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title ),* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Syntax
+    Syntax = "E0001", "syntax error";
+    UnsignedPoints = "E0002", "points without a sign";
+    BadDuration = "E0003", "unknown duration unit";
+    ZeroDuration = "E0004", "duration must be positive";
+    BadTime = "E0005", "invalid time";
+    BadNumber = "E0006", "invalid number";
+    // Files and imports
+    ImportNotFound = "E0101", "imported file not found";
+    ImportCycle = "E0102", "import cycle";
+    DuplicateModel = "E0103", "more than one model name";
+    // Declarations
+    DuplicateName = "E0201", "name declared twice";
+    ReservedName = "E0202", "keyword used as a name";
+    DuplicateLead = "E0203", "more than one lead block";
+    UnknownType = "E0204", "unknown type";
+    DuplicateGrade = "E0205", "score graded twice";
+    // Names
+    UnknownEvent = "E0301", "unknown event type";
+    UnknownLeadField = "E0302", "unknown lead field";
+    UnknownProperty = "E0303", "unknown event property";
+    UnknownName = "E0304", "unknown name";
+    UnknownFunction = "E0305", "unknown function";
+    UnknownScore = "E0306", "grade of an unknown score";
+    NotAvailableHere = "E0307", "value not available here";
+    // Types
+    TypeMismatch = "E0401", "type mismatch";
+    NotACondition = "E0402", "condition is not true/false";
+    SumNotNumeric = "E0403", "sum of a non-numeric property";
+    BadArguments = "E0404", "wrong arguments to a function";
+    NotConstant = "E0405", "value must be constant";
+    BadRegex = "E0406", "invalid regular expression";
+    MixedList = "E0407", "list mixes types";
+    NotNumeric = "E0408", "number expected";
+    // Rules and structure
+    Cycle = "E0501", "definitions depend on each other";
+    BadMax = "E0502", "invalid max";
+    BadClamp = "E0503", "invalid clamp range";
+    DuplicateClamp = "E0504", "more than one clamp";
+    PositiveDecay = "E0505", "decay must be negative";
+    GradeNeedsDefault = "E0506", "grade without a default band";
+    DuplicateOption = "E0507", "rule option given twice";
+    // Warnings
+    ZeroPoints = "W0001", "rule worth 0 points";
+    UnusedLet = "W0002", "unused constant";
+    UnusedEvent = "W0003", "unused event type";
+    UnreachableBand = "W0004", "grade band can never be chosen";
+    EmptyScore = "W0005", "score with no rules";
+    ShadowedName = "W0006", "property hides a constant";
+    ConstantCondition = "W0007", "condition never changes";
+}
+
+impl Code {
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} used twice");
+            assert_eq!(s.len(), 5);
+            assert!(s.starts_with('E') || s.starts_with('W'));
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! leadscore: a declarative language for lead scoring.
+//!
+//! The pipeline, one module per stage:
+//!
+//! | stage | module | output |
+//! |---|---|---|
+//! | parse | [`syntax`] (grammar in `grammar/score.pest`) | AST with spans |
+//! | resolve & type-check | [`check`] | [`Model`] |
+//!
+//! Diagnostics are values ([`Diagnostics`]); the library never prints.
+
+pub mod check;
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;
+pub mod time;
+
+pub use check::loader::{FsLoader, Loader, MemoryLoader};
+pub use check::Model;
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use source::Sources;
+
+use std::path::Path;
+
+/// The result of checking a model: the checked model (when there are no errors), every
+/// diagnostic found, and the source text they point into.
+#[derive(Debug)]
+pub struct Checked {
+    pub sources: Sources,
+    pub model: Option<Model>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Checks a model given as text. `name` is its path: imports are resolved relative
+/// to it through `loader`.
+pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
+    let mut sources = Sources::new();
+    let mut diagnostics = Diagnostics::new();
+    let loaded = check::loader::load(
+        name,
+        text.to_string(),
+        loader,
+        &mut sources,
+        &mut diagnostics,
+    );
+    let model = if diagnostics.has_errors() {
+        // Syntax errors or missing imports: declarations may be missing, and checking
+        // would bury the real problem under unknown-name errors.
+        None
+    } else {
+        check::check(&loaded, &sources, &mut diagnostics)
+    };
+    diagnostics.sort();
+    Checked {
+        sources,
+        model,
+        diagnostics,
+    }
+}
+
+/// Reads and checks a model file and its imports.
+pub fn check_file(path: &Path) -> std::io::Result<Checked> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(check_source(&path.display().to_string(), &text, &FsLoader))
+}

@@ -1,0 +1,307 @@
+//! The abstract syntax tree of one `.score` file. Every node carries its [`Span`].
+//! Nothing here is resolved or type-checked yet: see `crate::check`.
+
+use crate::source::Span;
+use serde::Serialize;
+
+/// A name as written, with its place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ident {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Item {
+    Model { name: String, span: Span },
+    Import { path: String, span: Span },
+    Lead { fields: Vec<Field>, span: Span },
+    Event(EventDecl),
+    Let(LetDecl),
+    Score(ScoreDecl),
+    Grade(GradeDecl),
+    Flag(FlagDecl),
+    Test(TestDecl),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+/// A type as written: `string`, `int`, `list<string>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeExpr {
+    pub name: Ident,
+    pub param: Option<Box<TypeExpr>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDecl {
+    pub name: Ident,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LetDecl {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreDecl {
+    pub name: Ident,
+    pub body: ScoreBody,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ScoreBody {
+    Rules(Vec<Rule>),
+    Derived(Expr),
+}
+
+/// A signed amount of points, as written (`+15`, `-7.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Points {
+    pub value: f64,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Duration {
+    pub seconds: i64,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    pub kind: RuleKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum RuleKind {
+    On {
+        event: Ident,
+        filter: Option<Expr>,
+        points: Points,
+        within: Vec<Duration>,
+        max: Vec<(f64, Span)>,
+    },
+    When {
+        condition: Expr,
+        points: Points,
+    },
+    Decay {
+        points: Points,
+        per: Duration,
+        reset: DecayReset,
+    },
+    Clamp {
+        low: (f64, Span),
+        high: (f64, Span),
+    },
+}
+
+/// What resets a decay's idle clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum DecayReset {
+    /// Any event of a declared type (`idle`).
+    AnyEvent,
+    /// A matching event of one type (`without E [where P]`).
+    Event { event: Ident, filter: Option<Expr> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GradeDecl {
+    pub score: Ident,
+    pub bands: Vec<Band>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Band {
+    pub name: Ident,
+    pub threshold: Option<Expr>,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagDecl {
+    pub name: Ident,
+    pub condition: Expr,
+    pub span: Span,
+}
+
+/// A `test "…" { … }` block: a lead, its events, an as-of time and expectations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestDecl {
+    pub name: String,
+    pub as_of: Option<(i64, Span)>,
+    pub lead: Option<Vec<RecordField>>,
+    pub events: Vec<TestEvent>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordField {
+    pub name: Ident,
+    pub value: Literal,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Literal {
+    Number(f64),
+    Str(String),
+    Bool(bool),
+    Time(i64),
+    Duration(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestEvent {
+    pub ts: i64,
+    pub event: Ident,
+    pub fields: Vec<RecordField>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expect {
+    pub kind: ExpectKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExpectKind {
+    Score { score: Ident, op: CmpOp, value: f64 },
+    Grade { score: Ident, band: Ident },
+    Flag { flag: Ident, expected: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExprKind {
+    Number(f64),
+    Str(String),
+    Bool(bool),
+    /// Seconds.
+    Duration(i64),
+    /// Seconds since the Unix epoch, UTC.
+    Time(i64),
+    List(Vec<Expr>),
+    /// A bare name: a constant, a score, a flag, or (inside `where`) an event property.
+    Name(Ident),
+    /// `lead.field`
+    LeadField(Ident),
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
+    Aggregate {
+        function: AggFn,
+        /// The event type (for `sum`, the event type and property: `page.view.seconds`).
+        target: Ident,
+        filter: Option<Box<Expr>>,
+        within: Option<Duration>,
+    },
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AggFn {
+    Count,
+    Sum,
+    Exists,
+    DaysSince,
+}
+
+impl AggFn {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFn::Count => "count",
+            AggFn::Sum => "sum",
+            AggFn::Exists => "exists",
+            AggFn::DaysSince => "days_since",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BinOp {
+    Or,
+    And,
+    Cmp(CmpOp),
+    In,
+    NotIn,
+    Matches,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Cmp(op) => op.symbol(),
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Matches => "matches",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+}

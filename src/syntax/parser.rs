@@ -1,0 +1,900 @@
+//! From source text to [`ast::File`], with syntax errors as diagnostics.
+//!
+//! The pest grammar (`grammar/score.pest`) recovers statement by statement: a broken
+//! statement becomes a `bad_item`/`bad_rule` node, which we re-parse with the strict
+//! rule to get the exact position and the list of what was expected there.
+
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+use crate::time;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+
+#[derive(Parser)]
+#[grammar = "../grammar/score.pest"]
+struct Grammar;
+
+/// Parses one file. Always returns an AST (possibly missing the broken statements)
+/// and the syntax diagnostics found.
+pub fn parse(file: FileId, text: &str) -> (File, Diagnostics) {
+    let mut builder = Builder {
+        file,
+        text,
+        offset: 0,
+        diagnostics: Diagnostics::new(),
+    };
+    let ast = match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => builder.file(pairs.next().expect("file rule")),
+        Err(error) => {
+            // Recovery makes this rare (an unbalanced quote at the very end, say).
+            builder.syntax_error(&error, 0);
+            File::default()
+        }
+    };
+    (ast, builder.diagnostics)
+}
+
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+    /// Added to pest positions: non-zero while building a re-parsed fragment.
+    offset: usize,
+    diagnostics: Diagnostics,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+impl<'t> Builder<'t> {
+    fn span(&self, pair: &P) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+    }
+
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::new(code, message, span, label));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    // ------------------------------------------------------------ items
+
+    fn file(&mut self, pair: P) -> File {
+        let mut items = Vec::new();
+        for p in pair.children() {
+            match p.as_rule() {
+                Rule::bad_item => self.reparse(&p, Rule::item_only, "statement"),
+                Rule::EOI => {}
+                _ => items.push(self.item(p)),
+            }
+        }
+        File { items }
+    }
+
+    /// Re-parses a span the recovery rule swallowed, with the strict `rule`, and reports
+    /// the error found there.
+    fn reparse(&mut self, pair: &P, strict: Rule, what: &str) {
+        let start = pair.as_span().start() + self.offset;
+        match Grammar::parse(strict, pair.as_str()) {
+            Err(error) => self.syntax_error(&error, start),
+            Ok(_) => {
+                let span = self.span(pair);
+                self.error(
+                    Code::Syntax,
+                    format!("this {what} is not understood"),
+                    span,
+                    "here",
+                );
+            }
+        }
+    }
+
+    fn item(&mut self, pair: P) -> Item {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::model_decl => Item::Model {
+                name: self.string(pair.children().next().expect("name")),
+                span,
+            },
+            Rule::import_decl => Item::Import {
+                path: self.string(pair.children().next().expect("path")),
+                span,
+            },
+            Rule::lead_decl => Item::Lead {
+                fields: self.fields(pair.children().next().expect("fields")),
+                span,
+            },
+            Rule::event_decl => {
+                let mut inner = pair.children();
+                let name = self.ident(inner.next().expect("event name"));
+                let fields = inner.next().map(|f| self.fields(f)).unwrap_or_default();
+                Item::Event(EventDecl { name, fields, span })
+            }
+            Rule::let_decl => {
+                let mut inner = pair.children();
+                let name = self.ident(inner.next().expect("name"));
+                let value = self.expr(inner.next().expect("value"));
+                Item::Let(LetDecl { name, value, span })
+            }
+            Rule::score_derived => {
+                let mut inner = pair.children();
+                let name = self.ident(inner.next().expect("name"));
+                let expr = self.expr(inner.next().expect("expr"));
+                Item::Score(ScoreDecl {
+                    name,
+                    body: ScoreBody::Derived(expr),
+                    span,
+                })
+            }
+            Rule::score_block => {
+                let mut inner = pair.children();
+                let name = self.ident(inner.next().expect("name"));
+                let mut rules = Vec::new();
+                for p in inner {
+                    if p.as_rule() == Rule::bad_rule {
+                        self.reparse(&p, Rule::rule_only, "rule");
+                    } else {
+                        rules.push(self.rule(p));
+                    }
+                }
+                Item::Score(ScoreDecl {
+                    name,
+                    body: ScoreBody::Rules(rules),
+                    span,
+                })
+            }
+            Rule::grade_decl => Item::Grade(self.grade(pair, span)),
+            Rule::flag_decl => {
+                let mut inner = pair.children();
+                let name = self.ident(inner.next().expect("name"));
+                let condition = self.expr(inner.next().expect("condition"));
+                Item::Flag(FlagDecl {
+                    name,
+                    condition,
+                    span,
+                })
+            }
+            Rule::test_decl => Item::Test(self.test(pair, span)),
+            other => unreachable!("item rule {other:?}"),
+        }
+    }
+
+    fn fields(&mut self, pair: P) -> Vec<Field> {
+        pair.children()
+            .map(|field| {
+                let mut inner = field.children();
+                let name = self.ident(inner.next().expect("field name"));
+                let ty = self.type_expr(inner.next().expect("field type"));
+                Field { name, ty }
+            })
+            .collect()
+    }
+
+    fn type_expr(&mut self, pair: P) -> TypeExpr {
+        let span = self.span(&pair);
+        let mut inner = pair.children();
+        let name = self.ident(inner.next().expect("type name"));
+        let param = inner.next().map(|p| Box::new(self.type_expr(p)));
+        TypeExpr { name, param, span }
+    }
+
+    fn grade(&mut self, pair: P, span: Span) -> GradeDecl {
+        let mut inner = pair.children();
+        let score = self.ident(inner.next().expect("score"));
+        let mut bands = Vec::new();
+        for p in inner {
+            if p.as_rule() == Rule::bad_rule {
+                self.reparse(&p, Rule::band_only, "grade band");
+                continue;
+            }
+            let band_span = self.span(&p);
+            let mut band = Band {
+                name: Ident {
+                    text: String::new(),
+                    span: band_span,
+                },
+                threshold: None,
+                condition: None,
+                span: band_span,
+            };
+            for part in p.children() {
+                match part.as_rule() {
+                    Rule::band_name => band.name = self.band_name(part),
+                    Rule::threshold => band.threshold = Some(self.expr(only_child(part))),
+                    Rule::band_if => band.condition = Some(self.expr(only_child(part))),
+                    other => unreachable!("band part {other:?}"),
+                }
+            }
+            bands.push(band);
+        }
+        GradeDecl { score, bands, span }
+    }
+
+    fn band_name(&mut self, pair: P) -> Ident {
+        let inner = only_child(pair);
+        if inner.as_rule() == Rule::string {
+            let span = self.span(&inner);
+            Ident {
+                text: self.string(inner),
+                span,
+            }
+        } else {
+            self.ident(inner)
+        }
+    }
+
+    // ------------------------------------------------------------ rules
+
+    fn rule(&mut self, pair: P) -> Rule_ {
+        let span = self.span(&pair);
+        let which = pair.as_rule();
+        let mut inner = pair.children();
+        let kind = match which {
+            Rule::on_rule => {
+                let event = self.ident(inner.next().expect("event"));
+                let mut filter = None;
+                let mut points = None;
+                let mut within = Vec::new();
+                let mut max = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::where_clause => filter = Some(self.expr(only_child(p))),
+                        Rule::points => points = Some(self.points(p)),
+                        Rule::within_opt => within.push(self.duration(only_child(p))),
+                        Rule::max_opt => {
+                            let n = only_child(p);
+                            let span = self.span(&n);
+                            max.push((self.number_text(n.as_str(), span), span));
+                        }
+                        other => unreachable!("on rule part {other:?}"),
+                    }
+                }
+                RuleKind::On {
+                    event,
+                    filter,
+                    points: points.expect("points"),
+                    within,
+                    max,
+                }
+            }
+            Rule::when_rule => {
+                let condition = self.expr(inner.next().expect("condition"));
+                let points = self.points(inner.next().expect("points"));
+                RuleKind::When { condition, points }
+            }
+            Rule::decay_rule => {
+                let points = self.points(inner.next().expect("points"));
+                let per = self.duration(inner.next().expect("per"));
+                let reset = inner.next().expect("reset");
+                let reset = if reset.as_rule() == Rule::idle {
+                    DecayReset::AnyEvent
+                } else {
+                    let mut inner = reset.children();
+                    let event = self.ident(inner.next().expect("event"));
+                    let filter = inner.next().map(|w| self.expr(only_child(w)));
+                    DecayReset::Event { event, filter }
+                };
+                RuleKind::Decay { points, per, reset }
+            }
+            Rule::clamp_rule => {
+                let low = inner.next().expect("low");
+                let high = inner.next().expect("high");
+                let (low_span, high_span) = (self.span(&low), self.span(&high));
+                RuleKind::Clamp {
+                    low: (self.number_text(low.as_str(), low_span), low_span),
+                    high: (self.number_text(high.as_str(), high_span), high_span),
+                }
+            }
+            other => unreachable!("rule {other:?}"),
+        };
+        Rule_ { kind, span }
+    }
+
+    fn points(&mut self, pair: P) -> Points {
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        if !text.starts_with(['+', '-']) {
+            self.error(
+                Code::UnsignedPoints,
+                "points need a sign",
+                span,
+                "this amount has no sign",
+            )
+            .help = Some(format!(
+                "write `+{text}` to add points or `-{text}` to take them away"
+            ));
+        }
+        Points {
+            value: self.number_text(text, span),
+            span,
+        }
+    }
+
+    fn number_text(&mut self, text: &str, span: Span) -> f64 {
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                let shown = if text.len() > 24 {
+                    format!("{}…", &text[..24])
+                } else {
+                    text.to_string()
+                };
+                self.error(
+                    Code::BadNumber,
+                    format!("`{shown}` is too large to be a number"),
+                    span,
+                    "invalid number",
+                )
+                .help = Some("numbers in a model must fit a 64-bit float".into());
+                0.0
+            }
+        }
+    }
+
+    fn duration(&mut self, pair: P) -> Duration {
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        let digits_end = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (digits, unit) = text.split_at(digits_end);
+        let Some(size) = time::unit_seconds(unit) else {
+            let help = if matches!(
+                unit,
+                "mo" | "mon" | "month" | "months" | "y" | "yr" | "year" | "years"
+            ) {
+                "months and years have no fixed length: write days or weeks, like `30d` or `52w`"
+            } else {
+                "use s (seconds), m (minutes), h (hours), d (days) or w (weeks), like `30d`"
+            };
+            self.error(
+                Code::BadDuration,
+                format!("`{unit}` is not a duration unit"),
+                span,
+                "unknown unit",
+            )
+            .help = Some(help.to_string());
+            return Duration { seconds: 1, span };
+        };
+        let count: i64 = digits.parse().unwrap_or(i64::MAX);
+        let seconds = count.saturating_mul(size);
+        if count == 0 {
+            self.error(
+                Code::ZeroDuration,
+                "a duration must be longer than zero",
+                span,
+                "zero length",
+            )
+            .help = Some(
+                "a window or decay period of zero never matches anything; use at least `1d`".into(),
+            );
+        }
+        Duration { seconds, span }
+    }
+
+    fn time(&mut self, pair: &P) -> i64 {
+        let span = self.span(pair);
+        let text = &pair.as_str()[1..];
+        match time::parse_timestamp(text) {
+            Some(t) => t,
+            None => {
+                self.error(
+                    Code::BadTime,
+                    format!("`@{text}` is not a valid time"),
+                    span,
+                    "invalid time",
+                )
+                .help = Some(time::timestamp_hint(text).to_string());
+                0
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ tests
+
+    fn test(&mut self, pair: P, span: Span) -> TestDecl {
+        let mut inner = pair.children();
+        let name = self.string(inner.next().expect("name"));
+        let mut test = TestDecl {
+            name,
+            as_of: None,
+            lead: None,
+            events: Vec::new(),
+            expects: Vec::new(),
+            span,
+        };
+        for p in inner {
+            let stmt_span = self.span(&p);
+            match p.as_rule() {
+                Rule::bad_rule => self.reparse(&p, Rule::test_only, "test statement"),
+                Rule::test_as_of => {
+                    let t = only_child(p);
+                    test.as_of = Some((self.time(&t), stmt_span));
+                }
+                Rule::test_lead => test.lead = Some(self.record(only_child(p))),
+                Rule::test_events => {
+                    for e in p.children() {
+                        let event_span = self.span(&e);
+                        let mut parts = e.children();
+                        let ts = self.time(&parts.next().expect("ts"));
+                        let event = self.ident(parts.next().expect("event"));
+                        let fields = parts.next().map(|r| self.record(r)).unwrap_or_default();
+                        test.events.push(TestEvent {
+                            ts,
+                            event,
+                            fields,
+                            span: event_span,
+                        });
+                    }
+                }
+                Rule::test_expect => {
+                    let kind = self.expect(only_child(p));
+                    test.expects.push(Expect {
+                        kind,
+                        span: stmt_span,
+                    });
+                }
+                other => unreachable!("test part {other:?}"),
+            }
+        }
+        test
+    }
+
+    fn expect(&mut self, pair: P) -> ExpectKind {
+        let which = pair.as_rule();
+        let text = pair.as_str().to_string();
+        let mut inner = pair.children();
+        match which {
+            Rule::expect_score => {
+                let score = self.ident(inner.next().expect("score"));
+                let op = cmp_op(inner.next().expect("op").as_str());
+                let n = inner.next().expect("value");
+                let span = self.span(&n);
+                let value = self.number_text(n.as_str(), span);
+                ExpectKind::Score { score, op, value }
+            }
+            Rule::expect_grade => {
+                let score = self.ident(inner.next().expect("score"));
+                let band = self.band_name(inner.next().expect("band"));
+                ExpectKind::Grade { score, band }
+            }
+            Rule::expect_flag => {
+                let flag = self.ident(inner.next().expect("flag"));
+                ExpectKind::Flag {
+                    flag,
+                    expected: !text.trim_start().starts_with("not"),
+                }
+            }
+            other => unreachable!("expect {other:?}"),
+        }
+    }
+
+    fn record(&mut self, pair: P) -> Vec<RecordField> {
+        pair.children()
+            .map(|field| {
+                let span = self.span(&field);
+                let mut inner = field.children();
+                let name = self.ident(inner.next().expect("name"));
+                let value = only_child(inner.next().expect("value"));
+                let value = match value.as_rule() {
+                    Rule::time_lit => Literal::Time(self.time(&value)),
+                    Rule::duration => Literal::Duration(self.duration(value).seconds),
+                    Rule::string => Literal::Str(self.string(value)),
+                    Rule::bool_lit => Literal::Bool(value.as_str() == "true"),
+                    _ => {
+                        let span = self.span(&value);
+                        Literal::Number(self.number_text(value.as_str(), span))
+                    }
+                };
+                RecordField { name, value, span }
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, pair: P) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr | Rule::paren => self.expr(only_child(pair)),
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::cmp_expr => {
+                self.binary_chain(pair)
+            }
+            Rule::not_expr => {
+                let mut inner = pair.children();
+                let first = inner.next().expect("operand");
+                if first.as_rule() == Rule::not_op {
+                    let operand = self.expr(inner.next().expect("operand"));
+                    Expr {
+                        kind: ExprKind::Not(Box::new(operand)),
+                        span,
+                    }
+                } else {
+                    self.expr(first)
+                }
+            }
+            Rule::unary => {
+                let mut inner = pair.children();
+                let first = inner.next().expect("operand");
+                if first.as_rule() == Rule::neg_op {
+                    let operand = self.expr(inner.next().expect("operand"));
+                    Expr {
+                        kind: ExprKind::Neg(Box::new(operand)),
+                        span,
+                    }
+                } else {
+                    self.expr(first)
+                }
+            }
+            _ => self.primary(pair, span),
+        }
+    }
+
+    /// `a op b op c …`, folded to the left.
+    fn binary_chain(&mut self, pair: P) -> Expr {
+        let mut inner = pair.children();
+        let mut lhs = self.expr(inner.next().expect("operand"));
+        while let Some(op) = inner.next() {
+            let op = binop(&op);
+            let rhs = self.expr(inner.next().expect("operand"));
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
+        }
+        lhs
+    }
+
+    fn primary(&mut self, pair: P, span: Span) -> Expr {
+        let kind = match pair.as_rule() {
+            Rule::number => ExprKind::Number(self.number_text(pair.as_str(), span)),
+            Rule::string => ExprKind::Str(self.string(pair)),
+            Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::duration => ExprKind::Duration(self.duration(pair).seconds),
+            Rule::time_lit => ExprKind::Time(self.time(&pair)),
+            Rule::list => ExprKind::List(pair.children().map(|p| self.expr(p)).collect()),
+            Rule::ident => ExprKind::Name(self.ident(pair)),
+            Rule::lead_ref => ExprKind::LeadField(self.ident(only_child(pair))),
+            Rule::call => {
+                let mut inner = pair.children();
+                let function = self.ident(inner.next().expect("function"));
+                let args = inner.map(|p| self.expr(p)).collect();
+                ExprKind::Call { function, args }
+            }
+            Rule::aggregate => {
+                let mut inner = pair.children();
+                let function = match inner.next().expect("function").as_str() {
+                    "count" => AggFn::Count,
+                    "sum" => AggFn::Sum,
+                    "exists" => AggFn::Exists,
+                    _ => AggFn::DaysSince,
+                };
+                let target = self.ident(inner.next().expect("event"));
+                let mut filter = None;
+                let mut within = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::where_clause => filter = Some(Box::new(self.expr(only_child(p)))),
+                        _ => within = Some(self.duration(only_child(p))),
+                    }
+                }
+                ExprKind::Aggregate {
+                    function,
+                    target,
+                    filter,
+                    within,
+                }
+            }
+            other => unreachable!("primary {other:?}"),
+        };
+        Expr { kind, span }
+    }
+
+    fn ident(&mut self, pair: P) -> Ident {
+        Ident {
+            text: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    /// The value of a string literal: `\"`, `\\`, `\n` and `\t` are escapes; any other
+    /// backslash is kept as written so regexes read naturally.
+    fn string(&mut self, pair: P) -> String {
+        let raw = pair.as_str();
+        let body = &raw[1..raw.len() - 1];
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        }
+        out
+    }
+
+    // ------------------------------------------------------------ errors
+
+    /// Turns a pest error into a diagnostic: what was found, what was expected, in
+    /// words a rule author knows.
+    fn syntax_error(&mut self, error: &pest::error::Error<Rule>, base: usize) {
+        let pos = match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        } + base;
+        let found = describe_found(self.text, pos);
+        let span = Span::new(self.file, pos, pos + found.len);
+        let expected = match &error.variant {
+            ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+            ErrorVariant::CustomError { message } => vec![message.clone()],
+        };
+        let message = format!("unexpected {}", found.words);
+        let label = if expected.is_empty() {
+            "not expected here".to_string()
+        } else {
+            format!("expected {}", join_or(&expected))
+        };
+        let help = syntax_help(self.text, pos, &found.words, &expected);
+        self.error(Code::Syntax, message, span, label).help = help;
+    }
+}
+
+// The AST's rule type is named `Rule`, as is pest's; this alias keeps them apart here.
+type Rule_ = super::ast::Rule;
+
+fn only_child(pair: P) -> P {
+    pair.children().next().expect("one child")
+}
+
+/// Keyword tokens are atomic rules (so `event` is not the start of `events`), which
+/// makes pest report them as pairs; the AST builder never needs them.
+trait Children<'i> {
+    fn children(self) -> std::iter::Filter<pest::iterators::Pairs<'i, Rule>, fn(&P<'i>) -> bool>;
+}
+
+impl<'i> Children<'i> for P<'i> {
+    fn children(self) -> std::iter::Filter<pest::iterators::Pairs<'i, Rule>, fn(&P<'i>) -> bool> {
+        fn not_keyword(pair: &P) -> bool {
+            !format!("{:?}", pair.as_rule()).starts_with("kw_")
+        }
+        self.into_inner().filter(not_keyword as fn(&P<'i>) -> bool)
+    }
+}
+
+fn cmp_op(text: &str) -> CmpOp {
+    match text {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
+}
+
+fn binop(pair: &P) -> BinOp {
+    match pair.as_rule() {
+        Rule::or_op => BinOp::Or,
+        Rule::and_op => BinOp::And,
+        Rule::in_op => BinOp::In,
+        Rule::not_in_op => BinOp::NotIn,
+        Rule::matches_op => BinOp::Matches,
+        Rule::cmp_op => BinOp::Cmp(cmp_op(pair.as_str())),
+        Rule::add_op if pair.as_str() == "+" => BinOp::Add,
+        Rule::add_op => BinOp::Sub,
+        Rule::mul_op if pair.as_str() == "*" => BinOp::Mul,
+        _ => BinOp::Div,
+    }
+}
+
+struct Found {
+    words: String,
+    len: usize,
+}
+
+/// What sits at `pos`: a word, a symbol, the end of a line or of the file.
+fn describe_found(text: &str, pos: usize) -> Found {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return Found {
+            words: "end of file".into(),
+            len: 0,
+        };
+    };
+    if first == '\n' || first == '\r' {
+        return Found {
+            words: "end of line".into(),
+            len: 0,
+        };
+    }
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    Found {
+        words: format!("`{}`", &rest[..len]),
+        len,
+    }
+}
+
+const DECLARATION_WORDS: &str =
+    "a declaration (`model`, `import`, `lead`, `event`, `let`, `score`, `grade`, `flag` or `test`)";
+const RULE_WORDS: &str = "a rule (`on`, `when`, `decay` or `clamp`)";
+
+/// Human words for the grammar rules pest says it expected.
+fn expected_words(rules: &[Rule]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for expected in rules {
+        let name = format!("{expected:?}");
+        if let Some(keyword) = name.strip_prefix("kw_") {
+            let word = match keyword {
+                "model" | "import" | "lead" | "event" | "let" | "score" | "grade" | "flag"
+                | "test" => DECLARATION_WORDS.to_string(),
+                "on" | "when" | "decay" | "clamp" => RULE_WORDS.to_string(),
+                other => format!("`{other}`"),
+            };
+            if !words.contains(&word) {
+                words.push(word);
+            }
+            continue;
+        }
+        let word = match expected {
+            Rule::EOI => "the end of the statement",
+            Rule::name | Rule::ident | Rule::band_name => "a name",
+            Rule::event_name => "an event type like `email.click`",
+            Rule::points => "points like `+10` or `-5`",
+            Rule::duration => "a duration like `30d`",
+            Rule::number | Rule::signed_num => "a number",
+            Rule::string => "a quoted string",
+            Rule::time_lit => "a time like `@2026-01-31`",
+            Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::unary
+            | Rule::paren
+            | Rule::list
+            | Rule::call
+            | Rule::aggregate
+            | Rule::lead_ref
+            | Rule::bool_lit => "a value or expression",
+            Rule::cmp_op => "a comparison like `>=`",
+            Rule::add_op | Rule::mul_op => "an operator",
+            Rule::or_op => "`or`",
+            Rule::and_op => "`and`",
+            Rule::in_op => "`in`",
+            Rule::not_in_op => "`not in`",
+            Rule::matches_op => "`matches`",
+            Rule::where_clause => "`where`",
+            Rule::within_opt => "`within`",
+            Rule::max_opt => "`max`",
+            Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
+            Rule::idle | Rule::without => "`idle` or `without`",
+            Rule::model_decl
+            | Rule::import_decl
+            | Rule::lead_decl
+            | Rule::event_decl
+            | Rule::let_decl
+            | Rule::score_block
+            | Rule::score_derived
+            | Rule::grade_decl
+            | Rule::flag_decl
+            | Rule::test_decl => DECLARATION_WORDS,
+            Rule::field_block | Rule::record => "`{`",
+            Rule::field | Rule::record_field => "a field like `name: string`",
+            Rule::type_expr => "a type like `string`",
+            Rule::band => "a grade band like `hot >= 70`",
+            Rule::threshold => "`>=`",
+            Rule::band_if => "`if`",
+            Rule::test_as_of | Rule::test_lead | Rule::test_events | Rule::test_expect => {
+                "a test statement (`as of`, `lead`, `events` or `expect`)"
+            }
+            Rule::test_event => "an event like `@2026-02-20 email.click`",
+            Rule::literal_value => "a value",
+            Rule::expect_score | Rule::expect_grade | Rule::expect_flag => {
+                "an expectation like `engagement == 65`, `grade engagement == warm` or `flag mql`"
+            }
+            _ => continue,
+        };
+        if !words.iter().any(|w| w == word) {
+            words.push(word.to_string());
+        }
+    }
+    words
+}
+
+fn join_or(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Help for the syntax mistakes rule authors make most.
+fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Option<String> {
+    let before = text[..pos.min(text.len())].trim_end_matches([' ', '\t']);
+    let after = text.get(pos..).unwrap_or("");
+    let statement_start = expected
+        .iter()
+        .any(|w| w == DECLARATION_WORDS || w == RULE_WORDS);
+    if statement_start {
+        let word = found.trim_matches('`');
+        let keywords: &[&str] = if expected.iter().any(|w| w == RULE_WORDS) {
+            &["on", "when", "decay", "clamp"]
+        } else {
+            &[
+                "model", "import", "lead", "event", "let", "score", "grade", "flag", "test",
+            ]
+        };
+        if let Some(help) = crate::diagnostics::did_you_mean(word, keywords.iter().copied()) {
+            return Some(help);
+        }
+    }
+    if glued_sign(before) {
+        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
+    }
+    if before.ends_with('+') || before.ends_with('-') {
+        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
+    }
+    if after.starts_with('+') || after.starts_with('-') {
+        let glued = after[1..].starts_with(|c: char| c.is_ascii_digit());
+        if glued {
+            return Some(
+                "points end the rule; for arithmetic write `+`/`-` with spaces on both sides, like `size + 5`".into(),
+            );
+        }
+    }
+    if after.starts_with('=') && !after.starts_with("==") {
+        return Some("compare with `==`".into());
+    }
+    if matches!(found, "`<`" | "`<=`" | "`>`" | "`>=`" | "`==`" | "`!=`") {
+        return Some("comparisons do not chain: write `a < b and b < c`".into());
+    }
+    if found == "`'`" {
+        return Some("strings use double quotes: \"like this\"".into());
+    }
+    None
+}
+
+/// Does `text` end with a number glued to what precedes it, as in `size+5`? That reads
+/// as points, not arithmetic, and is the usual cause of a confusing syntax error.
+fn glued_sign(text: &str) -> bool {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if digits.len() == text.len() {
+        return false;
+    }
+    let Some(before_sign) = digits.strip_suffix(['+', '-']) else {
+        return false;
+    };
+    before_sign.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ')' || c == ']')
+}

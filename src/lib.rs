@@ -9,14 +9,23 @@
 //!
 //! Diagnostics are values ([`Diagnostics`]); the library never prints.
 
+pub mod batch;
 pub mod check;
 pub mod diagnostics;
+pub mod eval;
+pub mod input;
+pub mod output;
+pub mod plan;
+pub mod record;
 pub mod source;
 pub mod syntax;
 pub mod time;
 
 pub use check::loader::{FsLoader, Loader, MemoryLoader};
 pub use check::Model;
+pub use eval::{Outcome, Reason, Scorer};
+pub use plan::Plan;
+pub use record::{Event, Lead, Value};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use source::Sources;
 
@@ -62,4 +71,29 @@ pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
     let text = std::fs::read_to_string(path)?;
     Ok(check_source(&path.display().to_string(), &text, &FsLoader))
+}
+
+/// The result of compiling a model: the plan (when there are no errors) and every
+/// diagnostic found.
+#[derive(Debug)]
+pub struct Compiled {
+    pub sources: Sources,
+    pub plan: Option<Plan>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Checks a model given as text and lowers it to a plan.
+pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
+    let checked = check_source(name, text, loader);
+    Compiled {
+        plan: checked.model.as_ref().map(plan::lower),
+        sources: checked.sources,
+        diagnostics: checked.diagnostics,
+    }
+}
+
+/// Reads, checks and compiles a model file and its imports.
+pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(compile_source(&path.display().to_string(), &text, &FsLoader))
 }

@@ -23,6 +23,11 @@ const KEYWORDS: &[&str] = &[
     "matches", "true", "false", "test",
 ];
 
+/// The value of a constant expression (literals, lists, constants, arithmetic on them).
+pub fn fold_constant(e: &TExpr) -> Option<Const> {
+    expr::fold(e)
+}
+
 /// Checks a loaded model. Returns the model when there are no errors.
 pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) -> Option<Model> {
     let mut checker = Checker::new(sources, diagnostics);
@@ -500,9 +505,13 @@ impl<'a> Checker<'a> {
             self.scores[index].def = Some(ScoreDef {
                 name: decl.name.text.clone(),
                 body,
-                origin: Origin {
-                    text: format!("score {}", decl.name.text),
-                    ..self.origin(decl.name.span)
+                origin: match &decl.body {
+                    // A derived score is explained by its whole definition.
+                    ast::ScoreBody::Derived(_) => self.origin(decl.span),
+                    ast::ScoreBody::Rules(_) => Origin {
+                        text: format!("score {}", decl.name.text),
+                        ..self.origin(decl.name.span)
+                    },
                 },
             });
         }

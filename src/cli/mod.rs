@@ -2,6 +2,9 @@
 //! contract: 0 success, 1 findings (errors in a model, failed tests), 2 usage or I/O.
 
 mod check;
+mod compile;
+mod model;
+mod score;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -25,6 +28,21 @@ struct Cli {
 enum Command {
     /// Parse and type-check models; report every problem found.
     Check(check::Args),
+    /// Compile a model into a scoring plan.
+    Compile(compile::CompileArgs),
+    /// Score leads: one result per lead, sorted by lead id.
+    Score(score::ScoreArgs),
+    /// Show why one lead has its scores, rule by rule.
+    Explain(score::ExplainArgs),
+    /// Inspect compiled plans.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Print a plan's disassembly, each block tied to its source line.
+    Show(compile::ShowArgs),
 }
 
 /// When to colour human-readable output.
@@ -63,6 +81,10 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Compile(args) => compile::compile(args),
+        Command::Score(args) => score::score(args),
+        Command::Explain(args) => score::explain(args),
+        Command::Plan(PlanCommand::Show(args)) => compile::show(args),
     }
 }
 

@@ -252,7 +252,7 @@ impl AggFn {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum CmpOp {
     Eq,
     Ne,

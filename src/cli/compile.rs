@@ -1,0 +1,74 @@
+//! `leadscore compile` and `leadscore plan show`.
+
+use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct CompileArgs {
+    /// The model to compile.
+    model: PathBuf,
+    /// Where to write the plan (default: the model's name with `.plan`, or `.plan.json`
+    /// with `--emit json`). `-` writes to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The plan's form: compact binary, or readable JSON.
+    #[arg(long, value_enum, default_value_t = Emit::Binary)]
+    emit: Emit,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq)]
+enum Emit {
+    Binary,
+    Json,
+}
+
+pub fn compile(args: CompileArgs) -> i32 {
+    let plan = match model::load(&args.model, args.color.for_stderr()) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    let bytes = match args.emit {
+        Emit::Binary => plan.to_bytes(),
+        Emit::Json => (plan.to_json() + "\n").into_bytes(),
+    };
+    let output = args.output.unwrap_or_else(|| {
+        args.model.with_extension(if args.emit == Emit::Json { "plan.json" } else { "plan" })
+    });
+    if output.as_os_str() == "-" {
+        use std::io::Write;
+        let _ = std::io::stdout().write_all(&bytes);
+        return EXIT_OK;
+    }
+    if let Err(e) = std::fs::write(&output, &bytes) {
+        eprintln!("error: cannot write `{}`: {e}", output.display());
+        return EXIT_TROUBLE;
+    }
+    eprintln!(
+        "compiled `{}` to `{}` ({} bytes, plan format {})",
+        args.model.display(),
+        output.display(),
+        bytes.len(),
+        plan.format_version
+    );
+    EXIT_OK
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// A compiled plan (or a model, compiled on the fly).
+    plan: PathBuf,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+pub fn show(args: ShowArgs) -> i32 {
+    match model::load(&args.plan, args.color.for_stderr()) {
+        Ok(plan) => {
+            print!("{}", leadscore::plan::disassemble(&plan));
+            EXIT_OK
+        }
+        Err(code) => code,
+    }
+}

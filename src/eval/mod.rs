@@ -1,0 +1,358 @@
+//! Stage 4: evaluation of a plan for one lead as of a time T.
+//!
+//! Events stream through [`Scorer::observe`], which updates the lead's [`LeadState`]
+//! (one accumulator per slot); [`Scorer::outcome`] then computes scores, flags and
+//! grades from that state, with an optional explanation of every point.
+
+mod state;
+mod sum;
+mod vm;
+
+pub use state::LeadState;
+
+use crate::plan::{NodeRef, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
+use crate::record::{Event, Lead, Value};
+use regex::Regex;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use vm::Env;
+
+/// A verified plan, ready to evaluate leads.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    plan: Plan,
+    regexes: Vec<Regex>,
+    /// For each event type, the slots its events feed.
+    slots_by_event: Vec<Vec<usize>>,
+    /// Slots fed by every declared event (`decay … idle`).
+    slots_for_any: Vec<usize>,
+}
+
+impl Scorer {
+    /// Prepares a plan for evaluation (verifying it and compiling its patterns).
+    pub fn new(plan: Plan) -> Result<Scorer, PlanError> {
+        plan.verify()?;
+        let regexes = plan
+            .regexes
+            .iter()
+            .map(|r| Regex::new(r).map_err(|e| PlanError::Invalid(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        let mut slots_by_event = vec![Vec::new(); plan.events.len()];
+        let mut slots_for_any = Vec::new();
+        for (i, slot) in plan.slots.iter().enumerate() {
+            match slot.event {
+                Some(e) => slots_by_event[e as usize].push(i),
+                None => slots_for_any.push(i),
+            }
+        }
+        Ok(Scorer {
+            plan,
+            regexes,
+            slots_by_event,
+            slots_for_any,
+        })
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// A fresh state for a lead with no events yet.
+    pub fn new_state(&self) -> LeadState {
+        LeadState::new(&self.plan)
+    }
+
+    fn env<'a>(&'a self, lead: &'a Lead, as_of: i64) -> Env<'a> {
+        Env {
+            plan: &self.plan,
+            regexes: &self.regexes,
+            lead,
+            event: None,
+            state: None,
+            scores: &[],
+            flags: &[],
+            as_of,
+        }
+    }
+
+    /// Feeds one event of `lead` into its state. Events after `as_of` do not exist yet
+    /// and are ignored; the return value says whether the event was taken into account.
+    pub fn observe(&self, state: &mut LeadState, lead: &Lead, event: &Event, as_of: i64) -> bool {
+        if event.ts > as_of {
+            return false;
+        }
+        for &slot in &self.slots_for_any {
+            state.record(slot, event.ts, None);
+        }
+        let Some(slots) = self.slots_by_event.get(event.event_type as usize) else {
+            return true;
+        };
+        let mut env = self.env(lead, as_of);
+        env.event = Some(event);
+        for &slot in slots {
+            let decl = &self.plan.slots[slot];
+            if decl.within.is_some_and(|w| event.ts < as_of - w) {
+                continue;
+            }
+            if let Some(filter) = decl.filter {
+                let start = self.plan.chunks[filter as usize].start as usize;
+                if !vm::condition(&env, self.plan.chunk_code(filter), start) {
+                    continue;
+                }
+            }
+            let value = match decl.kind {
+                SlotKind::Sum { prop } => match event.props.get(prop as usize) {
+                    Some(Some(Value::Number(n))) => Some(*n),
+                    _ => None,
+                },
+                _ => None,
+            };
+            state.record(slot, event.ts, value);
+        }
+        true
+    }
+
+    /// Evaluates one lead from all its events at once.
+    pub fn evaluate(&self, lead: &Lead, events: &[Event], as_of: i64, explain: bool) -> Outcome {
+        let mut state = self.new_state();
+        for event in events {
+            self.observe(&mut state, lead, event, as_of);
+        }
+        self.outcome(lead, &state, as_of, explain)
+    }
+
+    /// Scores, grades and flags of a lead from its accumulated state.
+    pub fn outcome(&self, lead: &Lead, state: &LeadState, as_of: i64, explain: bool) -> Outcome {
+        let plan = &self.plan;
+        let mut scores = vec![0.0; plan.scores.len()];
+        let mut flags = vec![false; plan.flags.len()];
+        let mut why = explain.then(Vec::new);
+        for node in &plan.order {
+            match *node {
+                NodeRef::Score(i) => {
+                    let env = Env {
+                        state: Some(state),
+                        scores: &scores,
+                        flags: &flags,
+                        ..self.env(lead, as_of)
+                    };
+                    let value = self.score(i as usize, &env, state, why.as_mut());
+                    scores[i as usize] = value;
+                }
+                NodeRef::Flag(i) => {
+                    let env = Env {
+                        state: Some(state),
+                        scores: &scores,
+                        flags: &flags,
+                        ..self.env(lead, as_of)
+                    };
+                    let condition = plan.flags[i as usize].condition;
+                    let start = plan.chunks[condition as usize].start as usize;
+                    flags[i as usize] = vm::condition(&env, plan.chunk_code(condition), start);
+                }
+            }
+        }
+        let env = Env {
+            state: Some(state),
+            scores: &scores,
+            flags: &flags,
+            ..self.env(lead, as_of)
+        };
+        let grades = plan
+            .grades
+            .iter()
+            .map(|grade| {
+                let score = scores[grade.score as usize];
+                let band = grade
+                    .bands
+                    .iter()
+                    .find(|band| {
+                        band.threshold.is_none_or(|t| score >= t)
+                            && band.condition.is_none_or(|c| {
+                                vm::condition(&env, plan.chunk_code(c), plan.chunks[c as usize].start as usize)
+                            })
+                    })
+                    .expect("the last band is the default");
+                (plan.scores[grade.score as usize].name.clone(), band.name.clone())
+            })
+            .collect();
+        Outcome {
+            lead: lead.id.clone(),
+            scores: plan.scores.iter().map(|s| s.name.clone()).zip(scores.iter().copied()).collect(),
+            grades,
+            flags: plan.flags.iter().map(|f| f.name.clone()).zip(flags.iter().copied()).collect(),
+            why,
+        }
+    }
+
+    fn score(&self, index: usize, env: &Env<'_>, state: &LeadState, mut why: Option<&mut Vec<Reason>>) -> f64 {
+        let plan = &self.plan;
+        let score = &plan.scores[index];
+        let (rules, clamp) = match &score.body {
+            ScoreBody::Derived { expr } => {
+                let start = plan.chunks[*expr as usize].start as usize;
+                let value = vm::number(env, plan.chunk_code(*expr), start).unwrap_or(0.0);
+                if let Some(why) = why {
+                    why.push(self.reason(index, score.origin, ReasonKind::Derived, None, value, None));
+                }
+                return value;
+            }
+            ScoreBody::Rules { rules, clamp } => (rules, clamp),
+        };
+        let mut total = 0.0;
+        for rule in rules {
+            let (fired, idle_days) = match rule.kind {
+                RuleKind::On { slot, max } => {
+                    let count = state.count(slot as usize);
+                    (max.map_or(count, |k| count.min(k as u64)), None)
+                }
+                RuleKind::When { condition } => {
+                    let start = plan.chunks[condition as usize].start as usize;
+                    (vm::condition(env, plan.chunk_code(condition), start) as u64, None)
+                }
+                RuleKind::Decay { slot, per } => match state.latest(slot as usize) {
+                    Some(last) => {
+                        let idle = env.as_of - last;
+                        (idle.div_euclid(per) as u64, Some(idle.div_euclid(crate::time::DAY)))
+                    }
+                    None => (0, None),
+                },
+            };
+            let points = rule.points * fired as f64;
+            total += points;
+            if let Some(why) = why.as_deref_mut() {
+                if fired > 0 && points != 0.0 {
+                    let kind = if matches!(rule.kind, RuleKind::Decay { .. }) { ReasonKind::Decay } else { ReasonKind::Rule };
+                    why.push(self.reason(index, rule.origin, kind, Some(fired), points, idle_days));
+                }
+            }
+        }
+        let Some(clamp) = clamp else { return total };
+        let clamped = total.clamp(clamp.low, clamp.high);
+        if let Some(why) = why {
+            if clamped != total {
+                why.push(self.reason(index, clamp.origin, ReasonKind::Clamp, None, clamped - total, None));
+            }
+        }
+        clamped
+    }
+
+    fn reason(&self, score: usize, origin: u32, kind: ReasonKind, fired: Option<u64>, points: f64, idle_days: Option<i64>) -> Reason {
+        let origin = &self.plan.origins[origin as usize];
+        Reason {
+            score: self.plan.scores[score].name.clone(),
+            kind,
+            rule: origin.text.clone(),
+            file: origin.file.clone(),
+            line: origin.line,
+            fired,
+            points,
+            idle_days,
+        }
+    }
+}
+
+/// A lead's results: scores, grades and flags in declaration order, and optionally why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub lead: String,
+    #[serde(serialize_with = "ordered_scores")]
+    pub scores: Vec<(String, f64)>,
+    #[serde(serialize_with = "ordered")]
+    pub grades: Vec<(String, String)>,
+    #[serde(serialize_with = "ordered")]
+    pub flags: Vec<(String, bool)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Vec<Reason>>,
+}
+
+impl Outcome {
+    pub fn score(&self, name: &str) -> Option<f64> {
+        self.scores.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    pub fn grade(&self, score: &str) -> Option<&str> {
+        self.grades.iter().find(|(n, _)| n == score).map(|(_, v)| v.as_str())
+    }
+
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.flags.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+}
+
+/// One line of an explanation: a rule (or decay, clamp, derived score) and the points
+/// it gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub score: String,
+    pub kind: ReasonKind,
+    /// The rule's source text.
+    pub rule: String,
+    pub file: String,
+    pub line: u32,
+    /// How many times the rule counted (events after `max`, decay periods, 1 for `when`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fired: Option<u64>,
+    #[serde(serialize_with = "points")]
+    pub points: f64,
+    /// For decay: whole days since the event that last reset it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonKind {
+    Rule,
+    Decay,
+    Clamp,
+    Derived,
+}
+
+/// Scores are shown rounded to 6 decimals (hiding float noise such as
+/// 0.30000000000000004), and whole numbers without a fraction: `35`, not `35.0`.
+pub fn round_points(x: f64) -> f64 {
+    let rounded = (x * 1e6).round() / 1e6;
+    if rounded == 0.0 {
+        0.0 // no negative zero
+    } else {
+        rounded
+    }
+}
+
+fn serialize_points<S: Serializer>(x: f64, s: S) -> Result<S::Ok, S::Error> {
+    let x = round_points(x);
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        s.serialize_i64(x as i64)
+    } else {
+        s.serialize_f64(x)
+    }
+}
+
+fn points<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    serialize_points(*x, s)
+}
+
+struct Points(f64);
+
+impl Serialize for Points {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_points(self.0, s)
+    }
+}
+
+fn ordered_scores<S: Serializer>(entries: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, &Points(*v))?;
+    }
+    map.end()
+}
+
+fn ordered<S: Serializer, T: Serialize>(entries: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}

@@ -1,0 +1,310 @@
+//! The bytecode interpreter for plan chunks.
+//!
+//! A stack machine over [`Val`], a small `Copy` value that borrows strings from the
+//! plan, the lead and the event, so running a chunk allocates nothing (only the string
+//! functions `lower`, `upper`, `trim` and `domain` make new strings, kept in a side
+//! arena). The stack is a fixed array: the verifier bounds every chunk's depth.
+//!
+//! Absent values follow the language's rules: arithmetic and functions on an absent
+//! value give absent; comparisons, membership and `matches` give false; in a condition
+//! an absent value counts as false.
+
+use super::state::LeadState;
+use crate::plan::{Constant, Function, Op, Plan, SlotKind, SlotRead, MAX_STACK};
+use crate::record::{Event, Lead, Value};
+use crate::syntax::ast::CmpOp;
+use crate::time::DAY;
+use regex::Regex;
+use std::cmp::Ordering;
+
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum Val<'a> {
+    #[default]
+    Absent,
+    Bool(bool),
+    Num(f64),
+    Time(i64),
+    Dur(i64),
+    Str(&'a str),
+    /// A string made during this run, by index into the arena.
+    Made(u32),
+}
+
+impl Val<'_> {
+    pub fn truthy(self) -> bool {
+        matches!(self, Val::Bool(true))
+    }
+}
+
+/// What a chunk can see.
+pub struct Env<'a> {
+    pub plan: &'a Plan,
+    pub regexes: &'a [Regex],
+    pub lead: &'a Lead,
+    pub event: Option<&'a Event>,
+    pub state: Option<&'a LeadState>,
+    pub scores: &'a [f64],
+    pub flags: &'a [bool],
+    pub as_of: i64,
+}
+
+/// Runs a chunk as a condition.
+pub fn condition(env: &Env<'_>, code: &[Op], start: usize) -> bool {
+    run(env, code, start, |v, _| v.truthy())
+}
+
+/// Runs a chunk as a number (absent gives `None`).
+pub fn number(env: &Env<'_>, code: &[Op], start: usize) -> Option<f64> {
+    run(env, code, start, |v, _| match v {
+        Val::Num(n) => Some(n),
+        _ => None,
+    })
+}
+
+fn value<'a>(v: &'a Value) -> Val<'a> {
+    match v {
+        Value::Str(s) => Val::Str(s),
+        Value::Number(n) => Val::Num(*n),
+        Value::Bool(b) => Val::Bool(*b),
+        Value::Time(t) => Val::Time(*t),
+        Value::Duration(d) => Val::Dur(*d),
+    }
+}
+
+fn constant(c: &Constant) -> Val<'_> {
+    match c {
+        Constant::Number(n) => Val::Num(*n),
+        Constant::Str(s) => Val::Str(s),
+        Constant::Bool(b) => Val::Bool(*b),
+        Constant::Time(t) => Val::Time(*t),
+        Constant::Duration(d) => Val::Dur(*d),
+        Constant::List(_) => Val::Absent,
+    }
+}
+
+struct Machine<'a> {
+    stack: [Val<'a>; MAX_STACK],
+    top: usize,
+    made: Vec<String>,
+}
+
+impl<'a> Machine<'a> {
+    fn push(&mut self, v: Val<'a>) {
+        self.stack[self.top] = v;
+        self.top += 1;
+    }
+
+    fn pop(&mut self) -> Val<'a> {
+        self.top -= 1;
+        self.stack[self.top]
+    }
+
+    fn peek(&self) -> Val<'a> {
+        self.stack[self.top - 1]
+    }
+
+    fn string<'s>(&'s self, v: Val<'a>) -> Option<&'s str>
+    where
+        'a: 's,
+    {
+        match v {
+            Val::Str(s) => Some(s),
+            Val::Made(i) => Some(self.made[i as usize].as_str()),
+            _ => None,
+        }
+    }
+
+    fn make(&mut self, s: String) -> Val<'a> {
+        self.made.push(s);
+        Val::Made((self.made.len() - 1) as u32)
+    }
+}
+
+/// `code` is the chunk's bytecode; `start` its position in the plan (jump targets are
+/// absolute). `finish` reads the result while the arena is still alive.
+fn run<'a, R>(env: &Env<'a>, code: &[Op], start: usize, finish: impl FnOnce(Val<'_>, &Machine<'_>) -> R) -> R {
+    let mut m = Machine {
+        stack: [Val::Absent; MAX_STACK],
+        top: 0,
+        made: Vec::new(),
+    };
+    let mut pc = 0;
+    while pc < code.len() {
+        let op = code[pc];
+        pc += 1;
+        match op {
+            Op::Const(i) => m.push(constant(&env.plan.constants[i as usize])),
+            Op::LeadField(i) => m.push(env.lead.fields.get(i as usize).and_then(Option::as_ref).map_or(Val::Absent, value)),
+            Op::Prop(i) => {
+                let v = env.event.and_then(|e| e.props.get(i as usize)).and_then(Option::as_ref);
+                m.push(v.map_or(Val::Absent, value));
+            }
+            Op::Slot(slot, read) => m.push(read_slot(env, slot as usize, read)),
+            Op::Score(i) => m.push(Val::Num(env.scores[i as usize])),
+            Op::Flag(i) => m.push(Val::Bool(env.flags[i as usize])),
+            Op::Now => m.push(Val::Time(env.as_of)),
+            Op::Neg => {
+                let v = match m.pop() {
+                    Val::Num(n) => Val::Num(-n),
+                    Val::Dur(d) => Val::Dur(-d),
+                    _ => Val::Absent,
+                };
+                m.push(v);
+            }
+            Op::Not => {
+                let v = m.pop();
+                m.push(Val::Bool(!v.truthy()));
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::Div => {
+                let b = m.pop();
+                let a = m.pop();
+                m.push(arithmetic(op, a, b));
+            }
+            Op::Cmp(cmp) => {
+                let b = m.pop();
+                let a = m.pop();
+                let result = compare(&m, a, b).is_some_and(|ord| holds(cmp, ord));
+                m.push(Val::Bool(result));
+            }
+            Op::In(i) | Op::NotIn(i) => {
+                let a = m.pop();
+                let Constant::List(items) = &env.plan.constants[i as usize] else { unreachable!("verified") };
+                let result = if a == Val::Absent {
+                    false
+                } else {
+                    let found = items.iter().any(|item| compare(&m, a, constant(item)) == Some(Ordering::Equal));
+                    found == matches!(op, Op::In(_))
+                };
+                m.push(Val::Bool(result));
+            }
+            Op::Matches(i) => {
+                let a = m.pop();
+                let result = m.string(a).is_some_and(|s| env.regexes[i as usize].is_match(s));
+                m.push(Val::Bool(result));
+            }
+            Op::Call(f) => call(&mut m, f),
+            Op::AndJump(target) => {
+                if m.peek().truthy() {
+                    m.pop();
+                } else {
+                    m.stack[m.top - 1] = Val::Bool(false);
+                    pc = target as usize - start;
+                }
+            }
+            Op::OrJump(target) => {
+                if m.peek().truthy() {
+                    m.stack[m.top - 1] = Val::Bool(true);
+                    pc = target as usize - start;
+                } else {
+                    m.pop();
+                }
+            }
+            Op::OrZero => {
+                if m.peek() == Val::Absent {
+                    m.stack[m.top - 1] = Val::Num(0.0);
+                }
+            }
+        }
+    }
+    let result = m.pop();
+    finish(result, &m)
+}
+
+fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
+    let Some(state) = env.state else { return Val::Absent };
+    match (read, env.plan.slots[slot].kind) {
+        (SlotRead::Count, _) => Val::Num(state.count(slot) as f64),
+        (SlotRead::Exists, _) => Val::Bool(state.count(slot) > 0),
+        (SlotRead::Sum, SlotKind::Sum { .. }) => Val::Num(state.sum(slot)),
+        (SlotRead::DaysSince, _) => match state.latest(slot) {
+            Some(last) => Val::Num((env.as_of - last).div_euclid(DAY) as f64),
+            None => Val::Absent,
+        },
+        _ => Val::Absent,
+    }
+}
+
+fn arithmetic<'a>(op: Op, a: Val<'a>, b: Val<'a>) -> Val<'a> {
+    match (op, a, b) {
+        (Op::Add, Val::Num(x), Val::Num(y)) => Val::Num(x + y),
+        (Op::Sub, Val::Num(x), Val::Num(y)) => Val::Num(x - y),
+        (Op::Mul, Val::Num(x), Val::Num(y)) => Val::Num(x * y),
+        (Op::Div, Val::Num(_), Val::Num(y)) if y == 0.0 => Val::Absent,
+        (Op::Div, Val::Num(x), Val::Num(y)) => Val::Num(x / y),
+        (Op::Add, Val::Time(t), Val::Dur(d)) | (Op::Add, Val::Dur(d), Val::Time(t)) => Val::Time(t + d),
+        (Op::Sub, Val::Time(t), Val::Dur(d)) => Val::Time(t - d),
+        (Op::Sub, Val::Time(x), Val::Time(y)) => Val::Dur(x - y),
+        (Op::Add, Val::Dur(x), Val::Dur(y)) => Val::Dur(x + y),
+        (Op::Sub, Val::Dur(x), Val::Dur(y)) => Val::Dur(x - y),
+        (Op::Mul, Val::Dur(d), Val::Num(n)) | (Op::Mul, Val::Num(n), Val::Dur(d)) => Val::Dur((d as f64 * n) as i64),
+        _ => Val::Absent,
+    }
+}
+
+/// Ordering of two present values of the same kind; `None` if either is absent.
+fn compare(m: &Machine<'_>, a: Val<'_>, b: Val<'_>) -> Option<Ordering> {
+    match (a, b) {
+        (Val::Num(x), Val::Num(y)) => x.partial_cmp(&y),
+        (Val::Time(x), Val::Time(y)) | (Val::Dur(x), Val::Dur(y)) => Some(x.cmp(&y)),
+        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(&y)),
+        (a, b) => Some(m.string(a)?.cmp(m.string(b)?)),
+    }
+}
+
+fn holds(cmp: CmpOp, ord: Ordering) -> bool {
+    match cmp {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+fn call(m: &mut Machine<'_>, f: Function) {
+    let result = match f {
+        Function::StartsWith | Function::EndsWith | Function::Contains => {
+            let b = m.pop();
+            let a = m.pop();
+            match (m.string(a), m.string(b)) {
+                (Some(s), Some(p)) => Val::Bool(match f {
+                    Function::StartsWith => s.starts_with(p),
+                    Function::EndsWith => s.ends_with(p),
+                    _ => s.contains(p),
+                }),
+                _ => Val::Absent,
+            }
+        }
+        Function::Lower | Function::Upper | Function::Trim | Function::Domain => {
+            let a = m.pop();
+            let made = m.string(a).and_then(|s| match f {
+                Function::Lower => Some(s.to_lowercase()),
+                Function::Upper => Some(s.to_uppercase()),
+                Function::Trim => Some(s.trim().to_string()),
+                _ => s.rsplit_once('@').map(|(_, domain)| domain.to_lowercase()),
+            });
+            match made {
+                Some(s) => m.make(s),
+                None => Val::Absent,
+            }
+        }
+        Function::Length => {
+            let a = m.pop();
+            m.string(a).map_or(Val::Absent, |s| Val::Num(s.chars().count() as f64))
+        }
+        Function::Has => Val::Bool(m.pop() != Val::Absent),
+        Function::Abs | Function::Round | Function::Floor | Function::Ceil => match m.pop() {
+            Val::Num(n) => Val::Num(match f {
+                Function::Abs => n.abs(),
+                Function::Round => n.round(),
+                Function::Floor => n.floor(),
+                _ => n.ceil(),
+            }),
+            _ => Val::Absent,
+        },
+        Function::Now => Val::Absent, // lowered to Op::Now; never called
+    };
+    m.push(result);
+}

@@ -1,0 +1,462 @@
+//! Reading leads and events from JSON Lines and CSV, validated against a plan's schema.
+//!
+//! Readers call back once per record with either the record or a [`RecordError`] naming
+//! file, line (and for CSV the column) and field; the caller decides whether a bad
+//! record stops the run or is set aside. Nothing is dropped silently: blank lines are
+//! the only lines skipped.
+
+use crate::plan::{FieldDecl, Plan, ValueType};
+use crate::record::{coerce, parse_duration, Event, Lead, Value};
+use serde_json::Value as Json;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// The format a file name suggests: `.csv` is CSV, anything else JSON Lines.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("csv") => Format::Csv,
+            _ => Format::Jsonl,
+        }
+    }
+}
+
+/// Names of the key fields in input records.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// The id of a lead record (default `id`).
+    pub id: String,
+    /// The lead an event belongs to (default `lead`).
+    pub lead: String,
+    /// The event type (default `type`).
+    pub event_type: String,
+    /// The event time (default `ts`).
+    pub ts: String,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            id: "id".into(),
+            lead: "lead".into(),
+            event_type: "type".into(),
+            ts: "ts".into(),
+        }
+    }
+}
+
+/// A record that does not fit the schema, or does not parse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}{}: {}{message}", column.map(|c| format!(":{c}")).unwrap_or_default(), field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
+pub struct RecordError {
+    pub file: String,
+    pub line: u64,
+    pub column: Option<u64>,
+    pub field: Option<String>,
+    pub message: String,
+    /// The record as read, for a rejects file.
+    pub raw: String,
+}
+
+/// One event record as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventRecord {
+    /// An event of a declared type.
+    Declared(Event),
+    /// An event of a type the model does not declare: ignored, but its lead is known.
+    Undeclared { lead: String, event_type: String },
+}
+
+/// Where records come from: a file name (for messages) and a reader.
+pub struct Source<R> {
+    pub name: String,
+    pub reader: R,
+}
+
+impl Source<Box<dyn Read>> {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        Ok(Source {
+            name: path.display().to_string(),
+            reader: Box::new(file),
+        })
+    }
+}
+
+/// Reads lead records, calling `each` with each one (or its error) and its line.
+pub fn read_leads<R: Read>(
+    source: Source<R>,
+    format: Format,
+    plan: &Plan,
+    keys: &Keys,
+    mut each: impl FnMut(u64, Result<Lead, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let schema = LeadSchema { plan, keys };
+    let file = source.name.clone();
+    match format {
+        Format::Jsonl => read_jsonl(source, |line, raw, object| each(line, schema.from_json(&file, line, raw, object))),
+        Format::Csv => read_csv(source, |line, row| each(line, row.and_then(|row| schema.from_csv(&row)))),
+    }
+}
+
+/// Reads event records, calling `each` with each one (or its error) and its line.
+pub fn read_events<R: Read>(
+    source: Source<R>,
+    format: Format,
+    plan: &Plan,
+    keys: &Keys,
+    mut each: impl FnMut(u64, Result<EventRecord, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let schema = EventSchema { plan, keys };
+    let file = source.name.clone();
+    match format {
+        Format::Jsonl => read_jsonl(source, |line, raw, object| each(line, schema.from_json(&file, line, raw, object))),
+        Format::Csv => read_csv(source, |line, row| each(line, row.and_then(|row| schema.from_csv(&row)))),
+    }
+}
+
+// ------------------------------------------------------------------ JSON Lines
+
+/// Calls `each` for every non-blank line with the parsed object, or an error record.
+fn read_jsonl<R: Read>(
+    source: Source<R>,
+    mut each: impl FnMut(u64, &str, Result<serde_json::Map<String, Json>, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let mut reader = BufReader::with_capacity(1 << 16, source.reader);
+    let mut buffer = String::new();
+    let mut line = 0u64;
+    loop {
+        buffer.clear();
+        line += 1;
+        match reader.read_line(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(RecordError {
+                    file: source.name.clone(),
+                    line,
+                    column: None,
+                    field: None,
+                    message: format!("cannot read: {e}"),
+                    raw: String::new(),
+                })
+            }
+        }
+        let text = buffer.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parsed = match serde_json::from_str::<Json>(text) {
+            Ok(Json::Object(map)) => Ok(map),
+            Ok(other) => Err(format!("expected a JSON object, found {}", json_kind(&other))),
+            Err(e) => Err(format!("broken JSON: {e}")),
+        };
+        let parsed = parsed.map_err(|message| RecordError {
+            file: source.name.clone(),
+            line,
+            column: None,
+            field: None,
+            message,
+            raw: text.to_string(),
+        });
+        each(line, text, parsed)?;
+    }
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "true/false",
+        Json::Number(_) => "a number",
+        Json::String(_) => "text",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// A JSON value as a typed field value (`None` for null).
+fn json_value(decl_ty: ValueType, name: &str, v: &Json) -> Result<Option<Value>, (String, String)> {
+    let value = match v {
+        Json::Null => return Ok(None),
+        Json::String(s) => Value::Str(s.clone()),
+        Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Json::Bool(b) => Value::Bool(*b),
+        other => return Err((name.to_string(), format!("expected {}, found {}", decl_ty.name(), json_kind(other)))),
+    };
+    coerce(name, decl_ty, value).map(Some).map_err(|e| (e.field, e.problem))
+}
+
+fn json_text(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A timestamp: RFC 3339, a date, or seconds since the epoch.
+fn json_time(v: &Json) -> Option<i64> {
+    match v {
+        Json::String(s) => crate::time::parse_timestamp(s),
+        Json::Number(n) => n.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------------ CSV
+
+struct CsvRow<'a> {
+    file: &'a str,
+    line: u64,
+    headers: &'a [String],
+    record: &'a csv::StringRecord,
+}
+
+impl CsvRow<'_> {
+    fn get(&self, name: &str) -> Option<(usize, &str)> {
+        let i = self.headers.iter().position(|h| h == name)?;
+        self.record.get(i).map(|v| (i, v))
+    }
+
+    fn raw(&self) -> String {
+        self.record.iter().collect::<Vec<_>>().join(",")
+    }
+
+    fn error(&self, column: Option<usize>, field: Option<&str>, message: String) -> RecordError {
+        RecordError {
+            file: self.file.to_string(),
+            line: self.line,
+            column: column.map(|c| c as u64 + 1),
+            field: field.map(str::to_string),
+            message,
+            raw: self.raw(),
+        }
+    }
+}
+
+/// Calls `each` for every non-blank row (or an error for a row that cannot be used).
+fn read_csv<R: Read>(
+    source: Source<R>,
+    mut each: impl FnMut(u64, Result<CsvRow<'_>, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    // Flexible: a row with the wrong number of cells is a bad record (which the caller
+    // may set aside), not the end of the file.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source.reader);
+    let fail = |line: u64, message: String, raw: String| RecordError {
+        file: source.name.clone(),
+        line,
+        column: None,
+        field: None,
+        message,
+        raw,
+    };
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(1, format!("cannot read the header row: {e}"), String::new()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(fail(e.position().map_or(0, |p| p.line()), format!("broken CSV: {e}"), String::new())),
+        }
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != headers.len() {
+            let raw = record.iter().collect::<Vec<_>>().join(",");
+            let message = format!("this row has {} cells but the header has {}", record.len(), headers.len());
+            each(line, Err(fail(line, message, raw)))?;
+            continue;
+        }
+        let row = CsvRow {
+            file: &source.name,
+            line,
+            headers: &headers,
+            record: &record,
+        };
+        each(line, Ok(row))?;
+    }
+}
+
+/// A CSV cell as a typed value (`None` for an empty cell).
+fn csv_value(ty: ValueType, name: &str, cell: &str) -> Result<Option<Value>, String> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    let value = match ty {
+        ValueType::String => Value::Str(cell.to_string()),
+        ValueType::Int | ValueType::Number => match cell.parse::<f64>() {
+            Ok(n) if n.is_finite() => Value::Number(n),
+            _ => return Err(format!("expected {}, found {cell:?}", ty.name())),
+        },
+        ValueType::Bool => match cell.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(format!("expected true or false, found {cell:?}")),
+        },
+        ValueType::Time => match cell.parse::<i64>() {
+            Ok(seconds) => Value::Time(seconds),
+            Err(_) => Value::Str(cell.to_string()),
+        },
+        ValueType::Duration => match parse_duration(cell).or_else(|| cell.parse().ok()) {
+            Some(d) => Value::Duration(d),
+            None => return Err(format!("expected a duration like 30d, found {cell:?}")),
+        },
+    };
+    coerce(name, ty, value).map(Some).map_err(|e| e.problem)
+}
+
+fn csv_time(cell: &str) -> Option<i64> {
+    let cell = cell.trim();
+    cell.parse::<i64>().ok().or_else(|| crate::time::parse_timestamp(cell))
+}
+
+// ------------------------------------------------------------------ schemas
+
+struct LeadSchema<'a> {
+    plan: &'a Plan,
+    keys: &'a Keys,
+}
+
+impl LeadSchema<'_> {
+    fn from_json(&self, file: &str, line: u64, raw: &str, object: Result<serde_json::Map<String, Json>, RecordError>) -> Result<Lead, RecordError> {
+        let object = object?;
+        let error = |field: Option<String>, message: String| RecordError {
+            file: file.to_string(),
+            line,
+            column: None,
+            field,
+            message,
+            raw: raw.to_string(),
+        };
+        let id = match object.get(&self.keys.id) {
+            Some(v) => json_text(v).ok_or_else(|| error(Some(self.keys.id.clone()), "expected a lead id (text or a whole number)".into()))?,
+            None => return Err(error(None, format!("the lead has no `{}` (its id)", self.keys.id))),
+        };
+        let mut fields = vec![None; self.plan.lead_fields.len()];
+        for (slot, decl) in fields.iter_mut().zip(&self.plan.lead_fields) {
+            if let Some(v) = object.get(&decl.name) {
+                *slot = json_value(decl.ty, &decl.name, v).map_err(|(f, m)| error(Some(f), m))?;
+            }
+        }
+        Ok(Lead { id, fields })
+    }
+
+    fn from_csv(&self, row: &CsvRow<'_>) -> Result<Lead, RecordError> {
+        let id = match row.get(&self.keys.id) {
+            Some((_, id)) if !id.trim().is_empty() => id.trim().to_string(),
+            Some((col, _)) => return Err(row.error(Some(col), Some(&self.keys.id), "the lead id is empty".into())),
+            None => return Err(row.error(None, None, format!("there is no `{}` column (the lead id)", self.keys.id))),
+        };
+        let fields = csv_fields(row, &self.plan.lead_fields)?;
+        Ok(Lead { id, fields })
+    }
+}
+
+fn csv_fields(row: &CsvRow<'_>, decls: &[FieldDecl]) -> Result<Vec<Option<Value>>, RecordError> {
+    decls
+        .iter()
+        .map(|decl| match row.get(&decl.name) {
+            Some((col, cell)) => csv_value(decl.ty, &decl.name, cell).map_err(|m| row.error(Some(col), Some(&decl.name), m)),
+            None => Ok(None),
+        })
+        .collect()
+}
+
+struct EventSchema<'a> {
+    plan: &'a Plan,
+    keys: &'a Keys,
+}
+
+impl EventSchema<'_> {
+    fn from_json(&self, file: &str, line: u64, raw: &str, object: Result<serde_json::Map<String, Json>, RecordError>) -> Result<EventRecord, RecordError> {
+        let object = object?;
+        let error = |field: Option<&str>, message: String| RecordError {
+            file: file.to_string(),
+            line,
+            column: None,
+            field: field.map(str::to_string),
+            message,
+            raw: raw.to_string(),
+        };
+        let keys = self.keys;
+        let lead = match object.get(&keys.lead) {
+            Some(v) => json_text(v).ok_or_else(|| error(Some(&keys.lead), "expected a lead id (text or a whole number)".into()))?,
+            None => return Err(error(None, format!("the event has no `{}` (the lead it belongs to)", keys.lead))),
+        };
+        let event_type = match object.get(&keys.event_type) {
+            Some(Json::String(t)) if !t.is_empty() => t.as_str(),
+            Some(_) => return Err(error(Some(&keys.event_type), "expected the event type as text".into())),
+            None => return Err(error(None, format!("the event has no `{}` (its type)", keys.event_type))),
+        };
+        let ts = match object.get(&keys.ts) {
+            Some(v) => json_time(v).ok_or_else(|| {
+                error(Some(&keys.ts), "expected a time: RFC 3339 (2026-10-01T10:00:00Z), a date or seconds since 1970".into())
+            })?,
+            None => return Err(error(None, format!("the event has no `{}` (its time)", keys.ts))),
+        };
+        let Some(index) = self.plan.event_index(event_type) else {
+            return Ok(EventRecord::Undeclared {
+                lead,
+                event_type: event_type.to_string(),
+            });
+        };
+        let decls = &self.plan.events[index].props;
+        let mut props = vec![None; decls.len()];
+        for (slot, decl) in props.iter_mut().zip(decls) {
+            if let Some(v) = object.get(&decl.name) {
+                *slot = json_value(decl.ty, &decl.name, v).map_err(|(f, m)| error(Some(&f), m))?;
+            }
+        }
+        Ok(EventRecord::Declared(Event {
+            lead,
+            event_type: index as u32,
+            ts,
+            props,
+        }))
+    }
+
+    fn from_csv(&self, row: &CsvRow<'_>) -> Result<EventRecord, RecordError> {
+        let keys = self.keys;
+        let required = |name: &str, what: &str| match row.get(name) {
+            Some((col, cell)) if cell.trim().is_empty() => Err(row.error(Some(col), Some(name), format!("{what} is empty"))),
+            Some((col, cell)) => Ok((col, cell.trim())),
+            None => Err(row.error(None, None, format!("there is no `{name}` column ({what})"))),
+        };
+        let (_, lead) = required(&keys.lead, "the lead id")?;
+        let (_, event_type) = required(&keys.event_type, "the event type")?;
+        let (ts_col, ts_text) = required(&keys.ts, "the event time")?;
+        let ts = csv_time(ts_text).ok_or_else(|| {
+            row.error(
+                Some(ts_col),
+                Some(&keys.ts),
+                format!("{ts_text:?} is not a time: use RFC 3339 (2026-10-01T10:00:00Z), a date or seconds since 1970"),
+            )
+        })?;
+        let Some(index) = self.plan.event_index(event_type) else {
+            return Ok(EventRecord::Undeclared {
+                lead: lead.to_string(),
+                event_type: event_type.to_string(),
+            });
+        };
+        let props = csv_fields(row, &self.plan.events[index].props)?;
+        Ok(EventRecord::Declared(Event {
+            lead: lead.to_string(),
+            event_type: index as u32,
+            ts,
+            props,
+        }))
+    }
+}

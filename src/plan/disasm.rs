@@ -1,0 +1,177 @@
+//! A readable listing of a plan (`leadscore plan show`): every section, and every
+//! instruction block tied to the source line it came from.
+
+use super::*;
+use crate::time::format_duration;
+use std::fmt::Write;
+
+pub fn disassemble(plan: &Plan) -> String {
+    let mut out = String::new();
+    let d = Disassembler { plan };
+    d.header(&mut out);
+    d.slots(&mut out);
+    d.scores(&mut out);
+    d.flags(&mut out);
+    d.grades(&mut out);
+    out
+}
+
+struct Disassembler<'p> {
+    plan: &'p Plan,
+}
+
+impl Disassembler<'_> {
+    fn header(&self, out: &mut String) {
+        let p = self.plan;
+        let _ = writeln!(out, "plan {:?}  format {}  source sha256:{}", p.model, p.format_version, p.source_hash);
+        let fields: Vec<String> = p.lead_fields.iter().map(|f| format!("{}: {}", f.name, f.ty.name())).collect();
+        let _ = writeln!(out, "\nlead {{ {} }}", fields.join(", "));
+        let _ = writeln!(out, "\nevents:");
+        for (i, e) in p.events.iter().enumerate() {
+            let props: Vec<String> = e.props.iter().map(|f| format!("{}: {}", f.name, f.ty.name())).collect();
+            let _ = writeln!(out, "  e{i:<3} {} {{ {} }}", e.name, props.join(", "));
+        }
+        let order: Vec<String> = p
+            .order
+            .iter()
+            .map(|n| match n {
+                NodeRef::Score(i) => p.scores[*i as usize].name.clone(),
+                NodeRef::Flag(i) => format!("flag {}", p.flags[*i as usize].name),
+            })
+            .collect();
+        let _ = writeln!(out, "\norder: {}", order.join(", "));
+    }
+
+    fn origin(&self, id: OriginId) -> String {
+        let o = &self.plan.origins[id as usize];
+        format!("{}:{}  {}", o.file, o.line, o.text)
+    }
+
+    fn slots(&self, out: &mut String) {
+        let _ = writeln!(out, "\nslots (per-lead accumulators, updated as events stream past):");
+        for (i, slot) in self.plan.slots.iter().enumerate() {
+            let kind = match slot.kind {
+                SlotKind::Count => "count".to_string(),
+                SlotKind::Latest => "latest".to_string(),
+                SlotKind::Sum { prop } => {
+                    let event = slot.event.map(|e| &self.plan.events[e as usize]);
+                    format!("sum {}", event.map(|e| e.props[prop as usize].name.as_str()).unwrap_or("?"))
+                }
+            };
+            let event = match slot.event {
+                Some(e) => self.plan.events[e as usize].name.clone(),
+                None => "any declared event".to_string(),
+            };
+            let mut line = format!("  s{i:<3} {kind} of {event}");
+            if let Some(w) = slot.within {
+                let _ = write!(line, " within {}", format_duration(w));
+            }
+            if let Some(f) = slot.filter {
+                let _ = write!(line, " where c{f}");
+            }
+            let _ = writeln!(out, "{line}");
+            if let Some(f) = slot.filter {
+                self.chunk_for(out, f, slot.event);
+            }
+        }
+    }
+
+    fn scores(&self, out: &mut String) {
+        for score in &self.plan.scores {
+            let _ = writeln!(out, "\nscore {}    ; {}", score.name, self.origin(score.origin));
+            match &score.body {
+                ScoreBody::Derived { expr } => self.chunk(out, *expr),
+                ScoreBody::Rules { rules, clamp } => {
+                    for rule in rules {
+                        let what = match rule.kind {
+                            RuleKind::On { slot, max } => {
+                                let cap = max.map(|k| format!(" max {k}")).unwrap_or_default();
+                                format!("on s{slot}{cap}")
+                            }
+                            RuleKind::When { condition } => format!("when c{condition}"),
+                            RuleKind::Decay { slot, per } => format!("decay since s{slot} per {}", format_duration(per)),
+                        };
+                        let _ = writeln!(out, "  {:<32} {:>+8}    ; {}", what, rule.points, self.origin(rule.origin));
+                        if let RuleKind::When { condition } = rule.kind {
+                            self.chunk(out, condition);
+                        }
+                    }
+                    if let Some(c) = clamp {
+                        let _ = writeln!(out, "  clamp {} {}    ; {}", c.low, c.high, self.origin(c.origin));
+                    }
+                }
+            }
+        }
+    }
+
+    fn flags(&self, out: &mut String) {
+        for flag in &self.plan.flags {
+            let _ = writeln!(out, "\nflag {} when c{}    ; {}", flag.name, flag.condition, self.origin(flag.origin));
+            self.chunk(out, flag.condition);
+        }
+    }
+
+    fn grades(&self, out: &mut String) {
+        for grade in &self.plan.grades {
+            let score = &self.plan.scores[grade.score as usize].name;
+            let _ = writeln!(out, "\ngrade {score}    ; {}", self.origin(grade.origin));
+            for band in &grade.bands {
+                let threshold = band.threshold.map(|t| format!(" >= {t}")).unwrap_or_default();
+                let condition = band.condition.map(|c| format!(" if c{c}")).unwrap_or_default();
+                let _ = writeln!(out, "  {:?}{threshold}{condition}", band.name);
+                if let Some(c) = band.condition {
+                    self.chunk(out, c);
+                }
+            }
+        }
+    }
+
+    fn chunk(&self, out: &mut String, id: ChunkId) {
+        self.chunk_for(out, id, None);
+    }
+
+    /// Lists a chunk; `event` names the properties a filter reads.
+    fn chunk_for(&self, out: &mut String, id: ChunkId, event: Option<u32>) {
+        let chunk = &self.plan.chunks[id as usize];
+        let context = if chunk.per_event { "  (per event)" } else { "" };
+        let _ = writeln!(out, "    c{id}:{context}    ; {}", self.origin(chunk.origin));
+        for (i, op) in self.plan.chunk_code(id).iter().enumerate() {
+            let _ = writeln!(out, "      {:04}  {}", chunk.start as usize + i, self.op(op, event));
+        }
+    }
+
+    fn op(&self, op: &Op, event: Option<u32>) -> String {
+        let p = self.plan;
+        match *op {
+            Op::Const(i) => format!("const     {}", constant_text(&p.constants[i as usize])),
+            Op::LeadField(i) => format!("lead      {}", p.lead_fields[i as usize].name),
+            Op::Prop(i) => match event.and_then(|e| self.plan.events.get(e as usize)) {
+                Some(e) => format!("prop      {}", e.props[i as usize].name),
+                None => format!("prop      #{i}"),
+            },
+            Op::Slot(s, read) => format!("slot      s{s} {read:?}"),
+            Op::Score(i) => format!("score     {}", p.scores[i as usize].name),
+            Op::Flag(i) => format!("flag      {}", p.flags[i as usize].name),
+            Op::Now => "now".into(),
+            Op::Cmp(c) => format!("cmp       {}", c.symbol()),
+            Op::In(i) => format!("in        {}", constant_text(&p.constants[i as usize])),
+            Op::NotIn(i) => format!("not_in    {}", constant_text(&p.constants[i as usize])),
+            Op::Matches(i) => format!("matches   {:?}", p.regexes[i as usize]),
+            Op::Call(f) => format!("call      {}", f.name()),
+            Op::AndJump(t) => format!("and_jump  {t:04}"),
+            Op::OrJump(t) => format!("or_jump   {t:04}"),
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+fn constant_text(c: &Constant) -> String {
+    match c {
+        Constant::Number(n) => format!("{n}"),
+        Constant::Str(s) => format!("{s:?}"),
+        Constant::Bool(b) => format!("{b}"),
+        Constant::Time(t) => format!("@{}", crate::time::format_timestamp(*t)),
+        Constant::Duration(d) => format_duration(*d),
+        Constant::List(items) => format!("[{}]", items.iter().map(constant_text).collect::<Vec<_>>().join(", ")),
+    }
+}

@@ -1,0 +1,355 @@
+//! Lowering: from a checked [`Model`] to a [`Plan`].
+//!
+//! Aggregates and `on`/`decay` rules become slots (identical ones are shared), every
+//! expression becomes a bytecode chunk, and constants are pooled.
+
+use super::*;
+use crate::check::{self, Const, Model, TExpr, TExprKind, Type};
+use crate::syntax::ast::BinOp;
+use std::collections::HashMap;
+
+/// Compiles a checked model into a plan.
+pub fn lower(model: &Model) -> Plan {
+    let mut lowerer = Lowerer {
+        plan: Plan {
+            format_version: FORMAT_VERSION,
+            model: model.name.clone(),
+            source_hash: model.source_hash.clone(),
+            lead_fields: model.lead_fields.iter().map(field_decl).collect(),
+            events: model
+                .events
+                .iter()
+                .map(|e| EventDecl {
+                    name: e.name.clone(),
+                    props: e.props.iter().map(field_decl).collect(),
+                })
+                .collect(),
+            constants: Vec::new(),
+            regexes: Vec::new(),
+            code: Vec::new(),
+            chunks: Vec::new(),
+            slots: Vec::new(),
+            scores: Vec::new(),
+            flags: Vec::new(),
+            grades: Vec::new(),
+            order: Vec::new(),
+            origins: Vec::new(),
+        },
+        constants: HashMap::new(),
+        slots: HashMap::new(),
+        current_origin: 0,
+    };
+    for score in &model.scores {
+        let lowered = lowerer.score(score);
+        lowerer.plan.scores.push(lowered);
+    }
+    for flag in &model.flags {
+        let origin = lowerer.origin(&flag.origin);
+        let condition = lowerer.chunk(&flag.condition, origin, false);
+        lowerer.plan.flags.push(FlagPlan {
+            name: flag.name.clone(),
+            condition,
+            origin,
+        });
+    }
+    for grade in &model.grades {
+        let lowered = lowerer.grade(grade);
+        lowerer.plan.grades.push(lowered);
+    }
+    lowerer.plan.order = model
+        .order
+        .iter()
+        .map(|n| match n {
+            check::Node::Score(id) => NodeRef::Score(id.0),
+            check::Node::Flag(id) => NodeRef::Flag(id.0),
+        })
+        .collect();
+    lowerer.plan
+}
+
+fn field_decl(f: &check::FieldDef) -> FieldDecl {
+    FieldDecl {
+        name: f.name.clone(),
+        ty: value_type(&f.ty),
+    }
+}
+
+fn value_type(ty: &Type) -> ValueType {
+    match ty {
+        Type::Int => ValueType::Int,
+        Type::Number => ValueType::Number,
+        Type::Bool => ValueType::Bool,
+        Type::Time => ValueType::Time,
+        Type::Duration => ValueType::Duration,
+        // Lists and error types never reach a checked model's fields.
+        Type::String | Type::List(_) | Type::Error => ValueType::String,
+    }
+}
+
+fn constant(c: &Const) -> Constant {
+    match c {
+        Const::Number(n) => Constant::Number(*n),
+        Const::Str(s) => Constant::Str(s.clone()),
+        Const::Bool(b) => Constant::Bool(*b),
+        Const::Time(t) => Constant::Time(*t),
+        Const::Duration(d) => Constant::Duration(*d),
+        Const::List(items) => Constant::List(items.iter().map(constant).collect()),
+    }
+}
+
+struct Lowerer {
+    plan: Plan,
+    /// Constant pool index by the constant's debug form (f64 is not `Hash`).
+    constants: HashMap<String, u32>,
+    /// Slots by their debug form, so identical aggregates share one accumulator.
+    slots: HashMap<String, SlotId>,
+    /// The origin of the chunk being emitted (for slots that aggregates create).
+    current_origin: OriginId,
+}
+
+impl Lowerer {
+    fn origin(&mut self, origin: &check::Origin) -> OriginId {
+        self.plan.origins.push(Origin {
+            file: origin.file.clone(),
+            line: origin.line as u32,
+            text: origin.text.clone(),
+        });
+        (self.plan.origins.len() - 1) as OriginId
+    }
+
+    fn score(&mut self, score: &check::ScoreDef) -> ScorePlan {
+        let origin = self.origin(&score.origin);
+        let body = match &score.body {
+            check::ScoreBody::Derived(e) => ScoreBody::Derived {
+                expr: self.chunk(e, origin, true),
+            },
+            check::ScoreBody::Rules { rules, clamp } => {
+                let rules = rules.iter().map(|r| self.rule(r)).collect();
+                let clamp = clamp.as_ref().map(|c| ClampPlan {
+                    low: c.low,
+                    high: c.high,
+                    origin: self.origin(&c.origin),
+                });
+                ScoreBody::Rules { rules, clamp }
+            }
+        };
+        ScorePlan {
+            name: score.name.clone(),
+            body,
+            origin,
+        }
+    }
+
+    fn rule(&mut self, rule: &check::RuleDef) -> RulePlan {
+        let origin = self.origin(&rule.origin);
+        let (points, kind) = match &rule.kind {
+            check::RuleKind::On {
+                event,
+                filter,
+                points,
+                within,
+                max,
+            } => {
+                let slot = self.slot(Some(event.0), filter.as_ref(), *within, SlotKind::Count, origin);
+                (*points, RuleKind::On { slot, max: *max })
+            }
+            check::RuleKind::When { condition, points } => {
+                let condition = self.chunk(condition, origin, false);
+                (*points, RuleKind::When { condition })
+            }
+            check::RuleKind::Decay { points, per, reset } => {
+                let slot = match reset {
+                    None => self.slot(None, None, None, SlotKind::Latest, origin),
+                    Some(m) => self.slot(Some(m.event.0), m.filter.as_ref(), None, SlotKind::Latest, origin),
+                };
+                (*points, RuleKind::Decay { slot, per: *per })
+            }
+        };
+        RulePlan { points, kind, origin }
+    }
+
+    fn grade(&mut self, grade: &check::GradeDef) -> GradePlan {
+        let origin = self.origin(&grade.origin);
+        let bands = grade
+            .bands
+            .iter()
+            .map(|b| {
+                let band_origin = self.origin(&b.origin);
+                BandPlan {
+                    name: b.name.clone(),
+                    threshold: b.threshold,
+                    condition: b.condition.as_ref().map(|c| self.chunk(c, band_origin, false)),
+                }
+            })
+            .collect();
+        GradePlan {
+            score: grade.score.0,
+            bands,
+            origin,
+        }
+    }
+
+    fn slot(&mut self, event: Option<u32>, filter: Option<&TExpr>, within: Option<i64>, kind: SlotKind, origin: OriginId) -> SlotId {
+        let filter_code = filter.map(|f| {
+            let mut code = Vec::new();
+            std::mem::swap(&mut code, &mut self.plan.code);
+            self.emit(f, false);
+            std::mem::swap(&mut code, &mut self.plan.code);
+            code
+        });
+        let key = format!("{event:?}|{filter_code:?}|{within:?}|{kind:?}");
+        if let Some(&slot) = self.slots.get(&key) {
+            return slot;
+        }
+        let filter = filter.map(|f| self.chunk(f, origin, false));
+        self.plan.slots.push(Slot {
+            event,
+            filter,
+            within,
+            kind,
+        });
+        let slot = (self.plan.slots.len() - 1) as SlotId;
+        self.slots.insert(key, slot);
+        slot
+    }
+
+    fn chunk(&mut self, e: &TExpr, origin: OriginId, derived: bool) -> ChunkId {
+        let start = self.plan.code.len() as u32;
+        let outer = std::mem::replace(&mut self.current_origin, origin);
+        self.emit(e, derived);
+        self.current_origin = outer;
+        if derived {
+            self.plan.code.push(Op::OrZero);
+        }
+        let len = self.plan.code.len() as u32 - start;
+        self.plan.chunks.push(Chunk {
+            start,
+            len,
+            per_event: reads_props(e),
+            origin,
+        });
+        (self.plan.chunks.len() - 1) as ChunkId
+    }
+
+    fn constant(&mut self, c: &Const) -> u32 {
+        let key = format!("{c:?}");
+        if let Some(&i) = self.constants.get(&key) {
+            return i;
+        }
+        self.plan.constants.push(constant(c));
+        let i = (self.plan.constants.len() - 1) as u32;
+        self.constants.insert(key, i);
+        i
+    }
+
+    fn regex(&mut self, pattern: &str) -> u32 {
+        if let Some(i) = self.plan.regexes.iter().position(|r| r == pattern) {
+            return i as u32;
+        }
+        self.plan.regexes.push(pattern.to_string());
+        (self.plan.regexes.len() - 1) as u32
+    }
+
+    /// Emits code that leaves the value of `e` on the stack. In a derived score
+    /// (`derived`), absent lead fields and `days_since` read as 0.
+    fn emit(&mut self, e: &TExpr, derived: bool) {
+        match &e.kind {
+            TExprKind::Const(c) => {
+                let i = self.constant(c);
+                self.plan.code.push(Op::Const(i));
+            }
+            TExprKind::LeadField(id) => {
+                self.plan.code.push(Op::LeadField(id.0));
+                if derived {
+                    self.plan.code.push(Op::OrZero);
+                }
+            }
+            TExprKind::Prop(id) => self.plan.code.push(Op::Prop(id.0)),
+            TExprKind::Score(id) => self.plan.code.push(Op::Score(id.0)),
+            TExprKind::Flag(id) => self.plan.code.push(Op::Flag(id.0)),
+            TExprKind::Neg(inner) => {
+                self.emit(inner, derived);
+                self.plan.code.push(Op::Neg);
+            }
+            TExprKind::Not(inner) => {
+                self.emit(inner, derived);
+                self.plan.code.push(Op::Not);
+            }
+            TExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, derived),
+            TExprKind::Call { function, args } => {
+                if *function == Function::Now {
+                    self.plan.code.push(Op::Now);
+                    return;
+                }
+                for arg in args {
+                    self.emit(arg, derived);
+                }
+                self.plan.code.push(Op::Call(*function));
+            }
+            TExprKind::Aggregate(agg) => {
+                let kind = match agg.prop {
+                    Some(prop) => SlotKind::Sum { prop: prop.0 },
+                    None if agg.function == AggFn::DaysSince => SlotKind::Latest,
+                    None => SlotKind::Count,
+                };
+                let slot = self.slot(Some(agg.event.0), agg.filter.as_ref(), agg.within, kind, self.current_origin);
+                self.plan.code.push(Op::Slot(slot, agg.function.into()));
+                if derived && agg.function == AggFn::DaysSince {
+                    self.plan.code.push(Op::OrZero);
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &TExpr, rhs: &TExpr, derived: bool) {
+        match op {
+            BinOp::And | BinOp::Or => {
+                self.emit(lhs, derived);
+                let jump_at = self.plan.code.len();
+                self.plan.code.push(Op::AndJump(0));
+                self.emit(rhs, derived);
+                let target = self.plan.code.len() as u32;
+                self.plan.code[jump_at] = if op == BinOp::And { Op::AndJump(target) } else { Op::OrJump(target) };
+            }
+            BinOp::In | BinOp::NotIn => {
+                self.emit(lhs, derived);
+                let list = check::fold_constant(rhs).expect("the checker folds list operands");
+                let i = self.constant(&list);
+                self.plan.code.push(if op == BinOp::In { Op::In(i) } else { Op::NotIn(i) });
+            }
+            BinOp::Matches => {
+                self.emit(lhs, derived);
+                let Some(Const::Str(pattern)) = check::fold_constant(rhs) else {
+                    unreachable!("the checker insists on constant patterns")
+                };
+                let i = self.regex(&pattern);
+                self.plan.code.push(Op::Matches(i));
+            }
+            BinOp::Cmp(cmp) => {
+                self.emit(lhs, derived);
+                self.emit(rhs, derived);
+                self.plan.code.push(Op::Cmp(cmp));
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                self.emit(lhs, derived);
+                self.emit(rhs, derived);
+                self.plan.code.push(match op {
+                    BinOp::Add => Op::Add,
+                    BinOp::Sub => Op::Sub,
+                    BinOp::Mul => Op::Mul,
+                    _ => Op::Div,
+                });
+            }
+        }
+    }
+}
+
+fn reads_props(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Prop(_) => true,
+        TExprKind::Neg(inner) | TExprKind::Not(inner) => reads_props(inner),
+        TExprKind::Binary { lhs, rhs, .. } => reads_props(lhs) || reads_props(rhs),
+        TExprKind::Call { args, .. } => args.iter().any(reads_props),
+        _ => false,
+    }
+}

@@ -1,0 +1,306 @@
+//! Verification of a loaded plan: every index in range, every jump forward and inside
+//! its chunk, every chunk leaving exactly one value, and scores and flags ordered so
+//! each only reads ones computed before it. After this, evaluation cannot go wrong.
+
+use super::*;
+
+pub(super) fn verify(plan: &Plan) -> Result<(), PlanError> {
+    Verifier { plan }.run()
+}
+
+struct Verifier<'p> {
+    plan: &'p Plan,
+}
+
+fn invalid(message: impl Into<String>) -> PlanError {
+    PlanError::Invalid(message.into())
+}
+
+/// What a chunk may read, by where it is used.
+#[derive(Clone, Copy)]
+struct Context {
+    /// Number of properties of the event a filter looks at; `None` outside filters.
+    props: Option<usize>,
+    /// Position in the evaluation order of the score or flag it belongs to: only
+    /// scores and flags before it may be read. `None` for grades (after everything).
+    position: Option<usize>,
+}
+
+impl Verifier<'_> {
+    fn run(&self) -> Result<(), PlanError> {
+        let p = self.plan;
+        for chunk in &p.chunks {
+            let end = chunk.start as u64 + chunk.len as u64;
+            if end > p.code.len() as u64 || chunk.len == 0 {
+                return Err(invalid("a chunk lies outside the code"));
+            }
+            self.origin(chunk.origin)?;
+        }
+        for regex in &p.regexes {
+            regex::Regex::new(regex).map_err(|e| invalid(format!("pattern {regex:?}: {e}")))?;
+        }
+        let positions = self.order()?;
+        for (i, slot) in p.slots.iter().enumerate() {
+            self.slot(i, slot)?;
+        }
+        for (i, score) in p.scores.iter().enumerate() {
+            self.origin(score.origin)?;
+            let cx = Context {
+                props: None,
+                position: Some(positions.score[i]),
+            };
+            match &score.body {
+                ScoreBody::Derived { expr } => self.chunk(*expr, cx)?,
+                ScoreBody::Rules { rules, clamp } => {
+                    for rule in rules {
+                        self.rule(rule, cx)?;
+                    }
+                    if let Some(c) = clamp {
+                        self.origin(c.origin)?;
+                        if c.low > c.high {
+                            return Err(invalid("a clamp's low bound is above its high bound"));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, flag) in p.flags.iter().enumerate() {
+            self.origin(flag.origin)?;
+            let cx = Context {
+                props: None,
+                position: Some(positions.flag[i]),
+            };
+            self.chunk(flag.condition, cx)?;
+        }
+        for grade in &p.grades {
+            self.grade(grade)?;
+        }
+        Ok(())
+    }
+
+    fn origin(&self, origin: OriginId) -> Result<(), PlanError> {
+        if origin as usize >= self.plan.origins.len() {
+            return Err(invalid("a source position is missing"));
+        }
+        Ok(())
+    }
+
+    fn order(&self) -> Result<Positions, PlanError> {
+        let p = self.plan;
+        let mut positions = Positions {
+            score: vec![usize::MAX; p.scores.len()],
+            flag: vec![usize::MAX; p.flags.len()],
+        };
+        for (position, node) in p.order.iter().enumerate() {
+            let entry = match node {
+                NodeRef::Score(i) => positions.score.get_mut(*i as usize),
+                NodeRef::Flag(i) => positions.flag.get_mut(*i as usize),
+            };
+            match entry {
+                Some(slot) if *slot == usize::MAX => *slot = position,
+                _ => return Err(invalid("the evaluation order names a score or flag twice or one that does not exist")),
+            }
+        }
+        if positions.score.iter().chain(&positions.flag).any(|&p| p == usize::MAX) {
+            return Err(invalid("the evaluation order leaves out a score or flag"));
+        }
+        Ok(positions)
+    }
+
+    fn slot(&self, index: usize, slot: &Slot) -> Result<(), PlanError> {
+        let p = self.plan;
+        let props = match slot.event {
+            Some(e) => Some(
+                p.events
+                    .get(e as usize)
+                    .ok_or_else(|| invalid(format!("slot {index} reads an unknown event type")))?
+                    .props
+                    .len(),
+            ),
+            None => None,
+        };
+        if let Some(filter) = slot.filter {
+            let props = props.ok_or_else(|| invalid(format!("slot {index} filters events of no type")))?;
+            self.chunk(
+                filter,
+                Context {
+                    props: Some(props),
+                    position: Some(0),
+                },
+            )?;
+        }
+        if slot.within.is_some_and(|w| w <= 0) {
+            return Err(invalid(format!("slot {index} has a window that is not positive")));
+        }
+        if let SlotKind::Sum { prop } = slot.kind {
+            let event = slot.event.ok_or_else(|| invalid(format!("slot {index} sums events of no type")))?;
+            let decl = p.events[event as usize]
+                .props
+                .get(prop as usize)
+                .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
+            if !matches!(decl.ty, ValueType::Int | ValueType::Number) {
+                return Err(invalid(format!("slot {index} sums a property that is not a number")));
+            }
+        }
+        Ok(())
+    }
+
+    fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {
+        self.origin(rule.origin)?;
+        if !rule.points.is_finite() {
+            return Err(invalid("a rule's points are not a finite number"));
+        }
+        match rule.kind {
+            RuleKind::On { slot, max } => {
+                self.slot_ref(slot)?;
+                if max == Some(0) {
+                    return Err(invalid("a rule has `max 0`"));
+                }
+            }
+            RuleKind::When { condition } => self.chunk(condition, cx)?,
+            RuleKind::Decay { slot, per } => {
+                self.slot_ref(slot)?;
+                if per <= 0 {
+                    return Err(invalid("a decay period is not positive"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn slot_ref(&self, slot: SlotId) -> Result<(), PlanError> {
+        if slot as usize >= self.plan.slots.len() {
+            return Err(invalid("a rule reads a slot that does not exist"));
+        }
+        Ok(())
+    }
+
+    fn grade(&self, grade: &GradePlan) -> Result<(), PlanError> {
+        self.origin(grade.origin)?;
+        if grade.score as usize >= self.plan.scores.len() {
+            return Err(invalid("a grade names a score that does not exist"));
+        }
+        match grade.bands.last() {
+            Some(last) if last.threshold.is_none() && last.condition.is_none() => {}
+            _ => return Err(invalid("a grade has no default band")),
+        }
+        for band in &grade.bands {
+            if let Some(c) = band.condition {
+                self.chunk(
+                    c,
+                    Context {
+                        props: None,
+                        position: None,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one chunk: operands in range, jumps forward within the chunk, the stack
+    /// never underflows and ends with one value.
+    fn chunk(&self, id: ChunkId, cx: Context) -> Result<(), PlanError> {
+        let chunk = self.plan.chunks.get(id as usize).ok_or_else(|| invalid("a chunk does not exist"))?;
+        let start = chunk.start as usize;
+        let code = self.plan.chunk_code(id);
+        let mut depth: i64 = 0;
+        // (relative position, stack depth expected there) for every forward jump.
+        let mut landings: Vec<(usize, i64)> = Vec::new();
+        for (pc, op) in code.iter().enumerate() {
+            self.landing_depth(&landings, pc, depth, id)?;
+            let at = start + pc;
+            if let Op::AndJump(target) | Op::OrJump(target) = *op {
+                let target = target as usize;
+                if target <= at || target > start + code.len() {
+                    return Err(invalid(format!("instruction {at}: jump outside its chunk")));
+                }
+                // Jumping keeps the tested value; falling through pops it.
+                landings.push((target - start, depth));
+            }
+            let (pops, pushes) = self.op(op, cx, at)?;
+            depth -= pops;
+            if depth < 0 {
+                return Err(invalid(format!("chunk {id}: the stack underflows")));
+            }
+            depth += pushes;
+            if depth > MAX_STACK as i64 {
+                return Err(invalid(format!("chunk {id}: nests deeper than {MAX_STACK} values")));
+            }
+        }
+        self.landing_depth(&landings, code.len(), depth, id)?;
+        if depth != 1 {
+            return Err(invalid(format!("chunk {id}: leaves {depth} values instead of 1")));
+        }
+        Ok(())
+    }
+
+    fn landing_depth(&self, landings: &[(usize, i64)], pc: usize, depth: i64, id: ChunkId) -> Result<(), PlanError> {
+        if landings.iter().any(|&(at, expected)| at == pc && expected != depth) {
+            return Err(invalid(format!("chunk {id}: a jump lands with the wrong stack depth")));
+        }
+        Ok(())
+    }
+
+    /// Checks one instruction's operands; returns how many values it pops and pushes.
+    fn op(&self, op: &Op, cx: Context, at: usize) -> Result<(i64, i64), PlanError> {
+        let p = self.plan;
+        let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(invalid(format!("instruction {at}: {what}"))) };
+        Ok(match *op {
+            Op::Const(i) => {
+                check(matches!(p.constants.get(i as usize), Some(c) if !matches!(c, Constant::List(_))), "bad constant")?;
+                (0, 1)
+            }
+            Op::LeadField(i) => {
+                check((i as usize) < p.lead_fields.len(), "unknown lead field")?;
+                (0, 1)
+            }
+            Op::Prop(i) => {
+                check(cx.props.is_some_and(|n| (i as usize) < n), "property read outside its event")?;
+                (0, 1)
+            }
+            Op::Slot(s, _) => {
+                check(cx.props.is_none() && (s as usize) < p.slots.len(), "bad aggregate")?;
+                (0, 1)
+            }
+            Op::Score(i) => {
+                check((i as usize) < p.scores.len() && cx.props.is_none(), "unknown score")?;
+                self.before(NodeRef::Score(i), cx, at)?;
+                (0, 1)
+            }
+            Op::Flag(i) => {
+                check((i as usize) < p.flags.len() && cx.props.is_none(), "unknown flag")?;
+                self.before(NodeRef::Flag(i), cx, at)?;
+                (0, 1)
+            }
+            Op::Now => (0, 1),
+            Op::Neg | Op::Not | Op::OrZero => (1, 1),
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
+            Op::In(i) | Op::NotIn(i) => {
+                check(matches!(p.constants.get(i as usize), Some(Constant::List(_))), "membership in a non-list")?;
+                (1, 1)
+            }
+            Op::Matches(i) => {
+                check((i as usize) < p.regexes.len(), "unknown pattern")?;
+                (1, 1)
+            }
+            Op::Call(f) => (f.signature().0.len() as i64, 1),
+            Op::AndJump(_) | Op::OrJump(_) => (1, 0),
+        })
+    }
+
+    /// A score or flag may only read scores and flags computed before it.
+    fn before(&self, node: NodeRef, cx: Context, at: usize) -> Result<(), PlanError> {
+        let Some(position) = cx.position else { return Ok(()) };
+        let used = self.plan.order.iter().position(|n| *n == node).unwrap_or(usize::MAX);
+        if used >= position {
+            return Err(invalid(format!("instruction {at}: reads a score or flag before it is computed")));
+        }
+        Ok(())
+    }
+}
+
+struct Positions {
+    score: Vec<usize>,
+    flag: Vec<usize>,
+}

@@ -64,7 +64,9 @@ impl<'s> Batch<'s> {
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
         match self.entries.get_mut(&lead.id) {
-            Some(Entry { line: Some(first), .. }) => Err(LeadError::Duplicate {
+            Some(Entry {
+                line: Some(first), ..
+            }) => Err(LeadError::Duplicate {
                 id: lead.id,
                 first: *first,
             }),

@@ -100,8 +100,12 @@ pub fn read_leads<R: Read>(
     let schema = LeadSchema { plan, keys };
     let file = source.name.clone();
     match format {
-        Format::Jsonl => read_jsonl(source, |line, raw, object| each(line, schema.from_json(&file, line, raw, object))),
-        Format::Csv => read_csv(source, |line, row| each(line, row.and_then(|row| schema.from_csv(&row)))),
+        Format::Jsonl => read_jsonl(source, |line, raw, object| {
+            each(line, schema.read_json(&file, line, raw, object))
+        }),
+        Format::Csv => read_csv(source, |line, row| {
+            each(line, row.and_then(|row| schema.read_csv_row(&row)))
+        }),
     }
 }
 
@@ -116,8 +120,12 @@ pub fn read_events<R: Read>(
     let schema = EventSchema { plan, keys };
     let file = source.name.clone();
     match format {
-        Format::Jsonl => read_jsonl(source, |line, raw, object| each(line, schema.from_json(&file, line, raw, object))),
-        Format::Csv => read_csv(source, |line, row| each(line, row.and_then(|row| schema.from_csv(&row)))),
+        Format::Jsonl => read_jsonl(source, |line, raw, object| {
+            each(line, schema.read_json(&file, line, raw, object))
+        }),
+        Format::Csv => read_csv(source, |line, row| {
+            each(line, row.and_then(|row| schema.read_csv_row(&row)))
+        }),
     }
 }
 
@@ -126,7 +134,11 @@ pub fn read_events<R: Read>(
 /// Calls `each` for every non-blank line with the parsed object, or an error record.
 fn read_jsonl<R: Read>(
     source: Source<R>,
-    mut each: impl FnMut(u64, &str, Result<serde_json::Map<String, Json>, RecordError>) -> Result<(), RecordError>,
+    mut each: impl FnMut(
+        u64,
+        &str,
+        Result<serde_json::Map<String, Json>, RecordError>,
+    ) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let mut reader = BufReader::with_capacity(1 << 16, source.reader);
     let mut buffer = String::new();
@@ -154,7 +166,10 @@ fn read_jsonl<R: Read>(
         }
         let parsed = match serde_json::from_str::<Json>(text) {
             Ok(Json::Object(map)) => Ok(map),
-            Ok(other) => Err(format!("expected a JSON object, found {}", json_kind(&other))),
+            Ok(other) => Err(format!(
+                "expected a JSON object, found {}",
+                json_kind(&other)
+            )),
             Err(e) => Err(format!("broken JSON: {e}")),
         };
         let parsed = parsed.map_err(|message| RecordError {
@@ -187,9 +202,16 @@ fn json_value(decl_ty: ValueType, name: &str, v: &Json) -> Result<Option<Value>,
         Json::String(s) => Value::Str(s.clone()),
         Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
         Json::Bool(b) => Value::Bool(*b),
-        other => return Err((name.to_string(), format!("expected {}, found {}", decl_ty.name(), json_kind(other)))),
+        other => {
+            return Err((
+                name.to_string(),
+                format!("expected {}, found {}", decl_ty.name(), json_kind(other)),
+            ))
+        }
     };
-    coerce(name, decl_ty, value).map(Some).map_err(|e| (e.field, e.problem))
+    coerce(name, decl_ty, value)
+        .map(Some)
+        .map_err(|e| (e.field, e.problem))
 }
 
 fn json_text(v: &Json) -> Option<String> {
@@ -204,7 +226,10 @@ fn json_text(v: &Json) -> Option<String> {
 fn json_time(v: &Json) -> Option<i64> {
     match v {
         Json::String(s) => crate::time::parse_timestamp(s),
-        Json::Number(n) => n.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64),
+        Json::Number(n) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| f.floor() as i64),
         _ => None,
     }
 }
@@ -247,7 +272,9 @@ fn read_csv<R: Read>(
 ) -> Result<(), RecordError> {
     // Flexible: a row with the wrong number of cells is a bad record (which the caller
     // may set aside), not the end of the file.
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source.reader);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(source.reader);
     let fail = |line: u64, message: String, raw: String| RecordError {
         file: source.name.clone(),
         line,
@@ -267,7 +294,13 @@ fn read_csv<R: Read>(
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
-            Err(e) => return Err(fail(e.position().map_or(0, |p| p.line()), format!("broken CSV: {e}"), String::new())),
+            Err(e) => {
+                return Err(fail(
+                    e.position().map_or(0, |p| p.line()),
+                    format!("broken CSV: {e}"),
+                    String::new(),
+                ))
+            }
         }
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -275,7 +308,11 @@ fn read_csv<R: Read>(
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != headers.len() {
             let raw = record.iter().collect::<Vec<_>>().join(",");
-            let message = format!("this row has {} cells but the header has {}", record.len(), headers.len());
+            let message = format!(
+                "this row has {} cells but the header has {}",
+                record.len(),
+                headers.len()
+            );
             each(line, Err(fail(line, message, raw)))?;
             continue;
         }
@@ -320,7 +357,9 @@ fn csv_value(ty: ValueType, name: &str, cell: &str) -> Result<Option<Value>, Str
 
 fn csv_time(cell: &str) -> Option<i64> {
     let cell = cell.trim();
-    cell.parse::<i64>().ok().or_else(|| crate::time::parse_timestamp(cell))
+    cell.parse::<i64>()
+        .ok()
+        .or_else(|| crate::time::parse_timestamp(cell))
 }
 
 // ------------------------------------------------------------------ schemas
@@ -331,7 +370,13 @@ struct LeadSchema<'a> {
 }
 
 impl LeadSchema<'_> {
-    fn from_json(&self, file: &str, line: u64, raw: &str, object: Result<serde_json::Map<String, Json>, RecordError>) -> Result<Lead, RecordError> {
+    fn read_json(
+        &self,
+        file: &str,
+        line: u64,
+        raw: &str,
+        object: Result<serde_json::Map<String, Json>, RecordError>,
+    ) -> Result<Lead, RecordError> {
         let object = object?;
         let error = |field: Option<String>, message: String| RecordError {
             file: file.to_string(),
@@ -342,8 +387,18 @@ impl LeadSchema<'_> {
             raw: raw.to_string(),
         };
         let id = match object.get(&self.keys.id) {
-            Some(v) => json_text(v).ok_or_else(|| error(Some(self.keys.id.clone()), "expected a lead id (text or a whole number)".into()))?,
-            None => return Err(error(None, format!("the lead has no `{}` (its id)", self.keys.id))),
+            Some(v) => json_text(v).ok_or_else(|| {
+                error(
+                    Some(self.keys.id.clone()),
+                    "expected a lead id (text or a whole number)".into(),
+                )
+            })?,
+            None => {
+                return Err(error(
+                    None,
+                    format!("the lead has no `{}` (its id)", self.keys.id),
+                ))
+            }
         };
         let mut fields = vec![None; self.plan.lead_fields.len()];
         for (slot, decl) in fields.iter_mut().zip(&self.plan.lead_fields) {
@@ -354,11 +409,23 @@ impl LeadSchema<'_> {
         Ok(Lead { id, fields })
     }
 
-    fn from_csv(&self, row: &CsvRow<'_>) -> Result<Lead, RecordError> {
+    fn read_csv_row(&self, row: &CsvRow<'_>) -> Result<Lead, RecordError> {
         let id = match row.get(&self.keys.id) {
             Some((_, id)) if !id.trim().is_empty() => id.trim().to_string(),
-            Some((col, _)) => return Err(row.error(Some(col), Some(&self.keys.id), "the lead id is empty".into())),
-            None => return Err(row.error(None, None, format!("there is no `{}` column (the lead id)", self.keys.id))),
+            Some((col, _)) => {
+                return Err(row.error(
+                    Some(col),
+                    Some(&self.keys.id),
+                    "the lead id is empty".into(),
+                ))
+            }
+            None => {
+                return Err(row.error(
+                    None,
+                    None,
+                    format!("there is no `{}` column (the lead id)", self.keys.id),
+                ))
+            }
         };
         let fields = csv_fields(row, &self.plan.lead_fields)?;
         Ok(Lead { id, fields })
@@ -369,7 +436,8 @@ fn csv_fields(row: &CsvRow<'_>, decls: &[FieldDecl]) -> Result<Vec<Option<Value>
     decls
         .iter()
         .map(|decl| match row.get(&decl.name) {
-            Some((col, cell)) => csv_value(decl.ty, &decl.name, cell).map_err(|m| row.error(Some(col), Some(&decl.name), m)),
+            Some((col, cell)) => csv_value(decl.ty, &decl.name, cell)
+                .map_err(|m| row.error(Some(col), Some(&decl.name), m)),
             None => Ok(None),
         })
         .collect()
@@ -381,7 +449,13 @@ struct EventSchema<'a> {
 }
 
 impl EventSchema<'_> {
-    fn from_json(&self, file: &str, line: u64, raw: &str, object: Result<serde_json::Map<String, Json>, RecordError>) -> Result<EventRecord, RecordError> {
+    fn read_json(
+        &self,
+        file: &str,
+        line: u64,
+        raw: &str,
+        object: Result<serde_json::Map<String, Json>, RecordError>,
+    ) -> Result<EventRecord, RecordError> {
         let object = object?;
         let error = |field: Option<&str>, message: String| RecordError {
             file: file.to_string(),
@@ -393,13 +467,33 @@ impl EventSchema<'_> {
         };
         let keys = self.keys;
         let lead = match object.get(&keys.lead) {
-            Some(v) => json_text(v).ok_or_else(|| error(Some(&keys.lead), "expected a lead id (text or a whole number)".into()))?,
-            None => return Err(error(None, format!("the event has no `{}` (the lead it belongs to)", keys.lead))),
+            Some(v) => json_text(v).ok_or_else(|| {
+                error(
+                    Some(&keys.lead),
+                    "expected a lead id (text or a whole number)".into(),
+                )
+            })?,
+            None => {
+                return Err(error(
+                    None,
+                    format!("the event has no `{}` (the lead it belongs to)", keys.lead),
+                ))
+            }
         };
         let event_type = match object.get(&keys.event_type) {
             Some(Json::String(t)) if !t.is_empty() => t.as_str(),
-            Some(_) => return Err(error(Some(&keys.event_type), "expected the event type as text".into())),
-            None => return Err(error(None, format!("the event has no `{}` (its type)", keys.event_type))),
+            Some(_) => {
+                return Err(error(
+                    Some(&keys.event_type),
+                    "expected the event type as text".into(),
+                ))
+            }
+            None => {
+                return Err(error(
+                    None,
+                    format!("the event has no `{}` (its type)", keys.event_type),
+                ))
+            }
         };
         let ts = match object.get(&keys.ts) {
             Some(v) => json_time(v).ok_or_else(|| {
@@ -428,10 +522,12 @@ impl EventSchema<'_> {
         }))
     }
 
-    fn from_csv(&self, row: &CsvRow<'_>) -> Result<EventRecord, RecordError> {
+    fn read_csv_row(&self, row: &CsvRow<'_>) -> Result<EventRecord, RecordError> {
         let keys = self.keys;
         let required = |name: &str, what: &str| match row.get(name) {
-            Some((col, cell)) if cell.trim().is_empty() => Err(row.error(Some(col), Some(name), format!("{what} is empty"))),
+            Some((col, cell)) if cell.trim().is_empty() => {
+                Err(row.error(Some(col), Some(name), format!("{what} is empty")))
+            }
             Some((col, cell)) => Ok((col, cell.trim())),
             None => Err(row.error(None, None, format!("there is no `{name}` column ({what})"))),
         };

@@ -23,10 +23,10 @@ pub mod time;
 
 pub use check::loader::{FsLoader, Loader, MemoryLoader};
 pub use check::Model;
+pub use diagnostics::{Diagnostic, Diagnostics};
 pub use eval::{Outcome, Reason, Scorer};
 pub use plan::Plan;
 pub use record::{Event, Lead, Value};
-pub use diagnostics::{Diagnostic, Diagnostics};
 pub use source::Sources;
 
 use std::path::Path;
@@ -95,5 +95,9 @@ pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
 /// Reads, checks and compiles a model file and its imports.
 pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
     let text = std::fs::read_to_string(path)?;
-    Ok(compile_source(&path.display().to_string(), &text, &FsLoader))
+    Ok(compile_source(
+        &path.display().to_string(),
+        &text,
+        &FsLoader,
+    ))
 }

@@ -35,11 +35,20 @@ fn signed(x: f64) -> String {
 
 /// CSV with a header: `lead`, each score, `<score>_grade` for each graded score, each
 /// flag; with `explain`, a last `why` column summarising the contributions.
-pub fn write_csv(plan: &Plan, outcomes: &[Outcome], explain: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn write_csv(
+    plan: &Plan,
+    outcomes: &[Outcome],
+    explain: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["lead".to_string()];
     header.extend(plan.scores.iter().map(|s| s.name.clone()));
-    header.extend(plan.grades.iter().map(|g| format!("{}_grade", plan.scores[g.score as usize].name)));
+    header.extend(
+        plan.grades
+            .iter()
+            .map(|g| format!("{}_grade", plan.scores[g.score as usize].name)),
+    );
     header.extend(plan.flags.iter().map(|f| f.name.clone()));
     if explain {
         header.push("why".into());
@@ -55,7 +64,15 @@ pub fn write_csv(plan: &Plan, outcomes: &[Outcome], explain: bool, out: &mut imp
                 .why
                 .iter()
                 .flatten()
-                .map(|r| format!("{}: {} {} (line {})", r.score, signed(r.points), r.rule, r.line))
+                .map(|r| {
+                    format!(
+                        "{}: {} {} (line {})",
+                        r.score,
+                        signed(r.points),
+                        r.rule,
+                        r.line
+                    )
+                })
                 .collect();
             row.push(reasons.join("; "));
         }
@@ -75,9 +92,17 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
         plan.model
     );
     let reasons = outcome.why.as_deref().unwrap_or_default();
-    let width = reasons.iter().map(|r| r.rule.chars().count()).max().unwrap_or(0).min(64);
+    let width = reasons
+        .iter()
+        .map(|r| r.rule.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(64);
     for (name, value) in &outcome.scores {
-        let grade = outcome.grade(name).map(|g| format!("  grade {g}")).unwrap_or_default();
+        let grade = outcome
+            .grade(name)
+            .map(|g| format!("  grade {g}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "\n{name} = {}{grade}", format_points(*value));
         let mine: Vec<_> = reasons.iter().filter(|r| &r.score == name).collect();
         if mine.is_empty() {

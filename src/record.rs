@@ -61,19 +61,33 @@ pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldEr
         (ValueType::String, v @ Value::Str(_)) => Ok(v),
         (ValueType::Bool, v @ Value::Bool(_)) => Ok(v),
         (ValueType::Number, Value::Number(n)) if n.is_finite() => Ok(Value::Number(n)),
-        (ValueType::Int, Value::Number(n)) if n.is_finite() && n.fract() == 0.0 => Ok(Value::Number(n)),
-        (ValueType::Int, Value::Number(n)) => Err(fail(format!("expected a whole number (int), found {n}"))),
+        (ValueType::Int, Value::Number(n)) if n.is_finite() && n.fract() == 0.0 => {
+            Ok(Value::Number(n))
+        }
+        (ValueType::Int, Value::Number(n)) => {
+            Err(fail(format!("expected a whole number (int), found {n}")))
+        }
         (ValueType::Time, v @ Value::Time(_)) => Ok(v),
         (ValueType::Time, Value::Number(n)) if n.is_finite() => Ok(Value::Time(n.floor() as i64)),
         (ValueType::Time, Value::Str(s)) => crate::time::parse_timestamp(&s)
             .map(Value::Time)
-            .ok_or_else(|| fail(format!("`{s}` is not a time: {}", crate::time::timestamp_hint(&s)))),
+            .ok_or_else(|| {
+                fail(format!(
+                    "`{s}` is not a time: {}",
+                    crate::time::timestamp_hint(&s)
+                ))
+            }),
         (ValueType::Duration, v @ Value::Duration(_)) => Ok(v),
         (ValueType::Duration, Value::Number(n)) if n.is_finite() => Ok(Value::Duration(n as i64)),
-        (ValueType::Duration, Value::Str(s)) => {
-            parse_duration(&s).map(Value::Duration).ok_or_else(|| fail(format!("`{s}` is not a duration like `30d`")))
-        }
-        (ty, value) => Err(fail(format!("expected {} {}, found {}", article(ty), ty.name(), describe(&value)))),
+        (ValueType::Duration, Value::Str(s)) => parse_duration(&s)
+            .map(Value::Duration)
+            .ok_or_else(|| fail(format!("`{s}` is not a duration like `30d`"))),
+        (ty, value) => Err(fail(format!(
+            "expected {} {}, found {}",
+            article(ty),
+            ty.name(),
+            describe(&value)
+        ))),
     }
 }
 
@@ -100,5 +114,5 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
     let (digits, unit) = text.split_at(digits_end);
     let count: i64 = digits.parse().ok()?;
-    Some(count.checked_mul(crate::time::unit_seconds(unit)?)?)
+    count.checked_mul(crate::time::unit_seconds(unit)?)
 }

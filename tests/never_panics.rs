@@ -129,3 +129,25 @@ proptest! {
         check(&mutated);
     }
 }
+
+#[test]
+fn extreme_nesting_is_an_error_not_a_crash() {
+    let parens = format!(
+        "lead {{ size: int }}\nscore a {{ when {}lead.size > 1{} +5 }}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let nots = format!(
+        "lead {{ size: int }}\nscore a {{ when {}lead.size > 1 +5 }}\n",
+        "not ".repeat(3000)
+    );
+    let chain = format!(
+        "lead {{ size: int }}\nscore b = {}\n",
+        vec!["lead.size"; 5000].join(" + ")
+    );
+    let list = format!("let l = [{}]\n", "[".repeat(3000));
+    for text in [parens, nots, chain, list] {
+        let checked = leadscore::check_source("deep.score", &text, &MemoryLoader::new());
+        assert!(checked.diagnostics.has_errors());
+    }
+}

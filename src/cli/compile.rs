@@ -34,7 +34,11 @@ pub fn compile(args: CompileArgs) -> i32 {
         Emit::Json => (plan.to_json() + "\n").into_bytes(),
     };
     let output = args.output.unwrap_or_else(|| {
-        args.model.with_extension(if args.emit == Emit::Json { "plan.json" } else { "plan" })
+        args.model.with_extension(if args.emit == Emit::Json {
+            "plan.json"
+        } else {
+            "plan"
+        })
     });
     if output.as_os_str() == "-" {
         use std::io::Write;

@@ -24,10 +24,14 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
         });
     }
     let Ok(text) = String::from_utf8(bytes) else {
-        eprintln!("error: `{}` is neither a model (UTF-8 text) nor a compiled plan", path.display());
+        eprintln!(
+            "error: `{}` is neither a model (UTF-8 text) nor a compiled plan",
+            path.display()
+        );
         return Err(EXIT_TROUBLE);
     };
-    let compiled = leadscore::compile_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+    let compiled =
+        leadscore::compile_source(&path.display().to_string(), &text, &leadscore::FsLoader);
     let diagnostics = compiled.diagnostics.clone().into_vec();
     if !diagnostics.is_empty() {
         eprint!("{}", render::human(&diagnostics, &compiled.sources, color));
@@ -37,8 +41,16 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
             "error: `{}` has {} error{}; fix {} to run it",
             path.display(),
             compiled.diagnostics.error_count(),
-            if compiled.diagnostics.error_count() == 1 { "" } else { "s" },
-            if compiled.diagnostics.error_count() == 1 { "it" } else { "them" },
+            if compiled.diagnostics.error_count() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if compiled.diagnostics.error_count() == 1 {
+                "it"
+            } else {
+                "them"
+            },
         );
         EXIT_FINDINGS
     })

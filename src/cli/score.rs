@@ -102,10 +102,24 @@ pub fn score(args: ScoreArgs) -> i32 {
     };
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
-            .and_then(|file| write_outcomes(&run.scorer, &outcomes, args.format, args.explain, BufWriter::new(file)))
+            .and_then(|file| {
+                write_outcomes(
+                    &run.scorer,
+                    &outcomes,
+                    args.format,
+                    args.explain,
+                    BufWriter::new(file),
+                )
+            })
             .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        None => write_outcomes(&run.scorer, &outcomes, args.format, args.explain, BufWriter::new(std::io::stdout().lock()))
-            .map_err(|e| format!("cannot write results: {e}")),
+        None => write_outcomes(
+            &run.scorer,
+            &outcomes,
+            args.format,
+            args.explain,
+            BufWriter::new(std::io::stdout().lock()),
+        )
+        .map_err(|e| format!("cannot write results: {e}")),
     };
     if let Err(message) = written {
         eprintln!("error: {message}");
@@ -126,11 +140,17 @@ pub fn explain(args: ExplainArgs) -> i32 {
     };
     match outcomes.first() {
         Some(outcome) => {
-            print!("{}", output::explain_table(run.scorer.plan(), outcome, run.as_of));
+            print!(
+                "{}",
+                output::explain_table(run.scorer.plan(), outcome, run.as_of)
+            );
             EXIT_OK
         }
         None => {
-            eprintln!("error: no lead `{}` in the leads or events given", args.lead);
+            eprintln!(
+                "error: no lead `{}` in the leads or events given",
+                args.lead
+            );
             EXIT_FINDINGS
         }
     }
@@ -164,11 +184,23 @@ fn describe(summary: &Summary, seconds: f64) -> String {
         notes.push(format!("{} after the as-of time", summary.events_future));
     }
     if summary.events_ignored() > 0 {
-        let types: Vec<String> = summary.ignored_by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
-        notes.push(format!("{} of undeclared types ignored: {}", summary.events_ignored(), types.join(", ")));
+        let types: Vec<String> = summary
+            .ignored_by_type
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect();
+        notes.push(format!(
+            "{} of undeclared types ignored: {}",
+            summary.events_ignored(),
+            types.join(", ")
+        ));
     }
     if summary.rejected > 0 {
-        notes.push(format!("{} bad record{} set aside", summary.rejected, super::check::plural(summary.rejected as usize)));
+        notes.push(format!(
+            "{} bad record{} set aside",
+            summary.rejected,
+            super::check::plural(summary.rejected as usize)
+        ));
     }
     if !notes.is_empty() {
         text.push_str(&format!(" ({})", notes.join("; ")));
@@ -200,7 +232,12 @@ impl Run {
     }
 
     /// Reads leads, then events, into a batch; `only` keeps a single lead.
-    fn execute(&self, args: &InputArgs, only: Option<&str>, explain: bool) -> Result<(Vec<leadscore::Outcome>, Summary), i32> {
+    fn execute(
+        &self,
+        args: &InputArgs,
+        only: Option<&str>,
+        explain: bool,
+    ) -> Result<(Vec<leadscore::Outcome>, Summary), i32> {
         let keys = Keys {
             id: args.id_key.clone(),
             lead: args.lead_key.clone(),
@@ -215,38 +252,50 @@ impl Run {
         let keep = |id: &str| only.is_none_or(|o| o == id);
         if let Some(path) = &args.leads {
             let source = open(path)?;
-            let result = input::read_leads(source, format_of(args, path), self.scorer.plan(), &keys, |line, record| {
-                let record = record.and_then(|lead| {
-                    if !keep(&lead.id) {
-                        return Ok(());
-                    }
-                    batch.add_lead(lead, line).map_err(|e| RecordError {
-                        file: path.display().to_string(),
-                        line,
-                        column: None,
-                        field: Some(keys.id.clone()),
-                        message: e.to_string(),
-                        raw: String::new(),
-                    })
-                });
-                set_aside(record, &mut rejects, &mut batch)
-            });
+            let result = input::read_leads(
+                source,
+                format_of(args, path),
+                self.scorer.plan(),
+                &keys,
+                |line, record| {
+                    let record = record.and_then(|lead| {
+                        if !keep(&lead.id) {
+                            return Ok(());
+                        }
+                        batch.add_lead(lead, line).map_err(|e| RecordError {
+                            file: path.display().to_string(),
+                            line,
+                            column: None,
+                            field: Some(keys.id.clone()),
+                            message: e.to_string(),
+                            raw: String::new(),
+                        })
+                    });
+                    set_aside(record, &mut rejects, &mut batch)
+                },
+            );
             result.map_err(stop)?;
         }
         if let Some(path) = &args.events {
             let (source, progress) = open_with_progress(path)?;
-            let result = input::read_events(source, format_of(args, path), self.scorer.plan(), &keys, |_, record| {
-                let record = record.map(|event| {
-                    let lead = match &event {
-                        EventRecord::Declared(e) => e.lead.as_str(),
-                        EventRecord::Undeclared { lead, .. } => lead.as_str(),
-                    };
-                    if keep(lead) {
-                        batch.add_event(event);
-                    }
-                });
-                set_aside(record, &mut rejects, &mut batch)
-            });
+            let result = input::read_events(
+                source,
+                format_of(args, path),
+                self.scorer.plan(),
+                &keys,
+                |_, record| {
+                    let record = record.map(|event| {
+                        let lead = match &event {
+                            EventRecord::Declared(e) => e.lead.as_str(),
+                            EventRecord::Undeclared { lead, .. } => lead.as_str(),
+                        };
+                        if keep(lead) {
+                            batch.add_event(event);
+                        }
+                    });
+                    set_aside(record, &mut rejects, &mut batch)
+                },
+            );
             progress.finish_and_clear();
             result.map_err(stop)?;
         }
@@ -258,7 +307,11 @@ impl Run {
 }
 
 /// A bad record either stops the run or goes to the rejects file.
-fn set_aside(record: Result<(), RecordError>, rejects: &mut Option<Rejects>, batch: &mut Batch<'_>) -> Result<(), RecordError> {
+fn set_aside(
+    record: Result<(), RecordError>,
+    rejects: &mut Option<Rejects>,
+    batch: &mut Batch<'_>,
+) -> Result<(), RecordError> {
     match (record, rejects) {
         (Ok(()), _) => Ok(()),
         (Err(error), Some(rejects)) => {

@@ -38,6 +38,7 @@ codes! {
     ZeroDuration = "E0004", "duration must be positive";
     BadTime = "E0005", "invalid time";
     BadNumber = "E0006", "invalid number";
+    TooDeep = "E0007", "expression too deeply nested";
     // Files and imports
     ImportNotFound = "E0101", "imported file not found";
     ImportCycle = "E0102", "import cycle";

@@ -11,7 +11,7 @@ mod vm;
 pub use state::LeadState;
 
 use crate::plan::{NodeRef, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
-use crate::record::{Event, Lead, Value};
+use crate::record::{coerce, Event, FieldError, Lead, Value};
 use regex::Regex;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -55,6 +55,40 @@ impl Scorer {
 
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// Builds a lead from named field values, checked against the plan's schema.
+    /// Names the model does not declare are ignored, as in input files.
+    pub fn lead<'a>(
+        &self,
+        id: &str,
+        fields: impl IntoIterator<Item = (&'a str, Value)>,
+    ) -> Result<Lead, FieldError> {
+        Ok(Lead {
+            id: id.to_string(),
+            fields: typed_fields(&self.plan.lead_fields, fields)?,
+        })
+    }
+
+    /// Builds an event from its type name, time (seconds since the epoch) and named
+    /// properties. `None` when the model does not declare the type (such events are
+    /// ignored).
+    pub fn event<'a>(
+        &self,
+        lead: &str,
+        event_type: &str,
+        ts: i64,
+        props: impl IntoIterator<Item = (&'a str, Value)>,
+    ) -> Result<Option<Event>, FieldError> {
+        let Some(index) = self.plan.event_index(event_type) else {
+            return Ok(None);
+        };
+        Ok(Some(Event {
+            lead: lead.to_string(),
+            event_type: index as u32,
+            ts,
+            props: typed_fields(&self.plan.events[index].props, props)?,
+        }))
     }
 
     /// A fresh state for a lead with no events yet.
@@ -169,23 +203,46 @@ impl Scorer {
                     .find(|band| {
                         band.threshold.is_none_or(|t| score >= t)
                             && band.condition.is_none_or(|c| {
-                                vm::condition(&env, plan.chunk_code(c), plan.chunks[c as usize].start as usize)
+                                vm::condition(
+                                    &env,
+                                    plan.chunk_code(c),
+                                    plan.chunks[c as usize].start as usize,
+                                )
                             })
                     })
                     .expect("the last band is the default");
-                (plan.scores[grade.score as usize].name.clone(), band.name.clone())
+                (
+                    plan.scores[grade.score as usize].name.clone(),
+                    band.name.clone(),
+                )
             })
             .collect();
         Outcome {
             lead: lead.id.clone(),
-            scores: plan.scores.iter().map(|s| s.name.clone()).zip(scores.iter().copied()).collect(),
+            scores: plan
+                .scores
+                .iter()
+                .map(|s| s.name.clone())
+                .zip(scores.iter().copied())
+                .collect(),
             grades,
-            flags: plan.flags.iter().map(|f| f.name.clone()).zip(flags.iter().copied()).collect(),
+            flags: plan
+                .flags
+                .iter()
+                .map(|f| f.name.clone())
+                .zip(flags.iter().copied())
+                .collect(),
             why,
         }
     }
 
-    fn score(&self, index: usize, env: &Env<'_>, state: &LeadState, mut why: Option<&mut Vec<Reason>>) -> f64 {
+    fn score(
+        &self,
+        index: usize,
+        env: &Env<'_>,
+        state: &LeadState,
+        mut why: Option<&mut Vec<Reason>>,
+    ) -> f64 {
         let plan = &self.plan;
         let score = &plan.scores[index];
         let (rules, clamp) = match &score.body {
@@ -193,7 +250,14 @@ impl Scorer {
                 let start = plan.chunks[*expr as usize].start as usize;
                 let value = vm::number(env, plan.chunk_code(*expr), start).unwrap_or(0.0);
                 if let Some(why) = why {
-                    why.push(self.reason(index, score.origin, ReasonKind::Derived, None, value, None));
+                    why.push(self.reason(
+                        index,
+                        score.origin,
+                        ReasonKind::Derived,
+                        None,
+                        value,
+                        None,
+                    ));
                 }
                 return value;
             }
@@ -208,12 +272,18 @@ impl Scorer {
                 }
                 RuleKind::When { condition } => {
                     let start = plan.chunks[condition as usize].start as usize;
-                    (vm::condition(env, plan.chunk_code(condition), start) as u64, None)
+                    (
+                        vm::condition(env, plan.chunk_code(condition), start) as u64,
+                        None,
+                    )
                 }
                 RuleKind::Decay { slot, per } => match state.latest(slot as usize) {
                     Some(last) => {
                         let idle = env.as_of - last;
-                        (idle.div_euclid(per) as u64, Some(idle.div_euclid(crate::time::DAY)))
+                        (
+                            idle.div_euclid(per) as u64,
+                            Some(idle.div_euclid(crate::time::DAY)),
+                        )
                     }
                     None => (0, None),
                 },
@@ -222,7 +292,11 @@ impl Scorer {
             total += points;
             if let Some(why) = why.as_deref_mut() {
                 if fired > 0 && points != 0.0 {
-                    let kind = if matches!(rule.kind, RuleKind::Decay { .. }) { ReasonKind::Decay } else { ReasonKind::Rule };
+                    let kind = if matches!(rule.kind, RuleKind::Decay { .. }) {
+                        ReasonKind::Decay
+                    } else {
+                        ReasonKind::Rule
+                    };
                     why.push(self.reason(index, rule.origin, kind, Some(fired), points, idle_days));
                 }
             }
@@ -231,13 +305,28 @@ impl Scorer {
         let clamped = total.clamp(clamp.low, clamp.high);
         if let Some(why) = why {
             if clamped != total {
-                why.push(self.reason(index, clamp.origin, ReasonKind::Clamp, None, clamped - total, None));
+                why.push(self.reason(
+                    index,
+                    clamp.origin,
+                    ReasonKind::Clamp,
+                    None,
+                    clamped - total,
+                    None,
+                ));
             }
         }
         clamped
     }
 
-    fn reason(&self, score: usize, origin: u32, kind: ReasonKind, fired: Option<u64>, points: f64, idle_days: Option<i64>) -> Reason {
+    fn reason(
+        &self,
+        score: usize,
+        origin: u32,
+        kind: ReasonKind,
+        fired: Option<u64>,
+        points: f64,
+        idle_days: Option<i64>,
+    ) -> Reason {
         let origin = &self.plan.origins[origin as usize];
         Reason {
             score: self.plan.scores[score].name.clone(),
@@ -250,6 +339,19 @@ impl Scorer {
             idle_days,
         }
     }
+}
+
+fn typed_fields<'a>(
+    decls: &[crate::plan::FieldDecl],
+    values: impl IntoIterator<Item = (&'a str, Value)>,
+) -> Result<Vec<Option<Value>>, FieldError> {
+    let mut fields = vec![None; decls.len()];
+    for (name, value) in values {
+        if let Some(i) = decls.iter().position(|d| d.name == name) {
+            fields[i] = Some(coerce(name, decls[i].ty, value)?);
+        }
+    }
+    Ok(fields)
 }
 
 /// A lead's results: scores, grades and flags in declaration order, and optionally why.
@@ -272,7 +374,10 @@ impl Outcome {
     }
 
     pub fn grade(&self, score: &str) -> Option<&str> {
-        self.grades.iter().find(|(n, _)| n == score).map(|(_, v)| v.as_str())
+        self.grades
+            .iter()
+            .find(|(n, _)| n == score)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn flag(&self, name: &str) -> Option<bool> {

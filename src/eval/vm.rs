@@ -17,7 +17,6 @@ use crate::time::DAY;
 use regex::Regex;
 use std::cmp::Ordering;
 
-
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum Val<'a> {
     #[default]
@@ -123,7 +122,12 @@ impl<'a> Machine<'a> {
 
 /// `code` is the chunk's bytecode; `start` its position in the plan (jump targets are
 /// absolute). `finish` reads the result while the arena is still alive.
-fn run<'a, R>(env: &Env<'a>, code: &[Op], start: usize, finish: impl FnOnce(Val<'_>, &Machine<'_>) -> R) -> R {
+fn run<'a, R>(
+    env: &Env<'a>,
+    code: &[Op],
+    start: usize,
+    finish: impl FnOnce(Val<'_>, &Machine<'_>) -> R,
+) -> R {
     let mut m = Machine {
         stack: [Val::Absent; MAX_STACK],
         top: 0,
@@ -135,9 +139,18 @@ fn run<'a, R>(env: &Env<'a>, code: &[Op], start: usize, finish: impl FnOnce(Val<
         pc += 1;
         match op {
             Op::Const(i) => m.push(constant(&env.plan.constants[i as usize])),
-            Op::LeadField(i) => m.push(env.lead.fields.get(i as usize).and_then(Option::as_ref).map_or(Val::Absent, value)),
+            Op::LeadField(i) => m.push(
+                env.lead
+                    .fields
+                    .get(i as usize)
+                    .and_then(Option::as_ref)
+                    .map_or(Val::Absent, value),
+            ),
             Op::Prop(i) => {
-                let v = env.event.and_then(|e| e.props.get(i as usize)).and_then(Option::as_ref);
+                let v = env
+                    .event
+                    .and_then(|e| e.props.get(i as usize))
+                    .and_then(Option::as_ref);
                 m.push(v.map_or(Val::Absent, value));
             }
             Op::Slot(slot, read) => m.push(read_slot(env, slot as usize, read)),
@@ -169,18 +182,24 @@ fn run<'a, R>(env: &Env<'a>, code: &[Op], start: usize, finish: impl FnOnce(Val<
             }
             Op::In(i) | Op::NotIn(i) => {
                 let a = m.pop();
-                let Constant::List(items) = &env.plan.constants[i as usize] else { unreachable!("verified") };
+                let Constant::List(items) = &env.plan.constants[i as usize] else {
+                    unreachable!("verified")
+                };
                 let result = if a == Val::Absent {
                     false
                 } else {
-                    let found = items.iter().any(|item| compare(&m, a, constant(item)) == Some(Ordering::Equal));
+                    let found = items
+                        .iter()
+                        .any(|item| compare(&m, a, constant(item)) == Some(Ordering::Equal));
                     found == matches!(op, Op::In(_))
                 };
                 m.push(Val::Bool(result));
             }
             Op::Matches(i) => {
                 let a = m.pop();
-                let result = m.string(a).is_some_and(|s| env.regexes[i as usize].is_match(s));
+                let result = m
+                    .string(a)
+                    .is_some_and(|s| env.regexes[i as usize].is_match(s));
                 m.push(Val::Bool(result));
             }
             Op::Call(f) => call(&mut m, f),
@@ -212,7 +231,9 @@ fn run<'a, R>(env: &Env<'a>, code: &[Op], start: usize, finish: impl FnOnce(Val<
 }
 
 fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
-    let Some(state) = env.state else { return Val::Absent };
+    let Some(state) = env.state else {
+        return Val::Absent;
+    };
     match (read, env.plan.slots[slot].kind) {
         (SlotRead::Count, _) => Val::Num(state.count(slot) as f64),
         (SlotRead::Exists, _) => Val::Bool(state.count(slot) > 0),
@@ -230,14 +251,18 @@ fn arithmetic<'a>(op: Op, a: Val<'a>, b: Val<'a>) -> Val<'a> {
         (Op::Add, Val::Num(x), Val::Num(y)) => Val::Num(x + y),
         (Op::Sub, Val::Num(x), Val::Num(y)) => Val::Num(x - y),
         (Op::Mul, Val::Num(x), Val::Num(y)) => Val::Num(x * y),
-        (Op::Div, Val::Num(_), Val::Num(y)) if y == 0.0 => Val::Absent,
+        (Op::Div, Val::Num(_), Val::Num(0.0)) => Val::Absent,
         (Op::Div, Val::Num(x), Val::Num(y)) => Val::Num(x / y),
-        (Op::Add, Val::Time(t), Val::Dur(d)) | (Op::Add, Val::Dur(d), Val::Time(t)) => Val::Time(t + d),
+        (Op::Add, Val::Time(t), Val::Dur(d)) | (Op::Add, Val::Dur(d), Val::Time(t)) => {
+            Val::Time(t + d)
+        }
         (Op::Sub, Val::Time(t), Val::Dur(d)) => Val::Time(t - d),
         (Op::Sub, Val::Time(x), Val::Time(y)) => Val::Dur(x - y),
         (Op::Add, Val::Dur(x), Val::Dur(y)) => Val::Dur(x + y),
         (Op::Sub, Val::Dur(x), Val::Dur(y)) => Val::Dur(x - y),
-        (Op::Mul, Val::Dur(d), Val::Num(n)) | (Op::Mul, Val::Num(n), Val::Dur(d)) => Val::Dur((d as f64 * n) as i64),
+        (Op::Mul, Val::Dur(d), Val::Num(n)) | (Op::Mul, Val::Num(n), Val::Dur(d)) => {
+            Val::Dur((d as f64 * n) as i64)
+        }
         _ => Val::Absent,
     }
 }
@@ -292,7 +317,8 @@ fn call(m: &mut Machine<'_>, f: Function) {
         }
         Function::Length => {
             let a = m.pop();
-            m.string(a).map_or(Val::Absent, |s| Val::Num(s.chars().count() as f64))
+            m.string(a)
+                .map_or(Val::Absent, |s| Val::Num(s.chars().count() as f64))
         }
         Function::Has => Val::Bool(m.pop() != Val::Absent),
         Function::Abs | Function::Round | Function::Floor | Function::Ceil => match m.pop() {

@@ -23,12 +23,24 @@ struct Disassembler<'p> {
 impl Disassembler<'_> {
     fn header(&self, out: &mut String) {
         let p = self.plan;
-        let _ = writeln!(out, "plan {:?}  format {}  source sha256:{}", p.model, p.format_version, p.source_hash);
-        let fields: Vec<String> = p.lead_fields.iter().map(|f| format!("{}: {}", f.name, f.ty.name())).collect();
+        let _ = writeln!(
+            out,
+            "plan {:?}  format {}  source sha256:{}",
+            p.model, p.format_version, p.source_hash
+        );
+        let fields: Vec<String> = p
+            .lead_fields
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.ty.name()))
+            .collect();
         let _ = writeln!(out, "\nlead {{ {} }}", fields.join(", "));
         let _ = writeln!(out, "\nevents:");
         for (i, e) in p.events.iter().enumerate() {
-            let props: Vec<String> = e.props.iter().map(|f| format!("{}: {}", f.name, f.ty.name())).collect();
+            let props: Vec<String> = e
+                .props
+                .iter()
+                .map(|f| format!("{}: {}", f.name, f.ty.name()))
+                .collect();
             let _ = writeln!(out, "  e{i:<3} {} {{ {} }}", e.name, props.join(", "));
         }
         let order: Vec<String> = p
@@ -48,14 +60,22 @@ impl Disassembler<'_> {
     }
 
     fn slots(&self, out: &mut String) {
-        let _ = writeln!(out, "\nslots (per-lead accumulators, updated as events stream past):");
+        let _ = writeln!(
+            out,
+            "\nslots (per-lead accumulators, updated as events stream past):"
+        );
         for (i, slot) in self.plan.slots.iter().enumerate() {
             let kind = match slot.kind {
                 SlotKind::Count => "count".to_string(),
                 SlotKind::Latest => "latest".to_string(),
                 SlotKind::Sum { prop } => {
                     let event = slot.event.map(|e| &self.plan.events[e as usize]);
-                    format!("sum {}", event.map(|e| e.props[prop as usize].name.as_str()).unwrap_or("?"))
+                    format!(
+                        "sum {}",
+                        event
+                            .map(|e| e.props[prop as usize].name.as_str())
+                            .unwrap_or("?")
+                    )
                 }
             };
             let event = match slot.event {
@@ -78,7 +98,12 @@ impl Disassembler<'_> {
 
     fn scores(&self, out: &mut String) {
         for score in &self.plan.scores {
-            let _ = writeln!(out, "\nscore {}    ; {}", score.name, self.origin(score.origin));
+            let _ = writeln!(
+                out,
+                "\nscore {}    ; {}",
+                score.name,
+                self.origin(score.origin)
+            );
             match &score.body {
                 ScoreBody::Derived { expr } => self.chunk(out, *expr),
                 ScoreBody::Rules { rules, clamp } => {
@@ -89,15 +114,29 @@ impl Disassembler<'_> {
                                 format!("on s{slot}{cap}")
                             }
                             RuleKind::When { condition } => format!("when c{condition}"),
-                            RuleKind::Decay { slot, per } => format!("decay since s{slot} per {}", format_duration(per)),
+                            RuleKind::Decay { slot, per } => {
+                                format!("decay since s{slot} per {}", format_duration(per))
+                            }
                         };
-                        let _ = writeln!(out, "  {:<32} {:>+8}    ; {}", what, rule.points, self.origin(rule.origin));
+                        let _ = writeln!(
+                            out,
+                            "  {:<32} {:>+8}    ; {}",
+                            what,
+                            rule.points,
+                            self.origin(rule.origin)
+                        );
                         if let RuleKind::When { condition } = rule.kind {
                             self.chunk(out, condition);
                         }
                     }
                     if let Some(c) = clamp {
-                        let _ = writeln!(out, "  clamp {} {}    ; {}", c.low, c.high, self.origin(c.origin));
+                        let _ = writeln!(
+                            out,
+                            "  clamp {} {}    ; {}",
+                            c.low,
+                            c.high,
+                            self.origin(c.origin)
+                        );
                     }
                 }
             }
@@ -106,7 +145,13 @@ impl Disassembler<'_> {
 
     fn flags(&self, out: &mut String) {
         for flag in &self.plan.flags {
-            let _ = writeln!(out, "\nflag {} when c{}    ; {}", flag.name, flag.condition, self.origin(flag.origin));
+            let _ = writeln!(
+                out,
+                "\nflag {} when c{}    ; {}",
+                flag.name,
+                flag.condition,
+                self.origin(flag.origin)
+            );
             self.chunk(out, flag.condition);
         }
     }
@@ -116,8 +161,14 @@ impl Disassembler<'_> {
             let score = &self.plan.scores[grade.score as usize].name;
             let _ = writeln!(out, "\ngrade {score}    ; {}", self.origin(grade.origin));
             for band in &grade.bands {
-                let threshold = band.threshold.map(|t| format!(" >= {t}")).unwrap_or_default();
-                let condition = band.condition.map(|c| format!(" if c{c}")).unwrap_or_default();
+                let threshold = band
+                    .threshold
+                    .map(|t| format!(" >= {t}"))
+                    .unwrap_or_default();
+                let condition = band
+                    .condition
+                    .map(|c| format!(" if c{c}"))
+                    .unwrap_or_default();
                 let _ = writeln!(out, "  {:?}{threshold}{condition}", band.name);
                 if let Some(c) = band.condition {
                     self.chunk(out, c);
@@ -134,9 +185,18 @@ impl Disassembler<'_> {
     fn chunk_for(&self, out: &mut String, id: ChunkId, event: Option<u32>) {
         let chunk = &self.plan.chunks[id as usize];
         let context = if chunk.per_event { "  (per event)" } else { "" };
-        let _ = writeln!(out, "    c{id}:{context}    ; {}", self.origin(chunk.origin));
+        let _ = writeln!(
+            out,
+            "    c{id}:{context}    ; {}",
+            self.origin(chunk.origin)
+        );
         for (i, op) in self.plan.chunk_code(id).iter().enumerate() {
-            let _ = writeln!(out, "      {:04}  {}", chunk.start as usize + i, self.op(op, event));
+            let _ = writeln!(
+                out,
+                "      {:04}  {}",
+                chunk.start as usize + i,
+                self.op(op, event)
+            );
         }
     }
 
@@ -172,6 +232,13 @@ fn constant_text(c: &Constant) -> String {
         Constant::Bool(b) => format!("{b}"),
         Constant::Time(t) => format!("@{}", crate::time::format_timestamp(*t)),
         Constant::Duration(d) => format_duration(*d),
-        Constant::List(items) => format!("[{}]", items.iter().map(constant_text).collect::<Vec<_>>().join(", ")),
+        Constant::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(constant_text)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

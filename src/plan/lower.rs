@@ -38,6 +38,7 @@ pub fn lower(model: &Model) -> Plan {
         constants: HashMap::new(),
         slots: HashMap::new(),
         current_origin: 0,
+        code: Vec::new(),
     };
     for score in &model.scores {
         let lowered = lowerer.score(score);
@@ -105,6 +106,9 @@ struct Lowerer {
     slots: HashMap<String, SlotId>,
     /// The origin of the chunk being emitted (for slots that aggregates create).
     current_origin: OriginId,
+    /// The code of the chunk being emitted. Chunks are built apart and appended whole,
+    /// since emitting one (an aggregate's filter) can start another.
+    code: Vec<Op>,
 }
 
 impl Lowerer {
@@ -150,7 +154,13 @@ impl Lowerer {
                 within,
                 max,
             } => {
-                let slot = self.slot(Some(event.0), filter.as_ref(), *within, SlotKind::Count, origin);
+                let slot = self.slot(
+                    Some(event.0),
+                    filter.as_ref(),
+                    *within,
+                    SlotKind::Count,
+                    origin,
+                );
                 (*points, RuleKind::On { slot, max: *max })
             }
             check::RuleKind::When { condition, points } => {
@@ -160,12 +170,22 @@ impl Lowerer {
             check::RuleKind::Decay { points, per, reset } => {
                 let slot = match reset {
                     None => self.slot(None, None, None, SlotKind::Latest, origin),
-                    Some(m) => self.slot(Some(m.event.0), m.filter.as_ref(), None, SlotKind::Latest, origin),
+                    Some(m) => self.slot(
+                        Some(m.event.0),
+                        m.filter.as_ref(),
+                        None,
+                        SlotKind::Latest,
+                        origin,
+                    ),
                 };
                 (*points, RuleKind::Decay { slot, per: *per })
             }
         };
-        RulePlan { points, kind, origin }
+        RulePlan {
+            points,
+            kind,
+            origin,
+        }
     }
 
     fn grade(&mut self, grade: &check::GradeDef) -> GradePlan {
@@ -178,7 +198,10 @@ impl Lowerer {
                 BandPlan {
                     name: b.name.clone(),
                     threshold: b.threshold,
-                    condition: b.condition.as_ref().map(|c| self.chunk(c, band_origin, false)),
+                    condition: b
+                        .condition
+                        .as_ref()
+                        .map(|c| self.chunk(c, band_origin, false)),
                 }
             })
             .collect();
@@ -189,13 +212,18 @@ impl Lowerer {
         }
     }
 
-    fn slot(&mut self, event: Option<u32>, filter: Option<&TExpr>, within: Option<i64>, kind: SlotKind, origin: OriginId) -> SlotId {
+    fn slot(
+        &mut self,
+        event: Option<u32>,
+        filter: Option<&TExpr>,
+        within: Option<i64>,
+        kind: SlotKind,
+        origin: OriginId,
+    ) -> SlotId {
         let filter_code = filter.map(|f| {
-            let mut code = Vec::new();
-            std::mem::swap(&mut code, &mut self.plan.code);
+            let outer = std::mem::take(&mut self.code);
             self.emit(f, false);
-            std::mem::swap(&mut code, &mut self.plan.code);
-            code
+            std::mem::replace(&mut self.code, outer)
         });
         let key = format!("{event:?}|{filter_code:?}|{within:?}|{kind:?}");
         if let Some(&slot) = self.slots.get(&key) {
@@ -214,13 +242,21 @@ impl Lowerer {
     }
 
     fn chunk(&mut self, e: &TExpr, origin: OriginId, derived: bool) -> ChunkId {
-        let start = self.plan.code.len() as u32;
-        let outer = std::mem::replace(&mut self.current_origin, origin);
+        let outer_code = std::mem::take(&mut self.code);
+        let outer_origin = std::mem::replace(&mut self.current_origin, origin);
         self.emit(e, derived);
-        self.current_origin = outer;
         if derived {
-            self.plan.code.push(Op::OrZero);
+            self.code.push(Op::OrZero);
         }
+        self.current_origin = outer_origin;
+        let body = std::mem::replace(&mut self.code, outer_code);
+        // Jump targets were relative to the chunk; make them absolute.
+        let start = self.plan.code.len() as u32;
+        self.plan.code.extend(body.into_iter().map(|op| match op {
+            Op::AndJump(t) => Op::AndJump(t + start),
+            Op::OrJump(t) => Op::OrJump(t + start),
+            other => other,
+        }));
         let len = self.plan.code.len() as u32 - start;
         self.plan.chunks.push(Chunk {
             start,
@@ -256,35 +292,35 @@ impl Lowerer {
         match &e.kind {
             TExprKind::Const(c) => {
                 let i = self.constant(c);
-                self.plan.code.push(Op::Const(i));
+                self.code.push(Op::Const(i));
             }
             TExprKind::LeadField(id) => {
-                self.plan.code.push(Op::LeadField(id.0));
+                self.code.push(Op::LeadField(id.0));
                 if derived {
-                    self.plan.code.push(Op::OrZero);
+                    self.code.push(Op::OrZero);
                 }
             }
-            TExprKind::Prop(id) => self.plan.code.push(Op::Prop(id.0)),
-            TExprKind::Score(id) => self.plan.code.push(Op::Score(id.0)),
-            TExprKind::Flag(id) => self.plan.code.push(Op::Flag(id.0)),
+            TExprKind::Prop(id) => self.code.push(Op::Prop(id.0)),
+            TExprKind::Score(id) => self.code.push(Op::Score(id.0)),
+            TExprKind::Flag(id) => self.code.push(Op::Flag(id.0)),
             TExprKind::Neg(inner) => {
                 self.emit(inner, derived);
-                self.plan.code.push(Op::Neg);
+                self.code.push(Op::Neg);
             }
             TExprKind::Not(inner) => {
                 self.emit(inner, derived);
-                self.plan.code.push(Op::Not);
+                self.code.push(Op::Not);
             }
             TExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, derived),
             TExprKind::Call { function, args } => {
                 if *function == Function::Now {
-                    self.plan.code.push(Op::Now);
+                    self.code.push(Op::Now);
                     return;
                 }
                 for arg in args {
                     self.emit(arg, derived);
                 }
-                self.plan.code.push(Op::Call(*function));
+                self.code.push(Op::Call(*function));
             }
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
@@ -292,10 +328,16 @@ impl Lowerer {
                     None if agg.function == AggFn::DaysSince => SlotKind::Latest,
                     None => SlotKind::Count,
                 };
-                let slot = self.slot(Some(agg.event.0), agg.filter.as_ref(), agg.within, kind, self.current_origin);
-                self.plan.code.push(Op::Slot(slot, agg.function.into()));
+                let slot = self.slot(
+                    Some(agg.event.0),
+                    agg.filter.as_ref(),
+                    agg.within,
+                    kind,
+                    self.current_origin,
+                );
+                self.code.push(Op::Slot(slot, agg.function.into()));
                 if derived && agg.function == AggFn::DaysSince {
-                    self.plan.code.push(Op::OrZero);
+                    self.code.push(Op::OrZero);
                 }
             }
         }
@@ -305,17 +347,25 @@ impl Lowerer {
         match op {
             BinOp::And | BinOp::Or => {
                 self.emit(lhs, derived);
-                let jump_at = self.plan.code.len();
-                self.plan.code.push(Op::AndJump(0));
+                let jump_at = self.code.len();
+                self.code.push(Op::AndJump(0));
                 self.emit(rhs, derived);
-                let target = self.plan.code.len() as u32;
-                self.plan.code[jump_at] = if op == BinOp::And { Op::AndJump(target) } else { Op::OrJump(target) };
+                let target = self.code.len() as u32;
+                self.code[jump_at] = if op == BinOp::And {
+                    Op::AndJump(target)
+                } else {
+                    Op::OrJump(target)
+                };
             }
             BinOp::In | BinOp::NotIn => {
                 self.emit(lhs, derived);
                 let list = check::fold_constant(rhs).expect("the checker folds list operands");
                 let i = self.constant(&list);
-                self.plan.code.push(if op == BinOp::In { Op::In(i) } else { Op::NotIn(i) });
+                self.code.push(if op == BinOp::In {
+                    Op::In(i)
+                } else {
+                    Op::NotIn(i)
+                });
             }
             BinOp::Matches => {
                 self.emit(lhs, derived);
@@ -323,17 +373,17 @@ impl Lowerer {
                     unreachable!("the checker insists on constant patterns")
                 };
                 let i = self.regex(&pattern);
-                self.plan.code.push(Op::Matches(i));
+                self.code.push(Op::Matches(i));
             }
             BinOp::Cmp(cmp) => {
                 self.emit(lhs, derived);
                 self.emit(rhs, derived);
-                self.plan.code.push(Op::Cmp(cmp));
+                self.code.push(Op::Cmp(cmp));
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 self.emit(lhs, derived);
                 self.emit(rhs, derived);
-                self.plan.code.push(match op {
+                self.code.push(match op {
                     BinOp::Add => Op::Add,
                     BinOp::Sub => Op::Sub,
                     BinOp::Mul => Op::Mul,

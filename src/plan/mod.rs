@@ -208,8 +208,13 @@ pub struct ScorePlan {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ScoreBody {
-    Rules { rules: Vec<RulePlan>, clamp: Option<ClampPlan> },
-    Derived { expr: ChunkId },
+    Rules {
+        rules: Vec<RulePlan>,
+        clamp: Option<ClampPlan>,
+    },
+    Derived {
+        expr: ChunkId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,15 +308,22 @@ impl Plan {
     }
 
     fn from_binary(bytes: &[u8]) -> Result<Plan, PlanError> {
-        let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or(PlanError::NotAPlan)?;
-        let (version, payload) = rest.split_at_checked(4).ok_or(PlanError::Corrupt("it ends after its header".into()))?;
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or(PlanError::NotAPlan)?;
+        let (version, payload) = rest
+            .split_at_checked(4)
+            .ok_or(PlanError::Corrupt("it ends after its header".into()))?;
         let found = u32::from_le_bytes(version.try_into().expect("4 bytes"));
         if found != FORMAT_VERSION {
             return Err(PlanError::Version { found });
         }
-        let plan: Plan = postcard::from_bytes(payload).map_err(|e| PlanError::Corrupt(e.to_string()))?;
+        let plan: Plan =
+            postcard::from_bytes(payload).map_err(|e| PlanError::Corrupt(e.to_string()))?;
         if plan.format_version != found {
-            return Err(PlanError::Corrupt("its header and body disagree on the format version".into()));
+            return Err(PlanError::Corrupt(
+                "its header and body disagree on the format version".into(),
+            ));
         }
         Ok(plan)
     }
@@ -321,7 +333,8 @@ impl Plan {
         struct VersionOnly {
             format_version: u32,
         }
-        let version: VersionOnly = serde_json::from_slice(bytes).map_err(|e| PlanError::Corrupt(e.to_string()))?;
+        let version: VersionOnly =
+            serde_json::from_slice(bytes).map_err(|e| PlanError::Corrupt(e.to_string()))?;
         if version.format_version != FORMAT_VERSION {
             return Err(PlanError::Version {
                 found: version.format_version,

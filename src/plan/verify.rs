@@ -98,10 +98,17 @@ impl Verifier<'_> {
             };
             match entry {
                 Some(slot) if *slot == usize::MAX => *slot = position,
-                _ => return Err(invalid("the evaluation order names a score or flag twice or one that does not exist")),
+                _ => return Err(invalid(
+                    "the evaluation order names a score or flag twice or one that does not exist",
+                )),
             }
         }
-        if positions.score.iter().chain(&positions.flag).any(|&p| p == usize::MAX) {
+        if positions
+            .score
+            .iter()
+            .chain(&positions.flag)
+            .any(|&p| p == usize::MAX)
+        {
             return Err(invalid("the evaluation order leaves out a score or flag"));
         }
         Ok(positions)
@@ -120,7 +127,8 @@ impl Verifier<'_> {
             None => None,
         };
         if let Some(filter) = slot.filter {
-            let props = props.ok_or_else(|| invalid(format!("slot {index} filters events of no type")))?;
+            let props =
+                props.ok_or_else(|| invalid(format!("slot {index} filters events of no type")))?;
             self.chunk(
                 filter,
                 Context {
@@ -130,16 +138,22 @@ impl Verifier<'_> {
             )?;
         }
         if slot.within.is_some_and(|w| w <= 0) {
-            return Err(invalid(format!("slot {index} has a window that is not positive")));
+            return Err(invalid(format!(
+                "slot {index} has a window that is not positive"
+            )));
         }
         if let SlotKind::Sum { prop } = slot.kind {
-            let event = slot.event.ok_or_else(|| invalid(format!("slot {index} sums events of no type")))?;
+            let event = slot
+                .event
+                .ok_or_else(|| invalid(format!("slot {index} sums events of no type")))?;
             let decl = p.events[event as usize]
                 .props
                 .get(prop as usize)
                 .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
             if !matches!(decl.ty, ValueType::Int | ValueType::Number) {
-                return Err(invalid(format!("slot {index} sums a property that is not a number")));
+                return Err(invalid(format!(
+                    "slot {index} sums a property that is not a number"
+                )));
             }
         }
         Ok(())
@@ -201,7 +215,11 @@ impl Verifier<'_> {
     /// Checks one chunk: operands in range, jumps forward within the chunk, the stack
     /// never underflows and ends with one value.
     fn chunk(&self, id: ChunkId, cx: Context) -> Result<(), PlanError> {
-        let chunk = self.plan.chunks.get(id as usize).ok_or_else(|| invalid("a chunk does not exist"))?;
+        let chunk = self
+            .plan
+            .chunks
+            .get(id as usize)
+            .ok_or_else(|| invalid("a chunk does not exist"))?;
         let start = chunk.start as usize;
         let code = self.plan.chunk_code(id);
         let mut depth: i64 = 0;
@@ -225,19 +243,34 @@ impl Verifier<'_> {
             }
             depth += pushes;
             if depth > MAX_STACK as i64 {
-                return Err(invalid(format!("chunk {id}: nests deeper than {MAX_STACK} values")));
+                return Err(invalid(format!(
+                    "chunk {id}: nests deeper than {MAX_STACK} values"
+                )));
             }
         }
         self.landing_depth(&landings, code.len(), depth, id)?;
         if depth != 1 {
-            return Err(invalid(format!("chunk {id}: leaves {depth} values instead of 1")));
+            return Err(invalid(format!(
+                "chunk {id}: leaves {depth} values instead of 1"
+            )));
         }
         Ok(())
     }
 
-    fn landing_depth(&self, landings: &[(usize, i64)], pc: usize, depth: i64, id: ChunkId) -> Result<(), PlanError> {
-        if landings.iter().any(|&(at, expected)| at == pc && expected != depth) {
-            return Err(invalid(format!("chunk {id}: a jump lands with the wrong stack depth")));
+    fn landing_depth(
+        &self,
+        landings: &[(usize, i64)],
+        pc: usize,
+        depth: i64,
+        id: ChunkId,
+    ) -> Result<(), PlanError> {
+        if landings
+            .iter()
+            .any(|&(at, expected)| at == pc && expected != depth)
+        {
+            return Err(invalid(format!(
+                "chunk {id}: a jump lands with the wrong stack depth"
+            )));
         }
         Ok(())
     }
@@ -245,10 +278,19 @@ impl Verifier<'_> {
     /// Checks one instruction's operands; returns how many values it pops and pushes.
     fn op(&self, op: &Op, cx: Context, at: usize) -> Result<(i64, i64), PlanError> {
         let p = self.plan;
-        let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(invalid(format!("instruction {at}: {what}"))) };
+        let check = |ok: bool, what: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(invalid(format!("instruction {at}: {what}")))
+            }
+        };
         Ok(match *op {
             Op::Const(i) => {
-                check(matches!(p.constants.get(i as usize), Some(c) if !matches!(c, Constant::List(_))), "bad constant")?;
+                check(
+                    matches!(p.constants.get(i as usize), Some(c) if !matches!(c, Constant::List(_))),
+                    "bad constant",
+                )?;
                 (0, 1)
             }
             Op::LeadField(i) => {
@@ -256,20 +298,32 @@ impl Verifier<'_> {
                 (0, 1)
             }
             Op::Prop(i) => {
-                check(cx.props.is_some_and(|n| (i as usize) < n), "property read outside its event")?;
+                check(
+                    cx.props.is_some_and(|n| (i as usize) < n),
+                    "property read outside its event",
+                )?;
                 (0, 1)
             }
             Op::Slot(s, _) => {
-                check(cx.props.is_none() && (s as usize) < p.slots.len(), "bad aggregate")?;
+                check(
+                    cx.props.is_none() && (s as usize) < p.slots.len(),
+                    "bad aggregate",
+                )?;
                 (0, 1)
             }
             Op::Score(i) => {
-                check((i as usize) < p.scores.len() && cx.props.is_none(), "unknown score")?;
+                check(
+                    (i as usize) < p.scores.len() && cx.props.is_none(),
+                    "unknown score",
+                )?;
                 self.before(NodeRef::Score(i), cx, at)?;
                 (0, 1)
             }
             Op::Flag(i) => {
-                check((i as usize) < p.flags.len() && cx.props.is_none(), "unknown flag")?;
+                check(
+                    (i as usize) < p.flags.len() && cx.props.is_none(),
+                    "unknown flag",
+                )?;
                 self.before(NodeRef::Flag(i), cx, at)?;
                 (0, 1)
             }
@@ -277,7 +331,10 @@ impl Verifier<'_> {
             Op::Neg | Op::Not | Op::OrZero => (1, 1),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
             Op::In(i) | Op::NotIn(i) => {
-                check(matches!(p.constants.get(i as usize), Some(Constant::List(_))), "membership in a non-list")?;
+                check(
+                    matches!(p.constants.get(i as usize), Some(Constant::List(_))),
+                    "membership in a non-list",
+                )?;
                 (1, 1)
             }
             Op::Matches(i) => {
@@ -291,10 +348,19 @@ impl Verifier<'_> {
 
     /// A score or flag may only read scores and flags computed before it.
     fn before(&self, node: NodeRef, cx: Context, at: usize) -> Result<(), PlanError> {
-        let Some(position) = cx.position else { return Ok(()) };
-        let used = self.plan.order.iter().position(|n| *n == node).unwrap_or(usize::MAX);
+        let Some(position) = cx.position else {
+            return Ok(());
+        };
+        let used = self
+            .plan
+            .order
+            .iter()
+            .position(|n| *n == node)
+            .unwrap_or(usize::MAX);
         if used >= position {
-            return Err(invalid(format!("instruction {at}: reads a score or flag before it is computed")));
+            return Err(invalid(format!(
+                "instruction {at}: reads a score or flag before it is computed"
+            )));
         }
         Ok(())
     }

@@ -23,6 +23,8 @@ pub fn parse(file: FileId, text: &str) -> (File, Diagnostics) {
     let mut builder = Builder {
         file,
         text,
+        depth: 0,
+        too_deep: false,
         offset: 0,
         diagnostics: Diagnostics::new(),
     };
@@ -37,9 +39,18 @@ pub fn parse(file: FileId, text: &str) -> (File, Diagnostics) {
     (ast, builder.diagnostics)
 }
 
+/// How deep an expression tree may be. Every later stage walks expressions
+/// recursively; this keeps them far from the stack's limit (real rules are a handful
+/// of levels deep).
+const MAX_EXPR_DEPTH: usize = 200;
+
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
+    /// Depth of the expression tree being built, for [`MAX_EXPR_DEPTH`].
+    depth: usize,
+    /// Whether the current statement already reported being too deep.
+    too_deep: bool,
     /// Added to pest positions: non-zero while building a re-parsed fragment.
     offset: usize,
     diagnostics: Diagnostics,
@@ -99,6 +110,7 @@ impl<'t> Builder<'t> {
 
     fn item(&mut self, pair: P) -> Item {
         let span = self.span(&pair);
+        self.too_deep = false;
         match pair.as_rule() {
             Rule::model_decl => Item::Model {
                 name: self.string(pair.children().next().expect("name")),
@@ -503,6 +515,36 @@ impl<'t> Builder<'t> {
 
     fn expr(&mut self, pair: P) -> Expr {
         let span = self.span(&pair);
+        if self.depth > MAX_EXPR_DEPTH {
+            if !self.too_deep {
+                self.too_deep = true;
+                self.error(Code::TooDeep, "this expression nests too deeply", span, "too deep")
+                    .help = Some(format!(
+                    "split it into smaller parts (`let` constants, derived scores); at most {MAX_EXPR_DEPTH} levels are allowed"
+                ));
+            }
+            return Expr {
+                kind: ExprKind::Bool(false),
+                span,
+            };
+        }
+        // Count the levels that make a tree node (the grammar's precedence levels that
+        // just pass an operand through do not).
+        let level = match pair.as_rule() {
+            Rule::paren | Rule::call | Rule::list | Rule::aggregate => 1,
+            Rule::not_expr | Rule::unary => {
+                let first = pair.clone().children().next().map(|p| p.as_rule());
+                usize::from(matches!(first, Some(Rule::not_op | Rule::neg_op)))
+            }
+            _ => 0,
+        };
+        self.depth += level;
+        let expr = self.expr_inner(pair, span);
+        self.depth -= level;
+        expr
+    }
+
+    fn expr_inner(&mut self, pair: P, span: Span) -> Expr {
         match pair.as_rule() {
             Rule::expr | Rule::paren => self.expr(only_child(pair)),
             Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::cmp_expr => {
@@ -540,6 +582,9 @@ impl<'t> Builder<'t> {
 
     /// `a op b op c …`, folded to the left.
     fn binary_chain(&mut self, pair: P) -> Expr {
+        // A chain `a + b + … + z` becomes a left-leaning tree as deep as it is long.
+        let operators = pair.clone().children().count() / 2;
+        self.depth += operators;
         let mut inner = pair.children();
         let mut lhs = self.expr(inner.next().expect("operand"));
         while let Some(op) = inner.next() {
@@ -555,6 +600,7 @@ impl<'t> Builder<'t> {
                 span,
             };
         }
+        self.depth -= operators;
         lhs
     }
 
@@ -650,6 +696,17 @@ impl<'t> Builder<'t> {
         let span = Span::new(self.file, pos, pos + found.len);
         let expected = match &error.variant {
             ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+            ErrorVariant::CustomError { message } if message.contains("stack limit") => {
+                self.error(
+                    Code::TooDeep,
+                    "this statement nests too deeply",
+                    span,
+                    "too deep",
+                )
+                .help =
+                    Some("split it into smaller parts (`let` constants, derived scores)".into());
+                return;
+            }
             ErrorVariant::CustomError { message } => vec![message.clone()],
         };
         let message = format!("unexpected {}", found.words);

@@ -1,0 +1,166 @@
+//! Laws that hold for any input: event order never changes the output, plans survive
+//! a round trip through bytes, and a damaged plan is refused or runs without panicking.
+
+use leadscore::batch::Batch;
+use leadscore::input::EventRecord;
+use leadscore::{Plan, Scorer, Value};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn example_plan(name: &str) -> Plan {
+    leadscore::compile_file(Path::new(&format!(
+        "{}/examples/{name}.score",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .unwrap()
+    .plan
+    .expect("example compiles")
+}
+
+const AS_OF: i64 = 1_793_491_200; // 2026-11-01T00:00:00Z
+
+/// A random event for the B2B example: (lead, type, days before T, property seed).
+fn event_strategy() -> impl Strategy<Value = (u8, u8, i64, u8)> {
+    (0u8..6, 0u8..9, -5i64..120, 0u8..8)
+}
+
+fn event(scorer: &Scorer, (lead, kind, days, seed): (u8, u8, i64, u8)) -> EventRecord {
+    const TYPES: [&str; 9] = [
+        "email.open",
+        "email.click",
+        "page.view",
+        "webinar.attend",
+        "demo.request",
+        "email.unsubscribe",
+        "form.submit",
+        "chat.message",
+        "page.view",
+    ];
+    const PATHS: [&str; 4] = ["/pricing", "/careers/eng", "/blog", "/pricing"];
+    let lead = format!("L{lead}");
+    let ts = AS_OF - days * 86_400 + seed as i64 * 3_600;
+    let props = vec![
+        ("path", Value::Str(PATHS[seed as usize % 4].into())),
+        ("seconds", Value::Number(seed as f64 * 0.1 + 0.7)),
+        (
+            "form",
+            Value::Str(
+                if seed % 2 == 0 {
+                    "contact"
+                } else {
+                    "newsletter"
+                }
+                .into(),
+            ),
+        ),
+        ("campaign", Value::Str("autumn".into())),
+    ];
+    match scorer
+        .event(&lead, TYPES[kind as usize], ts, props)
+        .unwrap()
+    {
+        Some(e) => EventRecord::Declared(e),
+        None => EventRecord::Undeclared {
+            lead,
+            event_type: TYPES[kind as usize].into(),
+        },
+    }
+}
+
+fn score_all(scorer: &Scorer, events: &[EventRecord]) -> Vec<u8> {
+    let mut batch = Batch::new(scorer, AS_OF);
+    let lead = scorer
+        .lead(
+            "L1",
+            [
+                ("industry", Value::Str("software".into())),
+                ("company_size", Value::Number(120.0)),
+                ("segment", Value::Str("smb".into())),
+            ],
+        )
+        .unwrap();
+    batch.add_lead(lead, 1).unwrap();
+    for e in events {
+        batch.add_event(e.clone());
+    }
+    let (outcomes, _) = batch.finish(true);
+    let mut out = Vec::new();
+    leadscore::output::write_jsonl(&outcomes, &mut out).unwrap();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn shuffling_events_never_changes_the_output(
+        raw in proptest::collection::vec(event_strategy(), 0..80),
+        order in any::<proptest::sample::Index>(),
+        rotate in any::<usize>(),
+    ) {
+        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let events: Vec<EventRecord> = raw.into_iter().map(|r| event(&scorer, r)).collect();
+        let expected = score_all(&scorer, &events);
+        let mut shuffled = events.clone();
+        shuffled.reverse();
+        if !shuffled.is_empty() {
+            let k = order.index(shuffled.len());
+            shuffled.swap(0, k);
+            let r = rotate % shuffled.len();
+            shuffled.rotate_left(r);
+        }
+        prop_assert_eq!(expected, score_all(&scorer, &shuffled));
+    }
+
+    #[test]
+    fn a_damaged_plan_is_refused_or_runs_without_panicking(position in any::<proptest::sample::Index>(), byte in any::<u8>()) {
+        let mut bytes = example_plan("b2b").to_bytes();
+        let i = position.index(bytes.len());
+        bytes[i] = byte;
+        if let Ok(plan) = Plan::from_bytes(&bytes) {
+            let scorer = Scorer::new(plan).unwrap();
+            let lead = leadscore::Lead::unknown("L1", scorer.plan());
+            let state = scorer.new_state();
+            let _ = scorer.outcome(&lead, &state, AS_OF, true);
+        }
+    }
+}
+
+#[test]
+fn plans_round_trip_through_bytes_and_json() {
+    for name in ["b2b", "matrix", "loyalty"] {
+        let plan = example_plan(name);
+        assert_eq!(
+            Plan::from_bytes(&plan.to_bytes()).unwrap(),
+            plan,
+            "{name} binary"
+        );
+        assert_eq!(
+            Plan::from_bytes(plan.to_json().as_bytes()).unwrap(),
+            plan,
+            "{name} json"
+        );
+    }
+}
+
+#[test]
+fn the_verifier_refuses_inconsistent_plans() {
+    use leadscore::plan::{Op, PlanError};
+    let plan = example_plan("b2b");
+    let mut bad = plan.clone();
+    bad.code[0] = Op::LeadField(999);
+    assert!(matches!(bad.verify(), Err(PlanError::Invalid(_))));
+    let mut bad = plan.clone();
+    bad.order.reverse();
+    assert!(
+        matches!(bad.verify(), Err(PlanError::Invalid(m)) if m.contains("before it is computed"))
+    );
+    let mut bad = plan.clone();
+    bad.code[0] = Op::Add;
+    assert!(matches!(bad.verify(), Err(PlanError::Invalid(m)) if m.contains("underflows")));
+    assert_eq!(Plan::from_bytes(b"hello"), Err(PlanError::NotAPlan));
+    assert!(matches!(
+        Plan::from_bytes(b"LEADPLAN\x01\x00\x00\x00\xff"),
+        Err(PlanError::Corrupt(_))
+    ));
+}

@@ -1,13 +1,39 @@
 //! leadscore: a declarative language for lead scoring.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage (see `docs/architecture.md`):
 //!
 //! | stage | module | output |
 //! |---|---|---|
 //! | parse | [`syntax`] (grammar in `grammar/score.pest`) | AST with spans |
 //! | resolve & type-check | [`check`] | [`Model`] |
+//! | lower | [`plan`] | [`Plan`]: slots, bytecode, constants |
+//! | evaluate | [`eval`] | [`Outcome`] per lead |
 //!
-//! Diagnostics are values ([`Diagnostics`]); the library never prints.
+//! Diagnostics are values ([`Diagnostics`]); the library never prints or exits.
+//!
+//! ```
+//! use leadscore::{compile_source, MemoryLoader, Scorer, Value};
+//!
+//! let source = r#"
+//!     lead { industry: string }
+//!     event demo.request {}
+//!     score fit { when lead.industry == "software" +20 }
+//!     score engagement { on demo.request +50 }
+//!     flag mql when fit >= 20 and engagement >= 50
+//! "#;
+//! let compiled = compile_source("model.score", source, &MemoryLoader::new());
+//! let scorer = Scorer::new(compiled.plan.expect("no errors")).unwrap();
+//!
+//! let lead = scorer.lead("L1", [("industry", Value::Str("software".into()))]).unwrap();
+//! let demo = scorer.event("L1", "demo.request", 1_000, []).unwrap().unwrap();
+//! let outcome = scorer.evaluate(&lead, &[demo], 2_000, true);
+//!
+//! assert_eq!(outcome.score("engagement"), Some(50.0));
+//! assert_eq!(outcome.flag("mql"), Some(true));
+//! assert_eq!(outcome.why.unwrap()[1].rule, "on demo.request +50");
+//! ```
+//!
+//! `docs/embedding.md` has more: plans as bytes, imports from memory, streams.
 
 pub mod batch;
 pub mod check;
@@ -24,9 +50,9 @@ pub mod time;
 pub use check::loader::{FsLoader, Loader, MemoryLoader};
 pub use check::Model;
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use eval::{Outcome, Reason, Scorer};
-pub use plan::Plan;
-pub use record::{Event, Lead, Value};
+pub use eval::{LeadState, Outcome, Reason, Scorer};
+pub use plan::{Plan, PlanError};
+pub use record::{Event, FieldError, Lead, Value};
 pub use source::Sources;
 
 use std::path::Path;
@@ -101,3 +127,8 @@ pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
         &FsLoader,
     ))
 }
+
+// Runs the examples in docs/embedding.md as doctests, so the guide stays true.
+#[doc = include_str!("../docs/embedding.md")]
+#[cfg(doctest)]
+pub struct EmbeddingGuide;

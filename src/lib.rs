@@ -45,6 +45,7 @@ pub mod plan;
 pub mod record;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod time;
 
 pub use check::loader::{FsLoader, Loader, MemoryLoader};

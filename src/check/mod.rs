@@ -8,6 +8,7 @@ mod expr;
 mod lint;
 pub mod loader;
 pub mod model;
+mod test_blocks;
 
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
@@ -42,6 +43,7 @@ pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) 
     checker.check_flags();
     let order = checker.order();
     checker.check_grades(&items);
+    let tests = checker.check_tests(&items, loaded.main);
     checker.lint();
     if checker.diagnostics.has_errors() {
         return None;
@@ -65,6 +67,7 @@ pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) 
             .collect(),
         grades: checker.grades,
         order,
+        tests,
     })
 }
 

@@ -21,6 +21,19 @@ pub enum Type {
 }
 
 impl Type {
+    /// The type of a field's values in records (fields are never lists).
+    pub fn value_type(&self) -> crate::plan::ValueType {
+        use crate::plan::ValueType;
+        match self {
+            Type::Int => ValueType::Int,
+            Type::Number => ValueType::Number,
+            Type::Bool => ValueType::Bool,
+            Type::Time => ValueType::Time,
+            Type::Duration => ValueType::Duration,
+            Type::String | Type::List(_) | Type::Error => ValueType::String,
+        }
+    }
+
     pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Int | Type::Number | Type::Error)
     }
@@ -117,6 +130,49 @@ pub struct Model {
     pub grades: Vec<GradeDef>,
     /// Scores and flags in an order where everything comes after what it uses.
     pub order: Vec<Node>,
+    /// The test blocks of the main file.
+    pub tests: Vec<TestDef>,
+}
+
+/// A `test` block: a lead, its events, a time, and what the results must be.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestDef {
+    pub name: String,
+    pub as_of: i64,
+    pub lead: Vec<(FieldId, crate::record::Value)>,
+    pub events: Vec<TestEventDef>,
+    pub expects: Vec<ExpectDef>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestEventDef {
+    pub event: EventId,
+    pub ts: i64,
+    pub props: Vec<(PropId, crate::record::Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectDef {
+    pub kind: Expectation,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Expectation {
+    Score {
+        score: ScoreId,
+        op: crate::syntax::ast::CmpOp,
+        value: f64,
+    },
+    Grade {
+        score: ScoreId,
+        band: String,
+    },
+    Flag {
+        flag: FlagId,
+        expected: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -1,6 +1,6 @@
 //! `leadscore check FILE...`
 
-use super::{io_message, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{io_message, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use std::io::Write;
 use std::path::PathBuf;
@@ -83,12 +83,4 @@ pub fn run(args: Args) -> i32 {
 fn print_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
-}
-
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod model;
 mod score;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -34,6 +35,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Show why one lead has its scores, rule by rule.
     Explain(score::ExplainArgs),
+    /// Run the test blocks of models.
+    Test(test::Args),
     /// Inspect compiled plans.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -84,6 +87,7 @@ pub fn run() -> i32 {
         Command::Compile(args) => compile::compile(args),
         Command::Score(args) => score::score(args),
         Command::Explain(args) => score::explain(args),
+        Command::Test(args) => test::run(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
     }
 }
@@ -97,4 +101,13 @@ pub fn io_message(path: &std::path::Path, error: &std::io::Error) -> String {
         _ => error.to_string(),
     };
     format!("cannot read `{}`: {reason}", path.display())
+}
+
+/// "s" unless there is exactly one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

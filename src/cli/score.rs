@@ -1,6 +1,6 @@
 //! `leadscore score` (every lead) and `leadscore explain` (one lead, as a table).
 
-use super::{io_message, model, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{io_message, model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::batch::{Batch, Summary};
 use leadscore::input::{self, EventRecord, Format, Keys, RecordError, Source};
@@ -175,9 +175,9 @@ fn describe(summary: &Summary, seconds: f64) -> String {
     let mut text = format!(
         "scored {} lead{} from {} event{}",
         summary.leads,
-        super::check::plural(summary.leads),
+        plural(summary.leads),
         summary.events_read,
-        super::check::plural(summary.events_read as usize)
+        plural(summary.events_read as usize)
     );
     let mut notes = Vec::new();
     if summary.events_future > 0 {
@@ -199,7 +199,7 @@ fn describe(summary: &Summary, seconds: f64) -> String {
         notes.push(format!(
             "{} bad record{} set aside",
             summary.rejected,
-            super::check::plural(summary.rejected as usize)
+            plural(summary.rejected as usize)
         ));
     }
     if !notes.is_empty() {

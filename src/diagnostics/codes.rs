@@ -74,6 +74,10 @@ codes! {
     PositiveDecay = "E0505", "decay must be negative";
     GradeNeedsDefault = "E0506", "grade without a default band";
     DuplicateOption = "E0507", "rule option given twice";
+    // Tests
+    TestWithoutTime = "E0601", "test without `as of`";
+    NotGraded = "E0602", "score has no grade";
+    UnknownBand = "E0603", "unknown grade band";
     // Warnings
     ZeroPoints = "W0001", "rule worth 0 points";
     UnusedLet = "W0002", "unused constant";
@@ -82,6 +86,7 @@ codes! {
     EmptyScore = "W0005", "score with no rules";
     ShadowedName = "W0006", "property hides a constant";
     ConstantCondition = "W0007", "condition never changes";
+    EmptyTest = "W0008", "test checks nothing";
 }
 
 impl Code {

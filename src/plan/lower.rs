@@ -4,7 +4,7 @@
 //! expression becomes a bytecode chunk, and constants are pooled.
 
 use super::*;
-use crate::check::{self, Const, Model, TExpr, TExprKind, Type};
+use crate::check::{self, Const, Model, TExpr, TExprKind};
 use crate::syntax::ast::BinOp;
 use std::collections::HashMap;
 
@@ -71,19 +71,7 @@ pub fn lower(model: &Model) -> Plan {
 fn field_decl(f: &check::FieldDef) -> FieldDecl {
     FieldDecl {
         name: f.name.clone(),
-        ty: value_type(&f.ty),
-    }
-}
-
-fn value_type(ty: &Type) -> ValueType {
-    match ty {
-        Type::Int => ValueType::Int,
-        Type::Number => ValueType::Number,
-        Type::Bool => ValueType::Bool,
-        Type::Time => ValueType::Time,
-        Type::Duration => ValueType::Duration,
-        // Lists and error types never reach a checked model's fields.
-        Type::String | Type::List(_) | Type::Error => ValueType::String,
+        ty: f.ty.value_type(),
     }
 }
 

@@ -1,0 +1,94 @@
+//! `leadscore test FILE...`: run the models' test blocks.
+
+use super::{io_message, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use leadscore::diagnostics::render;
+use leadscore::testing::{run_tests, TestResult};
+use leadscore::Scorer;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model files (or `*.test.score` files that import a model) whose tests to run.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+pub fn run(args: Args) -> i32 {
+    let color = args.color.for_stderr();
+    let (mut passed, mut failed) = (0, 0);
+    let mut trouble = false;
+    let mut report = String::new();
+    for path in &args.files {
+        let checked = match leadscore::check_file(path) {
+            Ok(checked) => checked,
+            Err(e) => {
+                eprintln!("error: {}", io_message(path, &e));
+                trouble = true;
+                continue;
+            }
+        };
+        let diagnostics = checked.diagnostics.clone().into_vec();
+        if !diagnostics.is_empty() {
+            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+        }
+        let Some(model) = checked.model else {
+            println!("{}: does not check, no tests run", path.display());
+            failed += 1;
+            continue;
+        };
+        let plan = leadscore::plan::lower(&model);
+        let scorer = Scorer::new(plan.clone()).expect("a freshly compiled plan verifies");
+        let results = run_tests(&model, &scorer);
+        println!(
+            "running {} test{} from {}",
+            results.len(),
+            plural(results.len()),
+            path.display()
+        );
+        for result in &results {
+            if result.passed() {
+                passed += 1;
+                println!("test {:?} ... ok", result.name);
+            } else {
+                failed += 1;
+                println!("test {:?} ... FAILED", result.name);
+                report.push_str(&failure_report(&plan, result));
+            }
+        }
+    }
+    if !report.is_empty() {
+        println!("\nfailures:\n{report}");
+    }
+    println!("{passed} passed, {failed} failed");
+    if trouble {
+        EXIT_TROUBLE
+    } else if failed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Expected against actual for each failed expectation, then the lead's breakdown.
+fn failure_report(plan: &leadscore::Plan, result: &TestResult) -> String {
+    let mut out = format!(
+        "\n--- {:?} ({}:{})\n",
+        result.name, result.file, result.line
+    );
+    for failure in &result.failures {
+        let _ = writeln!(out, "  line {}: {}", failure.line, failure.expectation);
+        let _ = writeln!(out, "    expected: {}", failure.expected);
+        let _ = writeln!(out, "    actual:   {}", failure.actual);
+    }
+    let _ = writeln!(out, "  why:");
+    for line in leadscore::output::explain_table(plan, &result.outcome, result.as_of)
+        .lines()
+        .skip(2)
+    {
+        let _ = writeln!(out, "    {line}");
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! The rule authors' workflow: `leadscore test`, `leadscore fmt`, `leadscore diff`.
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use std::process::Command;
+
+fn leadscore() -> Command {
+    let mut command = Command::new(get_cargo_bin("leadscore"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+#[test]
+fn every_example_ships_with_passing_tests() {
+    assert_cmd_snapshot!(leadscore().args([
+        "test",
+        "examples/b2b.score",
+        "examples/b2b.test.score",
+        "examples/matrix.score",
+        "examples/loyalty.score"
+    ]));
+}
+
+#[test]
+fn a_failing_test_shows_expected_actual_and_the_breakdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.score");
+    std::fs::write(
+        &model,
+        "event email.click {}\nscore engagement { on email.click +15 within 30d }\ngrade engagement { hot >= 30; cold }\nflag mql when engagement >= 30\n\
+         test \"two clicks\" {\n  as of @2026-03-01\n  events {\n    @2026-02-20 email.click\n    @2026-01-01 email.click\n  }\n  expect engagement == 30\n  expect grade engagement == hot\n  expect flag mql\n}\n\
+         test \"no clicks\" {\n  as of @2026-03-01\n  expect engagement == 0\n}\n",
+    )
+    .unwrap();
+    let output = leadscore().arg("test").arg(&model).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout)
+        .unwrap()
+        .replace(&dir.path().display().to_string(), "[DIR]");
+    assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn a_test_file_with_errors_fails() {
+    let output = leadscore()
+        .args(["test", "tests/diagnostics/E0601_test_without_as_of.score"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("E0601"));
+}

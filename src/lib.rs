@@ -39,6 +39,7 @@ pub mod batch;
 pub mod check;
 pub mod diagnostics;
 pub mod eval;
+pub mod format;
 pub mod input;
 pub mod output;
 pub mod plan;

@@ -49,3 +49,70 @@ fn a_test_file_with_errors_fails() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("E0601"));
 }
+
+#[test]
+fn examples_are_formatted() {
+    let output = leadscore()
+        .args([
+            "fmt",
+            "--check",
+            "examples/b2b.score",
+            "examples/b2b.test.score",
+            "examples/matrix.score",
+        ])
+        .args(["examples/loyalty.score", "examples/acme-schema.score"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn fmt_check_lists_what_would_change_and_fmt_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.score");
+    let tidy = dir.path().join("tidy.score");
+    std::fs::write(
+        &messy,
+        "model   \"m\"\nevent  email.click{campaign:string}\nscore e {\n    on email.click    +15   within 30d # clicks\n  when count(email.click)>=3 +5\n}\n",
+    )
+    .unwrap();
+    std::fs::write(&tidy, "event a {}\nscore s {\n  on a  +1\n}\n").unwrap();
+    let output = leadscore()
+        .args(["fmt", "--check"])
+        .arg(&messy)
+        .arg(&tidy)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{}\n", messy.display())
+    );
+    let output = leadscore().arg("fmt").arg(&messy).output().unwrap();
+    assert!(output.status.success());
+    insta::assert_snapshot!(std::fs::read_to_string(&messy).unwrap());
+    let output = leadscore()
+        .args(["fmt", "--check"])
+        .arg(&messy)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_a_file_with_syntax_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.score");
+    std::fs::write(&broken, "score s { whn x +1 }\n").unwrap();
+    let output = leadscore().arg("fmt").arg(&broken).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "score s { whn x +1 }\n"
+    );
+}

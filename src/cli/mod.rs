@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod fmt;
 mod model;
 mod score;
 mod test;
@@ -35,6 +36,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Show why one lead has its scores, rule by rule.
     Explain(score::ExplainArgs),
+    /// Format models in one canonical layout (`--check`: only list what would change).
+    Fmt(fmt::Args),
     /// Run the test blocks of models.
     Test(test::Args),
     /// Inspect compiled plans.
@@ -88,6 +91,7 @@ pub fn run() -> i32 {
         Command::Score(args) => score::score(args),
         Command::Explain(args) => score::explain(args),
         Command::Test(args) => test::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
     }
 }

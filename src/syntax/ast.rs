@@ -154,6 +154,9 @@ pub struct TestDecl {
     pub events: Vec<TestEvent>,
     pub expects: Vec<Expect>,
     pub span: Span,
+    /// Where the `lead { … }` and `events { … }` statements are (for the formatter).
+    pub lead_span: Option<Span>,
+    pub events_span: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

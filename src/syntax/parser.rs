@@ -422,6 +422,8 @@ impl<'t> Builder<'t> {
             events: Vec::new(),
             expects: Vec::new(),
             span,
+            lead_span: None,
+            events_span: None,
         };
         for p in inner {
             let stmt_span = self.span(&p);
@@ -431,8 +433,12 @@ impl<'t> Builder<'t> {
                     let t = only_child(p);
                     test.as_of = Some((self.time(&t), stmt_span));
                 }
-                Rule::test_lead => test.lead = Some(self.record(only_child(p))),
+                Rule::test_lead => {
+                    test.lead_span = Some(stmt_span);
+                    test.lead = Some(self.record(only_child(p)));
+                }
                 Rule::test_events => {
+                    test.events_span = Some(stmt_span);
                     for e in p.children() {
                         let event_span = self.span(&e);
                         let mut parts = e.children();

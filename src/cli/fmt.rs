@@ -1,0 +1,70 @@
+//! `leadscore fmt [--check] FILE...`
+
+use super::{io_message, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use leadscore::diagnostics::render;
+use leadscore::Sources;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model files to format in place.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Change nothing; list the files that are not formatted and exit 1 if there are any.
+    #[arg(long)]
+    check: bool,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+pub fn run(args: Args) -> i32 {
+    let mut unformatted = 0;
+    let mut broken = 0;
+    let mut trouble = false;
+    for path in &args.files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("error: {}", io_message(path, &e));
+                trouble = true;
+                continue;
+            }
+        };
+        let formatted = match leadscore::format::format_source(&text) {
+            Ok(formatted) => formatted,
+            Err(diagnostics) => {
+                let mut sources = Sources::new();
+                sources.add(path.display().to_string(), text);
+                eprint!(
+                    "{}",
+                    render::human(&diagnostics.into_vec(), &sources, args.color.for_stderr())
+                );
+                eprintln!(
+                    "error: `{}` has syntax errors; not formatted",
+                    path.display()
+                );
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            println!("{}", path.display());
+        } else if let Err(e) = std::fs::write(path, formatted) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            trouble = true;
+        } else {
+            eprintln!("formatted {}", path.display());
+        }
+    }
+    if trouble {
+        EXIT_TROUBLE
+    } else if broken > 0 || (args.check && unformatted > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

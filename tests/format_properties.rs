@@ -1,0 +1,133 @@
+//! Formatting laws: `fmt` is idempotent, and a formatted model compiles to the same plan
+//! (apart from source positions) as the original.
+
+use leadscore::format::format_source;
+use leadscore::{MemoryLoader, Plan};
+use proptest::prelude::*;
+
+const DECLARATIONS: &[&str] = &[
+    "lead { industry: string, size: int, email: string, student: bool, since: time }",
+    "event email.click { campaign: string }",
+    "event page.view { path: string, seconds: number }",
+    "let countries = [\"PL\", \"DE\"]",
+];
+
+const RULES: &[&str] = &[
+    "when lead.industry in [\"software\", \"it\"] +20",
+    "when lead.size >= 50 and lead.size <= 500 +15",
+    "when not (lead.industry == \"retail\") -5",
+    "when (lead.size + 5) * 2 > 100 or lead.student +3",
+    "when lead.since < now() - 365d +1",
+    "on email.click +15 within 30d",
+    "on page.view where path == \"/pricing\" +10 within 30d max 3",
+    "on page.view where starts_with(path, \"/careers\") and seconds > 3 -5 max 2",
+    "when count(page.view where seconds >= 60 within 14d) >= 2 +10",
+    "when sum(page.view.seconds) / 60 > 5 +7.5",
+    "decay -10 per 30d idle",
+    "decay -5 per 2w without email.click where campaign == \"x\"",
+    "clamp 0 100",
+    "when domain(lead.email) not in [\"gmail.com\"] +1",
+];
+
+/// Respaces a statement: every single space becomes 1–4 spaces or tabs.
+fn respace(statement: &str, seed: u64) -> String {
+    let mut out = String::new();
+    let mut state = seed | 1;
+    for c in statement.chars() {
+        if c == ' ' && !out.ends_with('"') {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = 1 + (state % 4) as usize;
+            out.push_str(&if state % 5 == 0 {
+                "\t".to_string()
+            } else {
+                " ".repeat(n)
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn model(rules: &[(usize, u64, bool)], blank_lines: bool) -> String {
+    let mut text = String::from("# a model\nmodel \"m\"\n");
+    for d in DECLARATIONS {
+        text.push_str(d);
+        text.push('\n');
+    }
+    if blank_lines {
+        text.push('\n');
+    }
+    text.push_str("score s {\n");
+    let mut clamped = false;
+    for (i, (rule, seed, comment)) in rules.iter().enumerate() {
+        let rule = RULES[*rule % RULES.len()];
+        if rule.starts_with("clamp") {
+            if clamped {
+                continue;
+            }
+            clamped = true;
+        }
+        if *comment && i % 2 == 0 {
+            text.push_str("  # about the next rule\n");
+        }
+        text.push_str(&format!("  {}", respace(rule, *seed)));
+        if *comment && i % 2 == 1 {
+            text.push_str("   # why");
+        }
+        text.push('\n');
+    }
+    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\n");
+    text
+}
+
+/// A plan with source positions and the source hash removed.
+fn meaning(text: &str) -> Plan {
+    let compiled = leadscore::compile_source("m.score", text, &MemoryLoader::new());
+    let mut plan = compiled
+        .plan
+        .unwrap_or_else(|| panic!("does not compile:\n{text}\n{:#?}", compiled.diagnostics));
+    plan.source_hash.clear();
+    plan.origins.clear();
+    plan
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn formatting_is_idempotent_and_keeps_meaning(
+        rules in proptest::collection::vec((0usize..RULES.len(), any::<u64>(), any::<bool>()), 1..12),
+        blank_lines in any::<bool>(),
+    ) {
+        let original = model(&rules, blank_lines);
+        let once = format_source(&original).unwrap();
+        let twice = format_source(&once).unwrap();
+        prop_assert_eq!(&once, &twice, "not idempotent");
+        prop_assert_eq!(meaning(&original), meaning(&once), "meaning changed:\n{}", once);
+        prop_assert_eq!(original.matches('#').count(), once.matches('#').count(), "a comment was lost");
+    }
+}
+
+#[test]
+fn formatting_the_examples_keeps_their_meaning() {
+    for name in ["b2b", "matrix", "loyalty"] {
+        let path = format!("{}/examples/{name}.score", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let formatted = format_source(&text).unwrap();
+        assert_eq!(format_source(&formatted).unwrap(), formatted);
+        let loader = leadscore::FsLoader;
+        let a = leadscore::compile_source(&path, &text, &loader)
+            .plan
+            .unwrap();
+        let b = leadscore::compile_source(&path, &formatted, &loader)
+            .plan
+            .unwrap();
+        assert_eq!(
+            (a.code, a.slots, a.constants),
+            (b.code, b.slots, b.constants)
+        );
+    }
+}

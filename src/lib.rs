@@ -38,6 +38,7 @@
 pub mod batch;
 pub mod check;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod input;

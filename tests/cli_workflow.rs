@@ -116,3 +116,95 @@ fn fmt_refuses_a_file_with_syntax_errors() {
         "score s { whn x +1 }\n"
     );
 }
+
+fn diff(extra: &[&str]) -> Command {
+    let mut command = leadscore();
+    command.args([
+        "diff",
+        "examples/b2b.score",
+        "examples/changes/b2b-v2.score",
+        "--leads",
+        "examples/data/b2b/leads.jsonl",
+        "--events",
+        "examples/data/b2b/events.jsonl",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    command.args(extra);
+    command
+}
+
+#[test]
+fn diff_shows_the_impact_of_a_change() {
+    assert_cmd_snapshot!(diff(&[]));
+}
+
+#[test]
+fn diff_in_markdown_for_a_pull_request() {
+    assert_cmd_snapshot!(diff(&["--format", "markdown", "--top", "3"]));
+}
+
+#[test]
+fn diff_in_json_for_tools() {
+    let output = diff(&["--format", "json"]).output().unwrap();
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["leads"], 11);
+    let engagement = &report["grades"][1];
+    assert_eq!(engagement["score"], "engagement");
+    assert_eq!(
+        engagement["bands"],
+        serde_json::json!(["hot", "warm", "cold"])
+    );
+    assert_eq!(engagement["matrix"][1][0], 2, "two leads go warm → hot");
+    assert_eq!(report["flags"][0]["gained"], 1);
+}
+
+#[test]
+fn diff_limits_fail_a_change_that_moves_too_many_leads() {
+    let output = diff(&["--max-grade-changes", "10"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("18.2% of leads change band in grade `engagement` (limit 10%)"),
+        "{stderr}"
+    );
+    let output = diff(&["--max-grade-changes", "20", "--max-flag-changes", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn diff_of_a_model_with_itself_changes_nothing() {
+    let output = leadscore()
+        .args([
+            "diff",
+            "examples/b2b.score",
+            "examples/b2b.score",
+            "--leads",
+            "examples/data/b2b/leads.jsonl",
+        ])
+        .args([
+            "--events",
+            "examples/data/b2b/events.jsonl",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["changed"] == 0));
+    assert_eq!(report["movers"], serde_json::json!([]));
+}

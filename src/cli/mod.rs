@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod diff;
 mod fmt;
 mod model;
 mod score;
@@ -36,6 +37,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Show why one lead has its scores, rule by rule.
     Explain(score::ExplainArgs),
+    /// Show how a model change moves real leads: scores, grades, flags, top movers.
+    Diff(diff::Args),
     /// Format models in one canonical layout (`--check`: only list what would change).
     Fmt(fmt::Args),
     /// Run the test blocks of models.
@@ -92,6 +95,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => score::explain(args),
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
     }
 }

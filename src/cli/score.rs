@@ -9,11 +9,18 @@ use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Where the data comes from and how to read it (shared by `score` and `explain`).
+/// A model and the data to run it on (shared by `score` and `explain`).
 #[derive(clap::Args)]
 pub struct InputArgs {
     /// The model: a `.score` file or a compiled plan.
     model: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Where the data comes from and how to read it (shared by `score`, `explain`, `diff`).
+#[derive(clap::Args)]
+pub struct DataArgs {
     /// Lead records (JSON Lines, or CSV with a header row).
     #[arg(long, value_name = "FILE")]
     leads: Option<PathBuf>,
@@ -42,7 +49,7 @@ pub struct InputArgs {
     #[arg(long, default_value = "ts", value_name = "KEY")]
     ts_key: String,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
+    pub color: Color,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -92,11 +99,11 @@ fn parse_as_of(text: &str) -> Result<i64, String> {
 
 pub fn score(args: ScoreArgs) -> i32 {
     let started = Instant::now();
-    let run = match Run::prepare(&args.input) {
+    let run = match Run::prepare(&args.input.model, &args.input.data) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let (outcomes, summary) = match run.execute(&args.input, None, args.explain) {
+    let (outcomes, summary) = match run.execute(&args.input.data, None, args.explain) {
         Ok(result) => result,
         Err(code) => return code,
     };
@@ -130,11 +137,11 @@ pub fn score(args: ScoreArgs) -> i32 {
 }
 
 pub fn explain(args: ExplainArgs) -> i32 {
-    let run = match Run::prepare(&args.input) {
+    let run = match Run::prepare(&args.input.model, &args.input.data) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let (outcomes, _) = match run.execute(&args.input, Some(&args.lead), true) {
+    let (outcomes, _) = match run.execute(&args.input.data, Some(&args.lead), true) {
         Ok(result) => result,
         Err(code) => return code,
     };
@@ -209,20 +216,21 @@ fn describe(summary: &Summary, seconds: f64) -> String {
     text
 }
 
-struct Run {
-    scorer: Scorer,
-    as_of: i64,
+/// A model ready to run over the data.
+pub struct Run {
+    pub scorer: Scorer,
+    pub as_of: i64,
 }
 
 impl Run {
-    fn prepare(args: &InputArgs) -> Result<Run, i32> {
+    pub fn prepare(model: &Path, args: &DataArgs) -> Result<Run, i32> {
         if args.leads.is_none() && args.events.is_none() {
             eprintln!("error: give the data to score: --leads FILE, --events FILE, or both");
             return Err(EXIT_TROUBLE);
         }
-        let plan = model::load(&args.model, args.color.for_stderr())?;
+        let plan = model::load(model, args.color.for_stderr())?;
         let scorer = Scorer::new(plan).map_err(|e| {
-            eprintln!("error: `{}`: {e}", args.model.display());
+            eprintln!("error: `{}`: {e}", model.display());
             EXIT_TROUBLE
         })?;
         Ok(Run {
@@ -232,9 +240,9 @@ impl Run {
     }
 
     /// Reads leads, then events, into a batch; `only` keeps a single lead.
-    fn execute(
+    pub fn execute(
         &self,
-        args: &InputArgs,
+        args: &DataArgs,
         only: Option<&str>,
         explain: bool,
     ) -> Result<(Vec<leadscore::Outcome>, Summary), i32> {
@@ -334,7 +342,7 @@ fn stop(error: RecordError) -> i32 {
     EXIT_FINDINGS
 }
 
-fn format_of(args: &InputArgs, path: &Path) -> Format {
+fn format_of(args: &DataArgs, path: &Path) -> Format {
     match args.input_format {
         Some(InputFormat::Jsonl) => Format::Jsonl,
         Some(InputFormat::Csv) => Format::Csv,

@@ -3,7 +3,7 @@
 //! that moved most.
 
 use crate::eval::{round_points, Outcome};
-use crate::output::format_points;
+use crate::output::{format_points, signed};
 use crate::plan::Plan;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -337,15 +337,6 @@ fn rule_changes(old: &Outcome, new: &Outcome) -> Vec<RuleChange> {
 }
 
 // ------------------------------------------------------------------ rendering
-
-fn signed(x: f64) -> String {
-    let text = format_points(x);
-    if x > 0.0 {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
 
 /// A mean change, to one decimal.
 fn mean(x: f64) -> String {

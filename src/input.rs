@@ -95,18 +95,9 @@ pub fn read_leads<R: Read>(
     format: Format,
     plan: &Plan,
     keys: &Keys,
-    mut each: impl FnMut(u64, Result<Lead, RecordError>) -> Result<(), RecordError>,
+    each: impl FnMut(u64, Result<Lead, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
-    let schema = LeadSchema { plan, keys };
-    let file = source.name.clone();
-    match format {
-        Format::Jsonl => read_jsonl(source, |line, raw, object| {
-            each(line, schema.read_json(&file, line, raw, object))
-        }),
-        Format::Csv => read_csv(source, |line, row| {
-            each(line, row.and_then(|row| schema.read_csv_row(&row)))
-        }),
-    }
+    read_records(source, format, &LeadSchema { plan, keys }, each)
 }
 
 /// Reads event records, calling `each` with each one (or its error) and its line.
@@ -115,9 +106,30 @@ pub fn read_events<R: Read>(
     format: Format,
     plan: &Plan,
     keys: &Keys,
-    mut each: impl FnMut(u64, Result<EventRecord, RecordError>) -> Result<(), RecordError>,
+    each: impl FnMut(u64, Result<EventRecord, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
-    let schema = EventSchema { plan, keys };
+    read_records(source, format, &EventSchema { plan, keys }, each)
+}
+
+/// How one kind of record is read from a JSON object or a CSV row.
+trait Schema {
+    type Record;
+    fn read_json(
+        &self,
+        file: &str,
+        line: u64,
+        raw: &str,
+        object: Result<serde_json::Map<String, Json>, RecordError>,
+    ) -> Result<Self::Record, RecordError>;
+    fn read_csv_row(&self, row: &CsvRow<'_>) -> Result<Self::Record, RecordError>;
+}
+
+fn read_records<R: Read, S: Schema>(
+    source: Source<R>,
+    format: Format,
+    schema: &S,
+    mut each: impl FnMut(u64, Result<S::Record, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
         Format::Jsonl => read_jsonl(source, |line, raw, object| {
@@ -369,7 +381,9 @@ struct LeadSchema<'a> {
     keys: &'a Keys,
 }
 
-impl LeadSchema<'_> {
+impl Schema for LeadSchema<'_> {
+    type Record = Lead;
+
     fn read_json(
         &self,
         file: &str,
@@ -448,7 +462,9 @@ struct EventSchema<'a> {
     keys: &'a Keys,
 }
 
-impl EventSchema<'_> {
+impl Schema for EventSchema<'_> {
+    type Record = EventRecord;
+
     fn read_json(
         &self,
         file: &str,

@@ -24,7 +24,8 @@ pub fn format_points(x: f64) -> String {
     }
 }
 
-fn signed(x: f64) -> String {
+/// A number with its sign: `+15`, `-5`, `0`.
+pub fn signed(x: f64) -> String {
     let text = format_points(x);
     if x > 0.0 {
         format!("+{text}")

@@ -3,20 +3,22 @@
 //! Leads are added first (their fields are needed while events stream, for `where`
 //! clauses that read `lead.x`), then events in any order. Each event updates its
 //! lead's state and is dropped, so memory grows with the number of leads, not events.
+//!
+//! [`Batch::read_events_parallel`] reads JSON Lines on several threads: a reader cuts the
+//! input into blocks of whole lines, workers parse them into their own per-lead states,
+//! and the states are merged at the end. Merging is exact (counts add, latest times take
+//! the maximum, sums are exact), so the output is the same for any number of threads.
 
 use crate::eval::{LeadState, Outcome, Scorer};
-use crate::input::EventRecord;
-use crate::record::Lead;
+use crate::input::scan::{scan_object, utc_timestamp, Raw};
+use crate::input::{self, EventRecord, Keys, RecordError};
+use crate::plan::Plan;
+use crate::record::{Event, Lead};
+use foldhash::HashMap as FastMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-
-struct Entry {
-    lead: Lead,
-    state: LeadState,
-    /// The line of the leads input that defined it (`None`: seen only in events).
-    line: Option<u64>,
-    has_events: bool,
-}
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{mpsc, Mutex};
 
 /// Counts for the run summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -34,6 +36,15 @@ impl Summary {
     pub fn events_ignored(&self) -> u64 {
         self.ignored_by_type.values().sum()
     }
+
+    fn merge(&mut self, other: Summary) {
+        self.events_read += other.events_read;
+        self.events_future += other.events_future;
+        self.rejected += other.rejected;
+        for (t, n) in other.ignored_by_type {
+            *self.ignored_by_type.entry(t).or_default() += n;
+        }
+    }
 }
 
 /// Why a lead record cannot be added.
@@ -45,11 +56,82 @@ pub enum LeadError {
     AfterEvents { id: String },
 }
 
+/// Per-lead states and counts for one share of the events.
+#[derive(Default)]
+struct Shard {
+    /// Lead id → index into `states` (one hash lookup per event).
+    index: FastMap<String, usize>,
+    states: Vec<LeadState>,
+    summary: Summary,
+}
+
+impl Shard {
+    fn state(&mut self, scorer: &Scorer, lead: &str) -> &mut LeadState {
+        let i = match self.index.get(lead) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(lead.to_string(), self.states.len());
+                self.states.push(scorer.new_state());
+                self.states.len() - 1
+            }
+        };
+        &mut self.states[i]
+    }
+
+    fn get(&self, lead: &str) -> Option<&LeadState> {
+        self.index.get(lead).map(|&i| &self.states[i])
+    }
+
+    fn contains(&self, lead: &str) -> bool {
+        self.index.contains_key(lead)
+    }
+
+    fn declared(&mut self, scorer: &Scorer, lead: &Lead, event: &Event, as_of: i64) {
+        self.summary.events_read += 1;
+        let state = self.state(scorer, &event.lead);
+        if !scorer.observe(state, lead, event, as_of) {
+            self.summary.events_future += 1;
+        }
+    }
+
+    fn undeclared(&mut self, scorer: &Scorer, lead: &str, event_type: &str) {
+        self.summary.events_read += 1;
+        self.state(scorer, lead);
+        match self.summary.ignored_by_type.get_mut(event_type) {
+            Some(n) => *n += 1,
+            None => {
+                self.summary
+                    .ignored_by_type
+                    .insert(event_type.to_string(), 1);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Shard) {
+        let mut states: Vec<Option<LeadState>> = other.states.into_iter().map(Some).collect();
+        for (id, i) in other.index {
+            let state = states[i].take().expect("each index once");
+            match self.index.get(&id) {
+                Some(&mine) => self.states[mine].merge(&state),
+                None => {
+                    self.index.insert(id, self.states.len());
+                    self.states.push(state);
+                }
+            }
+        }
+        self.summary.merge(other.summary);
+    }
+}
+
 pub struct Batch<'s> {
     scorer: &'s Scorer,
     as_of: i64,
-    entries: HashMap<String, Entry>,
-    summary: Summary,
+    /// Lead records with the line that defined each.
+    leads: FastMap<String, (Lead, u64)>,
+    /// States of every lead seen in events.
+    events: Shard,
+    /// A lead with every field absent, for leads seen only in events.
+    unknown: Lead,
 }
 
 impl<'s> Batch<'s> {
@@ -57,90 +139,322 @@ impl<'s> Batch<'s> {
         Batch {
             scorer,
             as_of,
-            entries: HashMap::new(),
-            summary: Summary::default(),
+            leads: FastMap::default(),
+            events: Shard::default(),
+            unknown: Lead::unknown("", scorer.plan()),
         }
     }
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
-        match self.entries.get_mut(&lead.id) {
-            Some(Entry {
-                line: Some(first), ..
-            }) => Err(LeadError::Duplicate {
+        if let Some((_, first)) = self.leads.get(&lead.id) {
+            return Err(LeadError::Duplicate {
                 id: lead.id,
                 first: *first,
-            }),
-            Some(entry) if entry.has_events => Err(LeadError::AfterEvents { id: lead.id }),
-            Some(entry) => {
-                entry.lead = lead;
-                entry.line = Some(line);
-                Ok(())
-            }
-            None => {
-                let state = self.scorer.new_state();
-                self.entries.insert(
-                    lead.id.clone(),
-                    Entry {
-                        lead,
-                        state,
-                        line: Some(line),
-                        has_events: false,
-                    },
-                );
-                Ok(())
-            }
+            });
         }
-    }
-
-    fn entry(&mut self, id: &str) -> &mut Entry {
-        if !self.entries.contains_key(id) {
-            let lead = Lead::unknown(id, self.scorer.plan());
-            let state = self.scorer.new_state();
-            self.entries.insert(
-                id.to_string(),
-                Entry {
-                    lead,
-                    state,
-                    line: None,
-                    has_events: false,
-                },
-            );
+        if self.events.contains(&lead.id) {
+            return Err(LeadError::AfterEvents { id: lead.id });
         }
-        self.entries.get_mut(id).expect("just inserted")
+        self.leads.insert(lead.id.clone(), (lead, line));
+        Ok(())
     }
 
     pub fn add_event(&mut self, record: EventRecord) {
-        self.summary.events_read += 1;
         match record {
             EventRecord::Declared(event) => {
-                let (scorer, as_of) = (self.scorer, self.as_of);
-                let entry = self.entry(&event.lead);
-                entry.has_events = true;
-                if !scorer.observe(&mut entry.state, &entry.lead, &event, as_of) {
-                    self.summary.events_future += 1;
-                }
+                let lead = self
+                    .leads
+                    .get(&event.lead)
+                    .map_or(&self.unknown, |(l, _)| l);
+                self.events.declared(self.scorer, lead, &event, self.as_of);
             }
             EventRecord::Undeclared { lead, event_type } => {
-                self.entry(&lead).has_events = true;
-                *self.summary.ignored_by_type.entry(event_type).or_default() += 1;
+                self.events.undeclared(self.scorer, &lead, &event_type)
             }
         }
     }
 
     pub fn count_rejected(&mut self) {
-        self.summary.rejected += 1;
+        self.events.summary.rejected += 1;
+    }
+
+    /// Reads every event of a JSON Lines stream on `threads` worker threads. Returns the
+    /// bad records (in line order), or the error that stopped reading.
+    pub fn read_events_parallel<R: Read>(
+        &mut self,
+        source: input::Source<R>,
+        keys: &Keys,
+        threads: usize,
+    ) -> Result<Vec<RecordError>, RecordError> {
+        let threads = threads.max(1);
+        let (sender, receiver) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads * 2);
+        let receiver = Mutex::new(receiver);
+        let name = source.name.clone();
+        let (read_result, workers) = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let receiver = &receiver;
+                    let mut worker = Worker::new(self, keys, &name);
+                    scope.spawn(move || {
+                        loop {
+                            let block = receiver
+                                .lock()
+                                .expect("no worker panics holding the lock")
+                                .recv();
+                            let Ok((block, first_line)) = block else {
+                                break;
+                            };
+                            worker.block(&block, first_line);
+                        }
+                        (worker.shard, worker.errors)
+                    })
+                })
+                .collect();
+            let read_result = read_blocks(source.reader, &name, |block, first_line| {
+                sender.send((block, first_line)).is_ok()
+            });
+            drop(sender);
+            let workers: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.join().expect("workers do not panic"))
+                .collect();
+            (read_result, workers)
+        });
+        let mut errors = Vec::new();
+        for (shard, worker_errors) in workers {
+            self.events.merge(shard);
+            errors.extend(worker_errors);
+        }
+        read_result?;
+        errors.sort_by_key(|e| e.line);
+        Ok(errors)
+    }
+
+    /// Every lead's outcome, in byte-wise ascending order of id, computed on `threads`
+    /// threads (the order and values do not depend on how many).
+    pub fn finish_parallel(self, explain: bool, threads: usize) -> (Vec<Outcome>, Summary) {
+        let mut ids: Vec<&String> = self.leads.keys().chain(self.events.index.keys()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut summary = self.events.summary.clone();
+        summary.leads = ids.len();
+        let fresh = self.scorer.new_state();
+        let outcome = |id: &String| {
+            let lead = self.leads.get(id).map_or(&self.unknown, |(l, _)| l);
+            let state = self.events.get(id).unwrap_or(&fresh);
+            let mut outcome = self.scorer.outcome(lead, state, self.as_of, explain);
+            outcome.lead.clone_from(id);
+            outcome
+        };
+        let chunk = ids.len().div_ceil(threads.max(1)).max(1);
+        let outcomes = std::thread::scope(|scope| {
+            let handles: Vec<_> = ids
+                .chunks(chunk)
+                .map(|ids| scope.spawn(|| ids.iter().map(|id| outcome(id)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("scoring does not panic"))
+                .collect()
+        });
+        (outcomes, summary)
     }
 
     /// Every lead's outcome, in byte-wise ascending order of id.
     pub fn finish(self, explain: bool) -> (Vec<Outcome>, Summary) {
-        let mut entries: Vec<(String, Entry)> = self.entries.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut summary = self.summary;
-        summary.leads = entries.len();
-        let outcomes = entries
-            .iter()
-            .map(|(_, e)| self.scorer.outcome(&e.lead, &e.state, self.as_of, explain))
-            .collect();
-        (outcomes, summary)
+        self.finish_parallel(explain, 1)
+    }
+}
+
+const BLOCK: usize = 4 << 20;
+
+/// Reads `reader` in blocks of whole lines, passing each with the number of its first
+/// line to `send` (which returns false to stop).
+fn read_blocks(
+    mut reader: impl Read,
+    name: &str,
+    mut send: impl FnMut(Vec<u8>, u64) -> bool,
+) -> Result<(), RecordError> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line = 1u64;
+    loop {
+        let mut block = std::mem::take(&mut carry);
+        let start = block.len();
+        block.resize(start.max(BLOCK / 2) + BLOCK, 0);
+        let mut filled = start;
+        while filled < block.len() {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(RecordError {
+                        file: name.to_string(),
+                        line,
+                        column: None,
+                        field: None,
+                        message: format!("cannot read: {e}"),
+                        raw: String::new(),
+                    })
+                }
+            }
+        }
+        block.truncate(filled);
+        let at_end = filled < start.max(BLOCK / 2) + BLOCK;
+        if !at_end {
+            // Keep the unfinished last line for the next block.
+            match memchr::memrchr(b'\n', &block) {
+                Some(pos) => carry = block.split_off(pos + 1),
+                None => {
+                    carry = block;
+                    continue;
+                }
+            }
+        }
+        if block.is_empty() {
+            return Ok(());
+        }
+        let lines =
+            memchr::memchr_iter(b'\n', &block).count() as u64 + u64::from(!block.ends_with(b"\n"));
+        if !send(block, line) {
+            return Ok(());
+        }
+        line += lines;
+        if at_end {
+            return Ok(());
+        }
+    }
+}
+
+/// Parses blocks of event lines into its own shard.
+struct Worker<'b> {
+    scorer: &'b Scorer,
+    plan: &'b Plan,
+    as_of: i64,
+    keys: &'b Keys,
+    file: &'b str,
+    leads: &'b FastMap<String, (Lead, u64)>,
+    unknown: &'b Lead,
+    /// One reusable event per declared type, so parsing does not allocate.
+    buffers: Vec<Event>,
+    /// Event type name → index in the plan.
+    types: FastMap<&'b str, usize>,
+    shard: Shard,
+    errors: Vec<RecordError>,
+}
+
+impl<'b> Worker<'b> {
+    fn new(batch: &'b Batch<'_>, keys: &'b Keys, file: &'b str) -> Worker<'b> {
+        let plan = batch.scorer.plan();
+        Worker {
+            scorer: batch.scorer,
+            plan,
+            as_of: batch.as_of,
+            keys,
+            file,
+            leads: &batch.leads,
+            unknown: &batch.unknown,
+            buffers: plan
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Event {
+                    lead: String::new(),
+                    event_type: i as u32,
+                    ts: 0,
+                    props: vec![None; e.props.len()],
+                })
+                .collect(),
+            types: plan
+                .events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.as_str(), i))
+                .collect(),
+            shard: Shard::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn block(&mut self, block: &[u8], first_line: u64) {
+        let mut members = Vec::new();
+        for (i, line) in block.split(|b| *b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let number = first_line + i as u64;
+            if self.fast(line, &mut members).is_none() {
+                self.slow(line, number);
+            }
+        }
+    }
+
+    /// The fast path: `None` when the line needs the full parser.
+    fn fast<'l>(&mut self, line: &'l [u8], members: &mut Vec<(&'l [u8], Raw<'l>)>) -> Option<()> {
+        scan_object(line, members)?;
+        let get = |key: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key.as_bytes())
+                .map(|(_, v)| *v)
+        };
+        let text = |raw: Option<Raw<'l>>| match raw {
+            Some(Raw::Str {
+                bytes,
+                escaped: false,
+            }) if !bytes.is_empty() => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        let lead = text(get(&self.keys.lead))?;
+        let event_type = text(get(&self.keys.event_type))?;
+        let ts = match get(&self.keys.ts)? {
+            Raw::Str {
+                bytes,
+                escaped: false,
+            } => utc_timestamp(bytes)?,
+            _ => return None,
+        };
+        let Some(&index) = self.types.get(event_type) else {
+            self.shard.undeclared(self.scorer, lead, event_type);
+            return Some(());
+        };
+        let mut event = std::mem::take(&mut self.buffers[index]);
+        let filled = input::fill_fields(&self.plan.events[index].props, &get, &mut event.props);
+        if filled.is_some() {
+            event.ts = ts;
+            event.lead.clear();
+            event.lead.push_str(lead);
+            let record = self.leads.get(lead).map_or(self.unknown, |(l, _)| l);
+            self.shard.declared(self.scorer, record, &event, self.as_of);
+        }
+        self.buffers[index] = event;
+        filled
+    }
+
+    /// The full parser: serde_json and the schema checks, with exact error messages.
+    fn slow(&mut self, line: &[u8], number: u64) {
+        let record = match std::str::from_utf8(line) {
+            Ok(text) => input::parse_event_line(self.plan, self.keys, self.file, number, text),
+            Err(_) => Err(RecordError {
+                file: self.file.to_string(),
+                line: number,
+                column: None,
+                field: None,
+                message: "this line is not valid UTF-8 text".into(),
+                raw: String::from_utf8_lossy(line).into_owned(),
+            }),
+        };
+        match record {
+            Ok(EventRecord::Declared(event)) => {
+                let lead = self.leads.get(&event.lead).map_or(self.unknown, |(l, _)| l);
+                self.shard.declared(self.scorer, lead, &event, self.as_of);
+            }
+            Ok(EventRecord::Undeclared { lead, event_type }) => {
+                self.shard.undeclared(self.scorer, &lead, &event_type)
+            }
+            Err(error) => self.errors.push(error),
+        }
     }
 }

@@ -41,6 +41,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod eval;
 pub mod format;
+pub mod gen;
 pub mod input;
 pub mod output;
 pub mod plan;

@@ -24,7 +24,7 @@ pub struct Lead {
 
 /// An event of a declared type: the plan's event index, a time, and its properties in
 /// the declaration's order (`None` = absent).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Event {
     pub lead: String,
     pub event_type: u32,

@@ -356,3 +356,44 @@ fn output_can_go_to_a_file() {
         b2b(&[]).output().unwrap().stdout
     );
 }
+
+#[test]
+fn generated_data_scores_identically_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let status = leadscore()
+        .args([
+            "gen", "--leads", "2000", "--events", "40000", "--seed", "3", "--out", &data,
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let run = |threads: &str| {
+        let output = leadscore()
+            .args([
+                "score",
+                "examples/b2b.score",
+                "--as-of",
+                "2026-11-01",
+                "--explain",
+                "--threads",
+                threads,
+            ])
+            .arg("--leads")
+            .arg(dir.path().join("leads.jsonl"))
+            .arg("--events")
+            .arg(dir.path().join("events.jsonl"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let one = run("1");
+    assert_eq!(one.iter().filter(|b| **b == b'\n').count(), 2000);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}

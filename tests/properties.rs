@@ -164,3 +164,86 @@ fn the_verifier_refuses_inconsistent_plans() {
         Err(PlanError::Corrupt(_))
     ));
 }
+
+/// One event line in an arbitrary but valid-or-invalid shape, to compare the fast
+/// parallel reader with the full sequential parser.
+fn event_line() -> impl Strategy<Value = String> {
+    let lead = prop_oneof![
+        Just("\"L1\"".to_string()),
+        Just("\"L2\"".to_string()),
+        Just("7".to_string()),
+        Just("\"L\\u0033\"".to_string())
+    ];
+    let kind = prop_oneof![
+        Just("page.view"),
+        Just("email.click"),
+        Just("form.submit"),
+        Just("demo.request"),
+        Just("chat.message"),
+    ];
+    let ts = prop_oneof![
+        Just("\"2026-10-20T10:00:00Z\"".to_string()),
+        Just("\"2026-10-20T12:00:00+02:00\"".to_string()),
+        Just("\"2026-10-30\"".to_string()),
+        Just("1792000000".to_string()),
+        Just("\"2026-12-01T00:00:00Z\"".to_string()),
+        Just("\"not a time\"".to_string()),
+    ];
+    let path = prop_oneof![
+        Just(",\"path\":\"/pricing\"".to_string()),
+        Just(",\"path\":\"/careers/x\"".to_string()),
+        Just(",\"path\":\"/pri\\u0063ing\"".to_string()),
+        Just(",\"path\":null".to_string()),
+        Just(",\"path\":3".to_string()),
+        Just(String::new()),
+    ];
+    let seconds = prop_oneof![
+        Just(",\"seconds\":12.5".to_string()),
+        Just(",\"seconds\":\"12\"".to_string()),
+        Just(",\"extra\":{\"nested\":[1]}".to_string()),
+        Just(String::new()),
+    ];
+    (lead, kind, ts, path, seconds, any::<bool>()).prop_map(|(lead, kind, ts, path, seconds, spaced)| {
+        let sep = if spaced { " " } else { "" };
+        format!("{{\"lead\":{sep}{lead},\"type\":\"{kind}\",{sep}\"ts\":{ts}{path}{seconds},\"form\":\"contact\"}}")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn the_parallel_fast_reader_agrees_with_the_full_parser(
+        lines in proptest::collection::vec(event_line(), 0..60),
+        blank in any::<proptest::sample::Index>(),
+    ) {
+        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let keys = leadscore::input::Keys::default();
+        let mut text: Vec<String> = lines.clone();
+        if !text.is_empty() {
+            text.insert(blank.index(text.len()), String::new());
+        }
+        let text = text.join("\n");
+
+        // The reference: the full parser, one line at a time.
+        let mut sequential = Batch::new(&scorer, AS_OF);
+        let mut expected_errors = Vec::new();
+        for (i, line) in text.split('\n').enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match leadscore::input::parse_event_line(scorer.plan(), &keys, "e.jsonl", i as u64 + 1, line) {
+                Ok(record) => sequential.add_event(record),
+                Err(e) => expected_errors.push(e),
+            }
+        }
+        let expected = sequential.finish(true);
+        for threads in [1, 2] {
+            let mut parallel = Batch::new(&scorer, AS_OF);
+            let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes() };
+            let errors = parallel.read_events_parallel(source, &keys, threads).unwrap();
+            prop_assert_eq!(&errors, &expected_errors);
+            prop_assert_eq!(&parallel.finish(true), &expected);
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod diff;
 mod fmt;
+mod gen;
 mod model;
 mod score;
 mod test;
@@ -43,6 +44,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Run the test blocks of models.
     Test(test::Args),
+    /// Generate synthetic leads and events for the B2B example (benchmarks, demos).
+    Gen(gen::Args),
     /// Inspect compiled plans.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -96,6 +99,7 @@ pub fn run() -> i32 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Gen(args) => gen::run(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
     }
 }

@@ -48,8 +48,19 @@ pub struct DataArgs {
     /// The key of an event's time.
     #[arg(long, default_value = "ts", value_name = "KEY")]
     ts_key: String,
+    /// Worker threads (default: one per core). The output does not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+}
+
+impl DataArgs {
+    fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -286,12 +297,17 @@ impl Run {
         }
         if let Some(path) = &args.events {
             let (source, progress) = open_with_progress(path)?;
-            let result = input::read_events(
-                source,
-                format_of(args, path),
-                self.scorer.plan(),
-                &keys,
-                |_, record| {
+            let format = format_of(args, path);
+            let result = if only.is_none() && format == Format::Jsonl {
+                // The fast path: JSON Lines on every core.
+                batch
+                    .read_events_parallel(source, &keys, args.threads())
+                    .and_then(|bad| {
+                        bad.into_iter()
+                            .try_for_each(|error| set_aside(Err(error), &mut rejects, &mut batch))
+                    })
+            } else {
+                input::read_events(source, format, self.scorer.plan(), &keys, |_, record| {
                     let record = record.map(|event| {
                         let lead = match &event {
                             EventRecord::Declared(e) => e.lead.as_str(),
@@ -302,15 +318,15 @@ impl Run {
                         }
                     });
                     set_aside(record, &mut rejects, &mut batch)
-                },
-            );
+                })
+            };
             progress.finish_and_clear();
             result.map_err(stop)?;
         }
         if let Some(rejects) = rejects {
             rejects.finish()?;
         }
-        Ok(batch.finish(explain))
+        Ok(batch.finish_parallel(explain, args.threads()))
     }
 }
 

@@ -48,6 +48,20 @@ impl LeadState {
         }
     }
 
+    /// Combines the state of another share of the same lead's events (from another
+    /// thread). Counts add, the latest time is the later one, sums add exactly, so the
+    /// result does not depend on how the events were split.
+    pub fn merge(&mut self, other: &LeadState) {
+        for (mine, theirs) in self.accs.iter_mut().zip(&other.accs) {
+            match (mine, theirs) {
+                (Acc::Count(a), Acc::Count(b)) => *a += b,
+                (Acc::Sum(a), Acc::Sum(b)) => a.merge(b),
+                (Acc::Latest(a), Acc::Latest(b)) => *a = (*a).max(*b),
+                _ => unreachable!("states of one plan have the same shape"),
+            }
+        }
+    }
+
     pub fn count(&self, slot: usize) -> u64 {
         match &self.accs[slot] {
             Acc::Count(n) => *n,

@@ -32,6 +32,14 @@ impl ExactSum {
         self.partials.push(x);
     }
 
+    /// Adds another sum into this one, exactly (partial sums from several threads
+    /// combine to the same result in any order).
+    pub fn merge(&mut self, other: &ExactSum) {
+        for p in &other.partials {
+            self.add(*p);
+        }
+    }
+
     /// The exact sum, rounded once to the nearest float.
     pub fn value(&self) -> f64 {
         let p = &self.partials;
@@ -73,6 +81,22 @@ mod tests {
             s.add(*v);
         }
         s.value()
+    }
+
+    #[test]
+    fn merging_partial_sums_equals_one_sum() {
+        let values = [0.1, 1e16, 0.2, -1e16, 0.3, 7.25];
+        let mut left = ExactSum::default();
+        let mut right = ExactSum::default();
+        for (i, v) in values.iter().enumerate() {
+            if i % 2 == 0 {
+                left.add(*v)
+            } else {
+                right.add(*v)
+            }
+        }
+        left.merge(&right);
+        assert_eq!(left.value(), sum(&values));
     }
 
     #[test]

@@ -7,7 +7,11 @@
 
 use crate::plan::{FieldDecl, Plan, ValueType};
 use crate::record::{coerce, parse_duration, Event, Lead, Value};
+use scan::utc_timestamp;
+use scan::Raw;
 use serde_json::Value as Json;
+
+pub mod scan;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -114,13 +118,8 @@ pub fn read_events<R: Read>(
 /// How one kind of record is read from a JSON object or a CSV row.
 trait Schema {
     type Record;
-    fn read_json(
-        &self,
-        file: &str,
-        line: u64,
-        raw: &str,
-        object: Result<serde_json::Map<String, Json>, RecordError>,
-    ) -> Result<Self::Record, RecordError>;
+    /// Reads one JSON Lines record from its text.
+    fn read_json(&self, file: &str, line: u64, raw: &str) -> Result<Self::Record, RecordError>;
     fn read_csv_row(&self, row: &CsvRow<'_>) -> Result<Self::Record, RecordError>;
 }
 
@@ -132,8 +131,8 @@ fn read_records<R: Read, S: Schema>(
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
-        Format::Jsonl => read_jsonl(source, |line, raw, object| {
-            each(line, schema.read_json(&file, line, raw, object))
+        Format::Jsonl => read_jsonl(source, |line, raw| {
+            each(line, schema.read_json(&file, line, raw))
         }),
         Format::Csv => read_csv(source, |line, row| {
             each(line, row.and_then(|row| schema.read_csv_row(&row)))
@@ -146,11 +145,7 @@ fn read_records<R: Read, S: Schema>(
 /// Calls `each` for every non-blank line with the parsed object, or an error record.
 fn read_jsonl<R: Read>(
     source: Source<R>,
-    mut each: impl FnMut(
-        u64,
-        &str,
-        Result<serde_json::Map<String, Json>, RecordError>,
-    ) -> Result<(), RecordError>,
+    mut each: impl FnMut(u64, &str) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let mut reader = BufReader::with_capacity(1 << 16, source.reader);
     let mut buffer = String::new();
@@ -176,24 +171,40 @@ fn read_jsonl<R: Read>(
         if text.trim().is_empty() {
             continue;
         }
-        let parsed = match serde_json::from_str::<Json>(text) {
-            Ok(Json::Object(map)) => Ok(map),
-            Ok(other) => Err(format!(
-                "expected a JSON object, found {}",
-                json_kind(&other)
-            )),
-            Err(e) => Err(format!("broken JSON: {e}")),
-        };
-        let parsed = parsed.map_err(|message| RecordError {
-            file: source.name.clone(),
-            line,
-            column: None,
-            field: None,
-            message,
-            raw: text.to_string(),
-        });
-        each(line, text, parsed)?;
+        each(line, text)?;
     }
+}
+
+/// One line as a JSON object, or the error naming its place.
+fn parse_object(
+    file: &str,
+    line: u64,
+    text: &str,
+) -> Result<serde_json::Map<String, Json>, RecordError> {
+    let message = match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => return Ok(map),
+        Ok(other) => format!("expected a JSON object, found {}", json_kind(&other)),
+        Err(e) => format!("broken JSON: {e}"),
+    };
+    Err(RecordError {
+        file: file.to_string(),
+        line,
+        column: None,
+        field: None,
+        message,
+        raw: text.to_string(),
+    })
+}
+
+/// Parses one JSON Lines event record with the full parser (exact error messages).
+pub fn parse_event_line(
+    plan: &Plan,
+    keys: &Keys,
+    file: &str,
+    line: u64,
+    text: &str,
+) -> Result<EventRecord, RecordError> {
+    EventSchema { plan, keys }.read_json(file, line, text)
 }
 
 fn json_kind(v: &Json) -> &'static str {
@@ -381,17 +392,39 @@ struct LeadSchema<'a> {
     keys: &'a Keys,
 }
 
+impl LeadSchema<'_> {
+    /// The fast path for a flat, well-typed line; `None` sends it to serde_json.
+    fn scan(&self, raw: &str) -> Option<Lead> {
+        let mut members = Vec::new();
+        scan::scan_object(raw.as_bytes(), &mut members)?;
+        let get = |key: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key.as_bytes())
+                .map(|(_, v)| *v)
+        };
+        let id = match get(&self.keys.id)? {
+            scan::Raw::Str {
+                bytes,
+                escaped: false,
+            } if !bytes.is_empty() => std::str::from_utf8(bytes).ok()?.to_string(),
+            _ => return None,
+        };
+        let mut fields = vec![None; self.plan.lead_fields.len()];
+        fill_fields(&self.plan.lead_fields, &get, &mut fields)?;
+        Some(Lead { id, fields })
+    }
+}
+
 impl Schema for LeadSchema<'_> {
     type Record = Lead;
 
-    fn read_json(
-        &self,
-        file: &str,
-        line: u64,
-        raw: &str,
-        object: Result<serde_json::Map<String, Json>, RecordError>,
-    ) -> Result<Lead, RecordError> {
-        let object = object?;
+    fn read_json(&self, file: &str, line: u64, raw: &str) -> Result<Lead, RecordError> {
+        if let Some(lead) = self.scan(raw) {
+            return Ok(lead);
+        }
+        let object = parse_object(file, line, raw)?;
         let error = |field: Option<String>, message: String| RecordError {
             file: file.to_string(),
             line,
@@ -465,14 +498,8 @@ struct EventSchema<'a> {
 impl Schema for EventSchema<'_> {
     type Record = EventRecord;
 
-    fn read_json(
-        &self,
-        file: &str,
-        line: u64,
-        raw: &str,
-        object: Result<serde_json::Map<String, Json>, RecordError>,
-    ) -> Result<EventRecord, RecordError> {
-        let object = object?;
+    fn read_json(&self, file: &str, line: u64, raw: &str) -> Result<EventRecord, RecordError> {
+        let object = parse_object(file, line, raw)?;
         let error = |field: Option<&str>, message: String| RecordError {
             file: file.to_string(),
             line,
@@ -571,4 +598,51 @@ impl Schema for EventSchema<'_> {
             props,
         }))
     }
+}
+
+/// Typed fields from a scanned line, reusing the strings already in `slots`. `None` when
+/// a value needs the full parser (escapes, other time forms, type errors).
+pub fn fill_fields<'l>(
+    decls: &[crate::plan::FieldDecl],
+    get: &impl Fn(&str) -> Option<Raw<'l>>,
+    slots: &mut [Option<Value>],
+) -> Option<()> {
+    for (slot, decl) in slots.iter_mut().zip(decls) {
+        match (get(&decl.name), decl.ty) {
+            (None | Some(Raw::Null), _) => *slot = None,
+            (
+                Some(Raw::Str {
+                    bytes,
+                    escaped: false,
+                }),
+                ValueType::String,
+            ) => {
+                let s = std::str::from_utf8(bytes).ok()?;
+                match slot {
+                    Some(Value::Str(buffer)) => {
+                        buffer.clear();
+                        buffer.push_str(s);
+                    }
+                    _ => *slot = Some(Value::Str(s.to_string())),
+                }
+            }
+            (Some(Raw::Num(bytes)), ValueType::Number | ValueType::Int) => {
+                let n: f64 = std::str::from_utf8(bytes).ok()?.parse().ok()?;
+                if !n.is_finite() || (decl.ty == ValueType::Int && n.fract() != 0.0) {
+                    return None;
+                }
+                *slot = Some(Value::Number(n));
+            }
+            (Some(Raw::Bool(b)), ValueType::Bool) => *slot = Some(Value::Bool(b)),
+            (
+                Some(Raw::Str {
+                    bytes,
+                    escaped: false,
+                }),
+                ValueType::Time,
+            ) => *slot = Some(Value::Time(utc_timestamp(bytes)?)),
+            _ => return None,
+        }
+    }
+    Some(())
 }

@@ -268,6 +268,7 @@ impl Run {
             None => None,
         };
         let mut batch = Batch::new(&self.scorer, self.as_of);
+        let mut timings = Timings::from_env();
         let keep = |id: &str| only.is_none_or(|o| o == id);
         if let Some(path) = &args.leads {
             let source = open(path)?;
@@ -295,6 +296,7 @@ impl Run {
             );
             result.map_err(stop)?;
         }
+        timings.phase("read leads");
         if let Some(path) = &args.events {
             let (source, progress) = open_with_progress(path)?;
             let format = format_of(args, path);
@@ -326,7 +328,10 @@ impl Run {
         if let Some(rejects) = rejects {
             rejects.finish()?;
         }
-        Ok(batch.finish_parallel(explain, args.threads()))
+        timings.phase("read events");
+        let result = batch.finish_parallel(explain, args.threads());
+        timings.phase("score leads");
+        Ok(result)
     }
 }
 
@@ -431,5 +436,21 @@ impl Rejects {
             eprintln!("error: cannot write `{}`: {e}", self.path.display());
             EXIT_TROUBLE
         })
+    }
+}
+
+/// Wall time per phase on stderr, when `LEADSCORE_TIMINGS` is set (for profiling).
+struct Timings(Option<Instant>);
+
+impl Timings {
+    fn from_env() -> Timings {
+        Timings(std::env::var_os("LEADSCORE_TIMINGS").map(|_| Instant::now()))
+    }
+
+    fn phase(&mut self, name: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("  {name}: {:.3}s", start.elapsed().as_secs_f64());
+            self.0 = Some(Instant::now());
+        }
     }
 }

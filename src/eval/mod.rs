@@ -26,6 +26,8 @@ pub struct Scorer {
     slots_by_event: Vec<Vec<usize>>,
     /// Slots fed by every declared event (`decay … idle`).
     slots_for_any: Vec<usize>,
+    /// The deepest stack each chunk needs.
+    depths: Vec<usize>,
 }
 
 impl Scorer {
@@ -45,16 +47,28 @@ impl Scorer {
                 None => slots_for_any.push(i),
             }
         }
+        let depths = (0..plan.chunks.len() as u32)
+            .map(|c| plan.stack_depth(c))
+            .collect();
         Ok(Scorer {
             plan,
             regexes,
             slots_by_event,
             slots_for_any,
+            depths,
         })
     }
 
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    fn code(&self, chunk: u32) -> vm::Code<'_> {
+        vm::Code {
+            ops: self.plan.chunk_code(chunk),
+            start: self.plan.chunks[chunk as usize].start as usize,
+            depth: self.depths[chunk as usize],
+        }
     }
 
     /// Builds a lead from named field values, checked against the plan's schema.
@@ -129,8 +143,7 @@ impl Scorer {
                 continue;
             }
             if let Some(filter) = decl.filter {
-                let start = self.plan.chunks[filter as usize].start as usize;
-                if !vm::condition(&env, self.plan.chunk_code(filter), start) {
+                if !vm::condition(&env, self.code(filter)) {
                     continue;
                 }
             }
@@ -181,8 +194,7 @@ impl Scorer {
                         ..self.env(lead, as_of)
                     };
                     let condition = plan.flags[i as usize].condition;
-                    let start = plan.chunks[condition as usize].start as usize;
-                    flags[i as usize] = vm::condition(&env, plan.chunk_code(condition), start);
+                    flags[i as usize] = vm::condition(&env, self.code(condition));
                 }
             }
         }
@@ -202,13 +214,9 @@ impl Scorer {
                     .iter()
                     .find(|band| {
                         band.threshold.is_none_or(|t| score >= t)
-                            && band.condition.is_none_or(|c| {
-                                vm::condition(
-                                    &env,
-                                    plan.chunk_code(c),
-                                    plan.chunks[c as usize].start as usize,
-                                )
-                            })
+                            && band
+                                .condition
+                                .is_none_or(|c| vm::condition(&env, self.code(c)))
                     })
                     .expect("the last band is the default");
                 (
@@ -247,8 +255,7 @@ impl Scorer {
         let score = &plan.scores[index];
         let (rules, clamp) = match &score.body {
             ScoreBody::Derived { expr } => {
-                let start = plan.chunks[*expr as usize].start as usize;
-                let value = vm::number(env, plan.chunk_code(*expr), start).unwrap_or(0.0);
+                let value = vm::number(env, self.code(*expr)).unwrap_or(0.0);
                 if let Some(why) = why {
                     why.push(self.reason(
                         index,
@@ -271,11 +278,7 @@ impl Scorer {
                     (max.map_or(count, |k| count.min(k as u64)), None)
                 }
                 RuleKind::When { condition } => {
-                    let start = plan.chunks[condition as usize].start as usize;
-                    (
-                        vm::condition(env, plan.chunk_code(condition), start) as u64,
-                        None,
-                    )
+                    (vm::condition(env, self.code(condition)) as u64, None)
                 }
                 RuleKind::Decay { slot, per } => match state.latest(slot as usize) {
                     Some(last) => {

@@ -48,17 +48,40 @@ pub struct Env<'a> {
     pub as_of: i64,
 }
 
+/// Stack size for the chunks nearly every model has; deeper ones get [`MAX_STACK`].
+/// The stack is an array initialised on every run, so small matters.
+const SMALL_STACK: usize = 16;
+
+/// A chunk to run: its code, its position in the plan (jumps are absolute) and the
+/// deepest stack it needs.
+#[derive(Clone, Copy)]
+pub struct Code<'p> {
+    pub ops: &'p [Op],
+    pub start: usize,
+    pub depth: usize,
+}
+
 /// Runs a chunk as a condition.
-pub fn condition(env: &Env<'_>, code: &[Op], start: usize) -> bool {
-    run(env, code, start, |v, _| v.truthy())
+pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
+    let finish = |v: Val<'_>, _: &[String]| v.truthy();
+    if code.depth <= SMALL_STACK {
+        run::<SMALL_STACK, _>(env, code, finish)
+    } else {
+        run::<MAX_STACK, _>(env, code, finish)
+    }
 }
 
 /// Runs a chunk as a number (absent gives `None`).
-pub fn number(env: &Env<'_>, code: &[Op], start: usize) -> Option<f64> {
-    run(env, code, start, |v, _| match v {
+pub fn number(env: &Env<'_>, code: Code<'_>) -> Option<f64> {
+    let finish = |v: Val<'_>, _: &[String]| match v {
         Val::Num(n) => Some(n),
         _ => None,
-    })
+    };
+    if code.depth <= SMALL_STACK {
+        run::<SMALL_STACK, _>(env, code, finish)
+    } else {
+        run::<MAX_STACK, _>(env, code, finish)
+    }
 }
 
 fn value<'a>(v: &'a Value) -> Val<'a> {
@@ -82,13 +105,13 @@ fn constant(c: &Constant) -> Val<'_> {
     }
 }
 
-struct Machine<'a> {
-    stack: [Val<'a>; MAX_STACK],
+struct Machine<'a, const N: usize> {
+    stack: [Val<'a>; N],
     top: usize,
     made: Vec<String>,
 }
 
-impl<'a> Machine<'a> {
+impl<'a, const N: usize> Machine<'a, N> {
     fn push(&mut self, v: Val<'a>) {
         self.stack[self.top] = v;
         self.top += 1;
@@ -120,16 +143,16 @@ impl<'a> Machine<'a> {
     }
 }
 
-/// `code` is the chunk's bytecode; `start` its position in the plan (jump targets are
-/// absolute). `finish` reads the result while the arena is still alive.
-fn run<'a, R>(
+/// Runs `code` on a stack of `N` values. `finish` reads the result while the arena of
+/// made strings is still alive.
+fn run<'a, const N: usize, R>(
     env: &Env<'a>,
-    code: &[Op],
-    start: usize,
-    finish: impl FnOnce(Val<'_>, &Machine<'_>) -> R,
+    code: Code<'_>,
+    finish: impl FnOnce(Val<'_>, &[String]) -> R,
 ) -> R {
-    let mut m = Machine {
-        stack: [Val::Absent; MAX_STACK],
+    let (start, code) = (code.start, code.ops);
+    let mut m = Machine::<N> {
+        stack: [Val::Absent; N],
         top: 0,
         made: Vec::new(),
     };
@@ -227,7 +250,7 @@ fn run<'a, R>(
         }
     }
     let result = m.pop();
-    finish(result, &m)
+    finish(result, &m.made)
 }
 
 fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
@@ -268,7 +291,7 @@ fn arithmetic<'a>(op: Op, a: Val<'a>, b: Val<'a>) -> Val<'a> {
 }
 
 /// Ordering of two present values of the same kind; `None` if either is absent.
-fn compare(m: &Machine<'_>, a: Val<'_>, b: Val<'_>) -> Option<Ordering> {
+fn compare<const N: usize>(m: &Machine<'_, N>, a: Val<'_>, b: Val<'_>) -> Option<Ordering> {
     match (a, b) {
         (Val::Num(x), Val::Num(y)) => x.partial_cmp(&y),
         (Val::Time(x), Val::Time(y)) | (Val::Dur(x), Val::Dur(y)) => Some(x.cmp(&y)),
@@ -288,7 +311,7 @@ fn holds(cmp: CmpOp, ord: Ordering) -> bool {
     }
 }
 
-fn call(m: &mut Machine<'_>, f: Function) {
+fn call<const N: usize>(m: &mut Machine<'_, N>, f: Function) {
     let result = match f {
         Function::StartsWith | Function::EndsWith | Function::Contains => {
             let b = m.pop();

@@ -24,7 +24,8 @@ pub use crate::check::Function;
 /// The plan format this build writes and reads. Bump it whenever `Plan` changes shape.
 pub const FORMAT_VERSION: u32 = 1;
 /// The deepest evaluation stack a chunk may need; deeper plans are rejected on load.
-pub const MAX_STACK: usize = 64;
+/// (The checker's expression depth limit keeps every model well below it.)
+pub const MAX_STACK: usize = 256;
 const MAGIC: &[u8; 8] = b"LEADPLAN";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +156,26 @@ pub enum Op {
     OrJump(u32),
     /// Replace an absent top with 0 (derived scores count absent values as 0).
     OrZero,
+}
+
+impl Op {
+    /// How many values the instruction pops and pushes (for `AndJump`/`OrJump`: when
+    /// it falls through).
+    pub fn stack_effect(&self) -> (i64, i64) {
+        match self {
+            Op::Const(_)
+            | Op::LeadField(_)
+            | Op::Prop(_)
+            | Op::Slot(..)
+            | Op::Score(_)
+            | Op::Flag(_)
+            | Op::Now => (0, 1),
+            Op::Neg | Op::Not | Op::OrZero | Op::In(_) | Op::NotIn(_) | Op::Matches(_) => (1, 1),
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
+            Op::Call(f) => (f.signature().0.len() as i64, 1),
+            Op::AndJump(_) | Op::OrJump(_) => (1, 0),
+        }
+    }
 }
 
 /// How an aggregate reads a slot.
@@ -347,6 +368,18 @@ impl Plan {
     /// plan built or changed by hand).
     pub fn verify(&self) -> Result<(), PlanError> {
         verify::verify(self)
+    }
+
+    /// The most values a (verified) chunk has on the stack at once.
+    pub fn stack_depth(&self, chunk: ChunkId) -> usize {
+        let mut depth = 0i64;
+        let mut deepest = 0i64;
+        for op in self.chunk_code(chunk) {
+            let (pops, pushes) = op.stack_effect();
+            depth += pushes - pops;
+            deepest = deepest.max(depth + pops.min(1));
+        }
+        deepest.max(1) as usize
     }
 
     pub fn chunk_code(&self, chunk: ChunkId) -> &[Op] {

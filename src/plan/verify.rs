@@ -236,7 +236,8 @@ impl Verifier<'_> {
                 // Jumping keeps the tested value; falling through pops it.
                 landings.push((target - start, depth));
             }
-            let (pops, pushes) = self.op(op, cx, at)?;
+            self.op(op, cx, at)?;
+            let (pops, pushes) = op.stack_effect();
             depth -= pops;
             if depth < 0 {
                 return Err(invalid(format!("chunk {id}: the stack underflows")));
@@ -275,8 +276,8 @@ impl Verifier<'_> {
         Ok(())
     }
 
-    /// Checks one instruction's operands; returns how many values it pops and pushes.
-    fn op(&self, op: &Op, cx: Context, at: usize) -> Result<(i64, i64), PlanError> {
+    /// Checks one instruction's operands.
+    fn op(&self, op: &Op, cx: Context, at: usize) -> Result<(), PlanError> {
         let p = self.plan;
         let check = |ok: bool, what: &str| {
             if ok {
@@ -285,65 +286,51 @@ impl Verifier<'_> {
                 Err(invalid(format!("instruction {at}: {what}")))
             }
         };
-        Ok(match *op {
-            Op::Const(i) => {
-                check(
-                    matches!(p.constants.get(i as usize), Some(c) if !matches!(c, Constant::List(_))),
-                    "bad constant",
-                )?;
-                (0, 1)
-            }
-            Op::LeadField(i) => {
-                check((i as usize) < p.lead_fields.len(), "unknown lead field")?;
-                (0, 1)
-            }
-            Op::Prop(i) => {
-                check(
-                    cx.props.is_some_and(|n| (i as usize) < n),
-                    "property read outside its event",
-                )?;
-                (0, 1)
-            }
-            Op::Slot(s, _) => {
-                check(
-                    cx.props.is_none() && (s as usize) < p.slots.len(),
-                    "bad aggregate",
-                )?;
-                (0, 1)
-            }
+        let constant = |i: u32| p.constants.get(i as usize);
+        match *op {
+            Op::Const(i) => check(
+                matches!(constant(i), Some(c) if !matches!(c, Constant::List(_))),
+                "bad constant",
+            ),
+            Op::LeadField(i) => check((i as usize) < p.lead_fields.len(), "unknown lead field"),
+            Op::Prop(i) => check(
+                cx.props.is_some_and(|n| (i as usize) < n),
+                "property read outside its event",
+            ),
+            Op::Slot(s, _) => check(
+                cx.props.is_none() && (s as usize) < p.slots.len(),
+                "bad aggregate",
+            ),
             Op::Score(i) => {
                 check(
                     (i as usize) < p.scores.len() && cx.props.is_none(),
                     "unknown score",
                 )?;
-                self.before(NodeRef::Score(i), cx, at)?;
-                (0, 1)
+                self.before(NodeRef::Score(i), cx, at)
             }
             Op::Flag(i) => {
                 check(
                     (i as usize) < p.flags.len() && cx.props.is_none(),
                     "unknown flag",
                 )?;
-                self.before(NodeRef::Flag(i), cx, at)?;
-                (0, 1)
+                self.before(NodeRef::Flag(i), cx, at)
             }
-            Op::Now => (0, 1),
-            Op::Neg | Op::Not | Op::OrZero => (1, 1),
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
-            Op::In(i) | Op::NotIn(i) => {
-                check(
-                    matches!(p.constants.get(i as usize), Some(Constant::List(_))),
-                    "membership in a non-list",
-                )?;
-                (1, 1)
-            }
-            Op::Matches(i) => {
-                check((i as usize) < p.regexes.len(), "unknown pattern")?;
-                (1, 1)
-            }
-            Op::Call(f) => (f.signature().0.len() as i64, 1),
-            Op::AndJump(_) | Op::OrJump(_) => (1, 0),
-        })
+            Op::In(i) | Op::NotIn(i) => check(
+                matches!(constant(i), Some(Constant::List(_))),
+                "membership in a non-list",
+            ),
+            Op::Matches(i) => check((i as usize) < p.regexes.len(), "unknown pattern"),
+            Op::Now
+            | Op::Neg
+            | Op::Not
+            | Op::OrZero
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Cmp(_) => Ok(()),
+            Op::Call(_) | Op::AndJump(_) | Op::OrJump(_) => Ok(()),
+        }
     }
 
     /// A score or flag may only read scores and flags computed before it.

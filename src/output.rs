@@ -42,7 +42,12 @@ pub fn write_csv(
     explain: bool,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    write_csv_header(plan, explain, out)?;
+    write_csv_rows(outcomes, explain, out)
+}
+
+/// The CSV header row.
+pub fn write_csv_header(plan: &Plan, explain: bool, out: &mut impl Write) -> io::Result<()> {
     let mut header = vec!["lead".to_string()];
     header.extend(plan.scores.iter().map(|s| s.name.clone()));
     header.extend(
@@ -54,7 +59,14 @@ pub fn write_csv(
     if explain {
         header.push("why".into());
     }
+    let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&header).map_err(io::Error::other)?;
+    writer.flush()
+}
+
+/// CSV rows (no header), one per outcome.
+pub fn write_csv_rows(outcomes: &[Outcome], explain: bool, out: &mut impl Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
     for outcome in outcomes {
         let mut row = vec![outcome.lead.clone()];
         row.extend(outcome.scores.iter().map(|(_, v)| format_points(*v)));

@@ -114,31 +114,40 @@ pub fn score(args: ScoreArgs) -> i32 {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let (outcomes, summary) = match run.execute(&args.input.data, None, args.explain) {
-        Ok(result) => result,
+    let batch = match run.read(&args.input.data, None) {
+        Ok(batch) => batch,
         Err(code) => return code,
+    };
+    // Each thread formats its share of the leads; the shares are written in id order.
+    let mut timings = Timings::from_env();
+    let (format, explain) = (args.format, args.explain);
+    let (chunks, summary) = batch.finish_with(explain, args.input.data.threads(), |outcomes| {
+        let mut bytes = Vec::new();
+        let written = match format {
+            OutputFormat::Jsonl => output::write_jsonl(&outcomes, &mut bytes),
+            OutputFormat::Csv => output::write_csv_rows(&outcomes, explain, &mut bytes),
+        };
+        written.expect("writing to memory does not fail");
+        bytes
+    });
+    timings.phase("score and format leads");
+    let write = |mut out: Box<dyn Write + '_>| -> std::io::Result<()> {
+        if matches!(format, OutputFormat::Csv) {
+            output::write_csv_header(run.scorer.plan(), explain, &mut out)?;
+        }
+        for chunk in &chunks {
+            out.write_all(chunk)?;
+        }
+        out.flush()
     };
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
-            .and_then(|file| {
-                write_outcomes(
-                    &run.scorer,
-                    &outcomes,
-                    args.format,
-                    args.explain,
-                    BufWriter::new(file),
-                )
-            })
+            .and_then(|file| write(Box::new(BufWriter::new(file))))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        None => write_outcomes(
-            &run.scorer,
-            &outcomes,
-            args.format,
-            args.explain,
-            BufWriter::new(std::io::stdout().lock()),
-        )
-        .map_err(|e| format!("cannot write results: {e}")),
+        None => write(Box::new(BufWriter::new(std::io::stdout().lock())))
+            .map_err(|e| format!("cannot write results: {e}")),
     };
+    timings.phase("write results");
     if let Err(message) = written {
         eprintln!("error: {message}");
         return EXIT_TROUBLE;
@@ -172,20 +181,6 @@ pub fn explain(args: ExplainArgs) -> i32 {
             EXIT_FINDINGS
         }
     }
-}
-
-fn write_outcomes(
-    scorer: &Scorer,
-    outcomes: &[leadscore::Outcome],
-    format: OutputFormat,
-    explain: bool,
-    mut out: impl Write,
-) -> std::io::Result<()> {
-    match format {
-        OutputFormat::Jsonl => output::write_jsonl(outcomes, &mut out)?,
-        OutputFormat::Csv => output::write_csv(scorer.plan(), outcomes, explain, &mut out)?,
-    }
-    out.flush()
 }
 
 /// The run summary printed on stderr.
@@ -250,13 +245,20 @@ impl Run {
         })
     }
 
-    /// Reads leads, then events, into a batch; `only` keeps a single lead.
+    /// Scores every lead (or only `only`), in id order.
     pub fn execute(
         &self,
         args: &DataArgs,
         only: Option<&str>,
         explain: bool,
     ) -> Result<(Vec<leadscore::Outcome>, Summary), i32> {
+        Ok(self
+            .read(args, only)?
+            .finish_parallel(explain, args.threads()))
+    }
+
+    /// Reads leads, then events, into a batch; `only` keeps a single lead.
+    pub fn read(&self, args: &DataArgs, only: Option<&str>) -> Result<Batch<'_>, i32> {
         let keys = Keys {
             id: args.id_key.clone(),
             lead: args.lead_key.clone(),
@@ -272,12 +274,16 @@ impl Run {
         let keep = |id: &str| only.is_none_or(|o| o == id);
         if let Some(path) = &args.leads {
             let source = open(path)?;
-            let result = input::read_leads(
-                source,
-                format_of(args, path),
-                self.scorer.plan(),
-                &keys,
-                |line, record| {
+            let format = format_of(args, path);
+            let result = if only.is_none() && format == Format::Jsonl {
+                batch
+                    .read_leads_parallel(source, &keys, args.threads())
+                    .and_then(|bad| {
+                        bad.into_iter()
+                            .try_for_each(|error| set_aside(Err(error), &mut rejects, &mut batch))
+                    })
+            } else {
+                input::read_leads(source, format, self.scorer.plan(), &keys, |line, record| {
                     let record = record.and_then(|lead| {
                         if !keep(&lead.id) {
                             return Ok(());
@@ -292,8 +298,8 @@ impl Run {
                         })
                     });
                     set_aside(record, &mut rejects, &mut batch)
-                },
-            );
+                })
+            };
             result.map_err(stop)?;
         }
         timings.phase("read leads");
@@ -329,9 +335,7 @@ impl Run {
             rejects.finish()?;
         }
         timings.phase("read events");
-        let result = batch.finish_parallel(explain, args.threads());
-        timings.phase("score leads");
-        Ok(result)
+        Ok(batch)
     }
 }
 

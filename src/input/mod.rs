@@ -196,6 +196,17 @@ fn parse_object(
     })
 }
 
+/// Parses one JSON Lines lead record.
+pub fn parse_lead_line(
+    plan: &Plan,
+    keys: &Keys,
+    file: &str,
+    line: u64,
+    text: &str,
+) -> Result<Lead, RecordError> {
+    LeadSchema { plan, keys }.read_json(file, line, text)
+}
+
 /// Parses one JSON Lines event record with the full parser (exact error messages).
 pub fn parse_event_line(
     plan: &Plan,

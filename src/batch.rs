@@ -59,42 +59,51 @@ pub enum LeadError {
 /// Per-lead states and counts for one share of the events.
 #[derive(Default)]
 struct Shard {
-    /// Lead id → index into `states` (one hash lookup per event).
-    index: FastMap<String, usize>,
-    states: Vec<LeadState>,
+    /// States of the leads from the leads input, by their index (`None`: no events).
+    known: Vec<Option<LeadState>>,
+    /// Leads seen only in events: id → index into `others`.
+    other_ids: FastMap<String, usize>,
+    others: Vec<LeadState>,
     summary: Summary,
 }
 
 impl Shard {
-    fn state(&mut self, scorer: &Scorer, lead: &str) -> &mut LeadState {
-        let i = match self.index.get(lead) {
-            Some(&i) => i,
+    fn new(known_leads: usize) -> Shard {
+        Shard {
+            known: vec![None; known_leads],
+            ..Shard::default()
+        }
+    }
+
+    /// The state of a lead: by its index when the leads input has it, else by id.
+    fn state(&mut self, scorer: &Scorer, lead: LeadRef<'_>) -> &mut LeadState {
+        match lead.index {
+            Some(i) => self.known[i].get_or_insert_with(|| scorer.new_state()),
             None => {
-                self.index.insert(lead.to_string(), self.states.len());
-                self.states.push(scorer.new_state());
-                self.states.len() - 1
+                let i = match self.other_ids.get(lead.id) {
+                    Some(&i) => i,
+                    None => {
+                        self.other_ids
+                            .insert(lead.id.to_string(), self.others.len());
+                        self.others.push(scorer.new_state());
+                        self.others.len() - 1
+                    }
+                };
+                &mut self.others[i]
             }
-        };
-        &mut self.states[i]
+        }
     }
 
-    fn get(&self, lead: &str) -> Option<&LeadState> {
-        self.index.get(lead).map(|&i| &self.states[i])
-    }
-
-    fn contains(&self, lead: &str) -> bool {
-        self.index.contains_key(lead)
-    }
-
-    fn declared(&mut self, scorer: &Scorer, lead: &Lead, event: &Event, as_of: i64) {
+    fn declared(&mut self, scorer: &Scorer, lead: LeadRef<'_>, event: &Event, as_of: i64) {
         self.summary.events_read += 1;
-        let state = self.state(scorer, &event.lead);
-        if !scorer.observe(state, lead, event, as_of) {
+        let record = lead.record;
+        let state = self.state(scorer, lead);
+        if !scorer.observe(state, record, event, as_of) {
             self.summary.events_future += 1;
         }
     }
 
-    fn undeclared(&mut self, scorer: &Scorer, lead: &str, event_type: &str) {
+    fn undeclared(&mut self, scorer: &Scorer, lead: LeadRef<'_>, event_type: &str) {
         self.summary.events_read += 1;
         self.state(scorer, lead);
         match self.summary.ignored_by_type.get_mut(event_type) {
@@ -108,14 +117,21 @@ impl Shard {
     }
 
     fn merge(&mut self, other: Shard) {
-        let mut states: Vec<Option<LeadState>> = other.states.into_iter().map(Some).collect();
-        for (id, i) in other.index {
+        for (mine, theirs) in self.known.iter_mut().zip(other.known) {
+            match (mine.as_mut(), theirs) {
+                (Some(a), Some(b)) => a.merge(&b),
+                (None, Some(b)) => *mine = Some(b),
+                (_, None) => {}
+            }
+        }
+        let mut states: Vec<Option<LeadState>> = other.others.into_iter().map(Some).collect();
+        for (id, i) in other.other_ids {
             let state = states[i].take().expect("each index once");
-            match self.index.get(&id) {
-                Some(&mine) => self.states[mine].merge(&state),
+            match self.other_ids.get(&id) {
+                Some(&mine) => self.others[mine].merge(&state),
                 None => {
-                    self.index.insert(id, self.states.len());
-                    self.states.push(state);
+                    self.other_ids.insert(id, self.others.len());
+                    self.others.push(state);
                 }
             }
         }
@@ -123,15 +139,47 @@ impl Shard {
     }
 }
 
+/// A lead as an event refers to it: its id, its record, and its index in the leads
+/// input (`None` for a lead seen only in events).
+#[derive(Clone, Copy)]
+struct LeadRef<'a> {
+    id: &'a str,
+    record: &'a Lead,
+    index: Option<usize>,
+}
+
+/// Lead records by id (one hash lookup gives the record and the index of its state).
+struct Leads {
+    index: FastMap<String, usize>,
+    records: Vec<(Lead, u64)>,
+    /// A lead with every field absent, for leads seen only in events.
+    unknown: Lead,
+}
+
+impl Leads {
+    fn find<'a>(&'a self, id: &'a str) -> LeadRef<'a> {
+        match self.index.get(id) {
+            Some(&i) => LeadRef {
+                id,
+                record: &self.records[i].0,
+                index: Some(i),
+            },
+            None => LeadRef {
+                id,
+                record: &self.unknown,
+                index: None,
+            },
+        }
+    }
+}
+
 pub struct Batch<'s> {
     scorer: &'s Scorer,
     as_of: i64,
-    /// Lead records with the line that defined each.
-    leads: FastMap<String, (Lead, u64)>,
+    /// Lead records, with the line that defined each.
+    leads: Leads,
     /// States of every lead seen in events.
     events: Shard,
-    /// A lead with every field absent, for leads seen only in events.
-    unknown: Lead,
 }
 
 impl<'s> Batch<'s> {
@@ -139,37 +187,42 @@ impl<'s> Batch<'s> {
         Batch {
             scorer,
             as_of,
-            leads: FastMap::default(),
+            leads: Leads {
+                index: FastMap::default(),
+                records: Vec::new(),
+                unknown: Lead::unknown("", scorer.plan()),
+            },
             events: Shard::default(),
-            unknown: Lead::unknown("", scorer.plan()),
         }
     }
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
-        if let Some((_, first)) = self.leads.get(&lead.id) {
+        if let Some(&i) = self.leads.index.get(&lead.id) {
             return Err(LeadError::Duplicate {
                 id: lead.id,
-                first: *first,
+                first: self.leads.records[i].1,
             });
         }
-        if self.events.contains(&lead.id) {
+        if self.events.other_ids.contains_key(&lead.id) {
             return Err(LeadError::AfterEvents { id: lead.id });
         }
-        self.leads.insert(lead.id.clone(), (lead, line));
+        self.leads
+            .index
+            .insert(lead.id.clone(), self.leads.records.len());
+        self.leads.records.push((lead, line));
+        self.events.known.push(None);
         Ok(())
     }
 
     pub fn add_event(&mut self, record: EventRecord) {
         match record {
             EventRecord::Declared(event) => {
-                let lead = self
-                    .leads
-                    .get(&event.lead)
-                    .map_or(&self.unknown, |(l, _)| l);
+                let lead = self.leads.find(&event.lead);
                 self.events.declared(self.scorer, lead, &event, self.as_of);
             }
             EventRecord::Undeclared { lead, event_type } => {
-                self.events.undeclared(self.scorer, &lead, &event_type)
+                self.events
+                    .undeclared(self.scorer, self.leads.find(&lead), &event_type)
             }
         }
     }
@@ -297,15 +350,29 @@ impl<'s> Batch<'s> {
         threads: usize,
         each: impl Fn(Vec<Outcome>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
-        let mut ids: Vec<&String> = self.leads.keys().chain(self.events.index.keys()).collect();
+        // Ids of the leads input, then of leads seen only in events (the two do not overlap).
+        let mut ids: Vec<&String> = self
+            .leads
+            .index
+            .keys()
+            .chain(self.events.other_ids.keys())
+            .collect();
         sort_ids(&mut ids);
         ids.dedup();
         let mut summary = self.events.summary.clone();
         summary.leads = ids.len();
         let fresh = self.scorer.new_state();
         let outcome = |id: &String| {
-            let lead = self.leads.get(id).map_or(&self.unknown, |(l, _)| l);
-            let state = self.events.get(id).unwrap_or(&fresh);
+            let lead = self.leads.find(id);
+            let state = match lead.index {
+                Some(i) => self.events.known[i].as_ref(),
+                None => self
+                    .events
+                    .other_ids
+                    .get(id.as_str())
+                    .map(|&i| &self.events.others[i]),
+            };
+            let (lead, state) = (lead.record, state.unwrap_or(&fresh));
             let mut outcome = self.scorer.outcome(lead, state, self.as_of, explain);
             outcome.lead.clone_from(id);
             outcome
@@ -480,8 +547,7 @@ struct Worker<'b> {
     as_of: i64,
     keys: &'b Keys,
     file: &'b str,
-    leads: &'b FastMap<String, (Lead, u64)>,
-    unknown: &'b Lead,
+    leads: &'b Leads,
     /// One reusable event per declared type, so parsing does not allocate.
     buffers: Vec<Event>,
     /// Event type name → index in the plan.
@@ -500,7 +566,6 @@ impl<'b> Worker<'b> {
             keys,
             file,
             leads: &batch.leads,
-            unknown: &batch.unknown,
             buffers: plan
                 .events
                 .iter()
@@ -518,7 +583,7 @@ impl<'b> Worker<'b> {
                 .enumerate()
                 .map(|(i, e)| (e.name.as_str(), i))
                 .collect(),
-            shard: Shard::default(),
+            shard: Shard::new(batch.leads.records.len()),
             errors: Vec::new(),
         }
     }
@@ -564,7 +629,8 @@ impl<'b> Worker<'b> {
             _ => return None,
         };
         let Some(&index) = self.types.get(event_type) else {
-            self.shard.undeclared(self.scorer, lead, event_type);
+            self.shard
+                .undeclared(self.scorer, self.leads.find(lead), event_type);
             return Some(());
         };
         let mut event = std::mem::take(&mut self.buffers[index]);
@@ -573,8 +639,8 @@ impl<'b> Worker<'b> {
             event.ts = ts;
             event.lead.clear();
             event.lead.push_str(lead);
-            let record = self.leads.get(lead).map_or(self.unknown, |(l, _)| l);
-            self.shard.declared(self.scorer, record, &event, self.as_of);
+            self.shard
+                .declared(self.scorer, self.leads.find(lead), &event, self.as_of);
         }
         self.buffers[index] = event;
         filled
@@ -588,11 +654,16 @@ impl<'b> Worker<'b> {
         };
         match record {
             Ok(EventRecord::Declared(event)) => {
-                let lead = self.leads.get(&event.lead).map_or(self.unknown, |(l, _)| l);
-                self.shard.declared(self.scorer, lead, &event, self.as_of);
+                self.shard.declared(
+                    self.scorer,
+                    self.leads.find(&event.lead),
+                    &event,
+                    self.as_of,
+                );
             }
             Ok(EventRecord::Undeclared { lead, event_type }) => {
-                self.shard.undeclared(self.scorer, &lead, &event_type)
+                self.shard
+                    .undeclared(self.scorer, self.leads.find(&lead), &event_type)
             }
             Err(error) => self.errors.push(error),
         }

@@ -10,7 +10,7 @@
 //! the maximum, sums are exact), so the output is the same for any number of threads.
 
 use crate::eval::{LeadState, Outcome, Scorer};
-use crate::input::scan::{scan_object, utc_timestamp, Raw};
+use crate::input::scan::{member, plain_text, scan_object, utc_timestamp, Raw};
 use crate::input::{self, EventRecord, Keys, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
@@ -242,24 +242,21 @@ impl<'s> Batch<'s> {
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
         let name = source.name.clone();
-        let parse_block =
-            |block: &[u8], first_line: u64| -> Vec<(u64, Result<Lead, RecordError>)> {
-                block
-                    .split(|b| *b == b'\n')
-                    .enumerate()
-                    .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
-                    .map(|(i, line)| {
-                        let number = first_line + i as u64;
-                        let line = line.strip_suffix(b"\r").unwrap_or(line);
-                        let lead = match std::str::from_utf8(line) {
-                            Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
-                            Err(_) => Err(not_utf8(&name, number, line)),
-                        };
-                        (number, lead)
-                    })
-                    .collect()
-            };
-        let (read_result, parsed) = in_parallel(source.reader, &name, threads, parse_block);
+        type Parsed = Vec<(u64, Result<Lead, RecordError>)>;
+        let parse_block = |parsed: &mut Parsed, block: &[u8], first_line: u64| {
+            let lines = block.split(|b| *b == b'\n').enumerate();
+            for (i, line) in lines.filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace)) {
+                let number = first_line + i as u64;
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let lead = match std::str::from_utf8(line) {
+                    Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
+                    Err(_) => Err(not_utf8(&name, number, line)),
+                };
+                parsed.push((number, lead));
+            }
+        };
+        let (read_result, parsed) =
+            in_parallel(source.reader, &name, threads, Parsed::new, parse_block);
         let mut errors = Vec::new();
         let mut all: Vec<(u64, Result<Lead, RecordError>)> = parsed.into_iter().flatten().collect();
         all.sort_unstable_by_key(|(line, _)| *line);
@@ -290,40 +287,16 @@ impl<'s> Batch<'s> {
         keys: &Keys,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let threads = threads.max(1);
-        let (sender, receiver) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads * 2);
-        let receiver = Mutex::new(receiver);
         let name = source.name.clone();
-        let (read_result, workers) = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    let receiver = &receiver;
-                    let mut worker = Worker::new(self, keys, &name);
-                    scope.spawn(move || {
-                        loop {
-                            let block = receiver
-                                .lock()
-                                .expect("no worker panics holding the lock")
-                                .recv();
-                            let Ok((block, first_line)) = block else {
-                                break;
-                            };
-                            worker.block(&block, first_line);
-                        }
-                        (worker.shard, worker.errors)
-                    })
-                })
-                .collect();
-            let read_result = read_blocks(source.reader, &name, |block, first_line| {
-                sender.send((block, first_line)).is_ok()
-            });
-            drop(sender);
-            let workers: Vec<_> = handles
-                .into_iter()
-                .map(|h| h.join().expect("workers do not panic"))
-                .collect();
-            (read_result, workers)
-        });
+        let (read_result, workers) = in_parallel(
+            source.reader,
+            &name,
+            threads,
+            || Worker::new(self, keys, &name),
+            |worker, block, first_line| worker.block(block, first_line),
+        );
+        let workers: Vec<(Shard, Vec<RecordError>)> =
+            workers.into_iter().map(|w| (w.shard, w.errors)).collect();
         let mut errors = Vec::new();
         for (shard, worker_errors) in workers {
             self.events.merge(shard);
@@ -430,21 +403,23 @@ fn sort_ids(ids: &mut Vec<&String>) {
 
 const BLOCK: usize = 4 << 20;
 
-/// Cuts `reader` into blocks of whole lines and hands them to `threads` threads, each
-/// running `work` on its blocks; returns how reading ended and every block's result.
-fn in_parallel<R: Read, T: Send>(
+/// Cuts `reader` into blocks of whole lines and hands them to `threads` threads. Each
+/// thread makes its state with `init` and runs `work` on it for each of its blocks;
+/// returns how reading ended and every thread's final state.
+fn in_parallel<R: Read, W: Send>(
     reader: R,
     name: &str,
     threads: usize,
-    work: impl Fn(&[u8], u64) -> T + Sync,
-) -> (Result<(), RecordError>, Vec<T>) {
+    init: impl Fn() -> W + Sync,
+    work: impl Fn(&mut W, &[u8], u64) + Sync,
+) -> (Result<(), RecordError>, Vec<W>) {
     let (sender, receiver) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads.max(1) * 2);
     let receiver = Mutex::new(receiver);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 scope.spawn(|| {
-                    let mut results = Vec::new();
+                    let mut state = init();
                     loop {
                         let block = receiver
                             .lock()
@@ -453,9 +428,9 @@ fn in_parallel<R: Read, T: Send>(
                         let Ok((block, first_line)) = block else {
                             break;
                         };
-                        results.push(work(&block, first_line));
+                        work(&mut state, &block, first_line);
                     }
-                    results
+                    state
                 })
             })
             .collect();
@@ -463,11 +438,11 @@ fn in_parallel<R: Read, T: Send>(
             sender.send((block, first_line)).is_ok()
         });
         drop(sender);
-        let results = handles
+        let states = handles
             .into_iter()
-            .flat_map(|h| h.join().expect("workers do not panic"))
+            .map(|h| h.join().expect("workers do not panic"))
             .collect();
-        (read_result, results)
+        (read_result, states)
     })
 }
 
@@ -605,22 +580,9 @@ impl<'b> Worker<'b> {
     /// The fast path: `None` when the line needs the full parser.
     fn fast<'l>(&mut self, line: &'l [u8], members: &mut Vec<(&'l [u8], Raw<'l>)>) -> Option<()> {
         scan_object(line, members)?;
-        let get = |key: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|(k, _)| *k == key.as_bytes())
-                .map(|(_, v)| *v)
-        };
-        let text = |raw: Option<Raw<'l>>| match raw {
-            Some(Raw::Str {
-                bytes,
-                escaped: false,
-            }) if !bytes.is_empty() => std::str::from_utf8(bytes).ok(),
-            _ => None,
-        };
-        let lead = text(get(&self.keys.lead))?;
-        let event_type = text(get(&self.keys.event_type))?;
+        let get = |key: &str| member(members, key);
+        let lead = plain_text(get(&self.keys.lead))?;
+        let event_type = plain_text(get(&self.keys.event_type))?;
         let ts = match get(&self.keys.ts)? {
             Raw::Str {
                 bytes,

@@ -408,20 +408,8 @@ impl LeadSchema<'_> {
     fn scan(&self, raw: &str) -> Option<Lead> {
         let mut members = Vec::new();
         scan::scan_object(raw.as_bytes(), &mut members)?;
-        let get = |key: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|(k, _)| *k == key.as_bytes())
-                .map(|(_, v)| *v)
-        };
-        let id = match get(&self.keys.id)? {
-            scan::Raw::Str {
-                bytes,
-                escaped: false,
-            } if !bytes.is_empty() => std::str::from_utf8(bytes).ok()?.to_string(),
-            _ => return None,
-        };
+        let get = |key: &str| scan::member(&members, key);
+        let id = scan::plain_text(get(&self.keys.id))?.to_string();
         let mut fields = vec![None; self.plan.lead_fields.len()];
         fill_fields(&self.plan.lead_fields, &get, &mut fields)?;
         Some(Lead { id, fields })

@@ -19,6 +19,26 @@ pub enum Raw<'a> {
     Null,
 }
 
+/// The value of `key` among scanned members (the last one, as JSON parsers do).
+pub fn member<'a>(members: &[(&'a [u8], Raw<'a>)], key: &str) -> Option<Raw<'a>> {
+    members
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key.as_bytes())
+        .map(|(_, v)| *v)
+}
+
+/// A non-empty string value without escapes, as text.
+pub fn plain_text(raw: Option<Raw<'_>>) -> Option<&str> {
+    match raw {
+        Some(Raw::Str {
+            bytes,
+            escaped: false,
+        }) if !bytes.is_empty() => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    }
+}
+
 /// Scans `{"k":v,...}` into `members` (cleared first). `None`: not a flat object this
 /// scanner handles.
 pub fn scan_object<'a>(line: &'a [u8], members: &mut Vec<(&'a [u8], Raw<'a>)>) -> Option<()> {

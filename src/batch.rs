@@ -598,9 +598,8 @@ impl<'b> Worker<'b> {
         let mut event = std::mem::take(&mut self.buffers[index]);
         let filled = input::fill_fields(&self.plan.events[index].props, &get, &mut event.props);
         if filled.is_some() {
+            // `event.lead` stays empty: the state is found through the lead's index.
             event.ts = ts;
-            event.lead.clear();
-            event.lead.push_str(lead);
             self.shard
                 .declared(self.scorer, self.leads.find(lead), &event, self.as_of);
         }

@@ -27,6 +27,9 @@ pub fn format_source(text: &str) -> Result<String, Diagnostics> {
     let formatter = Formatter {
         text,
         comments: comments(text),
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
     };
     Ok(formatter.file(&file))
 }
@@ -84,6 +87,8 @@ fn comments(text: &str) -> Vec<Comment> {
 struct Formatter<'t> {
     text: &'t str,
     comments: Vec<Comment>,
+    /// Byte offset of each line's start.
+    line_starts: Vec<usize>,
 }
 
 /// A statement inside a block, formatted, with its place in the source.
@@ -126,13 +131,14 @@ impl Formatter<'_> {
         self.text[c.start..c.end].trim_end()
     }
 
+    /// The 0-based line of a byte offset.
     fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
+        self.line_starts.partition_point(|&start| start <= offset) - 1
     }
 
-    /// Whether a blank line separates `from` and `to` in the source.
+    /// Whether a blank line separates `from` and `to` in the source. The pieces after
+    /// each newline in between are the lines that follow; the last is the start of the
+    /// line `to` is on (only blanks), so a blank line makes a second blank piece.
     fn blank_between(&self, from: usize, to: usize) -> bool {
         from < to
             && self.text[from..to]
@@ -141,10 +147,6 @@ impl Formatter<'_> {
                 .filter(|l| l.trim().is_empty())
                 .count()
                 > 1
-            || self
-                .text
-                .get(from..to)
-                .is_some_and(|t| t.contains("\n\n") || t.contains("\n\r\n"))
     }
 
     fn comments_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Comment> {

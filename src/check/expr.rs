@@ -242,7 +242,7 @@ impl Checker<'_> {
         let span = name.span;
         if let Some(event) = cx.event {
             if let Some(&prop) = self.events[event.0 as usize].props.get(&name.text) {
-                if self.let_names().contains(name.text.as_str()) {
+                if matches!(self.globals.get(&name.text), Some((Global::Let(_), _))) {
                     let event_name = self.events[event.0 as usize].def.name.clone();
                     self.report(
                         Diagnostic::new(

@@ -16,7 +16,7 @@ use crate::syntax::ast;
 use loader::Loaded;
 pub use model::*;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 const KEYWORDS: &[&str] = &[
     "model", "import", "lead", "event", "let", "score", "on", "when", "where", "within", "max",
@@ -396,10 +396,9 @@ impl<'a> Checker<'a> {
             self.duplicate("the event type", &event.name, first);
             return;
         }
-        for segment_start in event.name.text.split('.') {
-            if KEYWORDS.contains(&segment_start) && !event.name.text.contains('.') {
-                self.check_not_keyword(&event.name);
-            }
+        // `event score {}` would make `on score` read like a keyword; dotted names cannot.
+        if !event.name.text.contains('.') {
+            self.check_not_keyword(&event.name);
         }
         let (props, index) = self.declare_fields(&event.fields, "the property");
         let id = EventId(self.events.len() as u32);
@@ -950,12 +949,5 @@ impl<'a> Checker<'a> {
         if let Some(owner) = owner {
             self.deps.entry(owner).or_default().push((used, span));
         }
-    }
-
-    fn let_names(&self) -> HashSet<&str> {
-        self.lets
-            .iter()
-            .map(|l| l.decl.name.text.as_str())
-            .collect()
     }
 }

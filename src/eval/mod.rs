@@ -175,35 +175,20 @@ impl Scorer {
         let mut flags = vec![false; plan.flags.len()];
         let mut why = explain.then(Vec::new);
         for node in &plan.order {
+            // Each score or flag sees the results computed before it.
+            let env = self.env(lead, as_of).with_results(state, &scores, &flags);
             match *node {
                 NodeRef::Score(i) => {
-                    let env = Env {
-                        state: Some(state),
-                        scores: &scores,
-                        flags: &flags,
-                        ..self.env(lead, as_of)
-                    };
                     let value = self.score(i as usize, &env, state, why.as_mut());
                     scores[i as usize] = value;
                 }
                 NodeRef::Flag(i) => {
-                    let env = Env {
-                        state: Some(state),
-                        scores: &scores,
-                        flags: &flags,
-                        ..self.env(lead, as_of)
-                    };
-                    let condition = plan.flags[i as usize].condition;
-                    flags[i as usize] = vm::condition(&env, self.code(condition));
+                    let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
+                    flags[i as usize] = set;
                 }
             }
         }
-        let env = Env {
-            state: Some(state),
-            scores: &scores,
-            flags: &flags,
-            ..self.env(lead, as_of)
-        };
+        let env = self.env(lead, as_of).with_results(state, &scores, &flags);
         let grades = plan
             .grades
             .iter()

@@ -61,9 +61,26 @@ pub struct Code<'p> {
     pub depth: usize,
 }
 
+impl<'a> Env<'a> {
+    /// The environment with a lead's results so far (for scores, flags and grades).
+    pub fn with_results(
+        self,
+        state: &'a LeadState,
+        scores: &'a [f64],
+        flags: &'a [bool],
+    ) -> Env<'a> {
+        Env {
+            state: Some(state),
+            scores,
+            flags,
+            ..self
+        }
+    }
+}
+
 /// Runs a chunk as a condition.
 pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
-    let finish = |v: Val<'_>, _: &[String]| v.truthy();
+    let finish = |v: Val<'_>| v.truthy();
     if code.depth <= SMALL_STACK {
         run::<SMALL_STACK, _>(env, code, finish)
     } else {
@@ -73,7 +90,7 @@ pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
 
 /// Runs a chunk as a number (absent gives `None`).
 pub fn number(env: &Env<'_>, code: Code<'_>) -> Option<f64> {
-    let finish = |v: Val<'_>, _: &[String]| match v {
+    let finish = |v: Val<'_>| match v {
         Val::Num(n) => Some(n),
         _ => None,
     };
@@ -143,12 +160,11 @@ impl<'a, const N: usize> Machine<'a, N> {
     }
 }
 
-/// Runs `code` on a stack of `N` values. `finish` reads the result while the arena of
-/// made strings is still alive.
+/// Runs `code` on a stack of `N` values; `finish` turns the result into a plain value.
 fn run<'a, const N: usize, R>(
     env: &Env<'a>,
     code: Code<'_>,
-    finish: impl FnOnce(Val<'_>, &[String]) -> R,
+    finish: impl FnOnce(Val<'_>) -> R,
 ) -> R {
     let (start, code) = (code.start, code.ops);
     let mut m = Machine::<N> {
@@ -250,7 +266,7 @@ fn run<'a, const N: usize, R>(
         }
     }
     let result = m.pop();
-    finish(result, &m.made)
+    finish(result)
 }
 
 fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {

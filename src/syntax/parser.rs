@@ -733,6 +733,37 @@ fn only_child(pair: P) -> P {
     pair.children().next().expect("one child")
 }
 
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_model
+            | Rule::kw_import
+            | Rule::kw_lead
+            | Rule::kw_event
+            | Rule::kw_let
+            | Rule::kw_score
+            | Rule::kw_on
+            | Rule::kw_when
+            | Rule::kw_where
+            | Rule::kw_within
+            | Rule::kw_max
+            | Rule::kw_decay
+            | Rule::kw_per
+            | Rule::kw_idle
+            | Rule::kw_without
+            | Rule::kw_clamp
+            | Rule::kw_grade
+            | Rule::kw_if
+            | Rule::kw_flag
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_not
+            | Rule::kw_in
+            | Rule::kw_matches
+            | Rule::kw_test
+    )
+}
+
 /// Keyword tokens are atomic rules (so `event` is not the start of `events`), which
 /// makes pest report them as pairs; the AST builder never needs them.
 trait Children<'i> {
@@ -742,7 +773,7 @@ trait Children<'i> {
 impl<'i> Children<'i> for P<'i> {
     fn children(self) -> std::iter::Filter<pest::iterators::Pairs<'i, Rule>, fn(&P<'i>) -> bool> {
         fn not_keyword(pair: &P) -> bool {
-            !format!("{:?}", pair.as_rule()).starts_with("kw_")
+            !is_keyword(pair.as_rule())
         }
         self.into_inner().filter(not_keyword as fn(&P<'i>) -> bool)
     }

@@ -250,7 +250,7 @@ impl<'s> Batch<'s> {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 let lead = match std::str::from_utf8(line) {
                     Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
-                    Err(_) => Err(not_utf8(&name, number, line)),
+                    Err(_) => Err(input::not_utf8(&name, number, line)),
                 };
                 parsed.push((number, lead));
             }
@@ -446,17 +446,6 @@ fn in_parallel<R: Read, W: Send>(
     })
 }
 
-fn not_utf8(file: &str, line: u64, bytes: &[u8]) -> RecordError {
-    RecordError {
-        file: file.to_string(),
-        line,
-        column: None,
-        field: None,
-        message: "this line is not valid UTF-8 text".into(),
-        raw: String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
 /// Reads `reader` in blocks of whole lines, passing each with the number of its first
 /// line to `send` (which returns false to stop).
 fn read_blocks(
@@ -611,7 +600,7 @@ impl<'b> Worker<'b> {
     fn slow(&mut self, line: &[u8], number: u64) {
         let record = match std::str::from_utf8(line) {
             Ok(text) => input::parse_event_line(self.plan, self.keys, self.file, number, text),
-            Err(_) => Err(not_utf8(self.file, number, line)),
+            Err(_) => Err(input::not_utf8(self.file, number, line)),
         };
         match record {
             Ok(EventRecord::Declared(event)) => {

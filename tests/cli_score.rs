@@ -397,3 +397,52 @@ fn generated_data_scores_identically_on_one_and_two_threads() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_one_bad_record_on_every_path() {
+    let dir = scratch(&[
+        ("m.score", SMALL_MODEL),
+        ("leads.jsonl", "{\"id\":\"A\",\"size\":12}\n"),
+    ]);
+    let mut events = b"{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-01\"}\n".to_vec();
+    events.extend_from_slice(
+        b"{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-02\",\"x\":\"\xff\"}\n",
+    );
+    events.extend_from_slice(b"{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-03\"}\n");
+    std::fs::write(dir.path().join("events.jsonl"), events).unwrap();
+    // `explain` reads line by line; `score` reads in parallel blocks.
+    let explain = |extra: &[&str]| {
+        Command::new(get_cargo_bin("leadscore"))
+            .current_dir(dir.path())
+            .args([
+                "explain",
+                "m.score",
+                "--leads",
+                "leads.jsonl",
+                "--events",
+                "events.jsonl",
+            ])
+            .args(["--as-of", AS_OF, "--lead", "A"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let failed = explain(&[]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr)
+        .contains("events.jsonl:2: this line is not valid UTF-8 text"));
+    let set_aside = explain(&["--rejects", "rejects.jsonl"]);
+    assert!(
+        set_aside.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set_aside.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&set_aside.stdout).contains("+2"),
+        "both good events count"
+    );
+    let parallel = score_in(dir.path(), &[]).output().unwrap();
+    assert_eq!(parallel.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&parallel.stderr)
+        .contains("events.jsonl:2: this line is not valid UTF-8 text"));
+}

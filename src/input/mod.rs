@@ -132,7 +132,7 @@ fn read_records<R: Read, S: Schema>(
     let file = source.name.clone();
     match format {
         Format::Jsonl => read_jsonl(source, |line, raw| {
-            each(line, schema.read_json(&file, line, raw))
+            each(line, raw.and_then(|raw| schema.read_json(&file, line, raw)))
         }),
         Format::Csv => read_csv(source, |line, row| {
             each(line, row.and_then(|row| schema.read_csv_row(&row)))
@@ -145,15 +145,15 @@ fn read_records<R: Read, S: Schema>(
 /// Calls `each` for every non-blank line with the parsed object, or an error record.
 fn read_jsonl<R: Read>(
     source: Source<R>,
-    mut each: impl FnMut(u64, &str) -> Result<(), RecordError>,
+    mut each: impl FnMut(u64, Result<&str, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let mut reader = BufReader::with_capacity(1 << 16, source.reader);
-    let mut buffer = String::new();
+    let mut buffer = Vec::new();
     let mut line = 0u64;
     loop {
         buffer.clear();
         line += 1;
-        match reader.read_line(&mut buffer) {
+        match reader.read_until(b'\n', &mut buffer) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
             Err(e) => {
@@ -167,11 +167,26 @@ fn read_jsonl<R: Read>(
                 })
             }
         }
-        let text = buffer.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
+        let bytes = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        // A line that is not UTF-8 is one bad record, not the end of the file.
+        let text = std::str::from_utf8(bytes).map_err(|_| not_utf8(&source.name, line, bytes));
         each(line, text)?;
+    }
+}
+
+/// The error for a line that is not valid UTF-8.
+pub(crate) fn not_utf8(file: &str, line: u64, bytes: &[u8]) -> RecordError {
+    RecordError {
+        file: file.to_string(),
+        line,
+        column: None,
+        field: None,
+        message: "this line is not valid UTF-8 text".into(),
+        raw: String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 

@@ -45,6 +45,7 @@ pub mod gen;
 pub mod input;
 pub mod output;
 pub mod plan;
+mod prefetch;
 pub mod record;
 pub mod source;
 pub mod syntax;

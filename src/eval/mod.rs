@@ -9,6 +9,9 @@ mod sum;
 mod vm;
 
 pub use state::LeadState;
+pub(crate) use state::{StateMut, StateRef, StateTable};
+
+use state::Layout;
 
 use crate::plan::{NodeRef, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
 use crate::record::{coerce, Event, FieldError, Lead, Value};
@@ -28,6 +31,7 @@ pub struct Scorer {
     slots_for_any: Vec<usize>,
     /// The deepest stack each chunk needs.
     depths: Vec<usize>,
+    layout: Layout,
 }
 
 impl Scorer {
@@ -51,6 +55,7 @@ impl Scorer {
             .map(|c| plan.stack_depth(c))
             .collect();
         Ok(Scorer {
+            layout: Layout::new(&plan),
             plan,
             regexes,
             slots_by_event,
@@ -107,13 +112,25 @@ impl Scorer {
 
     /// A fresh state for a lead with no events yet.
     pub fn new_state(&self) -> LeadState {
-        LeadState::new(&self.plan)
+        self.layout.new_state()
+    }
+
+    /// A table of `rows` fresh states.
+    pub(crate) fn state_table(&self, rows: usize) -> StateTable {
+        StateTable::new(&self.layout, rows)
+    }
+
+    /// Adds the events of `theirs` to `mine` (states of the same lead from two shares of
+    /// its events).
+    pub(crate) fn merge_states(&self, mine: StateMut<'_>, theirs: StateRef<'_>) {
+        self.layout.merge(mine, theirs);
     }
 
     fn env<'a>(&'a self, lead: &'a Lead, as_of: i64) -> Env<'a> {
         Env {
             plan: &self.plan,
             regexes: &self.regexes,
+            layout: &self.layout,
             lead,
             event: None,
             state: None,
@@ -126,11 +143,21 @@ impl Scorer {
     /// Feeds one event of `lead` into its state. Events after `as_of` do not exist yet
     /// and are ignored; the return value says whether the event was taken into account.
     pub fn observe(&self, state: &mut LeadState, lead: &Lead, event: &Event, as_of: i64) -> bool {
+        self.observe_into(state.view_mut(), lead, event, as_of)
+    }
+
+    pub(crate) fn observe_into(
+        &self,
+        mut state: StateMut<'_>,
+        lead: &Lead,
+        event: &Event,
+        as_of: i64,
+    ) -> bool {
         if event.ts > as_of {
             return false;
         }
         for &slot in &self.slots_for_any {
-            state.record(slot, event.ts, None);
+            self.layout.record(state.reborrow(), slot, event.ts, None);
         }
         let Some(slots) = self.slots_by_event.get(event.event_type as usize) else {
             return true;
@@ -154,7 +181,7 @@ impl Scorer {
                 },
                 _ => None,
             };
-            state.record(slot, event.ts, value);
+            self.layout.record(state.reborrow(), slot, event.ts, value);
         }
         true
     }
@@ -170,6 +197,16 @@ impl Scorer {
 
     /// Scores, grades and flags of a lead from its accumulated state.
     pub fn outcome(&self, lead: &Lead, state: &LeadState, as_of: i64, explain: bool) -> Outcome {
+        self.outcome_of(lead, state.view(), as_of, explain)
+    }
+
+    pub(crate) fn outcome_of(
+        &self,
+        lead: &Lead,
+        state: StateRef<'_>,
+        as_of: i64,
+        explain: bool,
+    ) -> Outcome {
         let plan = &self.plan;
         let mut scores = vec![0.0; plan.scores.len()];
         let mut flags = vec![false; plan.flags.len()];
@@ -233,7 +270,7 @@ impl Scorer {
         &self,
         index: usize,
         env: &Env<'_>,
-        state: &LeadState,
+        state: StateRef<'_>,
         mut why: Option<&mut Vec<Reason>>,
     ) -> f64 {
         let plan = &self.plan;
@@ -259,13 +296,13 @@ impl Scorer {
         for rule in rules {
             let (fired, idle_days) = match rule.kind {
                 RuleKind::On { slot, max } => {
-                    let count = state.count(slot as usize);
+                    let count = self.layout.count(state, slot as usize);
                     (max.map_or(count, |k| count.min(k as u64)), None)
                 }
                 RuleKind::When { condition } => {
                     (vm::condition(env, self.code(condition)) as u64, None)
                 }
-                RuleKind::Decay { slot, per } => match state.latest(slot as usize) {
+                RuleKind::Decay { slot, per } => match self.layout.latest(state, slot as usize) {
                     Some(last) => {
                         let idle = env.as_of - last;
                         (

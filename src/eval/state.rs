@@ -1,85 +1,217 @@
 //! Per-lead state: one accumulator per plan slot, advanced event by event.
 //!
 //! This is all the engine keeps about a lead's history: its size depends on the model,
-//! not on how many events the lead has.
+//! not on how many events the lead has. A state is one 8-byte cell per slot (a count,
+//! or the newest time) plus an exact sum per `sum` slot. Batch scoring keeps the states
+//! of a million leads in one flat table ([`StateTable`]), so feeding an event touches one
+//! row of adjacent cells instead of a separate allocation per lead.
 
 use super::sum::ExactSum;
 use crate::plan::{Plan, SlotKind};
 
-#[derive(Debug, Clone, PartialEq)]
-enum Acc {
-    Count(u64),
-    Sum(ExactSum),
-    /// Seconds of the newest matching event; `i64::MIN` when there is none.
-    Latest(i64),
+/// A cell of a `Latest` slot with no matching event yet.
+const NO_TIME: i64 = i64::MIN;
+
+/// How the slots of a plan map onto cells and sums.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    kinds: Vec<Cell>,
+    /// A fresh state's cells.
+    init: Vec<i64>,
+    sums: usize,
 }
 
-/// The accumulated state of one lead's events.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LeadState {
-    accs: Vec<Acc>,
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
+    Count,
+    Latest,
+    /// The cell is unused; the value is the slot's exact sum at this index.
+    Sum(usize),
 }
 
-impl LeadState {
-    pub fn new(plan: &Plan) -> LeadState {
+impl Layout {
+    pub fn new(plan: &Plan) -> Layout {
+        let mut sums = 0;
+        let kinds: Vec<Cell> = plan
+            .slots
+            .iter()
+            .map(|slot| match slot.kind {
+                SlotKind::Count => Cell::Count,
+                SlotKind::Latest => Cell::Latest,
+                SlotKind::Sum { .. } => {
+                    sums += 1;
+                    Cell::Sum(sums - 1)
+                }
+            })
+            .collect();
+        let init = kinds
+            .iter()
+            .map(|k| if *k == Cell::Latest { NO_TIME } else { 0 })
+            .collect();
+        Layout { kinds, init, sums }
+    }
+
+    pub fn new_state(&self) -> LeadState {
         LeadState {
-            accs: plan
-                .slots
-                .iter()
-                .map(|slot| match slot.kind {
-                    SlotKind::Count => Acc::Count(0),
-                    SlotKind::Sum { .. } => Acc::Sum(ExactSum::default()),
-                    SlotKind::Latest => Acc::Latest(i64::MIN),
-                })
-                .collect(),
+            cells: self.init.clone(),
+            sums: vec![ExactSum::default(); self.sums],
         }
     }
 
     /// Records one matching event in slot `slot` (`value`: the summed property).
-    pub(super) fn record(&mut self, slot: usize, ts: i64, value: Option<f64>) {
-        match &mut self.accs[slot] {
-            Acc::Count(n) => *n += 1,
-            Acc::Sum(sum) => {
+    pub fn record(&self, state: StateMut<'_>, slot: usize, ts: i64, value: Option<f64>) {
+        match self.kinds[slot] {
+            Cell::Count => state.cells[slot] += 1,
+            Cell::Latest => state.cells[slot] = state.cells[slot].max(ts),
+            Cell::Sum(i) => {
                 if let Some(v) = value {
-                    sum.add(v);
+                    state.sums[i].add(v);
                 }
             }
-            Acc::Latest(t) => *t = (*t).max(ts),
         }
     }
 
     /// Combines the state of another share of the same lead's events (from another
     /// thread). Counts add, the latest time is the later one, sums add exactly, so the
     /// result does not depend on how the events were split.
-    pub fn merge(&mut self, other: &LeadState) {
-        for (mine, theirs) in self.accs.iter_mut().zip(&other.accs) {
-            match (mine, theirs) {
-                (Acc::Count(a), Acc::Count(b)) => *a += b,
-                (Acc::Sum(a), Acc::Sum(b)) => a.merge(b),
-                (Acc::Latest(a), Acc::Latest(b)) => *a = (*a).max(*b),
-                _ => unreachable!("states of one plan have the same shape"),
+    pub fn merge(&self, mine: StateMut<'_>, theirs: StateRef<'_>) {
+        for (slot, kind) in self.kinds.iter().enumerate() {
+            match *kind {
+                Cell::Count => mine.cells[slot] += theirs.cells[slot],
+                Cell::Latest => mine.cells[slot] = mine.cells[slot].max(theirs.cells[slot]),
+                Cell::Sum(i) => mine.sums[i].merge(&theirs.sums[i]),
             }
         }
     }
 
-    pub fn count(&self, slot: usize) -> u64 {
-        match &self.accs[slot] {
-            Acc::Count(n) => *n,
+    pub fn count(&self, state: StateRef<'_>, slot: usize) -> u64 {
+        match self.kinds[slot] {
+            Cell::Count => state.cells[slot] as u64,
             _ => 0,
         }
     }
 
-    pub fn sum(&self, slot: usize) -> f64 {
-        match &self.accs[slot] {
-            Acc::Sum(s) => s.value(),
+    pub fn sum(&self, state: StateRef<'_>, slot: usize) -> f64 {
+        match self.kinds[slot] {
+            Cell::Sum(i) => state.sums[i].value(),
             _ => 0.0,
         }
     }
 
-    pub fn latest(&self, slot: usize) -> Option<i64> {
-        match &self.accs[slot] {
-            Acc::Latest(t) if *t != i64::MIN => Some(*t),
+    pub fn latest(&self, state: StateRef<'_>, slot: usize) -> Option<i64> {
+        match self.kinds[slot] {
+            Cell::Latest if state.cells[slot] != NO_TIME => Some(state.cells[slot]),
             _ => None,
+        }
+    }
+}
+
+/// The accumulated state of one lead's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadState {
+    cells: Vec<i64>,
+    sums: Vec<ExactSum>,
+}
+
+impl LeadState {
+    pub(crate) fn view(&self) -> StateRef<'_> {
+        StateRef {
+            cells: &self.cells,
+            sums: &self.sums,
+        }
+    }
+
+    pub(crate) fn view_mut(&mut self) -> StateMut<'_> {
+        StateMut {
+            cells: &mut self.cells,
+            sums: &mut self.sums,
+        }
+    }
+}
+
+/// One lead's state, borrowed from a [`LeadState`] or a row of a [`StateTable`].
+#[derive(Clone, Copy)]
+pub(crate) struct StateRef<'a> {
+    cells: &'a [i64],
+    sums: &'a [ExactSum],
+}
+
+pub(crate) struct StateMut<'a> {
+    cells: &'a mut [i64],
+    sums: &'a mut [ExactSum],
+}
+
+impl StateMut<'_> {
+    pub fn reborrow(&mut self) -> StateMut<'_> {
+        StateMut {
+            cells: self.cells,
+            sums: self.sums,
+        }
+    }
+}
+
+/// The states of many leads, one row each, in two flat arrays.
+#[derive(Debug, Clone)]
+pub(crate) struct StateTable {
+    init: Vec<i64>,
+    sums_per_row: usize,
+    rows: usize,
+    cells: Vec<i64>,
+    sums: Vec<ExactSum>,
+}
+
+impl StateTable {
+    /// A table of `rows` fresh states.
+    pub fn new(layout: &Layout, rows: usize) -> StateTable {
+        let mut table = StateTable {
+            init: layout.init.clone(),
+            sums_per_row: layout.sums,
+            rows: 0,
+            cells: Vec::with_capacity(rows * layout.init.len()),
+            sums: Vec::new(),
+        };
+        for _ in 0..rows {
+            table.push();
+        }
+        table
+    }
+
+    /// Adds a fresh state; returns its row.
+    pub fn push(&mut self) -> usize {
+        self.cells.extend_from_slice(&self.init);
+        self.sums
+            .resize(self.sums.len() + self.sums_per_row, ExactSum::default());
+        self.rows += 1;
+        self.rows - 1
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn row(&self, row: usize) -> StateRef<'_> {
+        let (w, s) = (self.init.len(), self.sums_per_row);
+        StateRef {
+            cells: &self.cells[row * w..(row + 1) * w],
+            sums: &self.sums[row * s..(row + 1) * s],
+        }
+    }
+
+    /// Starts loading a row that will be updated soon.
+    pub fn prefetch(&self, row: usize) {
+        let w = self.init.len();
+        if w > 0 {
+            // A row may straddle cache lines: ask for its first and last cell.
+            crate::prefetch::prefetch(&self.cells[row * w]);
+            crate::prefetch::prefetch(&self.cells[row * w + w - 1]);
+        }
+    }
+
+    pub fn row_mut(&mut self, row: usize) -> StateMut<'_> {
+        let (w, s) = (self.init.len(), self.sums_per_row);
+        StateMut {
+            cells: &mut self.cells[row * w..(row + 1) * w],
+            sums: &mut self.sums[row * s..(row + 1) * s],
         }
     }
 }

@@ -9,7 +9,7 @@
 //! value give absent; comparisons, membership and `matches` give false; in a condition
 //! an absent value counts as false.
 
-use super::state::LeadState;
+use super::state::{Layout, StateRef};
 use crate::plan::{Constant, Function, Op, Plan, SlotKind, SlotRead, MAX_STACK};
 use crate::record::{Event, Lead, Value};
 use crate::syntax::ast::CmpOp;
@@ -40,9 +40,10 @@ impl Val<'_> {
 pub struct Env<'a> {
     pub plan: &'a Plan,
     pub regexes: &'a [Regex],
+    pub layout: &'a Layout,
     pub lead: &'a Lead,
     pub event: Option<&'a Event>,
-    pub state: Option<&'a LeadState>,
+    pub state: Option<StateRef<'a>>,
     pub scores: &'a [f64],
     pub flags: &'a [bool],
     pub as_of: i64,
@@ -65,7 +66,7 @@ impl<'a> Env<'a> {
     /// The environment with a lead's results so far (for scores, flags and grades).
     pub fn with_results(
         self,
-        state: &'a LeadState,
+        state: StateRef<'a>,
         scores: &'a [f64],
         flags: &'a [bool],
     ) -> Env<'a> {
@@ -274,10 +275,10 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
         return Val::Absent;
     };
     match (read, env.plan.slots[slot].kind) {
-        (SlotRead::Count, _) => Val::Num(state.count(slot) as f64),
-        (SlotRead::Exists, _) => Val::Bool(state.count(slot) > 0),
-        (SlotRead::Sum, SlotKind::Sum { .. }) => Val::Num(state.sum(slot)),
-        (SlotRead::DaysSince, _) => match state.latest(slot) {
+        (SlotRead::Count, _) => Val::Num(env.layout.count(state, slot) as f64),
+        (SlotRead::Exists, _) => Val::Bool(env.layout.count(state, slot) > 0),
+        (SlotRead::Sum, SlotKind::Sum { .. }) => Val::Num(env.layout.sum(state, slot)),
+        (SlotRead::DaysSince, _) => match env.layout.latest(state, slot) {
             Some(last) => Val::Num((env.as_of - last).div_euclid(DAY) as f64),
             None => Val::Absent,
         },

@@ -422,7 +422,7 @@ impl LeadSchema<'_> {
     /// The fast path for a flat, well-typed line; `None` sends it to serde_json.
     fn scan(&self, raw: &str) -> Option<Lead> {
         let mut members = Vec::new();
-        scan::scan_object(raw.as_bytes(), &mut members)?;
+        scan::scan_object(raw, &mut members)?;
         let get = |key: &str| scan::member(&members, key);
         let id = scan::plain_text(get(&self.keys.id))?.to_string();
         let mut fields = vec![None; self.plan.lead_fields.len()];
@@ -626,22 +626,19 @@ pub fn fill_fields<'l>(
             (None | Some(Raw::Null), _) => *slot = None,
             (
                 Some(Raw::Str {
-                    bytes,
+                    text,
                     escaped: false,
                 }),
                 ValueType::String,
-            ) => {
-                let s = std::str::from_utf8(bytes).ok()?;
-                match slot {
-                    Some(Value::Str(buffer)) => {
-                        buffer.clear();
-                        buffer.push_str(s);
-                    }
-                    _ => *slot = Some(Value::Str(s.to_string())),
+            ) => match slot {
+                Some(Value::Str(buffer)) => {
+                    buffer.clear();
+                    buffer.push_str(text);
                 }
-            }
-            (Some(Raw::Num(bytes)), ValueType::Number | ValueType::Int) => {
-                let n: f64 = std::str::from_utf8(bytes).ok()?.parse().ok()?;
+                _ => *slot = Some(Value::Str(text.to_string())),
+            },
+            (Some(Raw::Num(text)), ValueType::Number | ValueType::Int) => {
+                let n: f64 = text.parse().ok()?;
                 if !n.is_finite() || (decl.ty == ValueType::Int && n.fract() != 0.0) {
                     return None;
                 }
@@ -650,11 +647,11 @@ pub fn fill_fields<'l>(
             (Some(Raw::Bool(b)), ValueType::Bool) => *slot = Some(Value::Bool(b)),
             (
                 Some(Raw::Str {
-                    bytes,
+                    text,
                     escaped: false,
                 }),
                 ValueType::Time,
-            ) => *slot = Some(Value::Time(utc_timestamp(bytes)?)),
+            ) => *slot = Some(Value::Time(utc_timestamp(text.as_bytes())?)),
             _ => return None,
         }
     }

@@ -6,67 +6,71 @@
 //! the caller parses the line with serde_json instead, so results and error messages
 //! never depend on which path read a line.
 
-/// A member value, as raw bytes of the line.
+/// A member value, as raw text of the line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Raw<'a> {
-    /// The bytes between the quotes; `escaped` if they contain a backslash.
+    /// The text between the quotes; `escaped` if it contains a backslash.
     Str {
-        bytes: &'a [u8],
+        text: &'a str,
         escaped: bool,
     },
-    Num(&'a [u8]),
+    Num(&'a str),
     Bool(bool),
     Null,
 }
 
 /// The value of `key` among scanned members (the last one, as JSON parsers do).
-pub fn member<'a>(members: &[(&'a [u8], Raw<'a>)], key: &str) -> Option<Raw<'a>> {
+pub fn member<'a>(members: &[(&'a str, Raw<'a>)], key: &str) -> Option<Raw<'a>> {
+    // Keys are short and most differ in length or first byte: check those before
+    // comparing whole strings.
+    let first = key.as_bytes().first();
     members
         .iter()
         .rev()
-        .find(|(k, _)| *k == key.as_bytes())
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes().first() == first && *k == key)
         .map(|(_, v)| *v)
 }
 
-/// A non-empty string value without escapes, as text.
+/// A non-empty string value without escapes.
 pub fn plain_text(raw: Option<Raw<'_>>) -> Option<&str> {
     match raw {
         Some(Raw::Str {
-            bytes,
+            text,
             escaped: false,
-        }) if !bytes.is_empty() => std::str::from_utf8(bytes).ok(),
+        }) if !text.is_empty() => Some(text),
         _ => None,
     }
 }
 
 /// Scans `{"k":v,...}` into `members` (cleared first). `None`: not a flat object this
 /// scanner handles.
-pub fn scan_object<'a>(line: &'a [u8], members: &mut Vec<(&'a [u8], Raw<'a>)>) -> Option<()> {
+pub fn scan_object<'a>(line: &'a str, members: &mut Vec<(&'a str, Raw<'a>)>) -> Option<()> {
     members.clear();
-    let mut i = skip_ws(line, 0);
-    if line.get(i) != Some(&b'{') {
+    let bytes = line.as_bytes();
+    let mut i = skip_ws(bytes, 0);
+    if bytes.get(i) != Some(&b'{') {
         return None;
     }
-    i = skip_ws(line, i + 1);
-    if line.get(i) == Some(&b'}') {
-        return (skip_ws(line, i + 1) == line.len()).then_some(());
+    i = skip_ws(bytes, i + 1);
+    if bytes.get(i) == Some(&b'}') {
+        return (skip_ws(bytes, i + 1) == bytes.len()).then_some(());
     }
     loop {
         let (key, escaped, next) = string(line, i)?;
         if escaped {
             return None;
         }
-        i = skip_ws(line, next);
-        if line.get(i) != Some(&b':') {
+        i = skip_ws(bytes, next);
+        if bytes.get(i) != Some(&b':') {
             return None;
         }
-        i = skip_ws(line, i + 1);
+        i = skip_ws(bytes, i + 1);
         let (value, next) = value(line, i)?;
         members.push((key, value));
-        i = skip_ws(line, next);
-        match line.get(i) {
-            Some(b',') => i = skip_ws(line, i + 1),
-            Some(b'}') => return (skip_ws(line, i + 1) == line.len()).then_some(()),
+        i = skip_ws(bytes, next);
+        match bytes.get(i) {
+            Some(b',') => i = skip_ws(bytes, i + 1),
+            Some(b'}') => return (skip_ws(bytes, i + 1) == bytes.len()).then_some(()),
             _ => return None,
         }
     }
@@ -79,48 +83,74 @@ fn skip_ws(line: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// A string starting at `i` (which must be `"`): its bytes, whether it has escapes, and
+/// A string starting at `i` (which must be `"`): its text, whether it has escapes, and
 /// the position after the closing quote.
-fn string(line: &[u8], i: usize) -> Option<(&[u8], bool, usize)> {
-    if line.get(i) != Some(&b'"') {
+fn string(line: &str, i: usize) -> Option<(&str, bool, usize)> {
+    let bytes = line.as_bytes();
+    if bytes.get(i) != Some(&b'"') {
         return None;
     }
     let start = i + 1;
     let mut j = start;
     let mut escaped = false;
     loop {
-        let k = j + memchr::memchr2(b'"', b'\\', &line[j..])?;
-        if line[k] == b'\\' {
-            escaped = true;
-            j = k + 2;
-            if j > line.len() {
-                return None;
+        let k = j + special_byte(&bytes[j..])?;
+        match bytes[k] {
+            b'"' => return Some((&line[start..k], escaped, k + 1)),
+            b'\\' => {
+                escaped = true;
+                j = k + 2;
+                if j > bytes.len() {
+                    return None;
+                }
             }
-            continue;
+            // Control characters must be escaped in JSON; let serde report them.
+            _ => return None,
         }
-        let bytes = &line[start..k];
-        // Control characters must be escaped in JSON; let serde report them.
-        if bytes.iter().any(|b| *b < 0x20) {
-            return None;
-        }
-        return Some((bytes, escaped, k + 1));
     }
 }
 
-fn value(line: &[u8], i: usize) -> Option<(Raw<'_>, usize)> {
-    match *line.get(i)? {
-        b'"' => {
-            let (bytes, escaped, next) = string(line, i)?;
-            Some((Raw::Str { bytes, escaped }, next))
+/// The position of the first `"`, backslash or control character: the bytes that end
+/// the plain part of a JSON string. Eight bytes at a time, as one 64-bit word (the
+/// strings of event lines are short, so this beats a call into a SIMD search).
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `word` below `n` (n <= 128). Borrows can also flag
+    // bytes after a flagged one, never before, so the lowest flag is exact.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * n as u64) & !word & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for (c, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let found = below(word ^ (ONES * b'"' as u64), 1)
+            | below(word ^ (ONES * b'\\' as u64), 1)
+            | below(word, 0x20);
+        if found != 0 {
+            return Some(c * 8 + found.trailing_zeros() as usize / 8);
         }
-        b't' if line[i..].starts_with(b"true") => Some((Raw::Bool(true), i + 4)),
-        b'f' if line[i..].starts_with(b"false") => Some((Raw::Bool(false), i + 5)),
-        b'n' if line[i..].starts_with(b"null") => Some((Raw::Null, i + 4)),
+    }
+    let rest = chunks.remainder();
+    let at = rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(bytes.len() - rest.len() + at)
+}
+
+fn value(line: &str, i: usize) -> Option<(Raw<'_>, usize)> {
+    let bytes = line.as_bytes();
+    match *bytes.get(i)? {
+        b'"' => {
+            let (text, escaped, next) = string(line, i)?;
+            Some((Raw::Str { text, escaped }, next))
+        }
+        b't' if bytes[i..].starts_with(b"true") => Some((Raw::Bool(true), i + 4)),
+        b'f' if bytes[i..].starts_with(b"false") => Some((Raw::Bool(false), i + 5)),
+        b'n' if bytes[i..].starts_with(b"null") => Some((Raw::Null, i + 4)),
         b'-' | b'0'..=b'9' => {
-            let end = line[i..]
+            let end = bytes[i..]
                 .iter()
                 .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
-                .map_or(line.len(), |n| i + n);
+                .map_or(bytes.len(), |n| i + n);
             Some((Raw::Num(&line[i..end]), end))
         }
         _ => None,
@@ -197,25 +227,47 @@ mod tests {
     fn scans_flat_objects_and_gives_up_on_the_rest() {
         let mut m = Vec::new();
         assert!(scan_object(
-            br#"{"lead":"L1","type":"page.view","seconds":12.5,"ok":true,"x":null}"#,
+            r#"{"lead":"L1","type":"page.view","seconds":12.5,"ok":true,"x":null}"#,
             &mut m
         )
         .is_some());
         assert_eq!(m.len(), 5);
-        assert_eq!(m[2], (&b"seconds"[..], Raw::Num(b"12.5")));
-        assert!(scan_object(br#"{"a":{"b":1}}"#, &mut m).is_none());
-        assert!(scan_object(br#"{"a":[1]}"#, &mut m).is_none());
-        assert!(scan_object(br#"{"a":1"#, &mut m).is_none());
-        assert!(scan_object(br#"{"a":1} x"#, &mut m).is_none());
-        assert!(scan_object(br#"{"a\n":1}"#, &mut m).is_none());
-        assert!(scan_object(br#"{"a":"q\"uote"}"#, &mut m).is_some());
+        assert_eq!(m[2], ("seconds", Raw::Num("12.5")));
+        assert!(scan_object(r#"{"a":{"b":1}}"#, &mut m).is_none());
+        assert!(scan_object(r#"{"a":[1]}"#, &mut m).is_none());
+        assert!(scan_object(r#"{"a":1"#, &mut m).is_none());
+        assert!(scan_object(r#"{"a":1} x"#, &mut m).is_none());
+        assert!(scan_object("{\"a\n\":1}", &mut m).is_none());
+        assert!(scan_object("{\"a\":\"tab\there\"}", &mut m).is_none());
+        assert!(scan_object(r#"{"a":"q\"uote"}"#, &mut m).is_some());
         assert_eq!(
             m[0].1,
             Raw::Str {
-                bytes: br#"q\"uote"#,
+                text: r#"q\"uote"#,
                 escaped: true
             }
         );
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_position() {
+        for len in 0..20 {
+            for at in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f] {
+                    let mut bytes = vec![b'a'; len];
+                    // Bytes that look like the specials under a careless bit trick.
+                    if at > 0 {
+                        bytes[at - 1] = 0x80 | special;
+                    }
+                    bytes[at] = special;
+                    assert_eq!(special_byte(&bytes), Some(at), "{bytes:?}");
+                }
+            }
+            let plain: Vec<u8> = (0..len)
+                .map(|i| [b'a', 0x20, 0xa2, 0xdc, 0x7f][i % 5])
+                .collect();
+            assert_eq!(special_byte(&plain), None, "{plain:?}");
+        }
     }
 
     #[test]
@@ -246,9 +298,15 @@ mod tests {
         }
 
         #[test]
-        fn scanning_never_panics(line in proptest::collection::vec(any::<u8>(), 0..80)) {
+        fn scanning_never_panics(line in "\\PC{0,80}") {
             let mut m = Vec::new();
             let _ = scan_object(&line, &mut m);
+        }
+
+        #[test]
+        fn special_byte_matches_a_byte_loop(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(special_byte(&bytes), expected);
         }
     }
 }

@@ -9,16 +9,19 @@
 //! and the states are merged at the end. Merging is exact (counts add, latest times take
 //! the maximum, sums are exact), so the output is the same for any number of threads.
 
-use crate::eval::{LeadState, Outcome, Scorer};
+mod blocks;
+mod ids;
+
+use crate::eval::{Outcome, Scorer, StateMut, StateTable};
 use crate::input::scan::{member, plain_text, scan_object, utc_timestamp, Raw};
 use crate::input::{self, EventRecord, Keys, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
 use foldhash::HashMap as FastMap;
+use ids::IdIndex;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::{mpsc, Mutex};
 
 /// Counts for the run summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -57,55 +60,92 @@ pub enum LeadError {
 }
 
 /// Per-lead states and counts for one share of the events.
-#[derive(Default)]
 struct Shard {
-    /// States of the leads from the leads input, by their index (`None`: no events).
-    known: Vec<Option<LeadState>>,
-    /// Leads seen only in events: id → index into `others`.
-    other_ids: FastMap<String, usize>,
-    others: Vec<LeadState>,
+    /// States of the leads from the leads input, by their index.
+    known: StateTable,
+    /// States of leads seen only in events, in the order of `other_ids`.
+    others: StateTable,
+    /// Leads seen only in events: id → index in `other_ids` and `others`.
+    other_index: IdIndex,
+    other_ids: Vec<String>,
     summary: Summary,
 }
 
+/// Where a lead's state is.
+#[derive(Clone, Copy)]
+enum Row {
+    Known(usize),
+    Other(usize),
+}
+
 impl Shard {
-    fn new(known_leads: usize) -> Shard {
+    fn new(scorer: &Scorer, known_leads: usize) -> Shard {
         Shard {
-            known: vec![None; known_leads],
-            ..Shard::default()
+            known: scorer.state_table(known_leads),
+            others: scorer.state_table(0),
+            other_index: IdIndex::default(),
+            other_ids: Vec::new(),
+            summary: Summary::default(),
         }
     }
 
-    /// The state of a lead: by its index when the leads input has it, else by id.
-    fn state(&mut self, scorer: &Scorer, lead: LeadRef<'_>) -> &mut LeadState {
-        match lead.index {
-            Some(i) => self.known[i].get_or_insert_with(|| scorer.new_state()),
-            None => {
-                let i = match self.other_ids.get(lead.id) {
-                    Some(&i) => i,
-                    None => {
-                        self.other_ids
-                            .insert(lead.id.to_string(), self.others.len());
-                        self.others.push(scorer.new_state());
-                        self.others.len() - 1
-                    }
-                };
-                &mut self.others[i]
+    /// The row of a lead's state: its index when the leads input has it, else found
+    /// (or added) by id.
+    fn row(&mut self, id: &str, index: Option<usize>) -> Row {
+        if let Some(i) = index {
+            return Row::Known(i);
+        }
+        let (j, added) = self
+            .other_index
+            .get_or_insert(id, self.other_ids.len() as u32);
+        if added {
+            self.other_ids.push(id.to_string());
+            self.others.push();
+        }
+        Row::Other(j as usize)
+    }
+
+    fn state(&mut self, row: Row) -> StateMut<'_> {
+        match row {
+            Row::Known(i) => self.known.row_mut(i),
+            Row::Other(j) => self.others.row_mut(j),
+        }
+    }
+
+    fn prefetch(&self, row: Row) {
+        match row {
+            Row::Known(i) => self.known.prefetch(i),
+            Row::Other(j) => self.others.prefetch(j),
+        }
+    }
+
+    /// Adds an event record of any type.
+    fn add(&mut self, scorer: &Scorer, leads: &Leads, record: &EventRecord, as_of: i64) {
+        match record {
+            EventRecord::Declared(event) => {
+                let lead = leads.find(&event.lead);
+                let row = self.row(lead.id, lead.index);
+                self.declared(scorer, row, lead.record, event, as_of);
+            }
+            EventRecord::Undeclared { lead, event_type } => {
+                let lead = leads.find(lead);
+                self.row(lead.id, lead.index);
+                self.undeclared(event_type);
             }
         }
     }
 
-    fn declared(&mut self, scorer: &Scorer, lead: LeadRef<'_>, event: &Event, as_of: i64) {
+    /// Adds an event of a declared type to the state in `row`.
+    fn declared(&mut self, scorer: &Scorer, row: Row, lead: &Lead, event: &Event, as_of: i64) {
         self.summary.events_read += 1;
-        let record = lead.record;
-        let state = self.state(scorer, lead);
-        if !scorer.observe(state, record, event, as_of) {
+        if !scorer.observe_into(self.state(row), lead, event, as_of) {
             self.summary.events_future += 1;
         }
     }
 
-    fn undeclared(&mut self, scorer: &Scorer, lead: LeadRef<'_>, event_type: &str) {
+    /// Counts an event of an undeclared type (its lead still gets a row, and an outcome).
+    fn undeclared(&mut self, event_type: &str) {
         self.summary.events_read += 1;
-        self.state(scorer, lead);
         match self.summary.ignored_by_type.get_mut(event_type) {
             Some(n) => *n += 1,
             None => {
@@ -116,24 +156,13 @@ impl Shard {
         }
     }
 
-    fn merge(&mut self, other: Shard) {
-        for (mine, theirs) in self.known.iter_mut().zip(other.known) {
-            match (mine.as_mut(), theirs) {
-                (Some(a), Some(b)) => a.merge(&b),
-                (None, Some(b)) => *mine = Some(b),
-                (_, None) => {}
-            }
+    fn merge(&mut self, scorer: &Scorer, other: Shard) {
+        for i in 0..self.known.rows() {
+            scorer.merge_states(self.known.row_mut(i), other.known.row(i));
         }
-        let mut states: Vec<Option<LeadState>> = other.others.into_iter().map(Some).collect();
-        for (id, i) in other.other_ids {
-            let state = states[i].take().expect("each index once");
-            match self.other_ids.get(&id) {
-                Some(&mine) => self.others[mine].merge(&state),
-                None => {
-                    self.other_ids.insert(id, self.others.len());
-                    self.others.push(state);
-                }
-            }
+        for (j, id) in other.other_ids.iter().enumerate() {
+            let row = self.row(id, None);
+            scorer.merge_states(self.state(row), other.others.row(j));
         }
         self.summary.merge(other.summary);
     }
@@ -148,9 +177,9 @@ struct LeadRef<'a> {
     index: Option<usize>,
 }
 
-/// Lead records by id (one hash lookup gives the record and the index of its state).
+/// Lead records by id (one lookup gives the record and the row of its state).
 struct Leads {
-    index: FastMap<String, usize>,
+    index: IdIndex,
     records: Vec<(Lead, u64)>,
     /// A lead with every field absent, for leads seen only in events.
     unknown: Lead,
@@ -158,11 +187,16 @@ struct Leads {
 
 impl Leads {
     fn find<'a>(&'a self, id: &'a str) -> LeadRef<'a> {
-        match self.index.get(id) {
-            Some(&i) => LeadRef {
+        self.find_hashed(id, self.index.hash(id))
+    }
+
+    /// [`Leads::find`] for an id whose hash in the index is known.
+    fn find_hashed<'a>(&'a self, id: &'a str, hash: u64) -> LeadRef<'a> {
+        match self.index.get_hashed(id, hash) {
+            Some(i) => LeadRef {
                 id,
-                record: &self.records[i].0,
-                index: Some(i),
+                record: &self.records[i as usize].0,
+                index: Some(i as usize),
             },
             None => LeadRef {
                 id,
@@ -188,43 +222,41 @@ impl<'s> Batch<'s> {
             scorer,
             as_of,
             leads: Leads {
-                index: FastMap::default(),
+                index: IdIndex::default(),
                 records: Vec::new(),
                 unknown: Lead::unknown("", scorer.plan()),
             },
-            events: Shard::default(),
+            events: Shard::new(scorer, 0),
         }
     }
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
-        if let Some(&i) = self.leads.index.get(&lead.id) {
-            return Err(LeadError::Duplicate {
-                id: lead.id,
-                first: self.leads.records[i].1,
-            });
-        }
-        if self.events.other_ids.contains_key(&lead.id) {
+        if self.events.other_index.get(&lead.id).is_some() {
             return Err(LeadError::AfterEvents { id: lead.id });
         }
-        self.leads
-            .index
-            .insert(lead.id.clone(), self.leads.records.len());
+        let next = self.leads.records.len();
+        let next = u32::try_from(next).expect("fewer than 4 billion leads");
+        let (i, added) = self.leads.index.get_or_insert(&lead.id, next);
+        if !added {
+            return Err(LeadError::Duplicate {
+                id: lead.id,
+                first: self.leads.records[i as usize].1,
+            });
+        }
         self.leads.records.push((lead, line));
-        self.events.known.push(None);
+        self.events.known.push();
         Ok(())
     }
 
     pub fn add_event(&mut self, record: EventRecord) {
-        match record {
-            EventRecord::Declared(event) => {
-                let lead = self.leads.find(&event.lead);
-                self.events.declared(self.scorer, lead, &event, self.as_of);
-            }
-            EventRecord::Undeclared { lead, event_type } => {
-                self.events
-                    .undeclared(self.scorer, self.leads.find(&lead), &event_type)
-            }
-        }
+        (self.events).add(self.scorer, &self.leads, &record, self.as_of);
+    }
+
+    /// Makes room for `more` leads at once (a million insertions would otherwise regrow
+    /// the tables twenty times).
+    fn reserve_leads(&mut self, more: usize) {
+        self.leads.index.reserve(more);
+        self.leads.records.reserve(more);
     }
 
     pub fn count_rejected(&mut self) {
@@ -244,10 +276,9 @@ impl<'s> Batch<'s> {
         let name = source.name.clone();
         type Parsed = Vec<(u64, Result<Lead, RecordError>)>;
         let parse_block = |parsed: &mut Parsed, block: &[u8], first_line: u64| {
-            let lines = block.split(|b| *b == b'\n').enumerate();
+            let lines = blocks::lines(block);
             for (i, line) in lines.filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace)) {
-                let number = first_line + i as u64;
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let number = first_line + i;
                 let lead = match std::str::from_utf8(line) {
                     Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
                     Err(_) => Err(input::not_utf8(&name, number, line)),
@@ -256,10 +287,11 @@ impl<'s> Batch<'s> {
             }
         };
         let (read_result, parsed) =
-            in_parallel(source.reader, &name, threads, Parsed::new, parse_block);
+            blocks::in_parallel(source.reader, &name, threads, Parsed::new, parse_block);
         let mut errors = Vec::new();
         let mut all: Vec<(u64, Result<Lead, RecordError>)> = parsed.into_iter().flatten().collect();
         all.sort_unstable_by_key(|(line, _)| *line);
+        self.reserve_leads(all.len());
         for (line, lead) in all {
             let added = lead.and_then(|lead| {
                 self.add_lead(lead, line).map_err(|e| RecordError {
@@ -288,7 +320,7 @@ impl<'s> Batch<'s> {
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let name = source.name.clone();
-        let (read_result, workers) = in_parallel(
+        let (read_result, workers) = blocks::in_parallel(
             source.reader,
             &name,
             threads,
@@ -299,7 +331,7 @@ impl<'s> Batch<'s> {
             workers.into_iter().map(|w| (w.shard, w.errors)).collect();
         let mut errors = Vec::new();
         for (shard, worker_errors) in workers {
-            self.events.merge(shard);
+            self.events.merge(self.scorer, shard);
             errors.extend(worker_errors);
         }
         read_result?;
@@ -323,36 +355,30 @@ impl<'s> Batch<'s> {
         threads: usize,
         each: impl Fn(Vec<Outcome>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
-        // Ids of the leads input, then of leads seen only in events (the two do not overlap).
-        let mut ids: Vec<&String> = self
-            .leads
-            .index
-            .keys()
-            .chain(self.events.other_ids.keys())
+        let records = &self.leads.records;
+        let others = &self.events.other_ids;
+        // The two sets of ids do not overlap: a lead seen in events cannot be added later.
+        let mut order: Vec<(&str, Row)> = (records.iter().enumerate())
+            .map(|(i, (lead, _))| (lead.id.as_str(), Row::Known(i)))
+            .chain((others.iter().enumerate()).map(|(j, id)| (id.as_str(), Row::Other(j))))
             .collect();
-        sort_ids(&mut ids);
-        ids.dedup();
+        sort_ids(&mut order);
         let mut summary = self.events.summary.clone();
-        summary.leads = ids.len();
-        let fresh = self.scorer.new_state();
-        let outcome = |id: &String| {
-            let lead = self.leads.find(id);
-            let state = match lead.index {
-                Some(i) => self.events.known[i].as_ref(),
-                None => self
-                    .events
-                    .other_ids
-                    .get(id.as_str())
-                    .map(|&i| &self.events.others[i]),
+        summary.leads = order.len();
+        let outcome = |&(id, row): &(&str, Row)| {
+            let (lead, state) = match row {
+                Row::Known(i) => (&records[i].0, self.events.known.row(i)),
+                Row::Other(j) => (&self.leads.unknown, self.events.others.row(j)),
             };
-            let (lead, state) = (lead.record, state.unwrap_or(&fresh));
-            let mut outcome = self.scorer.outcome(lead, state, self.as_of, explain);
-            outcome.lead.clone_from(id);
+            let mut outcome = self.scorer.outcome_of(lead, state, self.as_of, explain);
+            if matches!(row, Row::Other(_)) {
+                outcome.lead = id.to_string();
+            }
             outcome
         };
         // Several chunks per thread keep the threads busy when leads differ in cost.
-        let chunk = ids.len().div_ceil(threads.max(1) * 4).max(1);
-        let chunks: Vec<&[&String]> = ids.chunks(chunk).collect();
+        let chunk = order.len().div_ceil(threads.max(1) * 4).max(1);
+        let chunks: Vec<&[(&str, Row)]> = order.chunks(chunk).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads.max(1))
@@ -361,8 +387,8 @@ impl<'s> Batch<'s> {
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(ids) = chunks.get(i) else { break };
-                            done.push((i, each(ids.iter().map(|id| outcome(id)).collect())));
+                            let Some(leads) = chunks.get(i) else { break };
+                            done.push((i, each(leads.iter().map(outcome).collect())));
                         }
                         done
                     })
@@ -384,124 +410,34 @@ impl<'s> Batch<'s> {
     }
 }
 
-/// Sorts ids byte-wise. Each id is sorted by an 8-byte big-endian prefix kept next to
-/// it (a shorter id is padded with zero bytes, which sort first, so the order is the
-/// same), and the strings themselves are only compared when prefixes tie: with a
-/// million leads this avoids a cache miss per comparison.
-fn sort_ids(ids: &mut Vec<&String>) {
+/// Sorts leads by id, byte-wise. Each id is sorted by an 8-byte big-endian prefix kept
+/// next to it (a shorter id is padded with zero bytes, which sort first, so the order
+/// is the same), and the strings themselves are only compared when prefixes tie: with
+/// a million leads this avoids a cache miss per comparison.
+fn sort_ids<T: Copy>(ids: &mut Vec<(&str, T)>) {
     fn prefix(id: &str) -> u64 {
         let mut bytes = [0u8; 8];
         let n = id.len().min(8);
         bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
         u64::from_be_bytes(bytes)
     }
-    let mut keyed: Vec<(u64, &String)> = ids.iter().map(|id| (prefix(id), *id)).collect();
+    let mut keyed: Vec<(u64, &str, T)> = ids.iter().map(|&(id, t)| (prefix(id), id, t)).collect();
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     ids.clear();
-    ids.extend(keyed.into_iter().map(|(_, id)| id));
+    ids.extend(keyed.into_iter().map(|(_, id, t)| (id, t)));
 }
 
-const BLOCK: usize = 4 << 20;
+/// Lines parsed ahead of applying them (see [`Worker::block`]).
+const AHEAD: usize = 16;
 
-/// Cuts `reader` into blocks of whole lines and hands them to `threads` threads. Each
-/// thread makes its state with `init` and runs `work` on it for each of its blocks;
-/// returns how reading ended and every thread's final state.
-fn in_parallel<R: Read, W: Send>(
-    reader: R,
-    name: &str,
-    threads: usize,
-    init: impl Fn() -> W + Sync,
-    work: impl Fn(&mut W, &[u8], u64) + Sync,
-) -> (Result<(), RecordError>, Vec<W>) {
-    let (sender, receiver) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads.max(1) * 2);
-    let receiver = Mutex::new(receiver);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut state = init();
-                    loop {
-                        let block = receiver
-                            .lock()
-                            .expect("no worker panics holding the lock")
-                            .recv();
-                        let Ok((block, first_line)) = block else {
-                            break;
-                        };
-                        work(&mut state, &block, first_line);
-                    }
-                    state
-                })
-            })
-            .collect();
-        let read_result = read_blocks(reader, name, |block, first_line| {
-            sender.send((block, first_line)).is_ok()
-        });
-        drop(sender);
-        let states = handles
-            .into_iter()
-            .map(|h| h.join().expect("workers do not panic"))
-            .collect();
-        (read_result, states)
-    })
-}
-
-/// Reads `reader` in blocks of whole lines, passing each with the number of its first
-/// line to `send` (which returns false to stop).
-fn read_blocks(
-    mut reader: impl Read,
-    name: &str,
-    mut send: impl FnMut(Vec<u8>, u64) -> bool,
-) -> Result<(), RecordError> {
-    let mut carry: Vec<u8> = Vec::new();
-    let mut line = 1u64;
-    loop {
-        let mut block = std::mem::take(&mut carry);
-        let start = block.len();
-        block.resize(start.max(BLOCK / 2) + BLOCK, 0);
-        let mut filled = start;
-        while filled < block.len() {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(RecordError {
-                        file: name.to_string(),
-                        line,
-                        column: None,
-                        field: None,
-                        message: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    })
-                }
-            }
-        }
-        block.truncate(filled);
-        let at_end = filled < start.max(BLOCK / 2) + BLOCK;
-        if !at_end {
-            // Keep the unfinished last line for the next block.
-            match memchr::memrchr(b'\n', &block) {
-                Some(pos) => carry = block.split_off(pos + 1),
-                None => {
-                    carry = block;
-                    continue;
-                }
-            }
-        }
-        if block.is_empty() {
-            return Ok(());
-        }
-        let lines =
-            memchr::memchr_iter(b'\n', &block).count() as u64 + u64::from(!block.ends_with(b"\n"));
-        if !send(block, line) {
-            return Ok(());
-        }
-        line += lines;
-        if at_end {
-            return Ok(());
-        }
-    }
+/// An event line parsed by the fast path, waiting to be applied.
+struct Parsed<'l> {
+    lead: &'l str,
+    /// The lead id's hash in the leads index.
+    hash: u64,
+    /// The declared type's index (its properties are in the worker's buffers), or the
+    /// name of an undeclared type.
+    kind: Result<usize, &'l str>,
 }
 
 /// Parses blocks of event lines into its own shard.
@@ -512,8 +448,9 @@ struct Worker<'b> {
     keys: &'b Keys,
     file: &'b str,
     leads: &'b Leads,
-    /// One reusable event per declared type, so parsing does not allocate.
-    buffers: Vec<Event>,
+    /// Reusable events, so parsing does not allocate: for each of the lines parsed
+    /// ahead, one per declared type.
+    buffers: Vec<Vec<Event>>,
     /// Event type name → index in the plan.
     types: FastMap<&'b str, usize>,
     shard: Shard,
@@ -523,6 +460,14 @@ struct Worker<'b> {
 impl<'b> Worker<'b> {
     fn new(batch: &'b Batch<'_>, keys: &'b Keys, file: &'b str) -> Worker<'b> {
         let plan = batch.scorer.plan();
+        let events: Vec<Event> = (plan.events.iter().enumerate())
+            .map(|(i, e)| Event {
+                lead: String::new(),
+                event_type: i as u32,
+                ts: 0,
+                props: vec![None; e.props.len()],
+            })
+            .collect();
         Worker {
             scorer: batch.scorer,
             plan,
@@ -530,70 +475,101 @@ impl<'b> Worker<'b> {
             keys,
             file,
             leads: &batch.leads,
-            buffers: plan
-                .events
-                .iter()
-                .enumerate()
-                .map(|(i, e)| Event {
-                    lead: String::new(),
-                    event_type: i as u32,
-                    ts: 0,
-                    props: vec![None; e.props.len()],
-                })
-                .collect(),
-            types: plan
-                .events
-                .iter()
-                .enumerate()
+            buffers: vec![events; AHEAD],
+            types: (plan.events.iter().enumerate())
                 .map(|(i, e)| (e.name.as_str(), i))
                 .collect(),
-            shard: Shard::new(batch.leads.records.len()),
+            shard: Shard::new(batch.scorer, batch.leads.records.len()),
             errors: Vec::new(),
         }
     }
 
+    /// Handles the lines of a block. With a million leads, finding a lead's entry in
+    /// the index and then its state are two cache misses per event, so lines are
+    /// parsed [`AHEAD`] at a time and the memory they will need is requested early:
+    /// the index entries while the following lines are parsed, the states while the
+    /// following leads are looked up.
     fn block(&mut self, block: &[u8], first_line: u64) {
         let mut members = Vec::new();
-        for (i, line) in block.split(|b| *b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut ahead = Vec::with_capacity(AHEAD);
+        for (i, line) in blocks::lines(block) {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let number = first_line + i as u64;
-            if self.fast(line, &mut members).is_none() {
-                self.slow(line, number);
+            // A line that is not UTF-8 goes to the full parser, which reports it.
+            let parsed = std::str::from_utf8(line).ok();
+            match parsed.and_then(|text| self.parse(text, ahead.len(), &mut members)) {
+                Some(parsed) => {
+                    self.leads.index.prefetch(parsed.hash);
+                    ahead.push(parsed);
+                    if ahead.len() == AHEAD {
+                        self.apply(&mut ahead);
+                    }
+                }
+                None => self.slow(line, first_line + i),
             }
         }
+        self.apply(&mut ahead);
     }
 
-    /// The fast path: `None` when the line needs the full parser.
-    fn fast<'l>(&mut self, line: &'l [u8], members: &mut Vec<(&'l [u8], Raw<'l>)>) -> Option<()> {
+    /// The fast path: parses a line into the buffers of position `at` of the lines
+    /// parsed ahead; `None` when the line needs the full parser.
+    fn parse<'l>(
+        &mut self,
+        line: &'l str,
+        at: usize,
+        members: &mut Vec<(&'l str, Raw<'l>)>,
+    ) -> Option<Parsed<'l>> {
         scan_object(line, members)?;
         let get = |key: &str| member(members, key);
         let lead = plain_text(get(&self.keys.lead))?;
         let event_type = plain_text(get(&self.keys.event_type))?;
         let ts = match get(&self.keys.ts)? {
             Raw::Str {
-                bytes,
+                text,
                 escaped: false,
-            } => utc_timestamp(bytes)?,
+            } => utc_timestamp(text.as_bytes())?,
             _ => return None,
         };
+        let hash = self.leads.index.hash(lead);
         let Some(&index) = self.types.get(event_type) else {
-            self.shard
-                .undeclared(self.scorer, self.leads.find(lead), event_type);
-            return Some(());
+            return Some(Parsed {
+                lead,
+                hash,
+                kind: Err(event_type),
+            });
         };
-        let mut event = std::mem::take(&mut self.buffers[index]);
-        let filled = input::fill_fields(&self.plan.events[index].props, &get, &mut event.props);
-        if filled.is_some() {
-            // `event.lead` stays empty: the state is found through the lead's index.
-            event.ts = ts;
-            self.shard
-                .declared(self.scorer, self.leads.find(lead), &event, self.as_of);
+        // `event.lead` stays empty: the state is found through the lead's index.
+        let event = &mut self.buffers[at][index];
+        input::fill_fields(&self.plan.events[index].props, &get, &mut event.props)?;
+        event.ts = ts;
+        Some(Parsed {
+            lead,
+            hash,
+            kind: Ok(index),
+        })
+    }
+
+    /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
+    fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
+        let mut targets = [(Row::Known(0), &self.leads.unknown); AHEAD];
+        for (parsed, target) in ahead.iter().zip(&mut targets) {
+            let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
+            let row = self.shard.row(lead.id, lead.index);
+            self.shard.prefetch(row);
+            *target = (row, lead.record);
         }
-        self.buffers[index] = event;
-        filled
+        for (at, (parsed, &(row, record))) in ahead.iter().zip(&targets).enumerate() {
+            match parsed.kind {
+                Ok(index) => {
+                    let event = &self.buffers[at][index];
+                    self.shard
+                        .declared(self.scorer, row, record, event, self.as_of);
+                }
+                Err(event_type) => self.shard.undeclared(event_type),
+            }
+        }
+        ahead.clear();
     }
 
     /// The full parser: serde_json and the schema checks, with exact error messages.
@@ -603,18 +579,7 @@ impl<'b> Worker<'b> {
             Err(_) => Err(input::not_utf8(self.file, number, line)),
         };
         match record {
-            Ok(EventRecord::Declared(event)) => {
-                self.shard.declared(
-                    self.scorer,
-                    self.leads.find(&event.lead),
-                    &event,
-                    self.as_of,
-                );
-            }
-            Ok(EventRecord::Undeclared { lead, event_type }) => {
-                self.shard
-                    .undeclared(self.scorer, self.leads.find(&lead), &event_type)
-            }
+            Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),
             Err(error) => self.errors.push(error),
         }
     }

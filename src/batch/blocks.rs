@@ -1,0 +1,218 @@
+//! Reading a stream on several threads: one thread cuts it into blocks of whole lines,
+//! workers parse the blocks. Block buffers go back to the reader when a worker is done
+//! with them, so a large file is read through a handful of buffers instead of fresh
+//! (zeroed, page-faulted) memory for every block.
+
+use crate::input::RecordError;
+use std::io::Read;
+use std::sync::{mpsc, Mutex};
+
+/// Bytes read per block (a block also holds the unfinished line carried over).
+const BLOCK: usize = 4 << 20;
+
+/// A block of whole lines: `buffer[..len]`, starting at line `first_line`.
+struct Block {
+    buffer: Vec<u8>,
+    len: usize,
+    first_line: u64,
+}
+
+/// Cuts `reader` into blocks of whole lines and hands them to `threads` threads. Each
+/// thread makes its state with `init` and runs `work` on it for each of its blocks
+/// (with the number of the block's first line); returns how reading ended and every
+/// thread's final state.
+pub fn in_parallel<R: Read, W: Send>(
+    reader: R,
+    name: &str,
+    threads: usize,
+    init: impl Fn() -> W + Sync,
+    work: impl Fn(&mut W, &[u8], u64) + Sync,
+) -> (Result<(), RecordError>, Vec<W>) {
+    let threads = threads.max(1);
+    let (sender, receiver) = mpsc::sync_channel::<Block>(threads * 2);
+    let receiver = Mutex::new(receiver);
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let recycle = recycle.clone();
+                let (receiver, init, work) = (&receiver, &init, &work);
+                scope.spawn(move || {
+                    let mut state = init();
+                    loop {
+                        let block = receiver
+                            .lock()
+                            .expect("no worker panics holding the lock")
+                            .recv();
+                        let Ok(block) = block else { break };
+                        work(&mut state, &block.buffer[..block.len], block.first_line);
+                        // The reader may have finished; then the buffer is just dropped.
+                        let _ = recycle.send(block.buffer);
+                    }
+                    state
+                })
+            })
+            .collect();
+        let read_result = read_blocks(
+            reader,
+            name,
+            || recycled.try_recv().unwrap_or_default(),
+            |block| sender.send(block).is_ok(),
+        );
+        drop(sender);
+        let states = handles
+            .into_iter()
+            .map(|h| h.join().expect("workers do not panic"))
+            .collect();
+        (read_result, states)
+    })
+}
+
+/// Reads `reader` in blocks of whole lines (buffers from `buffer`), passing each to
+/// `send` (which returns false to stop).
+fn read_blocks(
+    mut reader: impl Read,
+    name: &str,
+    mut buffer: impl FnMut() -> Vec<u8>,
+    mut send: impl FnMut(Block) -> bool,
+) -> Result<(), RecordError> {
+    // The unfinished last line of the previous block.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line = 1u64;
+    loop {
+        let mut block = buffer();
+        let size = carry.len().max(BLOCK / 2) + BLOCK;
+        if block.len() < size {
+            block.resize(size, 0);
+        }
+        block[..carry.len()].copy_from_slice(&carry);
+        let mut filled = carry.len();
+        while filled < size {
+            match reader.read(&mut block[filled..size]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(RecordError {
+                        file: name.to_string(),
+                        line,
+                        column: None,
+                        field: None,
+                        message: format!("cannot read: {e}"),
+                        raw: String::new(),
+                    })
+                }
+            }
+        }
+        let at_end = filled < size;
+        carry.clear();
+        if !at_end {
+            // Keep the unfinished last line for the next block.
+            match memchr::memrchr(b'\n', &block[..filled]) {
+                Some(pos) => {
+                    carry.extend_from_slice(&block[pos + 1..filled]);
+                    filled = pos + 1;
+                }
+                None => {
+                    // One line longer than the block: read on into a larger one.
+                    carry.extend_from_slice(&block[..filled]);
+                    continue;
+                }
+            }
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        let text = &block[..filled];
+        let lines =
+            memchr::memchr_iter(b'\n', text).count() as u64 + u64::from(!text.ends_with(b"\n"));
+        let sent = send(Block {
+            buffer: block,
+            len: filled,
+            first_line: line,
+        });
+        if !sent || at_end {
+            return Ok(());
+        }
+        line += lines;
+    }
+}
+
+/// The lines of a block with their offsets from its first line (without the line
+/// break, and without a `\r` before it).
+pub fn lines(block: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', block);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let end = match ends.next() {
+            Some(end) => end,
+            None => {
+                done = true;
+                if start == block.len() {
+                    return None;
+                }
+                block.len()
+            }
+        };
+        let line = &block[start..end];
+        start = end + 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
+    .enumerate()
+    .map(|(i, line)| (i as u64, line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks_of(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let mut out = Vec::new();
+        read_blocks(text, "t", Vec::new, |b| {
+            out.push((b.buffer[..b.len].to_vec(), b.first_line));
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn lines_split_on_line_breaks_and_drop_carriage_returns() {
+        let all: Vec<(u64, &[u8])> = lines(b"a\r\n\nb").collect();
+        assert_eq!(all, vec![(0, &b"a"[..]), (1, &b""[..]), (2, &b"b"[..])]);
+        assert_eq!(lines(b"a\n").count(), 1);
+        assert_eq!(lines(b"").count(), 0);
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_and_number_them() {
+        // Lines of 1 MB: several blocks, and a line that straddles each boundary.
+        let line = [vec![b'x'; (1 << 20) - 1], vec![b'\n']].concat();
+        let text: Vec<u8> = line.repeat(13);
+        let blocks = blocks_of(&text);
+        assert!(blocks.len() > 1);
+        let mut next_line = 1;
+        for (block, first) in &blocks {
+            assert_eq!(*first, next_line);
+            assert!(block.ends_with(b"\n"));
+            next_line += lines(block).count() as u64;
+        }
+        assert_eq!(joined(&blocks), text);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_is_kept_whole() {
+        let text = [vec![b'y'; BLOCK * 2], b"\nz".to_vec()].concat();
+        let blocks = blocks_of(&text);
+        assert_eq!(joined(&blocks), text);
+        assert_eq!(blocks.last().unwrap().1, 1);
+    }
+
+    fn joined(blocks: &[(Vec<u8>, u64)]) -> Vec<u8> {
+        blocks.iter().flat_map(|(b, _)| b.iter().copied()).collect()
+    }
+}

@@ -1,7 +1,9 @@
 //! Writing outcomes: JSON Lines, CSV, and the explanation table a sales rep reads.
 
-use crate::eval::{round_points, Outcome, ReasonKind};
+use crate::eval::{round_points, Outcome, Points, ReasonKind, Results};
 use crate::plan::Plan;
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -16,12 +18,18 @@ pub fn write_jsonl(outcomes: &[Outcome], out: &mut impl Write) -> io::Result<()>
 
 /// A number as the outputs show it: whole numbers without a fraction.
 pub fn format_points(x: f64) -> String {
+    let mut text = String::new();
+    push_points(&mut text, x);
+    text
+}
+
+fn push_points(text: &mut String, x: f64) {
     let x = round_points(x);
-    if x.fract() == 0.0 && x.abs() < 9e15 {
-        format!("{}", x as i64)
+    let _ = if x.fract() == 0.0 && x.abs() < 9e15 {
+        write!(text, "{}", x as i64)
     } else {
-        format!("{x}")
-    }
+        write!(text, "{x}")
+    };
 }
 
 /// A number with its sign: `+15`, `-5`, `0`.
@@ -92,6 +100,100 @@ pub fn write_csv_rows(outcomes: &[Outcome], explain: bool, out: &mut impl Write)
         writer.write_record(&row).map_err(io::Error::other)?;
     }
     writer.flush()
+}
+
+/// Writes results without explanations as CSV rows: the bytes [`write_csv_rows`] writes
+/// for the same leads' outcomes, without building them (batch scoring's fast path).
+pub struct CsvResults<'p, W: Write> {
+    plan: &'p Plan,
+    writer: csv::Writer<W>,
+    number: String,
+}
+
+impl<'p, W: Write> CsvResults<'p, W> {
+    pub fn new(plan: &'p Plan, out: W) -> Self {
+        CsvResults {
+            plan,
+            writer: csv::Writer::from_writer(out),
+            number: String::new(),
+        }
+    }
+
+    pub fn write(&mut self, id: &str, results: &Results) -> io::Result<()> {
+        let w = &mut self.writer;
+        w.write_field(id).map_err(io::Error::other)?;
+        for &score in &results.scores {
+            self.number.clear();
+            push_points(&mut self.number, score);
+            w.write_field(&self.number).map_err(io::Error::other)?;
+        }
+        for (grade, &band) in self.plan.grades.iter().zip(&results.bands) {
+            (w.write_field(&grade.bands[band].name)).map_err(io::Error::other)?;
+        }
+        for &flag in &results.flags {
+            w.write_field(if flag { "true" } else { "false" })
+                .map_err(io::Error::other)?;
+        }
+        w.write_record(None::<&[u8]>).map_err(io::Error::other)
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// One JSON Lines line from results without explanations: the bytes [`write_jsonl`]
+/// writes for the lead's outcome.
+pub fn write_jsonl_result(
+    plan: &Plan,
+    id: &str,
+    results: &Results,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let line = JsonResults { plan, id, results };
+    serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+struct JsonResults<'a> {
+    plan: &'a Plan,
+    id: &'a str,
+    results: &'a Results,
+}
+
+impl Serialize for JsonResults<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (plan, results) = (self.plan, self.results);
+        let scores =
+            || (plan.scores.iter().zip(&results.scores)).map(|(s, &v)| (&s.name, Points(v)));
+        let grades = || {
+            (plan.grades.iter().zip(&results.bands))
+                .map(|(g, &band)| (&plan.scores[g.score as usize].name, &g.bands[band].name))
+        };
+        let flags = || (plan.flags.iter().zip(&results.flags)).map(|(f, v)| (&f.name, v));
+        // The fields and order of `Outcome`'s serialization.
+        let mut line = s.serialize_struct("Outcome", 4)?;
+        line.serialize_field("lead", self.id)?;
+        line.serialize_field("scores", &Map(scores))?;
+        line.serialize_field("grades", &Map(grades))?;
+        line.serialize_field("flags", &Map(flags))?;
+        line.end()
+    }
+}
+
+/// A map serialized from the pairs a closure yields.
+struct Map<F>(F);
+
+impl<F, I, K, V> Serialize for Map<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (K, V)>,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map((self.0)())
+    }
 }
 
 /// One lead's breakdown as a readable table (`leadscore explain`).

@@ -12,7 +12,7 @@
 mod blocks;
 mod ids;
 
-use crate::eval::{Outcome, Scorer, StateMut, StateTable};
+use crate::eval::{Outcome, Results, Scorer, StateMut, StateRef, StateTable};
 use crate::input::scan::{member, plain_text, scan_object, utc_timestamp, Raw};
 use crate::input::{self, EventRecord, Keys, RecordError};
 use crate::plan::Plan;
@@ -93,6 +93,9 @@ impl Shard {
     /// (or added) by id.
     fn row(&mut self, id: &str, index: Option<usize>) -> Row {
         if let Some(i) = index {
+            // Workers' tables have a row for every lead; the batch's own grows as
+            // events arrive one by one.
+            self.known.grow_to(i + 1);
             return Row::Known(i);
         }
         let (j, added) = self
@@ -156,8 +159,13 @@ impl Shard {
         }
     }
 
-    fn merge(&mut self, scorer: &Scorer, other: Shard) {
-        for i in 0..self.known.rows() {
+    fn merge(&mut self, scorer: &Scorer, mut other: Shard) {
+        // Merging is symmetric: fold the shorter table into the longer one (the batch's
+        // own table is often empty, a worker's has a row for every lead).
+        if self.known.rows() < other.known.rows() {
+            std::mem::swap(&mut self.known, &mut other.known);
+        }
+        for i in 0..other.known.rows() {
             scorer.merge_states(self.known.row_mut(i), other.known.row(i));
         }
         for (j, id) in other.other_ids.iter().enumerate() {
@@ -166,6 +174,14 @@ impl Shard {
         }
         self.summary.merge(other.summary);
     }
+}
+
+/// The leads of one block of lines, parsed.
+struct LeadBlock {
+    first_line: u64,
+    /// With their line numbers.
+    leads: Vec<(u64, Lead)>,
+    errors: Vec<RecordError>,
 }
 
 /// A lead as an event refers to it: its id, its record, and its index in the leads
@@ -244,7 +260,6 @@ impl<'s> Batch<'s> {
             });
         }
         self.leads.records.push((lead, line));
-        self.events.known.push();
         Ok(())
     }
 
@@ -274,8 +289,12 @@ impl<'s> Batch<'s> {
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
         let name = source.name.clone();
-        type Parsed = Vec<(u64, Result<Lead, RecordError>)>;
-        let parse_block = |parsed: &mut Parsed, block: &[u8], first_line: u64| {
+        let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
+            let mut done = LeadBlock {
+                first_line,
+                leads: Vec::new(),
+                errors: Vec::new(),
+            };
             let lines = blocks::lines(block);
             for (i, line) in lines.filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace)) {
                 let number = first_line + i;
@@ -283,30 +302,36 @@ impl<'s> Batch<'s> {
                     Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
                     Err(_) => Err(input::not_utf8(&name, number, line)),
                 };
-                parsed.push((number, lead));
+                match lead {
+                    Ok(lead) => done.leads.push((number, lead)),
+                    Err(error) => done.errors.push(error),
+                }
             }
+            parsed.push(done);
         };
         let (read_result, parsed) =
-            blocks::in_parallel(source.reader, &name, threads, Parsed::new, parse_block);
+            blocks::in_parallel(source.reader, &name, threads, Vec::new, parse_block);
+        // Leads are added in line order, so a duplicate is the later line.
+        let mut parsed: Vec<LeadBlock> = parsed.into_iter().flatten().collect();
+        parsed.sort_unstable_by_key(|block| block.first_line);
+        self.reserve_leads(parsed.iter().map(|block| block.leads.len()).sum());
         let mut errors = Vec::new();
-        let mut all: Vec<(u64, Result<Lead, RecordError>)> = parsed.into_iter().flatten().collect();
-        all.sort_unstable_by_key(|(line, _)| *line);
-        self.reserve_leads(all.len());
-        for (line, lead) in all {
-            let added = lead.and_then(|lead| {
-                self.add_lead(lead, line).map_err(|e| RecordError {
-                    file: name.clone(),
-                    line,
-                    column: None,
-                    field: Some(keys.id.clone()),
-                    message: e.to_string(),
-                    raw: String::new(),
-                })
-            });
-            if let Err(e) = added {
-                errors.push(e);
+        for block in parsed {
+            errors.extend(block.errors);
+            for (line, lead) in block.leads {
+                if let Err(e) = self.add_lead(lead, line) {
+                    errors.push(RecordError {
+                        file: name.clone(),
+                        line,
+                        column: None,
+                        field: Some(keys.id.clone()),
+                        message: e.to_string(),
+                        raw: String::new(),
+                    });
+                }
             }
         }
+        errors.sort_by_key(|e| e.line);
         read_result?;
         Ok(errors)
     }
@@ -342,18 +367,23 @@ impl<'s> Batch<'s> {
     /// Every lead's outcome, in byte-wise ascending order of id, computed on `threads`
     /// threads (the order and values do not depend on how many).
     pub fn finish_parallel(self, explain: bool, threads: usize) -> (Vec<Outcome>, Summary) {
-        let (chunks, summary) = self.finish_with(explain, threads, |outcomes| outcomes);
-        (chunks.into_iter().flatten().collect(), summary)
+        let (shares, summary) = self.finish_with(threads, |share| share.outcomes(explain));
+        (shares.into_iter().flatten().collect(), summary)
     }
 
-    /// Scores every lead on `threads` threads, handing each thread's share of outcomes
-    /// (consecutive in id order) to `each`, so formatting runs in parallel too. The
-    /// results come back in id order.
+    /// Every lead's outcome, in byte-wise ascending order of id.
+    pub fn finish(self, explain: bool) -> (Vec<Outcome>, Summary) {
+        self.finish_parallel(explain, 1)
+    }
+
+    /// Scores every lead on `threads` threads: the leads, sorted byte-wise by id, are
+    /// cut into shares of consecutive leads, and `each` turns a share into a result
+    /// (outcomes, or formatted output, so formatting runs in parallel too). The results
+    /// come back in id order; neither they nor the order depend on `threads`.
     pub fn finish_with<T: Send>(
-        self,
-        explain: bool,
+        &self,
         threads: usize,
-        each: impl Fn(Vec<Outcome>) -> T + Sync,
+        each: impl Fn(LeadShare<'_>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
         let records = &self.leads.records;
         let others = &self.events.other_ids;
@@ -365,20 +395,9 @@ impl<'s> Batch<'s> {
         sort_ids(&mut order);
         let mut summary = self.events.summary.clone();
         summary.leads = order.len();
-        let outcome = |&(id, row): &(&str, Row)| {
-            let (lead, state) = match row {
-                Row::Known(i) => (&records[i].0, self.events.known.row(i)),
-                Row::Other(j) => (&self.leads.unknown, self.events.others.row(j)),
-            };
-            let mut outcome = self.scorer.outcome_of(lead, state, self.as_of, explain);
-            if matches!(row, Row::Other(_)) {
-                outcome.lead = id.to_string();
-            }
-            outcome
-        };
-        // Several chunks per thread keep the threads busy when leads differ in cost.
-        let chunk = order.len().div_ceil(threads.max(1) * 4).max(1);
-        let chunks: Vec<&[(&str, Row)]> = order.chunks(chunk).collect();
+        // Several shares per thread keep the threads busy when leads differ in cost.
+        let size = order.len().div_ceil(threads.max(1) * 4).max(1);
+        let shares: Vec<&[(&str, Row)]> = order.chunks(size).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads.max(1))
@@ -387,8 +406,8 @@ impl<'s> Batch<'s> {
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(leads) = chunks.get(i) else { break };
-                            done.push((i, each(leads.iter().map(outcome).collect())));
+                            let Some(leads) = shares.get(i) else { break };
+                            done.push((i, each(LeadShare { batch: self, leads })));
                         }
                         done
                     })
@@ -404,9 +423,49 @@ impl<'s> Batch<'s> {
         (results, summary)
     }
 
-    /// Every lead's outcome, in byte-wise ascending order of id.
-    pub fn finish(self, explain: bool) -> (Vec<Outcome>, Summary) {
-        self.finish_parallel(explain, 1)
+    /// A lead's record (every field absent for a lead seen only in events) and state.
+    fn lead_and_state(&self, row: Row) -> (&Lead, StateRef<'_>) {
+        match row {
+            Row::Known(i) => (&self.leads.records[i].0, self.events.known.row(i)),
+            Row::Other(j) => (&self.leads.unknown, self.events.others.row(j)),
+        }
+    }
+}
+
+/// Consecutive leads (in id order) to score, from [`Batch::finish_with`].
+pub struct LeadShare<'a> {
+    batch: &'a Batch<'a>,
+    leads: &'a [(&'a str, Row)],
+}
+
+impl LeadShare<'_> {
+    /// The outcomes of the leads, with names and, with `explain`, the reasons.
+    pub fn outcomes(&self, explain: bool) -> Vec<Outcome> {
+        let batch = self.batch;
+        (self.leads.iter())
+            .map(|&(id, row)| {
+                let (lead, state) = batch.lead_and_state(row);
+                let mut outcome = (batch.scorer).outcome_of(lead, state, batch.as_of, explain);
+                outcome.lead = id.to_string();
+                outcome
+            })
+            .collect()
+    }
+
+    /// Calls `f` with each lead's id and results, in order, until it fails. Cheaper
+    /// than [`LeadShare::outcomes`]: one set of buffers serves every lead.
+    pub fn try_for_each<E>(
+        &self,
+        mut f: impl FnMut(&str, &Results) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let batch = self.batch;
+        let mut results = Results::default();
+        for &(id, row) in self.leads {
+            let (lead, state) = batch.lead_and_state(row);
+            (batch.scorer).results_into(lead, state, batch.as_of, &mut results, None);
+            f(id, &results)?;
+        }
+        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@ mod sum;
 mod vm;
 
 pub use state::LeadState;
+
 pub(crate) use state::{StateMut, StateRef, StateTable};
 
 use state::Layout;
@@ -207,60 +208,76 @@ impl Scorer {
         as_of: i64,
         explain: bool,
     ) -> Outcome {
-        let plan = &self.plan;
-        let mut scores = vec![0.0; plan.scores.len()];
-        let mut flags = vec![false; plan.flags.len()];
+        let mut results = Results::default();
         let mut why = explain.then(Vec::new);
+        self.results_into(lead, state, as_of, &mut results, why.as_mut());
+        self.named(lead.id.clone(), &results, why)
+    }
+
+    /// Computes a lead's scores, flags and grades into `out` (whose buffers are reused),
+    /// and with `why`, the reasons for every point.
+    pub(crate) fn results_into(
+        &self,
+        lead: &Lead,
+        state: StateRef<'_>,
+        as_of: i64,
+        out: &mut Results,
+        mut why: Option<&mut Vec<Reason>>,
+    ) {
+        let plan = &self.plan;
+        out.scores.clear();
+        out.scores.resize(plan.scores.len(), 0.0);
+        out.flags.clear();
+        out.flags.resize(plan.flags.len(), false);
         for node in &plan.order {
             // Each score or flag sees the results computed before it.
-            let env = self.env(lead, as_of).with_results(state, &scores, &flags);
+            let env = (self.env(lead, as_of)).with_results(state, &out.scores, &out.flags);
             match *node {
                 NodeRef::Score(i) => {
-                    let value = self.score(i as usize, &env, state, why.as_mut());
-                    scores[i as usize] = value;
+                    let value = self.score(i as usize, &env, state, why.as_deref_mut());
+                    out.scores[i as usize] = value;
                 }
                 NodeRef::Flag(i) => {
                     let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
-                    flags[i as usize] = set;
+                    out.flags[i as usize] = set;
                 }
             }
         }
-        let env = self.env(lead, as_of).with_results(state, &scores, &flags);
-        let grades = plan
-            .grades
-            .iter()
-            .map(|grade| {
-                let score = scores[grade.score as usize];
-                let band = grade
-                    .bands
-                    .iter()
-                    .find(|band| {
-                        band.threshold.is_none_or(|t| score >= t)
-                            && band
-                                .condition
-                                .is_none_or(|c| vm::condition(&env, self.code(c)))
-                    })
-                    .expect("the last band is the default");
-                (
-                    plan.scores[grade.score as usize].name.clone(),
-                    band.name.clone(),
-                )
-            })
-            .collect();
+        let env = (self.env(lead, as_of)).with_results(state, &out.scores, &out.flags);
+        out.bands.clear();
+        out.bands.extend(plan.grades.iter().map(|grade| {
+            let score = out.scores[grade.score as usize];
+            grade
+                .bands
+                .iter()
+                .position(|band| {
+                    band.threshold.is_none_or(|t| score >= t)
+                        && band
+                            .condition
+                            .is_none_or(|c| vm::condition(&env, self.code(c)))
+                })
+                .expect("the last band is the default")
+        }));
+    }
+
+    /// The outcome of a lead, with the plan's names.
+    fn named(&self, lead: String, results: &Results, why: Option<Vec<Reason>>) -> Outcome {
+        let plan = &self.plan;
         Outcome {
-            lead: lead.id.clone(),
-            scores: plan
-                .scores
-                .iter()
+            lead,
+            scores: (plan.scores.iter())
                 .map(|s| s.name.clone())
-                .zip(scores.iter().copied())
+                .zip(results.scores.iter().copied())
                 .collect(),
-            grades,
-            flags: plan
-                .flags
-                .iter()
+            grades: (plan.grades.iter().zip(&results.bands))
+                .map(|(grade, &band)| {
+                    let score = plan.scores[grade.score as usize].name.clone();
+                    (score, grade.bands[band].name.clone())
+                })
+                .collect(),
+            flags: (plan.flags.iter())
                 .map(|f| f.name.clone())
-                .zip(flags.iter().copied())
+                .zip(results.flags.iter().copied())
                 .collect(),
             why,
         }
@@ -379,6 +396,16 @@ fn typed_fields<'a>(
     Ok(fields)
 }
 
+/// A lead's results in the plan's order, without names (the plan has them): what batch
+/// scoring formats without building an [`Outcome`] per lead.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    pub scores: Vec<f64>,
+    /// For each of the plan's grades, the index of the lead's band.
+    pub bands: Vec<usize>,
+    pub flags: Vec<bool>,
+}
+
 /// A lead's results: scores, grades and flags in declaration order, and optionally why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -463,7 +490,8 @@ fn points<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     serialize_points(*x, s)
 }
 
-struct Points(f64);
+/// A number serialized as outputs show it (see [`round_points`]).
+pub(crate) struct Points(pub f64);
 
 impl Serialize for Points {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -150,10 +150,12 @@ impl StateMut<'_> {
     }
 }
 
-/// The states of many leads, one row each, in two flat arrays.
+/// The states of many leads, one row each, in two flat arrays. Rows past the end read
+/// as fresh states.
 #[derive(Debug, Clone)]
 pub(crate) struct StateTable {
     init: Vec<i64>,
+    fresh_sums: Vec<ExactSum>,
     sums_per_row: usize,
     rows: usize,
     cells: Vec<i64>,
@@ -165,15 +167,21 @@ impl StateTable {
     pub fn new(layout: &Layout, rows: usize) -> StateTable {
         let mut table = StateTable {
             init: layout.init.clone(),
+            fresh_sums: vec![ExactSum::default(); layout.sums],
             sums_per_row: layout.sums,
             rows: 0,
             cells: Vec::with_capacity(rows * layout.init.len()),
             sums: Vec::new(),
         };
-        for _ in 0..rows {
-            table.push();
-        }
+        table.grow_to(rows);
         table
+    }
+
+    /// Adds fresh rows until there are `rows`.
+    pub fn grow_to(&mut self, rows: usize) {
+        while self.rows < rows {
+            self.push();
+        }
     }
 
     /// Adds a fresh state; returns its row.
@@ -190,6 +198,12 @@ impl StateTable {
     }
 
     pub fn row(&self, row: usize) -> StateRef<'_> {
+        if row >= self.rows {
+            return StateRef {
+                cells: &self.init,
+                sums: &self.fresh_sums,
+            };
+        }
         let (w, s) = (self.init.len(), self.sums_per_row);
         StateRef {
             cells: &self.cells[row * w..(row + 1) * w],
@@ -200,7 +214,7 @@ impl StateTable {
     /// Starts loading a row that will be updated soon.
     pub fn prefetch(&self, row: usize) {
         let w = self.init.len();
-        if w > 0 {
+        if w > 0 && row < self.rows {
             // A row may straddle cache lines: ask for its first and last cell.
             crate::prefetch::prefetch(&self.cells[row * w]);
             crate::prefetch::prefetch(&self.cells[row * w + w - 1]);

@@ -421,7 +421,8 @@ struct LeadSchema<'a> {
 impl LeadSchema<'_> {
     /// The fast path for a flat, well-typed line; `None` sends it to serde_json.
     fn scan(&self, raw: &str) -> Option<Lead> {
-        let mut members = Vec::new();
+        // Room for the members of a typical lead line without regrowing.
+        let mut members = Vec::with_capacity(16);
         scan::scan_object(raw, &mut members)?;
         let get = |key: &str| scan::member(&members, key);
         let id = scan::plain_text(get(&self.keys.id))?.to_string();

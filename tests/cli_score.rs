@@ -446,3 +446,28 @@ fn a_line_that_is_not_utf8_is_one_bad_record_on_every_path() {
     assert!(String::from_utf8_lossy(&parallel.stderr)
         .contains("events.jsonl:2: this line is not valid UTF-8 text"));
 }
+
+#[test]
+fn a_number_that_is_not_json_is_a_bad_record_even_in_a_member_the_model_ignores() {
+    // The fast reader must refuse what the full JSON parser refuses: `01` and `1-2` are
+    // not JSON numbers, even in a member no rule reads.
+    for number in ["01", "1-2", "1.", "-", "2e"] {
+        let dir = scratch(&[
+            ("m.score", SMALL_MODEL),
+            ("leads.jsonl", "{\"id\":\"A\",\"size\":12}\n"),
+            (
+                "events.jsonl",
+                &format!(
+                    "{{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-01T00:00:00Z\"}}\n{{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-02T00:00:00Z\",\"x\":{number}}}\n"
+                ),
+            ),
+        ]);
+        let output = score_in(dir.path(), &[]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{number}: {stderr}");
+        assert!(
+            stderr.contains("events.jsonl:2: broken JSON"),
+            "{number}: {stderr}"
+        );
+    }
+}

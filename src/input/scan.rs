@@ -76,6 +76,7 @@ pub fn scan_object<'a>(line: &'a str, members: &mut Vec<(&'a str, Raw<'a>)>) -> 
     }
 }
 
+#[inline(always)]
 fn skip_ws(line: &[u8], mut i: usize) -> usize {
     while matches!(line.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
         i += 1;
@@ -85,6 +86,7 @@ fn skip_ws(line: &[u8], mut i: usize) -> usize {
 
 /// A string starting at `i` (which must be `"`): its text, whether it has escapes, and
 /// the position after the closing quote.
+#[inline(always)]
 fn string(line: &str, i: usize) -> Option<(&str, bool, usize)> {
     let bytes = line.as_bytes();
     if bytes.get(i) != Some(&b'"') {
@@ -113,6 +115,7 @@ fn string(line: &str, i: usize) -> Option<(&str, bool, usize)> {
 /// The position of the first `"`, backslash or control character: the bytes that end
 /// the plain part of a JSON string. Eight bytes at a time, as one 64-bit word (the
 /// strings of event lines are short, so this beats a call into a SIMD search).
+#[inline(always)]
 fn special_byte(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -136,6 +139,7 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
     Some(bytes.len() - rest.len() + at)
 }
 
+#[inline(always)]
 fn value(line: &str, i: usize) -> Option<(Raw<'_>, usize)> {
     let bytes = line.as_bytes();
     match *bytes.get(i)? {
@@ -147,13 +151,48 @@ fn value(line: &str, i: usize) -> Option<(Raw<'_>, usize)> {
         b'f' if bytes[i..].starts_with(b"false") => Some((Raw::Bool(false), i + 5)),
         b'n' if bytes[i..].starts_with(b"null") => Some((Raw::Null, i + 4)),
         b'-' | b'0'..=b'9' => {
-            let end = bytes[i..]
-                .iter()
-                .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
-                .map_or(bytes.len(), |n| i + n);
+            let end = number_end(bytes, i)?;
             Some((Raw::Num(&line[i..end]), end))
         }
         _ => None,
+    }
+}
+
+/// The end of a JSON number starting at `i`: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`,
+/// exactly the grammar serde_json accepts (`None` otherwise, so a line such as
+/// `"x":01` is reported by the full parser whichever path reads it).
+fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |i: usize| i + bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if bytes.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match bytes.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i),
+        _ => return None,
+    };
+    if bytes.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    // A digit or sign right after the number (`01`, `1-2`) is not JSON either.
+    match bytes.get(i) {
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') => None,
+        _ => Some(i),
     }
 }
 
@@ -295,6 +334,14 @@ mod tests {
             if text.len() == 20 {
                 prop_assert_eq!(utc_timestamp(text.as_bytes()), Some(secs));
             }
+        }
+
+        #[test]
+        fn numbers_are_accepted_exactly_when_serde_json_accepts_them(text in "-?[0-9.eE+-]{1,8}") {
+            let line = format!("{{\"x\":{text}}}");
+            let mut m = Vec::new();
+            let serde = serde_json::from_str::<serde_json::Value>(&line).is_ok();
+            prop_assert_eq!(scan_object(&line, &mut m).is_some(), serde, "{}", line);
         }
 
         #[test]

@@ -363,6 +363,25 @@ fn domain_is_lowercased_and_absent_without_an_at_sign() {
 }
 
 #[test]
+fn case_and_trim_functions_whether_or_not_the_text_changes() {
+    let sc = model(
+        r#"score lo { when lower(lead.email) == "ann@x.io" +1 }
+        score up { when upper(lead.email) == "ANN@X.IO" +1 }
+        score tr { when trim(lead.email) == "ann@x.io" +1 }
+        score dz { when domain(lead.email) == "dž.io" +1 }"#,
+    );
+    let scores = |email: &str| {
+        let outcome = run(&sc, vec![("email", s(email))], vec![]);
+        ["lo", "up", "tr", "dz"].map(|name| outcome.score(name) == Some(1.0))
+    };
+    assert_eq!(scores("ann@x.io"), [true, true, true, false]);
+    assert_eq!(scores("ANN@X.IO"), [true, true, false, false]);
+    assert_eq!(scores(" ann@x.io "), [false, false, true, false]);
+    // A title-case letter is not upper case, yet lowercasing changes it.
+    assert_eq!(scores("a@Dž.io"), [false, false, false, true]);
+}
+
+#[test]
 fn int_and_number_mix_freely() {
     let sc = model("score a { when lead.size * 1.5 >= lead.revenue +1 }");
     assert_eq!(

@@ -13,7 +13,7 @@ mod blocks;
 mod ids;
 
 use crate::eval::{Outcome, Results, Scorer, StateMut, StateRef, StateTable};
-use crate::input::scan::{member, plain_text, scan_object, utc_timestamp, Raw};
+use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
@@ -512,6 +512,7 @@ struct Worker<'b> {
     buffers: Vec<Vec<Event>>,
     /// Event type name → index in the plan.
     types: FastMap<&'b str, usize>,
+    timestamps: Timestamps,
     shard: Shard,
     errors: Vec<RecordError>,
 }
@@ -538,6 +539,7 @@ impl<'b> Worker<'b> {
             types: (plan.events.iter().enumerate())
                 .map(|(i, e)| (e.name.as_str(), i))
                 .collect(),
+            timestamps: Timestamps::default(),
             shard: Shard::new(batch.scorer, batch.leads.records.len()),
             errors: Vec::new(),
         }
@@ -587,7 +589,7 @@ impl<'b> Worker<'b> {
             Raw::Str {
                 text,
                 escaped: false,
-            } => utc_timestamp(text.as_bytes())?,
+            } => self.timestamps.parse(text.as_bytes())?,
             _ => return None,
         };
         let hash = self.leads.index.hash(lead);

@@ -286,6 +286,36 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
     }
 }
 
+/// The result of `lower`, `upper`, `trim` or `domain` when it is a part of a borrowed
+/// argument, so no new string is needed (for every lead, `domain(lead.email)` of an
+/// address already in lower case). `None`: compute it the general way.
+fn part_of_argument(f: Function, a: Val<'_>) -> Option<Val<'_>> {
+    let Val::Str(s) = a else { return None };
+    // Only ASCII text is checked for case: elsewhere lowercasing can change a letter
+    // that is not upper case (title-case letters).
+    let ascii_without = |s: &str, upper: bool| {
+        s.is_ascii()
+            && !s.bytes().any(|b| {
+                if upper {
+                    b.is_ascii_uppercase()
+                } else {
+                    b.is_ascii_lowercase()
+                }
+            })
+    };
+    let part = match f {
+        Function::Trim => s.trim(),
+        Function::Lower if ascii_without(s, true) => s,
+        Function::Upper if ascii_without(s, false) => s,
+        Function::Domain => match s.rsplit_once('@') {
+            Some((_, domain)) if ascii_without(domain, true) => domain,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Val::Str(part))
+}
+
 fn arithmetic<'a>(op: Op, a: Val<'a>, b: Val<'a>) -> Val<'a> {
     match (op, a, b) {
         (Op::Add, Val::Num(x), Val::Num(y)) => Val::Num(x + y),
@@ -344,6 +374,10 @@ fn call<const N: usize>(m: &mut Machine<'_, N>, f: Function) {
         }
         Function::Lower | Function::Upper | Function::Trim | Function::Domain => {
             let a = m.pop();
+            if let Some(part) = part_of_argument(f, a) {
+                m.push(part);
+                return;
+            }
             let made = m.string(a).and_then(|s| match f {
                 Function::Lower => Some(s.to_lowercase()),
                 Function::Upper => Some(s.to_uppercase()),

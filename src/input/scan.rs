@@ -199,23 +199,47 @@ fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (the form tools write most) without a date library;
 /// `None` for anything else (the caller then uses the full RFC 3339 parser).
 pub fn utc_timestamp(s: &[u8]) -> Option<i64> {
-    if s.len() != 20
-        || s[4] != b'-'
-        || s[7] != b'-'
-        || s[10] != b'T'
-        || s[13] != b':'
-        || s[16] != b':'
-        || s[19] != b'Z'
-    {
+    if s.len() != 20 {
         return None;
     }
-    let num = |a: usize, b: usize| -> Option<i64> {
-        s[a..b].iter().try_fold(0i64, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i64)
-        })
-    };
-    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    Some(days(s)? * 86_400 + seconds_of_day(s)?)
+}
+
+/// [`utc_timestamp`] remembering the date of the last line: event files are in time
+/// order, so consecutive lines nearly always share their date, and then only the time
+/// of day needs reading.
+#[derive(Debug, Default)]
+pub struct Timestamps {
+    /// `YYYY-MM-DD` of the last timestamp read (all zeros, matching no date, at first).
+    date: [u8; 10],
+    days: i64,
+}
+
+impl Timestamps {
+    pub fn parse(&mut self, s: &[u8]) -> Option<i64> {
+        if s.len() != 20 {
+            return None;
+        }
+        if s[..10] != self.date {
+            self.days = days(s)?;
+            self.date.copy_from_slice(&s[..10]);
+        }
+        Some(self.days * 86_400 + seconds_of_day(s)?)
+    }
+}
+
+fn digits(s: &[u8], from: usize, to: usize) -> Option<i64> {
+    s[from..to].iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i64)
+    })
+}
+
+/// Days since 1970-01-01 of the `YYYY-MM-DD` a 20-byte timestamp starts with.
+fn days(s: &[u8]) -> Option<i64> {
+    if s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(s, 0, 4)?, digits(s, 5, 7)?, digits(s, 8, 10)?);
     let days_in_month = [
         31,
         if is_leap(year) { 29 } else { 28 },
@@ -230,16 +254,22 @@ pub fn utc_timestamp(s: &[u8]) -> Option<i64> {
         30,
         31,
     ];
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month[(month - 1) as usize]
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+    Some(days_from_civil(year, month, day))
+}
+
+/// Seconds since midnight of the `THH:MM:SSZ` a 20-byte timestamp ends with.
+fn seconds_of_day(s: &[u8]) -> Option<i64> {
+    if s[10] != b'T' || s[13] != b':' || s[16] != b':' || s[19] != b'Z' {
+        return None;
+    }
+    let (hour, minute, second) = (digits(s, 11, 13)?, digits(s, 14, 16)?, digits(s, 17, 19)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(hour * 3600 + minute * 60 + second)
 }
 
 fn is_leap(y: i64) -> bool {
@@ -333,6 +363,17 @@ mod tests {
             let text = crate::time::format_timestamp(secs);
             if text.len() == 20 {
                 prop_assert_eq!(utc_timestamp(text.as_bytes()), Some(secs));
+            }
+        }
+
+        /// Remembering the date never changes a result, whatever came before.
+        #[test]
+        fn remembered_dates_give_the_same_times(texts in proptest::collection::vec(
+            "20(2[0-9]|00)-(0[0-9]|1[0-3])-(0[0-9]|[1-3][0-9])T([01][0-9]|2[0-5]):[0-6][0-9]:[0-6][0-9]Z", 1..20,
+        )) {
+            let mut cached = Timestamps::default();
+            for text in &texts {
+                prop_assert_eq!(cached.parse(text.as_bytes()), utc_timestamp(text.as_bytes()), "{}", text);
             }
         }
 

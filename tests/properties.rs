@@ -247,3 +247,74 @@ proptest! {
         }
     }
 }
+
+/// A model with fractional scores, an exact sum, grades with a condition and flags: what
+/// the output writers must get right.
+const WRITERS_MODEL: &str = r#"lead { segment: string }
+event page.view { path: string, seconds: number }
+event email.open {}
+score minutes = sum(page.view.seconds within 30d) / 60
+score views {
+  on page.view +1.5
+  on email.open where has(lead.segment) +0.25
+  decay -0.1 per 7d idle
+}
+grade views { hot >= 3; hot >= 2 if lead.segment == "smb"; warm >= 1; cold }
+flag engaged when views >= 2 and minutes > 0.01
+"#;
+
+/// Ids that need quoting in CSV or escaping in JSON, and plain ones.
+const IDS: [&str; 5] = ["L1", "a,b", "say \"hi\"", "L2", "é\u{1}"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `score` writes results straight from positions (`CsvResults`,
+    /// `write_jsonl_result`); the bytes must be those the outcome writers give.
+    #[test]
+    fn results_writers_give_the_bytes_of_the_outcome_writers(
+        events in proptest::collection::vec((0usize..5, any::<bool>(), 0i64..60, 0u32..100_000), 0..40),
+        known in proptest::collection::vec(any::<bool>(), 5),
+        threads in 1usize..4,
+    ) {
+        let plan = leadscore::compile_source("m.score", WRITERS_MODEL, &leadscore::MemoryLoader::new())
+            .plan
+            .unwrap();
+        let scorer = Scorer::new(plan).unwrap();
+        let mut batch = Batch::new(&scorer, AS_OF);
+        for (i, id) in IDS.iter().enumerate().filter(|(i, _)| known[*i]) {
+            let segment = if i % 2 == 0 { "smb" } else { "enterprise" };
+            let lead = scorer.lead(id, [("segment", Value::Str(segment.into()))]).unwrap();
+            batch.add_lead(lead, i as u64 + 1).unwrap();
+        }
+        for (lead, view, days, millis) in events {
+            let ts = AS_OF - days * 86_400;
+            let seconds = Value::Number(f64::from(millis) / 1000.0);
+            let props = vec![("path", Value::Str("/p".into())), ("seconds", seconds)];
+            let event = match view {
+                true => scorer.event(IDS[lead], "page.view", ts, props),
+                false => scorer.event(IDS[lead], "email.open", ts, []),
+            };
+            batch.add_event(EventRecord::Declared(event.unwrap().unwrap()));
+        }
+        let plan = scorer.plan();
+        let (shares, _) = batch.finish_with(threads, |share| {
+            let outcomes = share.outcomes(false);
+            let (mut csv, mut csv_fast) = (Vec::new(), Vec::new());
+            leadscore::output::write_csv_rows(&outcomes, false, &mut csv).unwrap();
+            let mut rows = leadscore::output::CsvResults::new(plan, &mut csv_fast);
+            share.try_for_each(|id, results| rows.write(id, results)).unwrap();
+            rows.finish().unwrap();
+            let (mut jsonl, mut jsonl_fast) = (Vec::new(), Vec::new());
+            leadscore::output::write_jsonl(&outcomes, &mut jsonl).unwrap();
+            share
+                .try_for_each(|id, results| leadscore::output::write_jsonl_result(plan, id, results, &mut jsonl_fast))
+                .unwrap();
+            (csv, csv_fast, jsonl, jsonl_fast)
+        });
+        for (csv, csv_fast, jsonl, jsonl_fast) in shares {
+            prop_assert_eq!(String::from_utf8(csv_fast).unwrap(), String::from_utf8(csv).unwrap());
+            prop_assert_eq!(String::from_utf8(jsonl_fast).unwrap(), String::from_utf8(jsonl).unwrap());
+        }
+    }
+}

@@ -96,14 +96,15 @@ impl IdIndex {
     /// The value of `id`, inserting `value` first if `id` is new. The flag says whether
     /// it was inserted.
     pub fn get_or_insert(&mut self, id: &str, value: u32) -> (u32, bool) {
-        if let Some(existing) = self.get(id) {
+        let hash = self.hash(id);
+        if let Some(existing) = self.get_hashed(id, hash) {
             return (existing, false);
         }
         if (self.len + 1) * 2 > self.entries.len() {
             self.grow();
         }
         let entry = self.entry_for(id.as_bytes(), value);
-        self.place(entry, self.hash(id));
+        self.place(entry, hash);
         self.len += 1;
         (value, true)
     }

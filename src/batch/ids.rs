@@ -63,6 +63,9 @@ impl IdIndex {
     }
 
     pub fn get(&self, id: &str) -> Option<u32> {
+        if self.len == 0 {
+            return None; // no need to hash
+        }
         self.get_hashed(id, self.hash(id))
     }
 
@@ -96,7 +99,11 @@ impl IdIndex {
     /// The value of `id`, inserting `value` first if `id` is new. The flag says whether
     /// it was inserted.
     pub fn get_or_insert(&mut self, id: &str, value: u32) -> (u32, bool) {
-        let hash = self.hash(id);
+        self.get_or_insert_hashed(id, self.hash(id), value)
+    }
+
+    /// [`IdIndex::get_or_insert`] for an id whose hash is known.
+    pub fn get_or_insert_hashed(&mut self, id: &str, hash: u64, value: u32) -> (u32, bool) {
         if let Some(existing) = self.get_hashed(id, hash) {
             return (existing, false);
         }

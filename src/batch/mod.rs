@@ -247,12 +247,18 @@ impl<'s> Batch<'s> {
     }
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
+        let hash = self.leads.index.hash(&lead.id);
+        self.add_lead_hashed(lead, line, hash)
+    }
+
+    /// [`Batch::add_lead`] for a lead whose id's hash in the index is known.
+    fn add_lead_hashed(&mut self, lead: Lead, line: u64, hash: u64) -> Result<(), LeadError> {
         if self.events.other_index.get(&lead.id).is_some() {
             return Err(LeadError::AfterEvents { id: lead.id });
         }
         let next = self.leads.records.len();
         let next = u32::try_from(next).expect("fewer than 4 billion leads");
-        let (i, added) = self.leads.index.get_or_insert(&lead.id, next);
+        let (i, added) = (self.leads.index).get_or_insert_hashed(&lead.id, hash, next);
         if !added {
             return Err(LeadError::Duplicate {
                 id: lead.id,
@@ -318,8 +324,16 @@ impl<'s> Batch<'s> {
         let mut errors = Vec::new();
         for block in parsed {
             errors.extend(block.errors);
-            for (line, lead) in block.leads {
-                if let Err(e) = self.add_lead(lead, line) {
+            // Each insertion is a cache miss in a large index: ask for the entries a
+            // few leads ahead.
+            let hashes: Vec<u64> = (block.leads.iter())
+                .map(|(_, lead)| self.leads.index.hash(&lead.id))
+                .collect();
+            for (k, (line, lead)) in block.leads.into_iter().enumerate() {
+                if let Some(&ahead) = hashes.get(k + AHEAD) {
+                    self.leads.index.prefetch(ahead);
+                }
+                if let Err(e) = self.add_lead_hashed(lead, line, hashes[k]) {
                     errors.push(RecordError {
                         file: name.clone(),
                         line,

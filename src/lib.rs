@@ -36,6 +36,7 @@
 //! `docs/embedding.md` has more: plans as bytes, imports from memory, streams.
 
 pub mod batch;
+mod bytes;
 pub mod check;
 pub mod diagnostics;
 pub mod diff;

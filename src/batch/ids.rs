@@ -89,7 +89,7 @@ impl IdIndex {
             if entry.tag == 0 {
                 return None;
             }
-            if entry.tag == tag && self.key(entry) == id.as_bytes() {
+            if entry.tag == tag && crate::bytes::same(self.key(entry), id.as_bytes()) {
                 return Some(entry.value);
             }
             at = (at + 1) & mask;

@@ -17,7 +17,6 @@ use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
-use foldhash::HashMap as FastMap;
 use ids::IdIndex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -524,8 +523,6 @@ struct Worker<'b> {
     /// Reusable events, so parsing does not allocate: for each of the lines parsed
     /// ahead, one per declared type.
     buffers: Vec<Vec<Event>>,
-    /// Event type name → index in the plan.
-    types: FastMap<&'b str, usize>,
     timestamps: Timestamps,
     shard: Shard,
     errors: Vec<RecordError>,
@@ -550,9 +547,6 @@ impl<'b> Worker<'b> {
             file,
             leads: &batch.leads,
             buffers: vec![events; AHEAD],
-            types: (plan.events.iter().enumerate())
-                .map(|(i, e)| (e.name.as_str(), i))
-                .collect(),
             timestamps: Timestamps::default(),
             shard: Shard::new(batch.scorer, batch.leads.records.len()),
             errors: Vec::new(),
@@ -607,7 +601,10 @@ impl<'b> Worker<'b> {
             _ => return None,
         };
         let hash = self.leads.index.hash(lead);
-        let Some(&index) = self.types.get(event_type) else {
+        // Models declare a handful of types: a scan beats hashing the name.
+        let declared = (self.plan.events.iter())
+            .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
+        let Some(index) = declared else {
             return Some(Parsed {
                 lead,
                 hash,

@@ -21,13 +21,10 @@ pub enum Raw<'a> {
 
 /// The value of `key` among scanned members (the last one, as JSON parsers do).
 pub fn member<'a>(members: &[(&'a str, Raw<'a>)], key: &str) -> Option<Raw<'a>> {
-    // Keys are short and most differ in length or first byte: check those before
-    // comparing whole strings.
-    let first = key.as_bytes().first();
     members
         .iter()
         .rev()
-        .find(|(k, _)| k.len() == key.len() && k.as_bytes().first() == first && *k == key)
+        .find(|(k, _)| crate::bytes::same(k.as_bytes(), key.as_bytes()))
         .map(|(_, v)| *v)
 }
 
@@ -220,7 +217,7 @@ impl Timestamps {
         if s.len() != 20 {
             return None;
         }
-        if s[..10] != self.date {
+        if !crate::bytes::same(&s[..10], &self.date) {
             self.days = days(s)?;
             self.date.copy_from_slice(&s[..10]);
         }

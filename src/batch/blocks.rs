@@ -5,6 +5,7 @@
 
 use crate::input::RecordError;
 use std::io::Read;
+use std::ops::Range;
 use std::sync::{mpsc, Mutex};
 
 /// Bytes read per block (a block also holds the unfinished line carried over).
@@ -138,9 +139,22 @@ fn read_blocks(
     }
 }
 
-/// The lines of a block with their offsets from its first line (without the line
-/// break, and without a `\r` before it).
-pub fn lines(block: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+/// The lines of a block, numbered from 0, as text (without the line break, and
+/// without a `\r` before it). The block is checked as UTF-8 once (nearly always it
+/// is), and line by line only when it is not: a line that is not UTF-8 comes as bytes.
+pub fn text_lines(block: &[u8]) -> impl Iterator<Item = (u64, Result<&str, &[u8]>)> {
+    let text = std::str::from_utf8(block).ok();
+    line_ranges(block).map(move |(i, range)| {
+        let line = match text {
+            // Line ends are ASCII, so every range falls on character boundaries.
+            Some(text) => Ok(&text[range]),
+            None => std::str::from_utf8(&block[range.clone()]).map_err(|_| &block[range]),
+        };
+        (i, line)
+    })
+}
+
+fn line_ranges(block: &[u8]) -> impl Iterator<Item = (u64, Range<usize>)> + '_ {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(b'\n', block);
     let mut done = false;
@@ -158,9 +172,12 @@ pub fn lines(block: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
                 block.len()
             }
         };
-        let line = &block[start..end];
+        let line = start..end;
         start = end + 1;
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+        Some(match block[line.clone()].ends_with(b"\r") {
+            true => line.start..line.end - 1,
+            false => line,
+        })
     })
     .enumerate()
     .map(|(i, line)| (i as u64, line))
@@ -181,11 +198,22 @@ mod tests {
     }
 
     #[test]
+    fn text_lines_are_the_lines_and_a_bad_line_stays_bytes() {
+        let good: Vec<_> = text_lines("é\r\nb".as_bytes()).collect();
+        assert_eq!(good, vec![(0, Ok("é")), (1, Ok("b"))]);
+        let bad: Vec<_> = text_lines(b"a\n\xff\nc").collect();
+        assert_eq!(
+            bad,
+            vec![(0, Ok("a")), (1, Err(&b"\xff"[..])), (2, Ok("c"))]
+        );
+    }
+
+    #[test]
     fn lines_split_on_line_breaks_and_drop_carriage_returns() {
-        let all: Vec<(u64, &[u8])> = lines(b"a\r\n\nb").collect();
-        assert_eq!(all, vec![(0, &b"a"[..]), (1, &b""[..]), (2, &b"b"[..])]);
-        assert_eq!(lines(b"a\n").count(), 1);
-        assert_eq!(lines(b"").count(), 0);
+        let all: Vec<_> = text_lines(b"a\r\n\nb").collect();
+        assert_eq!(all, vec![(0, Ok("a")), (1, Ok("")), (2, Ok("b"))]);
+        assert_eq!(text_lines(b"a\n").count(), 1);
+        assert_eq!(text_lines(b"").count(), 0);
     }
 
     #[test]
@@ -199,7 +227,7 @@ mod tests {
         for (block, first) in &blocks {
             assert_eq!(*first, next_line);
             assert!(block.ends_with(b"\n"));
-            next_line += lines(block).count() as u64;
+            next_line += line_ranges(block).count() as u64;
         }
         assert_eq!(joined(&blocks), text);
     }

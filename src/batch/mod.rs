@@ -300,12 +300,12 @@ impl<'s> Batch<'s> {
                 leads: Vec::new(),
                 errors: Vec::new(),
             };
-            let lines = blocks::lines(block);
-            for (i, line) in lines.filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace)) {
+            for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
-                let lead = match std::str::from_utf8(line) {
+                let lead = match line {
+                    Ok(text) if text.trim_ascii().is_empty() => continue,
                     Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
-                    Err(_) => Err(input::not_utf8(&name, number, line)),
+                    Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
                 match lead {
                     Ok(lead) => done.leads.push((number, lead)),
@@ -561,13 +561,16 @@ impl<'b> Worker<'b> {
     fn block(&mut self, block: &[u8], first_line: u64) {
         let mut members = Vec::new();
         let mut ahead = Vec::with_capacity(AHEAD);
-        for (i, line) in blocks::lines(block) {
-            if line.iter().all(u8::is_ascii_whitespace) {
+        for (i, line) in blocks::text_lines(block) {
+            let bytes = line.map_or_else(|bytes| bytes, str::as_bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             // A line that is not UTF-8 goes to the full parser, which reports it.
-            let parsed = std::str::from_utf8(line).ok();
-            match parsed.and_then(|text| self.parse(text, ahead.len(), &mut members)) {
+            match line
+                .ok()
+                .and_then(|text| self.parse(text, ahead.len(), &mut members))
+            {
                 Some(parsed) => {
                     self.leads.index.prefetch(parsed.hash);
                     ahead.push(parsed);
@@ -575,7 +578,7 @@ impl<'b> Worker<'b> {
                         self.apply(&mut ahead);
                     }
                 }
-                None => self.slow(line, first_line + i),
+                None => self.slow(bytes, first_line + i),
             }
         }
         self.apply(&mut ahead);

@@ -2,8 +2,8 @@
 # End-to-end benchmark of the B2B example model (docs/performance.md):
 # leadscore vs DuckDB running the same model as SQL (bench/b2b.sql) vs a hand-written
 # Rust scorer (bench/handwritten_b2b.rs), on the same generated JSON Lines files.
-# Each program runs 3 times; the table shows the median wall time and peak memory, and
-# every output is checked to be identical to leadscore's.
+# Each program runs 5 times, the three taking turns; the table shows each one's median
+# wall time and peak memory, and every output is checked to be identical to leadscore's.
 #
 #   bench/run.sh            # 1M and 10M events
 #   bench/run.sh 1m         # one size
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 data=${BENCH_DATA:-target/bench-data}
 sizes=${*:-1m 10m}
 as_of=1793491200   # 2026-11-01T00:00:00Z, the end of the generated history
-runs=3
+runs=5
 
 cargo build --release --quiet --bin leadscore --example handwritten_b2b
 python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb

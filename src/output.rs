@@ -128,7 +128,8 @@ impl<'p, W: Write> CsvResults<'p, W> {
             w.write_field(&self.number).map_err(io::Error::other)?;
         }
         for (grade, &band) in self.plan.grades.iter().zip(&results.bands) {
-            (w.write_field(&grade.bands[band].name)).map_err(io::Error::other)?;
+            w.write_field(&grade.bands[band].name)
+                .map_err(io::Error::other)?;
         }
         for &flag in &results.flags {
             w.write_field(if flag { "true" } else { "false" })
@@ -164,13 +165,24 @@ struct JsonResults<'a> {
 impl Serialize for JsonResults<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (plan, results) = (self.plan, self.results);
-        let scores =
-            || (plan.scores.iter().zip(&results.scores)).map(|(s, &v)| (&s.name, Points(v)));
+        let scores = || {
+            plan.scores
+                .iter()
+                .zip(&results.scores)
+                .map(|(s, &v)| (&s.name, Points(v)))
+        };
         let grades = || {
-            (plan.grades.iter().zip(&results.bands))
+            plan.grades
+                .iter()
+                .zip(&results.bands)
                 .map(|(g, &band)| (&plan.scores[g.score as usize].name, &g.bands[band].name))
         };
-        let flags = || (plan.flags.iter().zip(&results.flags)).map(|(f, v)| (&f.name, v));
+        let flags = || {
+            plan.flags
+                .iter()
+                .zip(&results.flags)
+                .map(|(f, v)| (&f.name, v))
+        };
         // The fields and order of `Outcome`'s serialization.
         let mut line = s.serialize_struct("Outcome", 4)?;
         line.serialize_field("lead", self.id)?;

@@ -257,7 +257,7 @@ impl<'s> Batch<'s> {
         }
         let next = self.leads.records.len();
         let next = u32::try_from(next).expect("fewer than 4 billion leads");
-        let (i, added) = (self.leads.index).get_or_insert_hashed(&lead.id, hash, next);
+        let (i, added) = self.leads.index.get_or_insert_hashed(&lead.id, hash, next);
         if !added {
             return Err(LeadError::Duplicate {
                 id: lead.id,
@@ -269,7 +269,8 @@ impl<'s> Batch<'s> {
     }
 
     pub fn add_event(&mut self, record: EventRecord) {
-        (self.events).add(self.scorer, &self.leads, &record, self.as_of);
+        self.events
+            .add(self.scorer, &self.leads, &record, self.as_of);
     }
 
     /// Makes room for `more` leads at once (a million insertions would otherwise regrow
@@ -325,7 +326,9 @@ impl<'s> Batch<'s> {
             errors.extend(block.errors);
             // Each insertion is a cache miss in a large index: ask for the entries a
             // few leads ahead.
-            let hashes: Vec<u64> = (block.leads.iter())
+            let hashes: Vec<u64> = block
+                .leads
+                .iter()
                 .map(|(_, lead)| self.leads.index.hash(&lead.id))
                 .collect();
             for (k, (line, lead)) in block.leads.into_iter().enumerate() {
@@ -401,9 +404,16 @@ impl<'s> Batch<'s> {
         let records = &self.leads.records;
         let others = &self.events.other_ids;
         // The two sets of ids do not overlap: a lead seen in events cannot be added later.
-        let mut order: Vec<(&str, Row)> = (records.iter().enumerate())
+        let mut order: Vec<(&str, Row)> = records
+            .iter()
+            .enumerate()
             .map(|(i, (lead, _))| (lead.id.as_str(), Row::Known(i)))
-            .chain((others.iter().enumerate()).map(|(j, id)| (id.as_str(), Row::Other(j))))
+            .chain(
+                others
+                    .iter()
+                    .enumerate()
+                    .map(|(j, id)| (id.as_str(), Row::Other(j))),
+            )
             .collect();
         sort_ids(&mut order);
         let mut summary = self.events.summary.clone();
@@ -455,10 +465,11 @@ impl LeadShare<'_> {
     /// The outcomes of the leads, with names and, with `explain`, the reasons.
     pub fn outcomes(&self, explain: bool) -> Vec<Outcome> {
         let batch = self.batch;
-        (self.leads.iter())
+        self.leads
+            .iter()
             .map(|&(id, row)| {
                 let (lead, state) = batch.lead_and_state(row);
-                let mut outcome = (batch.scorer).outcome_of(lead, state, batch.as_of, explain);
+                let mut outcome = batch.scorer.outcome_of(lead, state, batch.as_of, explain);
                 outcome.lead = id.to_string();
                 outcome
             })
@@ -475,7 +486,9 @@ impl LeadShare<'_> {
         let mut results = Results::default();
         for &(id, row) in self.leads {
             let (lead, state) = batch.lead_and_state(row);
-            (batch.scorer).results_into(lead, state, batch.as_of, &mut results, None);
+            batch
+                .scorer
+                .results_into(lead, state, batch.as_of, &mut results, None);
             f(id, &results)?;
         }
         Ok(())
@@ -531,7 +544,10 @@ struct Worker<'b> {
 impl<'b> Worker<'b> {
     fn new(batch: &'b Batch<'_>, keys: &'b Keys, file: &'b str) -> Worker<'b> {
         let plan = batch.scorer.plan();
-        let events: Vec<Event> = (plan.events.iter().enumerate())
+        let events: Vec<Event> = plan
+            .events
+            .iter()
+            .enumerate()
             .map(|(i, e)| Event {
                 lead: String::new(),
                 event_type: i as u32,
@@ -605,7 +621,10 @@ impl<'b> Worker<'b> {
         };
         let hash = self.leads.index.hash(lead);
         // Models declare a handful of types: a scan beats hashing the name.
-        let declared = (self.plan.events.iter())
+        let declared = self
+            .plan
+            .events
+            .iter()
             .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
         let Some(index) = declared else {
             return Some(Parsed {

@@ -134,7 +134,8 @@ pub fn score(args: ScoreArgs) -> i32 {
             }),
             (OutputFormat::Csv, false) => {
                 let mut rows = output::CsvResults::new(plan, &mut bytes);
-                (share.try_for_each(|id, results| rows.write(id, results)))
+                share
+                    .try_for_each(|id, results| rows.write(id, results))
                     .and_then(|()| rows.finish())
             }
         };

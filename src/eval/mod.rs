@@ -231,7 +231,9 @@ impl Scorer {
         out.flags.resize(plan.flags.len(), false);
         for node in &plan.order {
             // Each score or flag sees the results computed before it.
-            let env = (self.env(lead, as_of)).with_results(state, &out.scores, &out.flags);
+            let env = self
+                .env(lead, as_of)
+                .with_results(state, &out.scores, &out.flags);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
@@ -243,7 +245,9 @@ impl Scorer {
                 }
             }
         }
-        let env = (self.env(lead, as_of)).with_results(state, &out.scores, &out.flags);
+        let env = self
+            .env(lead, as_of)
+            .with_results(state, &out.scores, &out.flags);
         out.bands.clear();
         out.bands.extend(plan.grades.iter().map(|grade| {
             let score = out.scores[grade.score as usize];
@@ -265,17 +269,24 @@ impl Scorer {
         let plan = &self.plan;
         Outcome {
             lead,
-            scores: (plan.scores.iter())
+            scores: plan
+                .scores
+                .iter()
                 .map(|s| s.name.clone())
                 .zip(results.scores.iter().copied())
                 .collect(),
-            grades: (plan.grades.iter().zip(&results.bands))
+            grades: plan
+                .grades
+                .iter()
+                .zip(&results.bands)
                 .map(|(grade, &band)| {
                     let score = plan.scores[grade.score as usize].name.clone();
                     (score, grade.bands[band].name.clone())
                 })
                 .collect(),
-            flags: (plan.flags.iter())
+            flags: plan
+                .flags
+                .iter()
                 .map(|f| f.name.clone())
                 .zip(results.flags.iter().copied())
                 .collect(),

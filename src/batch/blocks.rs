@@ -139,12 +139,15 @@ fn read_blocks(
     }
 }
 
-/// The lines of a block, numbered from 0, as text (without the line break, and
-/// without a `\r` before it). The block is checked as UTF-8 once (nearly always it
-/// is), and line by line only when it is not: a line that is not UTF-8 comes as bytes.
+/// The records of a block: its lines that are not blank, numbered from 0 (blank lines
+/// count), as text without the line break and a `\r` before it. The block is checked
+/// as UTF-8 once (nearly always it is), and line by line only when it is not: a line
+/// that is not UTF-8 comes as bytes.
 pub fn text_lines(block: &[u8]) -> impl Iterator<Item = (u64, Result<&str, &[u8]>)> {
     let text = std::str::from_utf8(block).ok();
-    line_ranges(block).map(move |(i, range)| {
+    let records = line_ranges(block)
+        .filter(move |(_, range)| !block[range.clone()].iter().all(u8::is_ascii_whitespace));
+    records.map(move |(i, range)| {
         let line = match text {
             // Line ends are ASCII, so every range falls on character boundaries.
             Some(text) => Ok(&text[range]),
@@ -210,8 +213,12 @@ mod tests {
 
     #[test]
     fn lines_split_on_line_breaks_and_drop_carriage_returns() {
-        let all: Vec<_> = text_lines(b"a\r\n\nb").collect();
-        assert_eq!(all, vec![(0, Ok("a")), (1, Ok("")), (2, Ok("b"))]);
+        let all: Vec<_> = text_lines(b"a\r\n \t\nb").collect();
+        assert_eq!(
+            all,
+            vec![(0, Ok("a")), (2, Ok("b"))],
+            "blank lines skipped, counted"
+        );
         assert_eq!(text_lines(b"a\n").count(), 1);
         assert_eq!(text_lines(b"").count(), 0);
     }

@@ -34,22 +34,18 @@ pub struct IdIndex {
 }
 
 impl Default for IdIndex {
+    /// An empty index (grown by [`IdIndex::reserve`] or as ids arrive).
     fn default() -> Self {
-        IdIndex::with_capacity(0)
-    }
-}
-
-impl IdIndex {
-    /// An index that takes `n` ids before it grows.
-    pub fn with_capacity(n: usize) -> IdIndex {
         IdIndex {
-            entries: vec![Entry::default(); (n * 2).next_power_of_two().max(16)],
+            entries: vec![Entry::default(); 16],
             len: 0,
             long: Vec::new(),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
+}
 
+impl IdIndex {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len

@@ -304,7 +304,6 @@ impl<'s> Batch<'s> {
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
                 let lead = match line {
-                    Ok(text) if text.trim_ascii().is_empty() => continue,
                     Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
                     Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
@@ -469,9 +468,9 @@ impl LeadShare<'_> {
             .iter()
             .map(|&(id, row)| {
                 let (lead, state) = batch.lead_and_state(row);
-                let mut outcome = batch.scorer.outcome_of(lead, state, batch.as_of, explain);
-                outcome.lead = id.to_string();
-                outcome
+                batch
+                    .scorer
+                    .outcome_of(id, lead, state, batch.as_of, explain)
             })
             .collect()
     }
@@ -578,10 +577,6 @@ impl<'b> Worker<'b> {
         let mut members = Vec::new();
         let mut ahead = Vec::with_capacity(AHEAD);
         for (i, line) in blocks::text_lines(block) {
-            let bytes = line.map_or_else(|bytes| bytes, str::as_bytes);
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
             // A line that is not UTF-8 goes to the full parser, which reports it.
             match line
                 .ok()
@@ -594,7 +589,7 @@ impl<'b> Worker<'b> {
                         self.apply(&mut ahead);
                     }
                 }
-                None => self.slow(bytes, first_line + i),
+                None => self.slow(line, first_line + i),
             }
         }
         self.apply(&mut ahead);
@@ -667,10 +662,10 @@ impl<'b> Worker<'b> {
     }
 
     /// The full parser: serde_json and the schema checks, with exact error messages.
-    fn slow(&mut self, line: &[u8], number: u64) {
-        let record = match std::str::from_utf8(line) {
+    fn slow(&mut self, line: Result<&str, &[u8]>, number: u64) {
+        let record = match line {
             Ok(text) => input::parse_event_line(self.plan, self.keys, self.file, number, text),
-            Err(_) => Err(input::not_utf8(self.file, number, line)),
+            Err(bytes) => Err(input::not_utf8(self.file, number, bytes)),
         };
         match record {
             Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),

@@ -291,12 +291,8 @@ impl Run {
             let source = open(path)?;
             let format = format_of(args, path);
             let result = if only.is_none() && format == Format::Jsonl {
-                batch
-                    .read_leads_parallel(source, &keys, args.threads())
-                    .and_then(|bad| {
-                        bad.into_iter()
-                            .try_for_each(|error| set_aside(Err(error), &mut rejects, &mut batch))
-                    })
+                let bad = batch.read_leads_parallel(source, &keys, args.threads());
+                set_aside_all(bad, &mut rejects, &mut batch)
             } else {
                 input::read_leads(source, format, self.scorer.plan(), &keys, |line, record| {
                     let record = record.and_then(|lead| {
@@ -323,12 +319,8 @@ impl Run {
             let format = format_of(args, path);
             let result = if only.is_none() && format == Format::Jsonl {
                 // The fast path: JSON Lines on every core.
-                batch
-                    .read_events_parallel(source, &keys, args.threads())
-                    .and_then(|bad| {
-                        bad.into_iter()
-                            .try_for_each(|error| set_aside(Err(error), &mut rejects, &mut batch))
-                    })
+                let bad = batch.read_events_parallel(source, &keys, args.threads());
+                set_aside_all(bad, &mut rejects, &mut batch)
             } else {
                 input::read_events(source, format, self.scorer.plan(), &keys, |_, record| {
                     let record = record.map(|event| {
@@ -355,6 +347,17 @@ impl Run {
 }
 
 /// A bad record either stops the run or goes to the rejects file.
+/// [`set_aside`] for the bad records a parallel reader returns (or the error that
+/// stopped it).
+fn set_aside_all(
+    bad: Result<Vec<RecordError>, RecordError>,
+    rejects: &mut Option<Rejects>,
+    batch: &mut Batch<'_>,
+) -> Result<(), RecordError> {
+    bad?.into_iter()
+        .try_for_each(|error| set_aside(Err(error), rejects, batch))
+}
+
 fn set_aside(
     record: Result<(), RecordError>,
     rejects: &mut Option<Rejects>,

@@ -198,11 +198,14 @@ impl Scorer {
 
     /// Scores, grades and flags of a lead from its accumulated state.
     pub fn outcome(&self, lead: &Lead, state: &LeadState, as_of: i64, explain: bool) -> Outcome {
-        self.outcome_of(lead, state.view(), as_of, explain)
+        self.outcome_of(&lead.id, lead, state.view(), as_of, explain)
     }
 
+    /// The outcome of the lead `id` (a lead seen only in events has a record with no
+    /// fields and no id).
     pub(crate) fn outcome_of(
         &self,
+        id: &str,
         lead: &Lead,
         state: StateRef<'_>,
         as_of: i64,
@@ -211,7 +214,7 @@ impl Scorer {
         let mut results = Results::default();
         let mut why = explain.then(Vec::new);
         self.results_into(lead, state, as_of, &mut results, why.as_mut());
-        self.named(lead.id.clone(), &results, why)
+        self.named(id.to_string(), &results, why)
     }
 
     /// Computes a lead's scores, flags and grades into `out` (whose buffers are reused),

@@ -155,8 +155,8 @@ impl StateMut<'_> {
 #[derive(Debug, Clone)]
 pub(crate) struct StateTable {
     init: Vec<i64>,
+    /// A fresh row's sums (one per `sum` slot).
     fresh_sums: Vec<ExactSum>,
-    sums_per_row: usize,
     rows: usize,
     cells: Vec<i64>,
     sums: Vec<ExactSum>,
@@ -168,7 +168,6 @@ impl StateTable {
         let mut table = StateTable {
             init: layout.init.clone(),
             fresh_sums: vec![ExactSum::default(); layout.sums],
-            sums_per_row: layout.sums,
             rows: 0,
             cells: Vec::with_capacity(rows * layout.init.len()),
             sums: Vec::new(),
@@ -184,13 +183,11 @@ impl StateTable {
         }
     }
 
-    /// Adds a fresh state; returns its row.
-    pub fn push(&mut self) -> usize {
+    /// Adds a fresh state.
+    pub fn push(&mut self) {
         self.cells.extend_from_slice(&self.init);
-        self.sums
-            .resize(self.sums.len() + self.sums_per_row, ExactSum::default());
+        self.sums.extend_from_slice(&self.fresh_sums);
         self.rows += 1;
-        self.rows - 1
     }
 
     pub fn rows(&self) -> usize {
@@ -204,7 +201,7 @@ impl StateTable {
                 sums: &self.fresh_sums,
             };
         }
-        let (w, s) = (self.init.len(), self.sums_per_row);
+        let (w, s) = (self.init.len(), self.fresh_sums.len());
         StateRef {
             cells: &self.cells[row * w..(row + 1) * w],
             sums: &self.sums[row * s..(row + 1) * s],
@@ -222,7 +219,7 @@ impl StateTable {
     }
 
     pub fn row_mut(&mut self, row: usize) -> StateMut<'_> {
-        let (w, s) = (self.init.len(), self.sums_per_row);
+        let (w, s) = (self.init.len(), self.fresh_sums.len());
         StateMut {
             cells: &mut self.cells[row * w..(row + 1) * w],
             sums: &mut self.sums[row * s..(row + 1) * s],

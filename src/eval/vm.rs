@@ -293,22 +293,14 @@ fn part_of_argument(f: Function, a: Val<'_>) -> Option<Val<'_>> {
     let Val::Str(s) = a else { return None };
     // Only ASCII text is checked for case: elsewhere lowercasing can change a letter
     // that is not upper case (title-case letters).
-    let ascii_without = |s: &str, upper: bool| {
-        s.is_ascii()
-            && !s.bytes().any(|b| {
-                if upper {
-                    b.is_ascii_uppercase()
-                } else {
-                    b.is_ascii_lowercase()
-                }
-            })
-    };
+    let ascii_without =
+        |s: &str, case: fn(&u8) -> bool| s.is_ascii() && !s.bytes().any(|b| case(&b));
     let part = match f {
         Function::Trim => s.trim(),
-        Function::Lower if ascii_without(s, true) => s,
-        Function::Upper if ascii_without(s, false) => s,
+        Function::Lower if ascii_without(s, u8::is_ascii_uppercase) => s,
+        Function::Upper if ascii_without(s, u8::is_ascii_lowercase) => s,
         Function::Domain => match s.rsplit_once('@') {
-            Some((_, domain)) if ascii_without(domain, true) => domain,
+            Some((_, domain)) if ascii_without(domain, u8::is_ascii_uppercase) => domain,
             _ => return None,
         },
         _ => return None,

@@ -52,6 +52,7 @@ pub mod source;
 pub mod syntax;
 pub mod testing;
 pub mod time;
+pub mod vocab;
 
 pub use check::loader::{FsLoader, Loader, MemoryLoader};
 pub use check::Model;

@@ -97,12 +97,12 @@ fn check(model: &Model, outcome: &Outcome, expectation: &Expectation) -> (bool, 
             let actual = round_points(outcome.score(name).unwrap_or(0.0));
             let expected = round_points(*value);
             let holds = match op {
-                crate::syntax::ast::CmpOp::Eq => actual == expected,
-                crate::syntax::ast::CmpOp::Ne => actual != expected,
-                crate::syntax::ast::CmpOp::Lt => actual < expected,
-                crate::syntax::ast::CmpOp::Le => actual <= expected,
-                crate::syntax::ast::CmpOp::Gt => actual > expected,
-                crate::syntax::ast::CmpOp::Ge => actual >= expected,
+                crate::vocab::CmpOp::Eq => actual == expected,
+                crate::vocab::CmpOp::Ne => actual != expected,
+                crate::vocab::CmpOp::Lt => actual < expected,
+                crate::vocab::CmpOp::Le => actual <= expected,
+                crate::vocab::CmpOp::Gt => actual > expected,
+                crate::vocab::CmpOp::Ge => actual >= expected,
             };
             (
                 holds,

@@ -4,7 +4,8 @@ use super::{Checker, Global, Node};
 use crate::check::model::*;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{self, AggFn, BinOp, CmpOp};
+use crate::syntax::ast::{self, BinOp};
+use crate::vocab::{AggFn, CmpOp, Function};
 
 /// Where an expression stands, which decides what is in scope.
 #[derive(Debug, Clone)]

@@ -2,7 +2,8 @@
 //! constants folded. This is what lowering (`crate::plan`) consumes.
 
 use crate::source::Span;
-use crate::syntax::ast::{AggFn, BinOp};
+use crate::syntax::ast::BinOp;
+use crate::vocab::{AggFn, Function, Value, ValueType};
 use serde::Serialize;
 use std::fmt;
 
@@ -22,8 +23,7 @@ pub enum Type {
 
 impl Type {
     /// The type of a field's values in records (fields are never lists).
-    pub fn value_type(&self) -> crate::plan::ValueType {
-        use crate::plan::ValueType;
+    pub fn value_type(&self) -> ValueType {
         match self {
             Type::Int => ValueType::Int,
             Type::Number => ValueType::Number,
@@ -139,7 +139,7 @@ pub struct Model {
 pub struct TestDef {
     pub name: String,
     pub as_of: i64,
-    pub lead: Vec<(FieldId, crate::record::Value)>,
+    pub lead: Vec<(FieldId, Value)>,
     pub events: Vec<TestEventDef>,
     pub expects: Vec<ExpectDef>,
     pub origin: Origin,
@@ -149,7 +149,7 @@ pub struct TestDef {
 pub struct TestEventDef {
     pub event: EventId,
     pub ts: i64,
-    pub props: Vec<(PropId, crate::record::Value)>,
+    pub props: Vec<(PropId, Value)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,7 +162,7 @@ pub struct ExpectDef {
 pub enum Expectation {
     Score {
         score: ScoreId,
-        op: crate::syntax::ast::CmpOp,
+        op: crate::vocab::CmpOp,
         value: f64,
     },
     Grade {
@@ -311,68 +311,14 @@ pub struct Aggregate {
     pub within: Option<i64>,
 }
 
-/// Built-in functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub enum Function {
-    StartsWith,
-    EndsWith,
-    Contains,
-    Lower,
-    Upper,
-    Trim,
-    Length,
-    Domain,
-    Has,
-    Abs,
-    Round,
-    Floor,
-    Ceil,
-    Now,
+/// The checker's view of a built-in function: its parameter and result types.
+pub(crate) trait Signature {
+    /// Parameter types and result type. `has` is special-cased by the checker.
+    fn signature(self) -> (&'static [Type], Type);
 }
 
-impl Function {
-    pub const ALL: &'static [Function] = &[
-        Function::StartsWith,
-        Function::EndsWith,
-        Function::Contains,
-        Function::Lower,
-        Function::Upper,
-        Function::Trim,
-        Function::Length,
-        Function::Domain,
-        Function::Has,
-        Function::Abs,
-        Function::Round,
-        Function::Floor,
-        Function::Ceil,
-        Function::Now,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Function::StartsWith => "starts_with",
-            Function::EndsWith => "ends_with",
-            Function::Contains => "contains",
-            Function::Lower => "lower",
-            Function::Upper => "upper",
-            Function::Trim => "trim",
-            Function::Length => "length",
-            Function::Domain => "domain",
-            Function::Has => "has",
-            Function::Abs => "abs",
-            Function::Round => "round",
-            Function::Floor => "floor",
-            Function::Ceil => "ceil",
-            Function::Now => "now",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Function> {
-        Function::ALL.iter().copied().find(|f| f.name() == name)
-    }
-
-    /// Parameter types and result type. `has` is special-cased by the checker.
-    pub fn signature(self) -> (&'static [Type], Type) {
+impl Signature for Function {
+    fn signature(self) -> (&'static [Type], Type) {
         const S: Type = Type::String;
         const N: Type = Type::Number;
         match self {

@@ -1,7 +1,7 @@
 //! Checking `test` blocks: their lead fields, events and expectations against the model.
 
 use super::*;
-use crate::record::{coerce, Value};
+use crate::vocab::{coerce, Value};
 
 impl Checker<'_> {
     /// Checks the test blocks of the main file (an imported file's tests are its own).

@@ -15,7 +15,8 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 use state::Layout;
 
 use crate::plan::{NodeRef, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
-use crate::record::{coerce, Event, FieldError, Lead, Value};
+use crate::record::{Event, Lead};
+use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;

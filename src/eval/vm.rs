@@ -10,10 +10,11 @@
 //! an absent value counts as false.
 
 use super::state::{Layout, StateRef};
-use crate::plan::{Constant, Function, Op, Plan, SlotKind, SlotRead, MAX_STACK};
+use crate::plan::{Constant, Op, Plan, SlotKind, SlotRead, MAX_STACK};
 use crate::record::{Event, Lead, Value};
-use crate::syntax::ast::CmpOp;
 use crate::time::DAY;
+use crate::vocab::CmpOp;
+use crate::vocab::Function;
 use regex::Regex;
 use std::cmp::Ordering;
 

@@ -5,8 +5,9 @@
 //! record stops the run or is set aside. Nothing is dropped silently: blank lines are
 //! the only lines skipped.
 
-use crate::plan::{FieldDecl, Plan, ValueType};
-use crate::record::{coerce, parse_duration, Event, Lead, Value};
+use crate::plan::{FieldDecl, Plan};
+use crate::record::{Event, Lead};
+use crate::vocab::{coerce, parse_duration, Value, ValueType};
 use scan::utc_timestamp;
 use scan::Raw;
 use serde_json::Value as Json;

@@ -16,10 +16,10 @@ mod verify;
 pub use disasm::disassemble;
 pub use lower::lower;
 
-use crate::syntax::ast::{AggFn, CmpOp};
+use crate::vocab::{AggFn, CmpOp, Function};
 use serde::{Deserialize, Serialize};
 
-pub use crate::check::Function;
+pub use crate::vocab::ValueType;
 
 /// The plan format this build writes and reads. Bump it whenever `Plan` changes shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -63,30 +63,6 @@ pub struct FieldDecl {
 pub struct EventDecl {
     pub name: String,
     pub props: Vec<FieldDecl>,
-}
-
-/// The type of a lead field or event property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ValueType {
-    String,
-    Int,
-    Number,
-    Bool,
-    Time,
-    Duration,
-}
-
-impl ValueType {
-    pub fn name(self) -> &'static str {
-        match self {
-            ValueType::String => "string",
-            ValueType::Int => "int",
-            ValueType::Number => "number",
-            ValueType::Bool => "bool",
-            ValueType::Time => "time",
-            ValueType::Duration => "duration",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,7 +148,7 @@ impl Op {
             | Op::Now => (0, 1),
             Op::Neg | Op::Not | Op::OrZero | Op::In(_) | Op::NotIn(_) | Op::Matches(_) => (1, 1),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
-            Op::Call(f) => (f.signature().0.len() as i64, 1),
+            Op::Call(f) => (f.arity() as i64, 1),
             Op::AndJump(_) | Op::OrJump(_) => (1, 0),
         }
     }

@@ -2,6 +2,7 @@
 //! Nothing here is resolved or type-checked yet: see `crate::check`.
 
 use crate::source::Span;
+pub use crate::vocab::{AggFn, CmpOp};
 use serde::Serialize;
 
 /// A name as written, with its place.
@@ -234,48 +235,6 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum AggFn {
-    Count,
-    Sum,
-    Exists,
-    DaysSince,
-}
-
-impl AggFn {
-    pub fn name(self) -> &'static str {
-        match self {
-            AggFn::Count => "count",
-            AggFn::Sum => "sum",
-            AggFn::Exists => "exists",
-            AggFn::DaysSince => "days_since",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,8 +11,9 @@
 use std::io::{self, Write};
 
 /// The end of the generated history (2026-11-01T00:00:00Z): score as of this time.
-pub const AS_OF: i64 = 1_793_491_200;
-const YEAR: i64 = 365 * 86_400;
+pub const AS_OF: i64 = 1_793_491_200 * crate::time::SECOND;
+/// A year of whole seconds (the generated times have no fraction).
+const YEAR_SECONDS: i64 = 365 * 86_400;
 
 pub struct Config {
     pub leads: u64,
@@ -115,9 +116,10 @@ pub fn generate(
     // Events spread evenly over the year, in time order; a power law picks the lead, and
     // a multiplier coprime with the lead count scatters the active leads over the ids.
     let stride = coprime_stride(config.leads);
-    let start = AS_OF - YEAR;
+    let start = AS_OF - YEAR_SECONDS * crate::time::SECOND;
     for i in 0..config.events {
-        let ts = start + (i as i128 * YEAR as i128 / config.events.max(1) as i128) as i64;
+        let offset = (i as i128 * YEAR_SECONDS as i128 / config.events.max(1) as i128) as i64;
+        let ts = start + offset * crate::time::SECOND;
         let rank = (config.leads as f64 * rng.unit().powi(3)) as u64;
         let lead = (rank.wrapping_mul(stride)) % config.leads.max(1);
         write_event(&mut rng, lead, ts, events)?;

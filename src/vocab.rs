@@ -37,9 +37,9 @@ pub enum Value {
     Str(String),
     Number(f64),
     Bool(bool),
-    /// Seconds since the Unix epoch, UTC.
+    /// Microseconds since the Unix epoch, UTC.
     Time(i64),
-    /// Seconds.
+    /// Microseconds.
     Duration(i64),
 }
 
@@ -164,7 +164,7 @@ impl Function {
 }
 
 /// Checks that `value` fits `ty`, converting where the meaning is unambiguous (a whole
-/// number for an `int`, seconds for a `time` or `duration`).
+/// number for an `int`, a number of seconds for a `time` or `duration`).
 pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldError> {
     let fail = |problem: String| FieldError {
         field: field.to_string(),
@@ -181,7 +181,9 @@ pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldEr
             Err(fail(format!("expected a whole number (int), found {n}")))
         }
         (ValueType::Time, v @ Value::Time(_)) => Ok(v),
-        (ValueType::Time, Value::Number(n)) if n.is_finite() => Ok(Value::Time(n.floor() as i64)),
+        (ValueType::Time, Value::Number(n)) => seconds_number(n)
+            .map(Value::Time)
+            .ok_or_else(|| fail(format!("{n} is not a time in seconds since 1970"))),
         (ValueType::Time, Value::Str(s)) => crate::time::parse_timestamp(&s)
             .map(Value::Time)
             .ok_or_else(|| {
@@ -191,7 +193,9 @@ pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldEr
                 ))
             }),
         (ValueType::Duration, v @ Value::Duration(_)) => Ok(v),
-        (ValueType::Duration, Value::Number(n)) if n.is_finite() => Ok(Value::Duration(n as i64)),
+        (ValueType::Duration, Value::Number(n)) => seconds_number(n)
+            .map(Value::Duration)
+            .ok_or_else(|| fail(format!("{n} is not a number of seconds"))),
         (ValueType::Duration, Value::Str(s)) => parse_duration(&s)
             .map(Value::Duration)
             .ok_or_else(|| fail(format!("`{s}` is not a duration like `30d`"))),
@@ -202,6 +206,15 @@ pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldEr
             describe(&value)
         ))),
     }
+}
+
+/// A number of seconds as microseconds, read from the shortest decimal that gives the
+/// number back (so `0.1` is exactly 100,000 µs); `None` if not finite or out of range.
+fn seconds_number(n: f64) -> Option<i64> {
+    if !n.is_finite() {
+        return None;
+    }
+    crate::time::parse_decimal_seconds(&n.to_string())
 }
 
 fn article(ty: ValueType) -> &'static str {
@@ -222,10 +235,10 @@ fn describe(value: &Value) -> String {
     }
 }
 
-/// `30d`, `12h`… as seconds.
+/// `30d`, `12h`… as microseconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
     let (digits, unit) = text.split_at(digits_end);
     let count: i64 = digits.parse().ok()?;
-    count.checked_mul(crate::time::unit_seconds(unit)?)
+    count.checked_mul(crate::time::unit_micros(unit)?)
 }

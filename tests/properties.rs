@@ -3,6 +3,7 @@
 
 use leadscore::batch::Batch;
 use leadscore::input::EventRecord;
+use leadscore::time::{DAY, HOUR, SECOND};
 use leadscore::{Plan, Scorer, Value};
 use proptest::prelude::*;
 use std::path::Path;
@@ -17,7 +18,7 @@ fn example_plan(name: &str) -> Plan {
     .expect("example compiles")
 }
 
-const AS_OF: i64 = 1_793_491_200; // 2026-11-01T00:00:00Z
+const AS_OF: i64 = 1_793_491_200 * SECOND; // 2026-11-01T00:00:00Z
 
 /// A random event for the B2B example: (lead, type, days before T, property seed).
 fn event_strategy() -> impl Strategy<Value = (u8, u8, i64, u8)> {
@@ -38,7 +39,7 @@ fn event(scorer: &Scorer, (lead, kind, days, seed): (u8, u8, i64, u8)) -> EventR
     ];
     const PATHS: [&str; 4] = ["/pricing", "/careers/eng", "/blog", "/pricing"];
     let lead = format!("L{lead}");
-    let ts = AS_OF - days * 86_400 + seed as i64 * 3_600;
+    let ts = AS_OF - days * DAY + seed as i64 * HOUR;
     let props = vec![
         ("path", Value::Str(PATHS[seed as usize % 4].into())),
         ("seconds", Value::Number(seed as f64 * 0.1 + 0.7)),
@@ -288,7 +289,7 @@ proptest! {
             batch.add_lead(lead, i as u64 + 1).unwrap();
         }
         for (lead, view, days, millis) in events {
-            let ts = AS_OF - days * 86_400;
+            let ts = AS_OF - days * DAY;
             let seconds = Value::Number(f64::from(millis) / 1000.0);
             let props = vec![("path", Value::Str("/p".into())), ("seconds", seconds)];
             let event = match view {

@@ -621,7 +621,7 @@ impl Checker<'_> {
             event,
             prop,
             filter,
-            within: within.map(|d| d.seconds),
+            within: within.map(|d| d.micros),
         };
         typed(TExprKind::Aggregate(Box::new(aggregate)), ty, span)
     }

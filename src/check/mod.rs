@@ -593,7 +593,7 @@ impl<'a> Checker<'a> {
             } => {
                 self.zero_points(points);
                 let within =
-                    self.single_option("within", within.iter().map(|d| (d.seconds, d.span)));
+                    self.single_option("within", within.iter().map(|d| (d.micros, d.span)));
                 let max = self
                     .single_option("max", max.iter().copied())
                     .and_then(|(k, span)| self.max_count(k, span));
@@ -642,7 +642,7 @@ impl<'a> Checker<'a> {
                 };
                 Some(RuleKind::Decay {
                     points: points.value,
-                    per: per.seconds,
+                    per: per.micros,
                     reset,
                 })
             }

@@ -91,7 +91,7 @@ impl Scorer {
         })
     }
 
-    /// Builds an event from its type name, time (seconds since the epoch) and named
+    /// Builds an event from its type name, time (microseconds since the epoch) and named
     /// properties. `None` when the model does not declare the type (such events are
     /// ignored).
     pub fn event<'a>(

@@ -276,10 +276,8 @@ fn json_text(v: &Json) -> Option<String> {
 fn json_time(v: &Json) -> Option<i64> {
     match v {
         Json::String(s) => crate::time::parse_timestamp(s),
-        Json::Number(n) => n
-            .as_f64()
-            .filter(|f| f.is_finite())
-            .map(|f| f.floor() as i64),
+        // The shortest decimal that gives the number back: `1790899200.1` is .100000.
+        Json::Number(n) => crate::time::parse_decimal_seconds(&n.to_string()),
         _ => None,
     }
 }
@@ -393,23 +391,23 @@ fn csv_value(ty: ValueType, name: &str, cell: &str) -> Result<Option<Value>, Str
             "false" => Value::Bool(false),
             _ => return Err(format!("expected true or false, found {cell:?}")),
         },
-        ValueType::Time => match cell.parse::<i64>() {
-            Ok(seconds) => Value::Time(seconds),
-            Err(_) => Value::Str(cell.to_string()),
+        ValueType::Time => match crate::time::parse_decimal_seconds(cell) {
+            Some(micros) => Value::Time(micros),
+            None => Value::Str(cell.to_string()),
         },
-        ValueType::Duration => match parse_duration(cell).or_else(|| cell.parse().ok()) {
-            Some(d) => Value::Duration(d),
-            None => return Err(format!("expected a duration like 30d, found {cell:?}")),
-        },
+        ValueType::Duration => {
+            match parse_duration(cell).or_else(|| crate::time::parse_decimal_seconds(cell)) {
+                Some(d) => Value::Duration(d),
+                None => return Err(format!("expected a duration like 30d, found {cell:?}")),
+            }
+        }
     };
     coerce(name, ty, value).map(Some).map_err(|e| e.problem)
 }
 
 fn csv_time(cell: &str) -> Option<i64> {
     let cell = cell.trim();
-    cell.parse::<i64>()
-        .ok()
-        .or_else(|| crate::time::parse_timestamp(cell))
+    crate::time::parse_decimal_seconds(cell).or_else(|| crate::time::parse_timestamp(cell))
 }
 
 // ------------------------------------------------------------------ schemas

@@ -193,13 +193,14 @@ fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SSZ` (the form tools write most) without a date library;
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (the form tools write most) to microseconds without a
+/// date library;
 /// `None` for anything else (the caller then uses the full RFC 3339 parser).
 pub fn utc_timestamp(s: &[u8]) -> Option<i64> {
     if s.len() != 20 {
         return None;
     }
-    Some(days(s)? * 86_400 + seconds_of_day(s)?)
+    Some(days(s)? * crate::time::DAY + seconds_of_day(s)? * crate::time::SECOND)
 }
 
 /// [`utc_timestamp`] remembering the date of the last line: event files are in time
@@ -221,7 +222,7 @@ impl Timestamps {
             self.days = days(s)?;
             self.date.copy_from_slice(&s[..10]);
         }
-        Some(self.days * 86_400 + seconds_of_day(s)?)
+        Some(self.days * crate::time::DAY + seconds_of_day(s)? * crate::time::SECOND)
     }
 }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::vocab::ValueType;
 
 /// The plan format this build writes and reads. Bump it whenever `Plan` changes shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The deepest evaluation stack a chunk may need; deeper plans are rejected on load.
 /// (The checker's expression depth limit keeps every model well below it.)
 pub const MAX_STACK: usize = 256;
@@ -181,7 +181,7 @@ pub struct Slot {
     pub event: Option<u32>,
     /// A per-event condition (`where`).
     pub filter: Option<ChunkId>,
-    /// Only events at most this many seconds before the as-of time count.
+    /// Only events at most this many microseconds before the as-of time count.
     pub within: Option<i64>,
     pub kind: SlotKind,
 }

@@ -81,7 +81,7 @@ pub struct Points {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Duration {
-    pub seconds: i64,
+    pub micros: i64,
     pub span: Span,
 }
 

@@ -358,7 +358,7 @@ impl<'t> Builder<'t> {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len());
         let (digits, unit) = text.split_at(digits_end);
-        let Some(size) = time::unit_seconds(unit) else {
+        let Some(size) = time::unit_micros(unit) else {
             let help = if matches!(
                 unit,
                 "mo" | "mon" | "month" | "months" | "y" | "yr" | "year" | "years"
@@ -374,10 +374,13 @@ impl<'t> Builder<'t> {
                 "unknown unit",
             )
             .help = Some(help.to_string());
-            return Duration { seconds: 1, span };
+            return Duration {
+                micros: time::SECOND,
+                span,
+            };
         };
         let count: i64 = digits.parse().unwrap_or(i64::MAX);
-        let seconds = count.saturating_mul(size);
+        let micros = count.saturating_mul(size);
         if count == 0 {
             self.error(
                 Code::ZeroDuration,
@@ -389,7 +392,7 @@ impl<'t> Builder<'t> {
                 "a window or decay period of zero never matches anything; use at least `1d`".into(),
             );
         }
-        Duration { seconds, span }
+        Duration { micros, span }
     }
 
     fn time(&mut self, pair: &P) -> i64 {
@@ -504,7 +507,7 @@ impl<'t> Builder<'t> {
                 let value = only_child(inner.next().expect("value"));
                 let value = match value.as_rule() {
                     Rule::time_lit => Literal::Time(self.time(&value)),
-                    Rule::duration => Literal::Duration(self.duration(value).seconds),
+                    Rule::duration => Literal::Duration(self.duration(value).micros),
                     Rule::string => Literal::Str(self.string(value)),
                     Rule::bool_lit => Literal::Bool(value.as_str() == "true"),
                     _ => {
@@ -615,7 +618,7 @@ impl<'t> Builder<'t> {
             Rule::number => ExprKind::Number(self.number_text(pair.as_str(), span)),
             Rule::string => ExprKind::Str(self.string(pair)),
             Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::duration => ExprKind::Duration(self.duration(pair).seconds),
+            Rule::duration => ExprKind::Duration(self.duration(pair).micros),
             Rule::time_lit => ExprKind::Time(self.time(&pair)),
             Rule::list => ExprKind::List(pair.children().map(|p| self.expr(p)).collect()),
             Rule::ident => ExprKind::Name(self.ident(pair)),

@@ -15,9 +15,13 @@ pub const AS_OF: i64 = 1_793_491_200 * crate::time::SECOND;
 /// A year of whole seconds (the generated times have no fraction).
 const YEAR_SECONDS: i64 = 365 * 86_400;
 
+/// How much to generate.
 pub struct Config {
+    /// Lead records.
     pub leads: u64,
+    /// Event records, spread over the year before [`AS_OF`].
     pub events: u64,
+    /// The generator's seed: the same seed gives the same bytes.
     pub seed: u64,
 }
 

@@ -9,18 +9,21 @@ use serde::Serialize;
 
 /// Identifies one file in a [`Sources`] set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
-pub struct FileId(pub u32);
+pub struct FileId(pub(crate) u32);
 
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Span {
+    /// The file.
     pub file: FileId,
+    /// The first byte.
     pub start: u32,
+    /// One past the last byte.
     pub end: u32,
 }
 
 impl Span {
-    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+    pub(crate) fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
             start: start as u32,
@@ -29,7 +32,7 @@ impl Span {
     }
 
     /// The smallest span covering both `self` and `other` (same file assumed).
-    pub fn to(self, other: Span) -> Span {
+    pub(crate) fn to(self, other: Span) -> Span {
         Span {
             file: self.file,
             start: self.start.min(other.start),
@@ -37,6 +40,7 @@ impl Span {
         }
     }
 
+    /// The byte range, for slicing the file's text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -45,7 +49,9 @@ impl Span {
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Position {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
@@ -57,6 +63,7 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// No files yet.
     pub fn new() -> Sources {
         Sources::default()
     }
@@ -68,10 +75,12 @@ impl Sources {
         FileId(self.files.add(name, text.into()) as u32)
     }
 
+    /// The file's name (its path as given).
     pub fn name(&self, file: FileId) -> &str {
         &self.names[file.0 as usize]
     }
 
+    /// The file's text.
     pub fn text(&self, file: FileId) -> &str {
         self.files
             .get(file.0 as usize)
@@ -96,10 +105,11 @@ impl Sources {
         }
     }
 
-    pub fn files(&self) -> &SimpleFiles<String, String> {
+    pub(crate) fn files(&self) -> &SimpleFiles<String, String> {
         &self.files
     }
 
+    /// Every file read, the main model first.
     pub fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
         (0..self.names.len()).map(|i| FileId(i as u32))
     }

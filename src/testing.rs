@@ -8,17 +8,24 @@ use serde::Serialize;
 
 /// The result of one test.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TestResult {
+    /// The test's name.
     pub name: String,
+    /// The file it is in.
     pub file: String,
+    /// The line of its `test` keyword.
     pub line: usize,
+    /// The expectations that did not hold (none: the test passed).
     pub failures: Vec<Failure>,
     /// The test lead's results (with explanation), for showing why a test failed.
     pub outcome: Outcome,
+    /// The test's `as of` time (microseconds since the epoch).
     pub as_of: i64,
 }
 
 impl TestResult {
+    /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -26,11 +33,15 @@ impl TestResult {
 
 /// An expectation that did not hold.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Failure {
     /// The `expect` line as written.
     pub expectation: String,
+    /// Its line.
     pub line: usize,
+    /// What it expected, as written.
     pub expected: String,
+    /// What the model gave.
     pub actual: String,
 }
 

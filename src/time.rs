@@ -8,9 +8,13 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 /// One second, in the unit of times and durations (microseconds).
 pub const SECOND: i64 = 1_000_000;
+/// One minute, in microseconds.
 pub const MINUTE: i64 = 60 * SECOND;
+/// One hour, in microseconds.
 pub const HOUR: i64 = 60 * MINUTE;
+/// One day, in microseconds.
 pub const DAY: i64 = 24 * HOUR;
+/// One week, in microseconds.
 pub const WEEK: i64 = 7 * DAY;
 
 /// Parses an RFC 3339 timestamp (`2026-10-01T10:00:00Z`, any offset, any number of

@@ -12,23 +12,35 @@ pub use codes::Code;
 use crate::source::Span;
 use serde::Serialize;
 
+/// How serious a diagnostic is: errors stop a model from compiling, warnings do not
+/// (unless a command is asked to deny them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The model cannot be compiled or the data cannot be read.
     Error,
+    /// A likely mistake that does not stop compilation.
     Warning,
 }
 
 /// A span with a short message pointing at it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Label {
+    /// Where in the source.
     pub span: Span,
+    /// What the label says there.
     pub message: String,
 }
 
+/// One problem found in a model: a stable code, a message, the exact place, other places
+/// that matter, and a suggested fix when one is obvious. Render it with [`render`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
+    /// The stable code, documented in `docs/diagnostics.md`.
     pub code: Code,
+    /// What is wrong, in words a rule author understands.
     pub message: String,
     /// The exact place of the problem.
     pub primary: Label,
@@ -42,7 +54,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with `code`, whose primary label at `span` reads `label`.
-    pub fn new(
+    pub(crate) fn new(
         code: Code,
         message: impl Into<String>,
         span: Span,
@@ -61,11 +73,12 @@ impl Diagnostic {
         }
     }
 
+    /// Error or warning (given by the code).
     pub fn severity(&self) -> Severity {
         self.code.severity()
     }
 
-    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             span,
             message: message.into(),
@@ -73,19 +86,19 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+    pub(crate) fn with_help_opt(mut self, help: Option<String>) -> Self {
         if help.is_some() {
             self.help = help;
         }
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }
@@ -97,26 +110,29 @@ impl Diagnostic {
 pub struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// An empty list.
     pub fn new() -> Self {
         Diagnostics::default()
     }
 
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }
 
-    pub fn last_mut(&mut self) -> Option<&mut Diagnostic> {
+    pub(crate) fn last_mut(&mut self) -> Option<&mut Diagnostic> {
         self.0.last_mut()
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity() == Severity::Error)
     }
 
+    /// How many are errors.
     pub fn error_count(&self) -> usize {
         self.0
             .iter()
@@ -124,25 +140,29 @@ impl Diagnostics {
             .count()
     }
 
+    /// How many are warnings.
     pub fn warning_count(&self) -> usize {
         self.0.len() - self.error_count()
     }
 
+    /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many diagnostics there are.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// The diagnostics, sorted by file and position.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
     }
 
     /// Orders diagnostics by file and position, so output does not depend on the
     /// order in which the checker visited things.
-    pub fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         self.0.sort_by_key(|d| {
             (
                 d.primary.span.file,
@@ -153,6 +173,7 @@ impl Diagnostics {
         });
     }
 
+    /// The diagnostics as a vector.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.0
     }

@@ -13,16 +13,11 @@ mod test_blocks;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::source::{Sources, Span};
 use crate::syntax::ast;
+use crate::syntax::keywords::KEYWORDS;
 use loader::Loaded;
 pub use model::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-const KEYWORDS: &[&str] = &[
-    "model", "import", "lead", "event", "let", "score", "on", "when", "where", "within", "max",
-    "decay", "per", "idle", "without", "clamp", "grade", "if", "flag", "and", "or", "not", "in",
-    "matches", "true", "false", "test",
-];
 
 /// The value of a constant expression (literals, lists, constants, arithmetic on them).
 pub fn fold_constant(e: &TExpr) -> Option<Const> {

@@ -12,7 +12,7 @@ mod fold;
 mod names;
 mod types;
 
-use super::{Checker, Node};
+use super::Checker;
 use crate::check::model::*;
 use crate::source::Span;
 use crate::syntax::ast;
@@ -29,6 +29,7 @@ pub(super) struct Cx {
     pub owner: Option<Node>,
 }
 
+/// The kinds of place an expression can stand in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum CxKind {
     /// `let` values and band thresholds: literals and other constants only.
@@ -42,6 +43,7 @@ pub(super) enum CxKind {
 }
 
 impl Cx {
+    /// A `let` value or a band threshold.
     pub fn constant() -> Cx {
         Cx {
             kind: CxKind::Constant,
@@ -49,6 +51,7 @@ impl Cx {
             owner: None,
         }
     }
+    /// The `where` clause of a rule or aggregate over `event`.
     pub fn filter(event: EventId) -> Cx {
         Cx {
             kind: CxKind::Filter,
@@ -56,6 +59,7 @@ impl Cx {
             owner: None,
         }
     }
+    /// A condition of `owner` (none for a grade band's `if`).
     pub fn condition(owner: Option<Node>) -> Cx {
         Cx {
             kind: CxKind::Condition,
@@ -63,6 +67,7 @@ impl Cx {
             owner,
         }
     }
+    /// The expression of the derived score `owner`.
     pub fn derived(owner: Node) -> Cx {
         Cx {
             kind: CxKind::Derived,
@@ -71,6 +76,7 @@ impl Cx {
         }
     }
 
+    /// Where this is, in words, for "cannot be used …" messages.
     fn place(&self) -> &'static str {
         match self.kind {
             CxKind::Constant => "in a constant",
@@ -84,6 +90,8 @@ fn typed(kind: TExprKind, ty: Type, span: Span) -> TExpr {
     TExpr { kind, ty, span }
 }
 
+/// Stands in for an expression with an error: its `Type::Error` tells its users the
+/// problem is already reported.
 fn error_expr(span: Span) -> TExpr {
     typed(TExprKind::Const(Const::Bool(false)), Type::Error, span)
 }

@@ -5,7 +5,7 @@
 use super::{error_expr, typed, Cx, CxKind};
 use crate::check::declare::{Global, LetState};
 use crate::check::model::*;
-use crate::check::{Checker, Node};
+use crate::check::Checker;
 use crate::diagnostics::{closest, Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;

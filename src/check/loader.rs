@@ -175,12 +175,7 @@ impl State<'_> {
                     .and_then(|n| n.to_str())
                     .unwrap_or(target);
                 let siblings = self.loader.siblings(path.parent().unwrap_or(Path::new("")));
-                let help =
-                    crate::diagnostics::closest(file_name, siblings.iter().map(String::as_str))
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .unwrap_or_else(|| {
-                            "import paths are relative to the importing file".to_string()
-                        });
+                let relative = "import paths are relative to the importing file".to_string();
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::ImportNotFound,
@@ -188,7 +183,11 @@ impl State<'_> {
                         span,
                         "imported here",
                     )
-                    .with_help(help),
+                    .with_did_you_mean(
+                        file_name,
+                        siblings.iter().map(String::as_str),
+                        Some(relative),
+                    ),
                 );
             }
         }

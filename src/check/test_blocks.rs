@@ -1,14 +1,19 @@
 //! Checking `test` blocks: their lead fields, events and expectations against the model.
 
-use super::*;
+use super::{Checker, Global};
+use crate::check::model::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
 use crate::vocab::{coerce, Value};
+use std::collections::HashMap;
 
 impl Checker<'_> {
     /// Checks the test blocks of the main file (an imported file's tests are its own).
     pub(super) fn check_tests(
         &mut self,
-        items: &[(crate::source::FileId, &ast::Item)],
-        main: crate::source::FileId,
+        items: &[(FileId, &ast::Item)],
+        main: FileId,
     ) -> Vec<TestDef> {
         let mut seen: HashMap<String, Span> = HashMap::new();
         let mut tests = Vec::new();
@@ -94,10 +99,6 @@ impl Checker<'_> {
         let mut values = Vec::new();
         for field in fields {
             let Some(&id) = self.lead_index.get(&field.name.text) else {
-                let help = did_you_mean(
-                    &field.name.text,
-                    self.lead_fields.iter().map(|f| f.name.as_str()),
-                );
                 self.report(
                     Diagnostic::new(
                         Code::UnknownLeadField,
@@ -105,7 +106,11 @@ impl Checker<'_> {
                         field.name.span,
                         "not a lead field",
                     )
-                    .with_help_opt(help),
+                    .with_did_you_mean(
+                        &field.name.text,
+                        self.lead_field_names(),
+                        None,
+                    ),
                 );
                 continue;
             };
@@ -123,11 +128,7 @@ impl Checker<'_> {
         for field in &event.fields {
             let entry = &self.events[id.0 as usize];
             let Some(&prop) = entry.props.get(&field.name.text) else {
-                let help = did_you_mean(
-                    &field.name.text,
-                    entry.def.props.iter().map(|p| p.name.as_str()),
-                );
-                let event_name = entry.def.name.clone();
+                let event_name = &entry.def.name;
                 self.report(
                     Diagnostic::new(
                         Code::UnknownProperty,
@@ -135,7 +136,11 @@ impl Checker<'_> {
                         field.name.span,
                         "not a property",
                     )
-                    .with_help_opt(help),
+                    .with_did_you_mean(
+                        &field.name.text,
+                        entry.prop_names(),
+                        None,
+                    ),
                 );
                 continue;
             };
@@ -200,10 +205,7 @@ impl Checker<'_> {
                 };
                 if !grade.bands.iter().any(|b| b.name == band.text) {
                     let names: Vec<&str> = grade.bands.iter().map(|b| b.name.as_str()).collect();
-                    let help =
-                        did_you_mean(&band.text, names.iter().copied()).unwrap_or_else(|| {
-                            format!("the bands of `{}` are {}", score.text, names.join(", "))
-                        });
+                    let all = format!("the bands of `{}` are {}", score.text, names.join(", "));
                     self.report(
                         Diagnostic::new(
                             Code::UnknownBand,
@@ -211,7 +213,7 @@ impl Checker<'_> {
                             band.span,
                             "not a band",
                         )
-                        .with_help(help),
+                        .with_did_you_mean(&band.text, names, Some(all)),
                     );
                     return None;
                 }
@@ -226,11 +228,6 @@ impl Checker<'_> {
                     expected: *expected,
                 },
                 _ => {
-                    let flags: Vec<&str> = self
-                        .flags
-                        .iter()
-                        .map(|f| f.decl.name.text.as_str())
-                        .collect();
                     self.report(
                         Diagnostic::new(
                             Code::UnknownName,
@@ -238,7 +235,11 @@ impl Checker<'_> {
                             flag.span,
                             "not a flag",
                         )
-                        .with_help_opt(did_you_mean(&flag.text, flags.iter().copied())),
+                        .with_did_you_mean(
+                            &flag.text,
+                            self.flag_names(),
+                            None,
+                        ),
                     );
                     return None;
                 }
@@ -269,11 +270,6 @@ impl Checker<'_> {
                 None
             }
             _ => {
-                let scores: Vec<&str> = self
-                    .scores
-                    .iter()
-                    .map(|s| s.decl.name.text.as_str())
-                    .collect();
                 self.report(
                     Diagnostic::new(
                         Code::UnknownName,
@@ -281,7 +277,7 @@ impl Checker<'_> {
                         name.span,
                         "not a score",
                     )
-                    .with_help_opt(did_you_mean(&name.text, scores.iter().copied())),
+                    .with_did_you_mean(&name.text, self.score_names(), None),
                 );
                 None
             }

@@ -219,6 +219,19 @@ pub fn did_you_mean<'a>(
     closest(wanted, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+impl Diagnostic {
+    /// Help for a misspelt name: "did you mean `x`?" with the one of `candidates` closest
+    /// to `wanted` (see [`closest`]), else `fallback`; no help when that is `None` too.
+    pub(crate) fn with_did_you_mean<'a>(
+        self,
+        wanted: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        fallback: Option<String>,
+    ) -> Self {
+        self.with_help_opt(did_you_mean(wanted, candidates).or(fallback))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,16 @@
-//! From source text to [`ast::File`], with syntax errors as diagnostics.
+//! From source text to [`ast::File`]: the AST builder over the pest parse tree.
 //!
 //! The pest grammar (`grammar/score.pest`) recovers statement by statement: a broken
 //! statement becomes a `bad_item`/`bad_rule` node, which we re-parse with the strict
-//! rule to get the exact position and the list of what was expected there.
+//! rule to get the exact position and the list of what was expected there; `errors.rs`
+//! puts that into words. Problems in well-formed syntax (an unsigned amount, a bad
+//! duration, an expression nested too deeply) are reported here, where the node is built.
 
 use super::ast::*;
+use super::errors;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 use crate::time;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
 use pest_derive::Parser;
@@ -62,6 +64,12 @@ impl<'t> Builder<'t> {
     fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
         Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+    }
+
+    /// Reports a pest error, in the words of [`errors::syntax_error`].
+    fn syntax_error(&mut self, error: &pest::error::Error<Rule>, base: usize) {
+        let diagnostic = errors::syntax_error(self.file, self.text, error, base);
+        self.diagnostics.push(diagnostic);
     }
 
     fn error(
@@ -691,42 +699,6 @@ impl<'t> Builder<'t> {
         }
         out
     }
-
-    // ------------------------------------------------------------ errors
-
-    /// Turns a pest error into a diagnostic: what was found, what was expected, in
-    /// words a rule author knows.
-    fn syntax_error(&mut self, error: &pest::error::Error<Rule>, base: usize) {
-        let pos = match error.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        } + base;
-        let found = describe_found(self.text, pos);
-        let span = Span::new(self.file, pos, pos + found.len);
-        let expected = match &error.variant {
-            ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
-            ErrorVariant::CustomError { message } if message.contains("stack limit") => {
-                self.error(
-                    Code::TooDeep,
-                    "this statement nests too deeply",
-                    span,
-                    "too deep",
-                )
-                .help =
-                    Some("split it into smaller parts (`let` constants, derived scores)".into());
-                return;
-            }
-            ErrorVariant::CustomError { message } => vec![message.clone()],
-        };
-        let message = format!("unexpected {}", found.words);
-        let label = if expected.is_empty() {
-            "not expected here".to_string()
-        } else {
-            format!("expected {}", join_or(&expected))
-        };
-        let help = syntax_help(self.text, pos, &found.words, &expected);
-        self.error(Code::Syntax, message, span, label).help = help;
-    }
 }
 
 // The AST's rule type is named `Rule`, as is pest's; this alias keeps them apart here.
@@ -808,190 +780,15 @@ fn binop(pair: &P) -> BinOp {
     }
 }
 
-struct Found {
-    words: String,
-    len: usize,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// What sits at `pos`: a word, a symbol, the end of a line or of the file.
-fn describe_found(text: &str, pos: usize) -> Found {
-    let rest = text.get(pos..).unwrap_or("");
-    let Some(first) = rest.chars().next() else {
-        return Found {
-            words: "end of file".into(),
-            len: 0,
-        };
-    };
-    if first == '\n' || first == '\r' {
-        return Found {
-            words: "end of line".into(),
-            len: 0,
-        };
-    }
-    let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(rest.len())
-    } else {
-        first.len_utf8()
-    };
-    Found {
-        words: format!("`{}`", &rest[..len]),
-        len,
-    }
-}
-
-const DECLARATION_WORDS: &str =
-    "a declaration (`model`, `import`, `lead`, `event`, `let`, `score`, `grade`, `flag` or `test`)";
-const RULE_WORDS: &str = "a rule (`on`, `when`, `decay` or `clamp`)";
-
-/// Human words for the grammar rules pest says it expected.
-fn expected_words(rules: &[Rule]) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for expected in rules {
-        let name = format!("{expected:?}");
-        if let Some(keyword) = name.strip_prefix("kw_") {
-            let word = match keyword {
-                "model" | "import" | "lead" | "event" | "let" | "score" | "grade" | "flag"
-                | "test" => DECLARATION_WORDS.to_string(),
-                "on" | "when" | "decay" | "clamp" => RULE_WORDS.to_string(),
-                other => format!("`{other}`"),
-            };
-            if !words.contains(&word) {
-                words.push(word);
-            }
-            continue;
-        }
-        let word = match expected {
-            Rule::EOI => "the end of the statement",
-            Rule::name | Rule::ident | Rule::band_name => "a name",
-            Rule::event_name => "an event type like `email.click`",
-            Rule::points => "points like `+10` or `-5`",
-            Rule::duration => "a duration like `30d`",
-            Rule::number | Rule::signed_num => "a number",
-            Rule::string => "a quoted string",
-            Rule::time_lit => "a time like `@2026-01-31`",
-            Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::cmp_expr
-            | Rule::add_expr
-            | Rule::mul_expr
-            | Rule::unary
-            | Rule::paren
-            | Rule::list
-            | Rule::call
-            | Rule::aggregate
-            | Rule::lead_ref
-            | Rule::bool_lit => "a value or expression",
-            Rule::cmp_op => "a comparison like `>=`",
-            Rule::add_op | Rule::mul_op => "an operator",
-            Rule::or_op => "`or`",
-            Rule::and_op => "`and`",
-            Rule::in_op => "`in`",
-            Rule::not_in_op => "`not in`",
-            Rule::matches_op => "`matches`",
-            Rule::where_clause => "`where`",
-            Rule::within_opt => "`within`",
-            Rule::max_opt => "`max`",
-            Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
-            Rule::idle | Rule::without => "`idle` or `without`",
-            Rule::model_decl
-            | Rule::import_decl
-            | Rule::lead_decl
-            | Rule::event_decl
-            | Rule::let_decl
-            | Rule::score_block
-            | Rule::score_derived
-            | Rule::grade_decl
-            | Rule::flag_decl
-            | Rule::test_decl => DECLARATION_WORDS,
-            Rule::field_block | Rule::record => "`{`",
-            Rule::field | Rule::record_field => "a field like `name: string`",
-            Rule::type_expr => "a type like `string`",
-            Rule::band => "a grade band like `hot >= 70`",
-            Rule::threshold => "`>=`",
-            Rule::band_if => "`if`",
-            Rule::test_as_of | Rule::test_lead | Rule::test_events | Rule::test_expect => {
-                "a test statement (`as of`, `lead`, `events` or `expect`)"
-            }
-            Rule::test_event => "an event like `@2026-02-20 email.click`",
-            Rule::literal_value => "a value",
-            Rule::expect_score | Rule::expect_grade | Rule::expect_flag => {
-                "an expectation like `engagement == 65`, `grade engagement == warm` or `flag mql`"
-            }
-            _ => continue,
-        };
-        if !words.iter().any(|w| w == word) {
-            words.push(word.to_string());
+    #[test]
+    fn keyword_tokens_are_exactly_the_kw_rules() {
+        for &rule in Rule::all_rules() {
+            let is_kw_rule = format!("{rule:?}").starts_with("kw_");
+            assert_eq!(is_keyword(rule), is_kw_rule, "{rule:?}");
         }
     }
-    words
-}
-
-fn join_or(words: &[String]) -> String {
-    match words {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
-/// Help for the syntax mistakes rule authors make most.
-fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Option<String> {
-    let before = text[..pos.min(text.len())].trim_end_matches([' ', '\t']);
-    let after = text.get(pos..).unwrap_or("");
-    let statement_start = expected
-        .iter()
-        .any(|w| w == DECLARATION_WORDS || w == RULE_WORDS);
-    if statement_start {
-        let word = found.trim_matches('`');
-        let keywords: &[&str] = if expected.iter().any(|w| w == RULE_WORDS) {
-            &["on", "when", "decay", "clamp"]
-        } else {
-            &[
-                "model", "import", "lead", "event", "let", "score", "grade", "flag", "test",
-            ]
-        };
-        if let Some(help) = crate::diagnostics::did_you_mean(word, keywords.iter().copied()) {
-            return Some(help);
-        }
-    }
-    if glued_sign(before) {
-        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
-    }
-    if before.ends_with('+') || before.ends_with('-') {
-        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
-    }
-    if after.starts_with('+') || after.starts_with('-') {
-        let glued = after[1..].starts_with(|c: char| c.is_ascii_digit());
-        if glued {
-            return Some(
-                "points end the rule; for arithmetic write `+`/`-` with spaces on both sides, like `size + 5`".into(),
-            );
-        }
-    }
-    if after.starts_with('=') && !after.starts_with("==") {
-        return Some("compare with `==`".into());
-    }
-    if matches!(found, "`<`" | "`<=`" | "`>`" | "`>=`" | "`==`" | "`!=`") {
-        return Some("comparisons do not chain: write `a < b and b < c`".into());
-    }
-    if found == "`'`" {
-        return Some("strings use double quotes: \"like this\"".into());
-    }
-    None
-}
-
-/// Does `text` end with a number glued to what precedes it, as in `size+5`? That reads
-/// as points, not arithmetic, and is the usual cause of a confusing syntax error.
-fn glued_sign(text: &str) -> bool {
-    let digits = text.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if digits.len() == text.len() {
-        return false;
-    }
-    let Some(before_sign) = digits.strip_suffix(['+', '-']) else {
-        return false;
-    };
-    before_sign.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ')' || c == ']')
 }

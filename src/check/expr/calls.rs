@@ -1,0 +1,286 @@
+//! Function calls and aggregates: a call's arguments against the function's signature,
+//! and `count`/`sum`/`exists`/`days_since` over the lead's events, with where they may
+//! appear.
+
+use super::{error_expr, typed, Cx, CxKind};
+use crate::check::model::*;
+use crate::check::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast;
+use crate::vocab::{AggFn, Function};
+
+/// Every aggregate, in the order the unknown-function note lists them.
+const AGGREGATES: [AggFn; 4] = [AggFn::Count, AggFn::Sum, AggFn::Exists, AggFn::DaysSince];
+
+impl Checker<'_> {
+    /// A function call: a known function, the right number of arguments, each of the
+    /// type the function takes.
+    pub(super) fn call(
+        &mut self,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        cx: &Cx,
+        span: Span,
+    ) -> TExpr {
+        let Some(func) = Function::from_name(&function.text) else {
+            self.unknown_function(function);
+            return error_expr(span);
+        };
+        let (params, result) = func.signature();
+        if args.len() != params.len() {
+            self.report(
+                Diagnostic::new(
+                    Code::BadArguments,
+                    format!(
+                        "`{}` takes {} argument{}, not {}",
+                        func.name(),
+                        params.len(),
+                        if params.len() == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    span,
+                    "wrong number of arguments",
+                )
+                .with_help(format!("call it like `{}`", example_call(func))),
+            );
+            return error_expr(span);
+        }
+        if func == Function::Has {
+            return self.has(&args[0], cx, span);
+        }
+        let mut typed_args = Vec::new();
+        let mut failed = false;
+        for (arg, param) in args.iter().zip(params) {
+            let a = self.expr(arg, cx);
+            if !a.ty.compatible(param) {
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!(
+                            "`{}` expects {} here, not {}",
+                            func.name(),
+                            param.an(),
+                            a.ty.an()
+                        ),
+                        a.span,
+                        format!("this is {}", a.ty.an()),
+                    )
+                    .with_help(format!("call it like `{}`", example_call(func))),
+                );
+                failed = true;
+            }
+            failed |= a.ty.is_error();
+            typed_args.push(a);
+        }
+        if failed {
+            return error_expr(span);
+        }
+        typed(
+            TExprKind::Call {
+                function: func,
+                args: typed_args,
+            },
+            result,
+            span,
+        )
+    }
+
+    /// Reports a call of no known function, listing the functions and aggregates.
+    fn unknown_function(&mut self, function: &ast::Ident) {
+        let functions: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+        let aggregates: Vec<&str> = AGGREGATES.iter().map(|a| a.name()).collect();
+        let note = format!(
+            "functions: {}; aggregates: {}",
+            functions.join(", "),
+            aggregates.join(", ")
+        );
+        let known = functions.iter().chain(&aggregates).copied();
+        self.report(
+            Diagnostic::new(
+                Code::UnknownFunction,
+                format!("unknown function `{}`", function.text),
+                function.span,
+                "not a function",
+            )
+            .with_did_you_mean(&function.text, known, None)
+            .with_note(note),
+        );
+    }
+
+    /// `has(x)`: tests a lead field or an event property, nothing else.
+    fn has(&mut self, arg: &ast::Expr, cx: &Cx, span: Span) -> TExpr {
+        let a = self.expr(arg, cx);
+        if a.ty.is_error() {
+            return error_expr(span);
+        }
+        if !matches!(a.kind, TExprKind::LeadField(_) | TExprKind::Prop(_)) {
+            self.report(
+                Diagnostic::new(
+                    Code::BadArguments,
+                    "`has` tests a lead field or an event property",
+                    arg.span,
+                    "not a field or property",
+                )
+                .with_help("write `has(lead.email)`, or `has(campaign)` inside `where`"),
+            );
+            return error_expr(span);
+        }
+        typed(
+            TExprKind::Call {
+                function: Function::Has,
+                args: vec![a],
+            },
+            Type::Bool,
+            span,
+        )
+    }
+
+    /// `count`, `sum`, `exists` or `days_since` over the lead's events: not where one
+    /// event or no lead is known (`where`, constants).
+    pub(super) fn aggregate(
+        &mut self,
+        function: AggFn,
+        target: &ast::Ident,
+        filter: Option<&ast::Expr>,
+        within: Option<ast::Duration>,
+        cx: &Cx,
+        span: Span,
+    ) -> TExpr {
+        if matches!(cx.kind, CxKind::Constant | CxKind::Filter) {
+            self.report(
+                Diagnostic::new(
+                    Code::NotAvailableHere,
+                    format!("`{}` cannot be used {}", function.name(), cx.place()),
+                    span,
+                    "aggregate not available here",
+                )
+                .with_note(if cx.kind == CxKind::Filter {
+                    "`where` looks at one event at a time; aggregates look at the whole history"
+                } else {
+                    "constants are fixed when the model is compiled"
+                })
+                .with_help("use aggregates in `when` rules, derived scores, grades and flags"),
+            );
+            return error_expr(span);
+        }
+        let (event, prop) = if function == AggFn::Sum {
+            match self.sum_target(target) {
+                Some(found) => found,
+                None => return error_expr(span),
+            }
+        } else {
+            match self.resolve_event(target) {
+                Some(id) => (id, None),
+                None => return error_expr(span),
+            }
+        };
+        let filter = filter.map(|f| self.condition(f, &Cx::filter(event)));
+        if filter.as_ref().is_some_and(|f| f.ty.is_error()) {
+            return error_expr(span);
+        }
+        let ty = match function {
+            AggFn::Count | AggFn::DaysSince => Type::Int,
+            AggFn::Sum => Type::Number,
+            AggFn::Exists => Type::Bool,
+        };
+        let aggregate = Aggregate {
+            function,
+            event,
+            prop,
+            filter,
+            within: within.map(|d| d.micros),
+        };
+        typed(TExprKind::Aggregate(Box::new(aggregate)), ty, span)
+    }
+
+    /// `sum(page.view.seconds)`: the last segment is the property.
+    fn sum_target(&mut self, target: &ast::Ident) -> Option<(EventId, Option<PropId>)> {
+        let Some((event_name, prop_name)) = target.text.rsplit_once('.') else {
+            self.sum_needs_property(target);
+            return None;
+        };
+        if self.event_index.contains_key(&target.text) {
+            self.sum_needs_property(target);
+            return None;
+        }
+        let event_span = Span {
+            end: target.span.start + event_name.len() as u32,
+            ..target.span
+        };
+        let prop_span = Span {
+            start: event_span.end + 1,
+            ..target.span
+        };
+        let event_ident = ast::Ident {
+            text: event_name.to_string(),
+            span: event_span,
+        };
+        let event = self.resolve_event(&event_ident)?;
+        let entry = &self.events[event.0 as usize];
+        let Some(&prop) = entry.props.get(prop_name) else {
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownProperty,
+                    format!("`{event_name}` has no property `{prop_name}`"),
+                    prop_span,
+                    "not a property",
+                )
+                .with_did_you_mean(prop_name, entry.prop_names(), None),
+            );
+            return None;
+        };
+        let ty = entry.def.props[prop.0 as usize].ty.clone();
+        if !ty.is_numeric() {
+            self.report(
+                Diagnostic::new(
+                    Code::SumNotNumeric,
+                    format!("cannot sum `{prop_name}`: it is {}", ty.an()),
+                    prop_span,
+                    format!("{} property", ty.an()),
+                )
+                .with_help(format!(
+                    "`sum` adds up numbers; to count the events use `count({event_name})`"
+                )),
+            );
+            return None;
+        }
+        Some((event, Some(prop)))
+    }
+
+    /// Reports a `sum` over an event type with no property named.
+    fn sum_needs_property(&mut self, target: &ast::Ident) {
+        self.report(
+            Diagnostic::new(
+                Code::BadArguments,
+                "`sum` needs an event property to add up",
+                target.span,
+                "no property named",
+            )
+            .with_help(format!(
+                "name the property after the event type, like `sum({}.seconds)`",
+                target.text
+            )),
+        );
+    }
+}
+
+/// A call of `func` that checks, for help lines.
+fn example_call(func: Function) -> &'static str {
+    match func {
+        Function::StartsWith => "starts_with(path, \"/pricing\")",
+        Function::EndsWith => "ends_with(lead.email, \".edu\")",
+        Function::Contains => "contains(lead.title, \"Head\")",
+        Function::Lower => "lower(lead.title)",
+        Function::Upper => "upper(lead.country)",
+        Function::Trim => "trim(lead.title)",
+        Function::Length => "length(lead.title)",
+        Function::Domain => "domain(lead.email)",
+        Function::Has => "has(lead.email)",
+        Function::Abs => "abs(lead.revenue)",
+        Function::Round => "round(lead.revenue / 1000)",
+        Function::Floor => "floor(lead.revenue)",
+        Function::Ceil => "ceil(lead.revenue)",
+        Function::Now => "now()",
+    }
+}

@@ -1,0 +1,232 @@
+//! Score blocks and derived scores: each rule (`on`, `when`, `decay`), its options
+//! (`within`, `max`), the one `clamp`, and the numeric checks on points and amounts.
+
+use super::expr::Cx;
+use super::Checker;
+use crate::check::model::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast;
+
+impl Checker<'_> {
+    /// Checks every score, block or derived, in declaration order.
+    pub(super) fn check_scores(&mut self) {
+        for index in 0..self.scores.len() {
+            let decl = self.scores[index].decl;
+            let node = Node::Score(ScoreId(index as u32));
+            let body = match &decl.body {
+                ast::ScoreBody::Derived(e) => {
+                    let typed = self.expr(e, &Cx::derived(node));
+                    if !typed.ty.is_numeric() {
+                        self.report(
+                            Diagnostic::new(
+                                Code::NotNumeric,
+                                format!("score `{}` must be a number", decl.name.text),
+                                e.span,
+                                format!("this is {}", typed.ty.an()),
+                            )
+                            .with_help("a derived score is arithmetic over scores, lead fields and constants"),
+                        );
+                    }
+                    ScoreBody::Derived(typed)
+                }
+                ast::ScoreBody::Rules(rules) => self.score_rules(decl, rules, node),
+            };
+            self.scores[index].def = Some(ScoreDef {
+                name: decl.name.text.clone(),
+                body,
+                origin: match &decl.body {
+                    // A derived score is explained by its whole definition.
+                    ast::ScoreBody::Derived(_) => self.origin(decl.span),
+                    ast::ScoreBody::Rules(_) => Origin {
+                        text: format!("score {}", decl.name.text),
+                        ..self.origin(decl.name.span)
+                    },
+                },
+            });
+        }
+    }
+
+    /// The rules of a score block, with its one `clamp` set apart.
+    fn score_rules(&mut self, decl: &ast::ScoreDecl, rules: &[ast::Rule], node: Node) -> ScoreBody {
+        let mut checked = Vec::new();
+        let mut clamp: Option<Clamp> = None;
+        if rules.is_empty() {
+            self.report(
+                Diagnostic::new(
+                    Code::EmptyScore,
+                    format!("score `{}` has no rules", decl.name.text),
+                    decl.name.span,
+                    "always 0",
+                )
+                .with_help("add rules like `when lead.industry == \"software\" +20`"),
+            );
+        }
+        for rule in rules {
+            if let ast::RuleKind::Clamp { low, high } = &rule.kind {
+                if let Some(first) = &clamp {
+                    self.report(
+                        Diagnostic::new(
+                            Code::DuplicateClamp,
+                            "a score has at most one `clamp`",
+                            rule.span,
+                            "second clamp",
+                        )
+                        .with_label(first.origin.span, "first clamp")
+                        .with_help("keep one `clamp LOW HIGH`"),
+                    );
+                    continue;
+                }
+                if low.0 > high.0 {
+                    self.report(
+                        Diagnostic::new(
+                            Code::BadClamp,
+                            format!("the clamp range is empty: {} is above {}", low.0, high.0),
+                            low.1.to(high.1),
+                            "low bound above high bound",
+                        )
+                        .with_help(format!(
+                            "write the low bound first: `clamp {} {}`",
+                            high.0, low.0
+                        )),
+                    );
+                }
+                clamp = Some(Clamp {
+                    low: low.0,
+                    high: high.0,
+                    origin: self.origin(rule.span),
+                });
+                continue;
+            }
+            if let Some(kind) = self.rule(rule, node) {
+                checked.push(RuleDef {
+                    kind,
+                    origin: self.origin(rule.span),
+                });
+            }
+        }
+        ScoreBody::Rules {
+            rules: checked,
+            clamp,
+        }
+    }
+
+    /// One `on`, `when` or `decay` rule (`clamp` is handled by [`Self::score_rules`]).
+    fn rule(&mut self, rule: &ast::Rule, node: Node) -> Option<RuleKind> {
+        match &rule.kind {
+            ast::RuleKind::On {
+                event,
+                filter,
+                points,
+                within,
+                max,
+            } => {
+                self.zero_points(points);
+                let within =
+                    self.single_option("within", within.iter().map(|d| (d.micros, d.span)));
+                let max = self
+                    .single_option("max", max.iter().copied())
+                    .and_then(|(k, span)| self.max_count(k, span));
+                let id = self.resolve_event(event)?;
+                let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
+                Some(RuleKind::On {
+                    event: id,
+                    filter,
+                    points: points.value,
+                    within: within.map(|(d, _)| d),
+                    max,
+                })
+            }
+            ast::RuleKind::When { condition, points } => {
+                self.zero_points(points);
+                let condition = self.condition(condition, &Cx::condition(Some(node)));
+                Some(RuleKind::When {
+                    condition,
+                    points: points.value,
+                })
+            }
+            ast::RuleKind::Decay { points, per, reset } => {
+                if points.value > 0.0 {
+                    self.report(
+                        Diagnostic::new(
+                            Code::PositiveDecay,
+                            "decay must take points away",
+                            points.span,
+                            "positive amount",
+                        )
+                        .with_help(format!("write `-{}`", points.value)),
+                    );
+                }
+                self.zero_points(points);
+                let reset = match reset {
+                    ast::DecayReset::AnyEvent => None,
+                    ast::DecayReset::Event { event, filter } => {
+                        let id = self.resolve_event(event)?;
+                        let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
+                        Some(EventMatch { event: id, filter })
+                    }
+                };
+                Some(RuleKind::Decay {
+                    points: points.value,
+                    per: per.micros,
+                    reset,
+                })
+            }
+            ast::RuleKind::Clamp { .. } => None,
+        }
+    }
+
+    /// Warns about a rule worth nothing.
+    fn zero_points(&mut self, points: &ast::Points) {
+        if points.value == 0.0 {
+            self.report(
+                Diagnostic::new(
+                    Code::ZeroPoints,
+                    "this rule is worth 0 points",
+                    points.span,
+                    "0 points",
+                )
+                .with_help("give it points, or remove the rule"),
+            );
+        }
+    }
+
+    /// Takes the first of a repeatable option, reporting repeats.
+    fn single_option<T: Copy>(
+        &mut self,
+        name: &str,
+        mut values: impl Iterator<Item = (T, Span)>,
+    ) -> Option<(T, Span)> {
+        let first = values.next()?;
+        for (_, span) in values {
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateOption,
+                    format!("`{name}` is given twice"),
+                    span,
+                    "repeated",
+                )
+                .with_label(first.1, "first given here")
+                .with_help(format!("keep one `{name}`")),
+            );
+        }
+        Some(first)
+    }
+
+    /// The `K` of `max K`: a whole number of events, at least 1.
+    fn max_count(&mut self, k: f64, span: Span) -> Option<u32> {
+        if k >= 1.0 && k.fract() == 0.0 && k <= u32::MAX as f64 {
+            return Some(k as u32);
+        }
+        self.report(
+            Diagnostic::new(
+                Code::BadMax,
+                format!("`max {k}` is not a whole number of events of at least 1"),
+                span,
+                "invalid count",
+            )
+            .with_help("`max K` counts matching events at most K times: write `max 3`"),
+        );
+        None
+    }
+}

@@ -1,0 +1,256 @@
+//! Syntax errors in words: what pest found and expected, said the way a rule author
+//! thinks about a model, with help for the most common mistakes.
+
+use super::keywords::{DECLARATION_KEYWORDS, RULE_KEYWORDS};
+use super::parser::Rule;
+use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+
+/// Turns a pest error into a diagnostic: what was found, what was expected, in words a
+/// rule author knows. `base` is where the parsed text starts in the file (non-zero for a
+/// re-parsed statement).
+pub(super) fn syntax_error(
+    file: FileId,
+    text: &str,
+    error: &pest::error::Error<Rule>,
+    base: usize,
+) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    } + base;
+    let found = describe_found(text, pos);
+    let span = Span::new(file, pos, pos + found.len);
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+        ErrorVariant::CustomError { message } if message.contains("stack limit") => {
+            return Diagnostic::new(
+                Code::TooDeep,
+                "this statement nests too deeply",
+                span,
+                "too deep",
+            )
+            .with_help("split it into smaller parts (`let` constants, derived scores)");
+        }
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    let message = format!("unexpected {}", found.words);
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {}", join_or(&expected))
+    };
+    let help = syntax_help(text, pos, &found.words, &expected);
+    Diagnostic::new(Code::Syntax, message, span, label).with_help_opt(help)
+}
+
+struct Found {
+    words: String,
+    len: usize,
+}
+
+/// What sits at `pos`: a word, a symbol, the end of a line or of the file.
+fn describe_found(text: &str, pos: usize) -> Found {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return Found {
+            words: "end of file".into(),
+            len: 0,
+        };
+    };
+    if first == '\n' || first == '\r' {
+        return Found {
+            words: "end of line".into(),
+            len: 0,
+        };
+    }
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    Found {
+        words: format!("`{}`", &rest[..len]),
+        len,
+    }
+}
+
+/// What to call any of the [`DECLARATION_KEYWORDS`] pest expected (a test keeps the list
+/// in step).
+const DECLARATION_WORDS: &str =
+    "a declaration (`model`, `import`, `lead`, `event`, `let`, `score`, `grade`, `flag` or `test`)";
+/// What to call any of the [`RULE_KEYWORDS`] pest expected.
+const RULE_WORDS: &str = "a rule (`on`, `when`, `decay` or `clamp`)";
+
+/// Human words for the grammar rules pest says it expected.
+fn expected_words(rules: &[Rule]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for expected in rules {
+        let name = format!("{expected:?}");
+        if let Some(keyword) = name.strip_prefix("kw_") {
+            let word = if DECLARATION_KEYWORDS.contains(&keyword) {
+                DECLARATION_WORDS.to_string()
+            } else if RULE_KEYWORDS.contains(&keyword) {
+                RULE_WORDS.to_string()
+            } else {
+                format!("`{keyword}`")
+            };
+            if !words.contains(&word) {
+                words.push(word);
+            }
+            continue;
+        }
+        let word = match expected {
+            Rule::EOI => "the end of the statement",
+            Rule::name | Rule::ident | Rule::band_name => "a name",
+            Rule::event_name => "an event type like `email.click`",
+            Rule::points => "points like `+10` or `-5`",
+            Rule::duration => "a duration like `30d`",
+            Rule::number | Rule::signed_num => "a number",
+            Rule::string => "a quoted string",
+            Rule::time_lit => "a time like `@2026-01-31`",
+            Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::unary
+            | Rule::paren
+            | Rule::list
+            | Rule::call
+            | Rule::aggregate
+            | Rule::lead_ref
+            | Rule::bool_lit => "a value or expression",
+            Rule::cmp_op => "a comparison like `>=`",
+            Rule::add_op | Rule::mul_op => "an operator",
+            Rule::or_op => "`or`",
+            Rule::and_op => "`and`",
+            Rule::in_op => "`in`",
+            Rule::not_in_op => "`not in`",
+            Rule::matches_op => "`matches`",
+            Rule::where_clause => "`where`",
+            Rule::within_opt => "`within`",
+            Rule::max_opt => "`max`",
+            Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
+            Rule::idle | Rule::without => "`idle` or `without`",
+            Rule::model_decl
+            | Rule::import_decl
+            | Rule::lead_decl
+            | Rule::event_decl
+            | Rule::let_decl
+            | Rule::score_block
+            | Rule::score_derived
+            | Rule::grade_decl
+            | Rule::flag_decl
+            | Rule::test_decl => DECLARATION_WORDS,
+            Rule::field_block | Rule::record => "`{`",
+            Rule::field | Rule::record_field => "a field like `name: string`",
+            Rule::type_expr => "a type like `string`",
+            Rule::band => "a grade band like `hot >= 70`",
+            Rule::threshold => "`>=`",
+            Rule::band_if => "`if`",
+            Rule::test_as_of | Rule::test_lead | Rule::test_events | Rule::test_expect => {
+                "a test statement (`as of`, `lead`, `events` or `expect`)"
+            }
+            Rule::test_event => "an event like `@2026-02-20 email.click`",
+            Rule::literal_value => "a value",
+            Rule::expect_score | Rule::expect_grade | Rule::expect_flag => {
+                "an expectation like `engagement == 65`, `grade engagement == warm` or `flag mql`"
+            }
+            _ => continue,
+        };
+        if !words.iter().any(|w| w == word) {
+            words.push(word.to_string());
+        }
+    }
+    words
+}
+
+fn join_or(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Help for the syntax mistakes rule authors make most.
+fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Option<String> {
+    let before = text[..pos.min(text.len())].trim_end_matches([' ', '\t']);
+    let after = text.get(pos..).unwrap_or("");
+    let statement_start = expected
+        .iter()
+        .any(|w| w == DECLARATION_WORDS || w == RULE_WORDS);
+    if statement_start {
+        let word = found.trim_matches('`');
+        let keywords = if expected.iter().any(|w| w == RULE_WORDS) {
+            RULE_KEYWORDS
+        } else {
+            DECLARATION_KEYWORDS
+        };
+        if let Some(help) = did_you_mean(word, keywords.iter().copied()) {
+            return Some(help);
+        }
+    }
+    if glued_sign(before) {
+        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
+    }
+    if before.ends_with('+') || before.ends_with('-') {
+        return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
+    }
+    if after.starts_with('+') || after.starts_with('-') {
+        let glued = after[1..].starts_with(|c: char| c.is_ascii_digit());
+        if glued {
+            return Some(
+                "points end the rule; for arithmetic write `+`/`-` with spaces on both sides, like `size + 5`".into(),
+            );
+        }
+    }
+    if after.starts_with('=') && !after.starts_with("==") {
+        return Some("compare with `==`".into());
+    }
+    if matches!(found, "`<`" | "`<=`" | "`>`" | "`>=`" | "`==`" | "`!=`") {
+        return Some("comparisons do not chain: write `a < b and b < c`".into());
+    }
+    if found == "`'`" {
+        return Some("strings use double quotes: \"like this\"".into());
+    }
+    None
+}
+
+/// Does `text` end with a number glued to what precedes it, as in `size+5`? That reads
+/// as points, not arithmetic, and is the usual cause of a confusing syntax error.
+fn glued_sign(text: &str) -> bool {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if digits.len() == text.len() {
+        return false;
+    }
+    let Some(before_sign) = digits.strip_suffix(['+', '-']) else {
+        return false;
+    };
+    before_sign.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ')' || c == ']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `what` followed by the quoted `keywords` in parentheses, as the statement words read.
+    fn listed(what: &str, keywords: &[&str]) -> String {
+        let quoted: Vec<String> = keywords.iter().map(|k| format!("`{k}`")).collect();
+        format!("{what} ({})", join_or(&quoted))
+    }
+
+    #[test]
+    fn statement_words_list_the_statement_keywords() {
+        assert_eq!(
+            DECLARATION_WORDS,
+            listed("a declaration", DECLARATION_KEYWORDS)
+        );
+        assert_eq!(RULE_WORDS, listed("a rule", RULE_KEYWORDS));
+    }
+}

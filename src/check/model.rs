@@ -117,21 +117,35 @@ pub struct EventDef {
     pub span: Span,
 }
 
+/// A checked model: every name resolved, every expression typed, constants folded.
+/// Compile it into a [`Plan`](crate::Plan) to score leads, or run its tests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Model {
-    pub name: String,
+    pub(crate) name: String,
     /// SHA-256 of every source file read, in order (hex).
-    pub source_hash: String,
-    pub lead_fields: Vec<FieldDef>,
-    pub events: Vec<EventDef>,
+    pub(crate) source_hash: String,
+    pub(crate) lead_fields: Vec<FieldDef>,
+    pub(crate) events: Vec<EventDef>,
     /// In declaration order (the order of output columns).
-    pub scores: Vec<ScoreDef>,
-    pub flags: Vec<FlagDef>,
-    pub grades: Vec<GradeDef>,
+    pub(crate) scores: Vec<ScoreDef>,
+    pub(crate) flags: Vec<FlagDef>,
+    pub(crate) grades: Vec<GradeDef>,
     /// Scores and flags in an order where everything comes after what it uses.
-    pub order: Vec<Node>,
+    pub(crate) order: Vec<Node>,
     /// The test blocks of the main file.
-    pub tests: Vec<TestDef>,
+    pub(crate) tests: Vec<TestDef>,
+}
+
+impl Model {
+    /// The model's name (its `model` declaration, or the main file's name).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many `test` blocks the main file has.
+    pub fn test_count(&self) -> usize {
+        self.tests.len()
+    }
 }
 
 /// A `test` block: a lead, its events, a time, and what the results must be.

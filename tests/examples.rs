@@ -5,14 +5,13 @@
 
 use leadscore::source::FileId;
 use leadscore::FsLoader;
-use std::path::Path;
 
 /// Runs `test` on every example with its crate-relative name (so snapshots hold no
 /// absolute paths) and its text; each snapshot is named after the example.
 macro_rules! each_example {
     (|$name:ident, $text:ident| $body:block) => {
         insta::glob!("../examples", "**/*.score", |path| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
             let $name = path.strip_prefix(root).unwrap().display().to_string();
             let $text = std::fs::read_to_string(path).unwrap();
             $body

@@ -122,8 +122,12 @@ fn the_plan_format_is_pinned_by_golden_files() {
         bless();
         return;
     }
-    let version = golden_version()
-        .unwrap_or_else(|e| panic!("tests/golden/VERSION cannot be read ({e}): {}", regenerate()));
+    let version = golden_version().unwrap_or_else(|e| {
+        panic!(
+            "tests/golden/VERSION cannot be read ({e}): {}",
+            regenerate()
+        )
+    });
     assert_eq!(
         version,
         FORMAT_VERSION,
@@ -132,7 +136,10 @@ fn the_plan_format_is_pinned_by_golden_files() {
     );
     for &(source, name) in MODELS {
         let golden = Golden::read(name).unwrap_or_else(|e| {
-            panic!("tests/golden/{name}.plan cannot be read ({e}): {}", regenerate())
+            panic!(
+                "tests/golden/{name}.plan cannot be read ({e}): {}",
+                regenerate()
+            )
         });
         if let Err(change) = golden.reads_back() {
             panic!("{change}: the plan format changed; {}", regenerate());

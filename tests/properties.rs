@@ -160,8 +160,11 @@ fn the_verifier_refuses_inconsistent_plans() {
     bad.code[0] = Op::Add;
     assert!(matches!(bad.verify(), Err(PlanError::Invalid(m)) if m.contains("underflows")));
     assert_eq!(Plan::from_bytes(b"hello"), Err(PlanError::NotAPlan));
+    let mut truncated = b"LEADPLAN".to_vec();
+    truncated.extend_from_slice(&leadscore::plan::FORMAT_VERSION.to_le_bytes());
+    truncated.push(0xff);
     assert!(matches!(
-        Plan::from_bytes(b"LEADPLAN\x01\x00\x00\x00\xff"),
+        Plan::from_bytes(&truncated),
         Err(PlanError::Corrupt(_))
     ));
 }

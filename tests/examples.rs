@@ -22,7 +22,7 @@ macro_rules! each_example {
 #[test]
 fn examples_parse_cleanly() {
     each_example!(|name, text| {
-        let (ast, diagnostics) = leadscore::syntax::parse(FileId(0), &text);
+        let (ast, diagnostics) = leadscore::syntax::parse(FileId::default(), &text);
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
         insta::assert_yaml_snapshot!(ast);
     });

@@ -34,11 +34,12 @@ fn golden(file: &str) -> PathBuf {
         .join(file)
 }
 
+/// How to regenerate the golden files.
 fn regenerate() -> String {
-    format!(
-        "if the plan format changed, bump FORMAT_VERSION (src/plan/format.rs); then regenerate the golden files with `{BLESS}=1 cargo test --test plan_format` and commit them"
-    )
+    format!("regenerate the golden files with `{BLESS}=1 cargo test --test plan_format` and commit them")
 }
+
+const BUMP: &str = "bump FORMAT_VERSION (src/plan/format.rs)";
 
 /// The version the golden files were written with (first line of `tests/golden/VERSION`).
 fn golden_version() -> std::io::Result<u32> {
@@ -105,7 +106,7 @@ fn bless() {
             if let Err(change) = old.reads_back() {
                 assert!(
                     FORMAT_VERSION > version,
-                    "{change}: the plan format changed, but FORMAT_VERSION is still {FORMAT_VERSION}; bump it before blessing"
+                    "{change}: the plan format changed, but FORMAT_VERSION is still {FORMAT_VERSION}: {BUMP} before blessing"
                 );
             }
         }
@@ -142,17 +143,20 @@ fn the_plan_format_is_pinned_by_golden_files() {
             )
         });
         if let Err(change) = golden.reads_back() {
-            panic!("{change}: the plan format changed; {}", regenerate());
+            panic!(
+                "{change}: the plan format changed: {BUMP}, then {}",
+                regenerate()
+            );
         }
         let plan = compile(source);
         assert!(
             plan.to_bytes() == golden.bytes,
-            "{source} no longer compiles to tests/golden/{name}.plan; {}",
+            "{source} no longer compiles to tests/golden/{name}.plan: if the plan format changed, {BUMP}; then {}",
             regenerate()
         );
         assert!(
             plan.to_json() == golden.json,
-            "{source} no longer compiles to tests/golden/{name}.plan.json; {}",
+            "{source} no longer compiles to tests/golden/{name}.plan.json: if the plan format changed, {BUMP}; then {}",
             regenerate()
         );
     }

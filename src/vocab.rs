@@ -5,10 +5,10 @@
 //! It depends on nothing but `time`, so the stages can all use it while depending on each
 //! other in one direction only: syntax → check → plan → eval.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The type of a lead field or event property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ValueType {
     String,
     Int,
@@ -32,7 +32,7 @@ impl ValueType {
 }
 
 /// The value of a lead field or event property.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Value {
     Str(String),
     Number(f64),
@@ -51,7 +51,7 @@ pub struct FieldError {
     pub problem: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum AggFn {
     Count,
     Sum,
@@ -70,7 +70,7 @@ impl AggFn {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -94,7 +94,7 @@ impl CmpOp {
 }
 
 /// Built-in functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Function {
     StartsWith,
     EndsWith,

@@ -414,6 +414,48 @@ fn time_arithmetic_and_now() {
 }
 
 #[test]
+fn time_arithmetic_out_of_range_is_absent() {
+    // Some 292,000 years from 1970 is the end of the range of times and durations.
+    let sc = scorer(
+        "lead { since: time, trial: duration }
+        score ends { when lead.since + lead.trial > @2026-01-01 +1 }
+        score not_ends { when not (lead.since + lead.trial > @2026-01-01) +1 }
+        score long { when now() - lead.since > 1d +1 }
+        score back { when -lead.trial < 1s +1 }",
+    );
+    let far = |since: i64, trial: i64| {
+        let lead = sc
+            .lead(
+                "L1",
+                [
+                    ("since", Value::Time(since)),
+                    ("trial", Value::Duration(trial)),
+                ],
+            )
+            .unwrap();
+        let outcome = sc.evaluate(&lead, &[], at(T), false);
+        ["ends", "not_ends", "long", "back"].map(|name| outcome.score(name) == Some(1.0))
+    };
+    assert_eq!(far(at(T), i64::MAX), [false, true, false, true]);
+    assert_eq!(far(i64::MIN + 1, i64::MIN), [false, true, false, false]);
+}
+
+#[test]
+fn days_since_and_decay_reach_back_to_the_earliest_time() {
+    let sc = model("score e { decay -1 per 36500d idle }\nscore d = days_since(email.open)");
+    let lead = sc.lead("L1", []).unwrap();
+    let open = sc
+        .event("L1", "email.open", i64::MIN + 1, [])
+        .unwrap()
+        .unwrap();
+    let outcome = sc.evaluate(&lead, &[open], at(T), true);
+    // The earliest time is 106,751,991 days and a bit before 1970, 2026-11-01 is 20,758
+    // days after: 2,925 whole centuries.
+    assert_eq!(outcome.score("d"), Some(106_772_749.0));
+    assert_eq!(outcome.score("e"), Some(-2925.0));
+}
+
+#[test]
 fn explanations_name_every_contributing_rule() {
     let sc = model(
         "score e { on email.click +15 within 30d\n on email.open +5\n decay -10 per 30d idle }",

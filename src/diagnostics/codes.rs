@@ -78,6 +78,11 @@ codes! {
     TestWithoutTime = "E0601", "test without `as of`";
     NotGraded = "E0602", "score has no grade";
     UnknownBand = "E0603", "unknown grade band";
+    // Plans: why a compiled plan was refused on loading (`PlanError::code`)
+    NotAPlan = "E0701", "not a plan";
+    PlanVersion = "E0702", "plan of another format version";
+    CorruptPlan = "E0703", "damaged plan";
+    InvalidPlan = "E0704", "inconsistent plan";
     // Warnings
     ZeroPoints = "W0001", "rule worth 0 points";
     UnusedLet = "W0002", "unused constant";

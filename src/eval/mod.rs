@@ -168,7 +168,11 @@ impl Scorer {
         env.event = Some(event);
         for &slot in slots {
             let decl = &self.plan.slots[slot];
-            if decl.within.is_some_and(|w| event.ts < as_of - w) {
+            // Saturating is exact here: no event is before the earliest time.
+            if decl
+                .within
+                .is_some_and(|w| event.ts < as_of.saturating_sub(w))
+            {
                 continue;
             }
             if let Some(filter) = decl.filter {
@@ -336,10 +340,10 @@ impl Scorer {
                 }
                 RuleKind::Decay { slot, per } => match self.layout.latest(state, slot as usize) {
                     Some(last) => {
-                        let idle = env.as_of - last;
+                        let idle = vm::elapsed(env.as_of, last);
                         (
-                            idle.div_euclid(per) as u64,
-                            Some(idle.div_euclid(crate::time::DAY)),
+                            idle.div_euclid(per.into()) as u64,
+                            Some(idle.div_euclid(crate::time::DAY.into()) as i64),
                         )
                     }
                     None => (0, None),

@@ -7,14 +7,13 @@
 //!
 //! Absent values follow the language's rules: arithmetic and functions on an absent
 //! value give absent; comparisons, membership and `matches` give false; in a condition
-//! an absent value counts as false.
+//! an absent value counts as false. Time and duration arithmetic whose result is out of
+//! range (some 292,000 years from 1970) gives absent too, as division by zero does.
 
 use super::state::{Layout, StateRef};
-use crate::plan::{Constant, Op, Plan, SlotKind, SlotRead, MAX_STACK};
+use crate::plan::{Cmp, Constant, Func, Op, Plan, SlotKind, SlotRead, MAX_STACK};
 use crate::record::{Event, Lead, Value};
 use crate::time::DAY;
-use crate::vocab::CmpOp;
-use crate::vocab::Function;
 use regex::Regex;
 use std::cmp::Ordering;
 
@@ -201,7 +200,7 @@ fn run<'a, const N: usize, R>(
             Op::Neg => {
                 let v = match m.pop() {
                     Val::Num(n) => Val::Num(-n),
-                    Val::Dur(d) => Val::Dur(-d),
+                    Val::Dur(d) => d.checked_neg().map_or(Val::Absent, Val::Dur),
                     _ => Val::Absent,
                 };
                 m.push(v);
@@ -280,27 +279,33 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
         (SlotRead::Exists, _) => Val::Bool(env.layout.count(state, slot) > 0),
         (SlotRead::Sum, SlotKind::Sum { .. }) => Val::Num(env.layout.sum(state, slot)),
         (SlotRead::DaysSince, _) => match env.layout.latest(state, slot) {
-            Some(last) => Val::Num((env.as_of - last).div_euclid(DAY) as f64),
+            Some(last) => Val::Num(elapsed(env.as_of, last).div_euclid(DAY.into()) as f64),
             None => Val::Absent,
         },
         _ => Val::Absent,
     }
 }
 
+/// Microseconds from `since` to `until`, exactly: the difference of two times can
+/// exceed an `i64` (a time from a bad record near the end of the range).
+pub(super) fn elapsed(until: i64, since: i64) -> i128 {
+    i128::from(until) - i128::from(since)
+}
+
 /// The result of `lower`, `upper`, `trim` or `domain` when it is a part of a borrowed
 /// argument, so no new string is needed (for every lead, `domain(lead.email)` of an
 /// address already in lower case). `None`: compute it the general way.
-fn part_of_argument(f: Function, a: Val<'_>) -> Option<Val<'_>> {
+fn part_of_argument(f: Func, a: Val<'_>) -> Option<Val<'_>> {
     let Val::Str(s) = a else { return None };
     // Only ASCII text is checked for case: elsewhere lowercasing can change a letter
     // that is not upper case (title-case letters).
     let ascii_without =
         |s: &str, case: fn(&u8) -> bool| s.is_ascii() && !s.bytes().any(|b| case(&b));
     let part = match f {
-        Function::Trim => s.trim(),
-        Function::Lower if ascii_without(s, u8::is_ascii_uppercase) => s,
-        Function::Upper if ascii_without(s, u8::is_ascii_lowercase) => s,
-        Function::Domain => match s.rsplit_once('@') {
+        Func::Trim => s.trim(),
+        Func::Lower if ascii_without(s, u8::is_ascii_uppercase) => s,
+        Func::Upper if ascii_without(s, u8::is_ascii_lowercase) => s,
+        Func::Domain => match s.rsplit_once('@') {
             Some((_, domain)) if ascii_without(domain, u8::is_ascii_uppercase) => domain,
             _ => return None,
         },
@@ -317,12 +322,12 @@ fn arithmetic<'a>(op: Op, a: Val<'a>, b: Val<'a>) -> Val<'a> {
         (Op::Div, Val::Num(_), Val::Num(0.0)) => Val::Absent,
         (Op::Div, Val::Num(x), Val::Num(y)) => Val::Num(x / y),
         (Op::Add, Val::Time(t), Val::Dur(d)) | (Op::Add, Val::Dur(d), Val::Time(t)) => {
-            Val::Time(t + d)
+            t.checked_add(d).map_or(Val::Absent, Val::Time)
         }
-        (Op::Sub, Val::Time(t), Val::Dur(d)) => Val::Time(t - d),
-        (Op::Sub, Val::Time(x), Val::Time(y)) => Val::Dur(x - y),
-        (Op::Add, Val::Dur(x), Val::Dur(y)) => Val::Dur(x + y),
-        (Op::Sub, Val::Dur(x), Val::Dur(y)) => Val::Dur(x - y),
+        (Op::Sub, Val::Time(t), Val::Dur(d)) => t.checked_sub(d).map_or(Val::Absent, Val::Time),
+        (Op::Sub, Val::Time(x), Val::Time(y)) => x.checked_sub(y).map_or(Val::Absent, Val::Dur),
+        (Op::Add, Val::Dur(x), Val::Dur(y)) => x.checked_add(y).map_or(Val::Absent, Val::Dur),
+        (Op::Sub, Val::Dur(x), Val::Dur(y)) => x.checked_sub(y).map_or(Val::Absent, Val::Dur),
         (Op::Mul, Val::Dur(d), Val::Num(n)) | (Op::Mul, Val::Num(n), Val::Dur(d)) => {
             Val::Dur((d as f64 * n) as i64)
         }
@@ -340,41 +345,41 @@ fn compare<const N: usize>(m: &Machine<'_, N>, a: Val<'_>, b: Val<'_>) -> Option
     }
 }
 
-fn holds(cmp: CmpOp, ord: Ordering) -> bool {
+fn holds(cmp: Cmp, ord: Ordering) -> bool {
     match cmp {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
+        Cmp::Eq => ord == Ordering::Equal,
+        Cmp::Ne => ord != Ordering::Equal,
+        Cmp::Lt => ord == Ordering::Less,
+        Cmp::Le => ord != Ordering::Greater,
+        Cmp::Gt => ord == Ordering::Greater,
+        Cmp::Ge => ord != Ordering::Less,
     }
 }
 
-fn call<const N: usize>(m: &mut Machine<'_, N>, f: Function) {
+fn call<const N: usize>(m: &mut Machine<'_, N>, f: Func) {
     let result = match f {
-        Function::StartsWith | Function::EndsWith | Function::Contains => {
+        Func::StartsWith | Func::EndsWith | Func::Contains => {
             let b = m.pop();
             let a = m.pop();
             match (m.string(a), m.string(b)) {
                 (Some(s), Some(p)) => Val::Bool(match f {
-                    Function::StartsWith => s.starts_with(p),
-                    Function::EndsWith => s.ends_with(p),
+                    Func::StartsWith => s.starts_with(p),
+                    Func::EndsWith => s.ends_with(p),
                     _ => s.contains(p),
                 }),
                 _ => Val::Absent,
             }
         }
-        Function::Lower | Function::Upper | Function::Trim | Function::Domain => {
+        Func::Lower | Func::Upper | Func::Trim | Func::Domain => {
             let a = m.pop();
             if let Some(part) = part_of_argument(f, a) {
                 m.push(part);
                 return;
             }
             let made = m.string(a).and_then(|s| match f {
-                Function::Lower => Some(s.to_lowercase()),
-                Function::Upper => Some(s.to_uppercase()),
-                Function::Trim => Some(s.trim().to_string()),
+                Func::Lower => Some(s.to_lowercase()),
+                Func::Upper => Some(s.to_uppercase()),
+                Func::Trim => Some(s.trim().to_string()),
                 _ => s.rsplit_once('@').map(|(_, domain)| domain.to_lowercase()),
             });
             match made {
@@ -382,22 +387,21 @@ fn call<const N: usize>(m: &mut Machine<'_, N>, f: Function) {
                 None => Val::Absent,
             }
         }
-        Function::Length => {
+        Func::Length => {
             let a = m.pop();
             m.string(a)
                 .map_or(Val::Absent, |s| Val::Num(s.chars().count() as f64))
         }
-        Function::Has => Val::Bool(m.pop() != Val::Absent),
-        Function::Abs | Function::Round | Function::Floor | Function::Ceil => match m.pop() {
+        Func::Has => Val::Bool(m.pop() != Val::Absent),
+        Func::Abs | Func::Round | Func::Floor | Func::Ceil => match m.pop() {
             Val::Num(n) => Val::Num(match f {
-                Function::Abs => n.abs(),
-                Function::Round => n.round(),
-                Function::Floor => n.floor(),
+                Func::Abs => n.abs(),
+                Func::Round => n.round(),
+                Func::Floor => n.floor(),
                 _ => n.ceil(),
             }),
             _ => Val::Absent,
         },
-        Function::Now => Val::Absent, // lowered to Op::Now; never called
     };
     m.push(result);
 }

@@ -1,11 +1,13 @@
 //! Lowering: from a checked [`Model`] to a [`Plan`].
 //!
 //! Aggregates and `on`/`decay` rules become slots (identical ones are shared), every
-//! expression becomes a bytecode chunk, and constants are pooled.
+//! expression becomes a bytecode chunk, and constants are pooled. The language's
+//! operators and functions become the plan's own operands here (see `op.rs`).
 
 use super::*;
 use crate::check::{self, Const, Model, TExpr, TExprKind};
 use crate::syntax::ast::BinOp;
+use crate::vocab::{AggFn, CmpOp, Function};
 use std::collections::HashMap;
 
 /// Compiles a checked model into a plan.
@@ -301,14 +303,10 @@ impl Lowerer {
             }
             TExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, derived),
             TExprKind::Call { function, args } => {
-                if *function == Function::Now {
-                    self.code.push(Op::Now);
-                    return;
-                }
                 for arg in args {
                     self.emit(arg, derived);
                 }
-                self.code.push(Op::Call(*function));
+                self.code.push(call(*function));
             }
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
@@ -323,7 +321,7 @@ impl Lowerer {
                     kind,
                     self.current_origin,
                 );
-                self.code.push(Op::Slot(slot, agg.function.into()));
+                self.code.push(Op::Slot(slot, slot_read(agg.function)));
                 if derived && agg.function == AggFn::DaysSince {
                     self.code.push(Op::OrZero);
                 }
@@ -366,7 +364,7 @@ impl Lowerer {
             BinOp::Cmp(cmp) => {
                 self.emit(lhs, derived);
                 self.emit(rhs, derived);
-                self.code.push(Op::Cmp(cmp));
+                self.code.push(Op::Cmp(comparison(cmp)));
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 self.emit(lhs, derived);
@@ -382,6 +380,47 @@ impl Lowerer {
     }
 }
 
+/// The instruction for a call of a built-in function (`now()` has its own).
+fn call(function: Function) -> Op {
+    let func = match function {
+        Function::Now => return Op::Now,
+        Function::StartsWith => Func::StartsWith,
+        Function::EndsWith => Func::EndsWith,
+        Function::Contains => Func::Contains,
+        Function::Lower => Func::Lower,
+        Function::Upper => Func::Upper,
+        Function::Trim => Func::Trim,
+        Function::Length => Func::Length,
+        Function::Domain => Func::Domain,
+        Function::Has => Func::Has,
+        Function::Abs => Func::Abs,
+        Function::Round => Func::Round,
+        Function::Floor => Func::Floor,
+        Function::Ceil => Func::Ceil,
+    };
+    Op::Call(func)
+}
+
+fn comparison(op: CmpOp) -> Cmp {
+    match op {
+        CmpOp::Eq => Cmp::Eq,
+        CmpOp::Ne => Cmp::Ne,
+        CmpOp::Lt => Cmp::Lt,
+        CmpOp::Le => Cmp::Le,
+        CmpOp::Gt => Cmp::Gt,
+        CmpOp::Ge => Cmp::Ge,
+    }
+}
+
+fn slot_read(function: AggFn) -> SlotRead {
+    match function {
+        AggFn::Count => SlotRead::Count,
+        AggFn::Sum => SlotRead::Sum,
+        AggFn::Exists => SlotRead::Exists,
+        AggFn::DaysSince => SlotRead::DaysSince,
+    }
+}
+
 fn reads_props(e: &TExpr) -> bool {
     match &e.kind {
         TExprKind::Prop(_) => true,
@@ -389,5 +428,35 @@ fn reads_props(e: &TExpr) -> bool {
         TExprKind::Binary { lhs, rhs, .. } => reads_props(lhs) || reads_props(rhs),
         TExprKind::Call { args, .. } => args.iter().any(reads_props),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan names its operands as the language does, so listings read like source.
+    #[test]
+    fn operands_are_named_as_in_the_language() {
+        for &function in Function::ALL {
+            match call(function) {
+                Op::Call(func) => {
+                    assert_eq!(func.name(), function.name());
+                    assert_eq!(func.arity(), function.arity());
+                }
+                Op::Now => assert_eq!(function, Function::Now),
+                other => panic!("{function:?} became {other:?}"),
+            }
+        }
+        for op in [
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ] {
+            assert_eq!(comparison(op).symbol(), op.symbol());
+        }
     }
 }

@@ -6,27 +6,29 @@
 //! sections that read the slots. Nothing of the source or the AST is needed to run it.
 //!
 //! On disk a plan is `LEADPLAN` + a little-endian u32 format version + a postcard
-//! payload. Loading checks the magic and version and then verifies every index and
-//! jump (a plan may come from another machine).
+//! payload (`format.rs`), made of the plan's own types only: the instruction set is in
+//! `op.rs`. Loading checks the magic and version and then verifies every index, jump and
+//! number (a plan may come from another machine).
 
 mod disasm;
+mod format;
 mod lower;
+mod op;
 mod verify;
 
 pub use disasm::disassemble;
+pub use format::FORMAT_VERSION;
 pub use lower::lower;
+pub use op::{Cmp, Func, Op, SlotRead};
 
-use crate::vocab::{AggFn, CmpOp, Function};
+use crate::diagnostics::Code;
 use serde::{Deserialize, Serialize};
 
 pub use crate::vocab::ValueType;
 
-/// The plan format this build writes and reads. Bump it whenever `Plan` changes shape.
-pub const FORMAT_VERSION: u32 = 2;
 /// The deepest evaluation stack a chunk may need; deeper plans are rejected on load.
 /// (The checker's expression depth limit keeps every model well below it.)
 pub const MAX_STACK: usize = 256;
-const MAGIC: &[u8; 8] = b"LEADPLAN";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -56,6 +58,8 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDecl {
     pub name: String,
+    /// Written in the plan's own encoding (`format::FieldType`), not the vocabulary's.
+    #[serde(with = "format::field_type")]
     pub ty: ValueType,
 }
 
@@ -95,83 +99,6 @@ pub struct Chunk {
     /// Whether the expression reads event properties (so it runs per event).
     pub per_event: bool,
     pub origin: OriginId,
-}
-
-/// A stack-machine instruction.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Op {
-    /// Push a constant (not a list: lists are only operands of `In`).
-    Const(u32),
-    /// Push a lead field (absent if the lead lacks it).
-    LeadField(u32),
-    /// Push a property of the current event.
-    Prop(u32),
-    /// Push an aggregate read from a slot.
-    Slot(SlotId, SlotRead),
-    Score(u32),
-    Flag(u32),
-    /// Push the as-of time.
-    Now,
-    Neg,
-    Not,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Cmp(CmpOp),
-    /// Pop a value; push whether it is in constant list `n` (`NotIn`: is not in it).
-    In(u32),
-    NotIn(u32),
-    /// Pop a string; push whether regex `n` matches it.
-    Matches(u32),
-    Call(Function),
-    /// `and`: if the top is false (or absent), jump to the target keeping `false`;
-    /// otherwise pop it and go on with the right-hand side.
-    AndJump(u32),
-    /// `or`: the mirror of `AndJump`.
-    OrJump(u32),
-    /// Replace an absent top with 0 (derived scores count absent values as 0).
-    OrZero,
-}
-
-impl Op {
-    /// How many values the instruction pops and pushes (for `AndJump`/`OrJump`: when
-    /// it falls through).
-    pub fn stack_effect(&self) -> (i64, i64) {
-        match self {
-            Op::Const(_)
-            | Op::LeadField(_)
-            | Op::Prop(_)
-            | Op::Slot(..)
-            | Op::Score(_)
-            | Op::Flag(_)
-            | Op::Now => (0, 1),
-            Op::Neg | Op::Not | Op::OrZero | Op::In(_) | Op::NotIn(_) | Op::Matches(_) => (1, 1),
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
-            Op::Call(f) => (f.arity() as i64, 1),
-            Op::AndJump(_) | Op::OrJump(_) => (1, 0),
-        }
-    }
-}
-
-/// How an aggregate reads a slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SlotRead {
-    Count,
-    Sum,
-    Exists,
-    DaysSince,
-}
-
-impl From<AggFn> for SlotRead {
-    fn from(f: AggFn) -> Self {
-        match f {
-            AggFn::Count => SlotRead::Count,
-            AggFn::Sum => SlotRead::Sum,
-            AggFn::Exists => SlotRead::Exists,
-            AggFn::DaysSince => SlotRead::DaysSince,
-        }
-    }
 }
 
 /// A per-lead accumulator: what each matching event does to it.
@@ -278,68 +205,19 @@ pub enum PlanError {
     Invalid(String),
 }
 
+impl PlanError {
+    /// The error's stable code (`E07xx`, documented in `docs/diagnostics.md`).
+    pub fn code(&self) -> Code {
+        match self {
+            PlanError::NotAPlan => Code::NotAPlan,
+            PlanError::Version { .. } => Code::PlanVersion,
+            PlanError::Corrupt(_) => Code::CorruptPlan,
+            PlanError::Invalid(_) => Code::InvalidPlan,
+        }
+    }
+}
+
 impl Plan {
-    /// The compact binary form.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&self.format_version.to_le_bytes());
-        let payload = postcard::to_stdvec(self).expect("plans always serialize");
-        bytes.extend_from_slice(&payload);
-        bytes
-    }
-
-    /// A readable JSON form (`leadscore compile --emit json`).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plans always serialize")
-    }
-
-    /// Loads a plan from its binary or JSON form and verifies it.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Plan, PlanError> {
-        let plan = if bytes.trim_ascii_start().starts_with(b"{") {
-            Self::from_json(bytes)?
-        } else {
-            Self::from_binary(bytes)?
-        };
-        verify::verify(&plan)?;
-        Ok(plan)
-    }
-
-    fn from_binary(bytes: &[u8]) -> Result<Plan, PlanError> {
-        let rest = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or(PlanError::NotAPlan)?;
-        let (version, payload) = rest
-            .split_at_checked(4)
-            .ok_or(PlanError::Corrupt("it ends after its header".into()))?;
-        let found = u32::from_le_bytes(version.try_into().expect("4 bytes"));
-        if found != FORMAT_VERSION {
-            return Err(PlanError::Version { found });
-        }
-        let plan: Plan =
-            postcard::from_bytes(payload).map_err(|e| PlanError::Corrupt(e.to_string()))?;
-        if plan.format_version != found {
-            return Err(PlanError::Corrupt(
-                "its header and body disagree on the format version".into(),
-            ));
-        }
-        Ok(plan)
-    }
-
-    fn from_json(bytes: &[u8]) -> Result<Plan, PlanError> {
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            format_version: u32,
-        }
-        let version: VersionOnly =
-            serde_json::from_slice(bytes).map_err(|e| PlanError::Corrupt(e.to_string()))?;
-        if version.format_version != FORMAT_VERSION {
-            return Err(PlanError::Version {
-                found: version.format_version,
-            });
-        }
-        serde_json::from_slice(bytes).map_err(|e| PlanError::Corrupt(e.to_string()))
-    }
-
     /// Checks that the plan is consistent (done by [`Plan::from_bytes`]; call it on a
     /// plan built or changed by hand).
     pub fn verify(&self) -> Result<(), PlanError> {

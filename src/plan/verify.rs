@@ -1,6 +1,7 @@
 //! Verification of a loaded plan: every index in range, every jump forward and inside
-//! its chunk, every chunk leaving exactly one value, and scores and flags ordered so
-//! each only reads ones computed before it. After this, evaluation cannot go wrong.
+//! its chunk, every chunk leaving exactly one value, every number finite, and scores and
+//! flags ordered so each only reads ones computed before it. After this, evaluation
+//! cannot go wrong.
 
 use super::*;
 
@@ -14,6 +15,24 @@ struct Verifier<'p> {
 
 fn invalid(message: impl Into<String>) -> PlanError {
     PlanError::Invalid(message.into())
+}
+
+/// Refuses a NaN or infinite number: the language has none (the parser refuses them),
+/// and evaluation cannot handle them (`f64::clamp` panics on a NaN bound).
+fn finite(x: f64, message: &str) -> Result<(), PlanError> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(invalid(message))
+    }
+}
+
+fn finite_constant(c: &Constant) -> Result<(), PlanError> {
+    match c {
+        Constant::Number(n) => finite(*n, "a constant is not a finite number"),
+        Constant::List(items) => items.iter().try_for_each(finite_constant),
+        Constant::Str(_) | Constant::Bool(_) | Constant::Time(_) | Constant::Duration(_) => Ok(()),
+    }
 }
 
 /// What a chunk may read, by where it is used.
@@ -36,6 +55,7 @@ impl Verifier<'_> {
             }
             self.origin(chunk.origin)?;
         }
+        p.constants.iter().try_for_each(finite_constant)?;
         for regex in &p.regexes {
             regex::Regex::new(regex).map_err(|e| invalid(format!("pattern {regex:?}: {e}")))?;
         }
@@ -57,6 +77,8 @@ impl Verifier<'_> {
                     }
                     if let Some(c) = clamp {
                         self.origin(c.origin)?;
+                        finite(c.low, "a clamp bound is not a finite number")?;
+                        finite(c.high, "a clamp bound is not a finite number")?;
                         if c.low > c.high {
                             return Err(invalid("a clamp's low bound is above its high bound"));
                         }
@@ -161,9 +183,7 @@ impl Verifier<'_> {
 
     fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {
         self.origin(rule.origin)?;
-        if !rule.points.is_finite() {
-            return Err(invalid("a rule's points are not a finite number"));
-        }
+        finite(rule.points, "a rule's points are not a finite number")?;
         match rule.kind {
             RuleKind::On { slot, max } => {
                 self.slot_ref(slot)?;
@@ -199,6 +219,9 @@ impl Verifier<'_> {
             _ => return Err(invalid("a grade has no default band")),
         }
         for band in &grade.bands {
+            if let Some(t) = band.threshold {
+                finite(t, "a band's threshold is not a finite number")?;
+            }
             if let Some(c) = band.condition {
                 self.chunk(
                     c,

@@ -35,6 +35,26 @@
 //!
 //! `docs/embedding.md` has more: plans as bytes, imports from memory, streams.
 
+/// Declares a struct whose fields are public with the `internals` feature (so this crate's
+/// tests can build damaged plans, say) and crate-private otherwise, so that embedders go
+/// through its methods and its layout can change.
+macro_rules! internal_fields {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_attr:meta])* $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        #[cfg(feature = "internals")]
+        $(#[$attr])*
+        pub struct $name { $( $(#[$field_attr])* pub $field: $ty ),* }
+        #[cfg(not(feature = "internals"))]
+        $(#[$attr])*
+        pub struct $name { $( $(#[$field_attr])* pub(crate) $field: $ty ),* }
+    };
+}
+pub(crate) use internal_fields;
+
 pub mod batch;
 mod bytes;
 pub mod check;

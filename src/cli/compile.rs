@@ -54,7 +54,7 @@ pub fn compile(args: CompileArgs) -> i32 {
         args.model.display(),
         output.display(),
         bytes.len(),
-        plan.format_version
+        plan.format_version()
     );
     EXIT_OK
 }

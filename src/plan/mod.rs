@@ -30,42 +30,106 @@ pub use crate::vocab::ValueType;
 /// (The checker's expression depth limit keeps every model well below it.)
 pub const MAX_STACK: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
-    pub format_version: u32,
-    pub model: String,
-    /// SHA-256 of the model's source files (hex).
-    pub source_hash: String,
-    pub lead_fields: Vec<FieldDecl>,
-    pub events: Vec<EventDecl>,
-    pub constants: Vec<Constant>,
-    /// `matches` patterns, compiled when the plan is loaded.
-    pub regexes: Vec<String>,
-    /// Bytecode of every expression, back to back; see [`Chunk`].
-    pub code: Vec<Op>,
-    pub chunks: Vec<Chunk>,
-    /// Per-lead accumulators.
-    pub slots: Vec<Slot>,
-    pub scores: Vec<ScorePlan>,
-    pub flags: Vec<FlagPlan>,
-    pub grades: Vec<GradePlan>,
-    /// Scores and flags in evaluation order (each after what it uses).
-    pub order: Vec<NodeRef>,
-    /// Source positions: rules, chunks and declarations point here.
-    pub origins: Vec<Origin>,
+crate::internal_fields! {
+    /// A compiled model: a self-contained, verified program for the interpreter, portable
+    /// as bytes ([`Plan::to_bytes`], [`Plan::from_bytes`]) or JSON. Its insides are not an
+    /// API: read it through its accessors.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Plan {
+        format_version: u32,
+        model: String,
+        /// SHA-256 of the model's source files (hex).
+        source_hash: String,
+        lead_fields: Vec<FieldDecl>,
+        events: Vec<EventDecl>,
+        constants: Vec<Constant>,
+        /// `matches` patterns, compiled when the plan is loaded.
+        regexes: Vec<String>,
+        /// Bytecode of every expression, back to back; see [`Chunk`].
+        code: Vec<Op>,
+        chunks: Vec<Chunk>,
+        /// Per-lead accumulators.
+        slots: Vec<Slot>,
+        scores: Vec<ScorePlan>,
+        flags: Vec<FlagPlan>,
+        grades: Vec<GradePlan>,
+        /// Scores and flags in evaluation order (each after what it uses).
+        order: Vec<NodeRef>,
+        /// Source positions: rules, chunks and declarations point here.
+        origins: Vec<Origin>,
+    }
 }
 
+impl Plan {
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.model
+    }
+
+    /// The plan format version it was written in (always [`FORMAT_VERSION`] once loaded).
+    pub fn format_version(&self) -> u32 {
+        self.format_version
+    }
+
+    /// SHA-256 (hex) of the model's source files: the same source gives the same hash.
+    pub fn source_hash(&self) -> &str {
+        &self.source_hash
+    }
+
+    /// The lead fields the model declares, in declaration order.
+    pub fn lead_fields(&self) -> &[FieldDecl] {
+        &self.lead_fields
+    }
+
+    /// The event types the model declares, with their properties.
+    pub fn event_types(&self) -> &[EventDecl] {
+        &self.events
+    }
+
+    /// The scores, in output order.
+    pub fn score_names(&self) -> impl Iterator<Item = &str> {
+        self.scores.iter().map(|s| s.name.as_str())
+    }
+
+    /// The scores that have a grade, each with its band names from the highest band down.
+    pub fn grades(&self) -> impl Iterator<Item = (&str, Vec<&str>)> {
+        self.grades.iter().map(|g| {
+            let bands = g.bands.iter().map(|b| b.name.as_str()).collect();
+            (self.scores[g.score as usize].name.as_str(), bands)
+        })
+    }
+
+    /// The flags, in output order.
+    pub fn flag_names(&self) -> impl Iterator<Item = &str> {
+        self.flags.iter().map(|f| f.name.as_str())
+    }
+
+    /// A readable listing of the plan, each block tied to its source line
+    /// (`leadscore plan show`).
+    pub fn disassemble(&self) -> String {
+        disassemble(self)
+    }
+}
+
+/// A lead field or event property the model declares: its name and type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FieldDecl {
+    /// The name as declared.
     pub name: String,
+    /// The declared type.
     /// Written in the plan's own encoding (`format::FieldType`), not the vocabulary's.
     #[serde(with = "format::field_type")]
     pub ty: ValueType,
 }
 
+/// An event type the model declares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EventDecl {
+    /// The type's name, like `email.click`.
     pub name: String,
+    /// Its properties, in declaration order.
     pub props: Vec<FieldDecl>,
 }
 

@@ -1,6 +1,6 @@
-//! `leadscore test FILE...`: run the models' test blocks.
+//! `leadscore test PATH...`: run the models' test blocks.
 
-use super::{io_message, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::testing::{run_tests, TestResult};
 use leadscore::Scorer;
@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model files (or `*.test.score` files that import a model) whose tests to run.
-    #[arg(required = true, value_name = "FILE")]
+    /// Model files (or `*.test.score` files that import a model) whose tests to run, or
+    /// directories: every `.score` file below them.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -21,15 +22,17 @@ pub fn run(args: Args) -> i32 {
     let (mut passed, mut failed) = (0, 0);
     let mut trouble = false;
     let mut report = String::new();
-    for path in &args.files {
-        let checked = match leadscore::check_file(path) {
-            Ok(checked) => checked,
-            Err(e) => {
-                eprintln!("error: {}", io_message(path, &e));
+    for source in model::sources(&args.files) {
+        let (path, text) = match source {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("error: {message}");
                 trouble = true;
                 continue;
             }
         };
+        let checked =
+            leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
         let diagnostics = checked.diagnostics.clone().into_vec();
         if !diagnostics.is_empty() {
             eprint!("{}", render::human(&diagnostics, &checked.sources, color));

@@ -19,6 +19,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let color = args.color.for_stderr();
+    let verdict = Verdicts {
+        color: args.color.for_stdout(),
+    };
     let (mut passed, mut failed) = (0, 0);
     let mut trouble = false;
     let mut report = String::new();
@@ -54,10 +57,10 @@ pub fn run(args: Args) -> i32 {
         for result in &results {
             if result.passed() {
                 passed += 1;
-                println!("test {:?} ... ok", result.name);
+                println!("test {:?} ... {}", result.name, verdict.ok());
             } else {
                 failed += 1;
-                println!("test {:?} ... FAILED", result.name);
+                println!("test {:?} ... {}", result.name, verdict.failed());
                 report.push_str(&failure_report(&plan, result));
             }
         }
@@ -72,6 +75,31 @@ pub fn run(args: Args) -> i32 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// How a test's verdict is written: `ok` in green and `FAILED` in red when colouring.
+/// (The closing `N passed, M failed` line stays plain, for the tools that read it.)
+struct Verdicts {
+    color: bool,
+}
+
+impl Verdicts {
+    fn ok(&self) -> String {
+        self.paint("ok", "32")
+    }
+
+    fn failed(&self) -> String {
+        self.paint("FAILED", "1;31")
+    }
+
+    /// `text` in the ANSI style `sgr` (select graphic rendition parameters).
+    fn paint(&self, text: &str, sgr: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 }
 

@@ -211,6 +211,13 @@ fn syntax_help(
     if let Some(help) = other_language_help(before, after, found, positives) {
         return Some(help);
     }
+    if literal_wanted(found, positives) {
+        return Some(
+            "write the amount out, like `30d` or `3`: constants work in expressions, not as \
+             the amounts of `within`, `max`, `decay`, `clamp` or a rule's points"
+                .into(),
+        );
+    }
     if glued_sign(before) {
         return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
     }
@@ -274,6 +281,18 @@ fn other_language_help(
         return method_call_help(before, &after[1..]);
     }
     None
+}
+
+/// Whether a name stands where the grammar takes a number or duration written out (the
+/// amounts of `within`, `per`, `max`, `clamp`): most likely a constant, which cannot.
+/// (Points are left out: a name where points may stand is as often a misspelt `and`.)
+fn literal_wanted(found: &str, positives: &[Rule]) -> bool {
+    let word = found.trim_matches('`');
+    word != found
+        && word.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::duration | Rule::signed_num))
 }
 
 /// Help for `x.starts_with(…)`: there are no methods, functions take the value first.

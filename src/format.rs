@@ -2,10 +2,11 @@
 //!
 //! The layout comes from the AST; every atom (number, string, duration, time, name) is
 //! printed exactly as written, so formatting never changes a value's spelling. Points in
-//! a score block are aligned in a column. Comments are kept: a comment on its own line
-//! stays before the statement that follows it, a comment at the end of a line stays at
-//! the end of that statement. A statement with a comment *inside* it (a list spread over
-//! lines, say) is kept as written.
+//! a score block are aligned in a column. Comments are kept, each exactly once: a comment
+//! on its own line stays before the statement that follows it, a comment at the end of a
+//! line stays at the end of the statement that ends right before it (so after a block
+//! written on one line, it follows the block's `}`). A statement with a comment *inside*
+//! it (a list spread over lines, say) is kept as written.
 
 use crate::diagnostics::Diagnostics;
 use crate::source::{FileId, Span};
@@ -155,12 +156,23 @@ impl Formatter<'_> {
             .filter(move |c| c.start >= from && c.start < to)
     }
 
-    /// The comment ending the source line where `span` ends, if any.
+    /// The comment that ends the source line right after `span`, if any.
     fn trailing_comment(&self, span: Span) -> Option<&Comment> {
-        let line = self.line_of(span.end as usize);
-        self.comments
-            .iter()
-            .find(|c| c.trailing && c.start >= span.end as usize && self.line_of(c.start) == line)
+        self.comment_right_after(span.end as usize)
+    }
+
+    /// The comment after `offset` on its line when only separators (blanks, `,`, `;`)
+    /// stand between them. Such a comment belongs to what ends at `offset`, and to
+    /// nothing else: a statement followed by more code on its line (the first fields of
+    /// `lead { a: int, b: int }  # c`) does not own the line's comment.
+    fn comment_right_after(&self, offset: usize) -> Option<&Comment> {
+        let c = self.comments.iter().find(|c| c.start >= offset)?;
+        let between = &self.text[offset..c.start];
+        (c.trailing
+            && between
+                .bytes()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b',' | b';')))
+        .then_some(c)
     }
 
     /// Whether a comment sits inside `span` on a line other than its last (so the
@@ -290,14 +302,12 @@ impl Formatter<'_> {
         let mut out = format!("{header} {{");
         // A comment right after `{` stays on the header line.
         let mut cursor = open;
-        if let Some(c) = self.comments_in(open, span.end as usize).next() {
-            if c.trailing && self.line_of(c.start) == self.line_of(open) {
-                let _ = write!(out, "  {}", self.comment_text(c));
-                cursor = c.end;
-            }
+        if let Some(c) = self.comment_right_after(open) {
+            let _ = write!(out, "  {}", self.comment_text(c));
+            cursor = c.end;
         }
-        let has_inner_comments = self.comments_in(cursor, span.end as usize).next().is_some();
-        if lines.is_empty() && !has_inner_comments {
+        let has_comments = self.comments_in(open, span.end as usize).next().is_some();
+        if lines.is_empty() && !has_comments {
             return format!("{header} {{}}");
         }
         out.push('\n');
@@ -361,9 +371,10 @@ impl Formatter<'_> {
             .map(|f| format!("{}: {}", f.name.text, self.src(f.ty.span)))
             .collect();
         let one_line = format!("{header} {{ {} }}", fields.join(", "));
+        let span = self.tight(e.span);
         if one_line.len() <= WIDTH
             && self
-                .comments_in(e.span.start as usize, e.span.end as usize)
+                .comments_in(span.start as usize, span.end as usize)
                 .next()
                 .is_none()
         {

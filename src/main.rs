@@ -1,4 +1,4 @@
-//! The `leadscore` command line. See `docs/cli.md`.
+//! The `leadscore` command line. See the commands in `README.md`, or `leadscore man`.
 
 mod cli;
 

@@ -1,9 +1,11 @@
-//! Formatting laws: `fmt` is idempotent, and a formatted model compiles to the same plan
-//! (apart from source positions) as the original.
+//! Formatting laws: `fmt` is idempotent, a formatted model compiles to the same plan
+//! (apart from source positions) as the original, and every comment is kept exactly once,
+//! in order.
 
 use leadscore::format::format_source;
 use leadscore::{MemoryLoader, Plan};
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 const DECLARATIONS: &[&str] = &[
     "lead { industry: string, size: int, email: string, student: bool, since: time }",
@@ -109,6 +111,157 @@ proptest! {
         prop_assert_eq!(meaning(&original), meaning(&once), "meaning changed:\n{}", once);
         prop_assert_eq!(original.matches('#').count(), once.matches('#').count(), "a comment was lost");
     }
+}
+
+/// Writes a model with a comment slot at every kind of place a comment can go (own line
+/// or end of line; top level, in blocks, after one-line blocks, at the end of the file).
+/// Bit `i` of `fill` puts a comment in slot `i`; comments are numbered in source order.
+struct Commented {
+    text: String,
+    fill: u64,
+    slot: u32,
+    count: usize,
+}
+
+impl Commented {
+    fn new(fill: u64) -> Self {
+        Commented {
+            text: String::new(),
+            fill,
+            slot: 0,
+            count: 0,
+        }
+    }
+
+    /// Whether the next slot gets a comment; if so, its text.
+    fn next_comment(&mut self) -> Option<String> {
+        let filled = self.fill >> self.slot & 1 == 1;
+        self.slot += 1;
+        assert!(self.slot <= 64, "more slots than bits");
+        filled.then(|| {
+            self.count += 1;
+            format!("# c{}", self.count)
+        })
+    }
+
+    /// `code`, a comment slot at the end of its line, and a line break.
+    fn line(&mut self, code: &str) -> &mut Self {
+        self.text.push_str(code);
+        if let Some(comment) = self.next_comment() {
+            let _ = write!(self.text, "   {comment}");
+        }
+        self.text.push('\n');
+        self
+    }
+
+    /// A comment slot on a line of its own.
+    fn own_line(&mut self, indent: &str) -> &mut Self {
+        if let Some(comment) = self.next_comment() {
+            let _ = writeln!(self.text, "{indent}{comment}");
+        }
+        self
+    }
+}
+
+fn commented_model(fill: u64, lead_on_one_line: bool, final_newline: bool) -> String {
+    let mut m = Commented::new(fill);
+    m.own_line("").line("model \"m\"").own_line("");
+    if lead_on_one_line {
+        m.line("lead {industry:string, size:int, email: string, student: bool}");
+    } else {
+        m.line("lead {")
+            .line("  industry: string")
+            .own_line("  ")
+            .line("  size: int,")
+            .line("  email: string, student: bool")
+            .own_line("  ")
+            .line("}");
+    }
+    m.line("event page.view {path: string, seconds: number}")
+        .line("event email.click {}")
+        .line("let countries = [")
+        .line("  \"PL\",")
+        .line("  \"DE\",")
+        .line("]")
+        .own_line("")
+        .line("score fit {")
+        .own_line("  ")
+        .line("  when lead.industry == \"software\" +20")
+        .own_line("  ")
+        .line("  when lead.size >= 50   +15")
+        .line("  on page.view where path == \"/pricing\" +10 within 30d max 3")
+        .line("  clamp 0 100")
+        .own_line("  ")
+        .line("}")
+        .line("score quick { when lead.student +5 }")
+        .own_line("")
+        .line("score total = fit + quick")
+        .line("grade fit { hot >= 50; warm >= 20; cold }")
+        .line("grade quick {")
+        .line("  yes >= 1")
+        .own_line("  ")
+        .line("  no")
+        .line("}")
+        .line("flag f when fit >= 10 and not lead.student")
+        .line("test \"t\" {")
+        .line("  as of @2026-03-01")
+        .line("  lead { industry: \"software\", size: 120 }")
+        .line("  events {")
+        .line("    @2026-02-20 page.view { path: \"/pricing\" }")
+        .own_line("    ")
+        .line("  }")
+        .line("  expect fit == 45")
+        .line("}")
+        .own_line("")
+        .line("flag g when quick > 0 and lead.email != \"\"");
+    if final_newline {
+        m.own_line("");
+    } else {
+        m.text.pop();
+    }
+    m.text
+}
+
+/// The numbered comments (`# c1`, `# c2`, …) of a text, in order.
+fn comment_numbers(text: &str) -> Vec<&str> {
+    text.match_indices("# c")
+        .map(|(i, _)| {
+            let digits = &text[i + 3..];
+            &digits[..digits
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(digits.len())]
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn comments_are_kept_exactly_once_in_order(
+        fill in any::<u64>(),
+        lead_on_one_line in any::<bool>(),
+        final_newline in any::<bool>(),
+    ) {
+        let original = commented_model(fill, lead_on_one_line, final_newline);
+        let once = format_source(&original).unwrap();
+        prop_assert_eq!(
+            comment_numbers(&original),
+            comment_numbers(&once),
+            "comments changed:\n{}\n---- formatted:\n{}", original, once
+        );
+        prop_assert_eq!(&format_source(&once).unwrap(), &once, "not idempotent");
+        prop_assert_eq!(meaning(&original), meaning(&once), "meaning changed:\n{}", once);
+    }
+}
+
+#[test]
+fn a_comment_after_a_one_line_block_is_kept_once() {
+    let text = "lead {industry:string, size:int, country: string}   # fields\nscore s { when lead.size > 3 +5 }  # one line\n";
+    assert_eq!(
+        format_source(text).unwrap(),
+        "lead {\n  industry: string\n  size: int\n  country: string\n}  # fields\nscore s {\n  when lead.size > 3  +5\n}  # one line\n"
+    );
 }
 
 #[test]

@@ -1,14 +1,14 @@
-//! `leadscore check FILE...`
+//! `leadscore check PATH...`
 
-use super::{io_message, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// Model files to check, or directories: every `.score` file below them.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -16,7 +16,6 @@ pub struct Args {
     /// Treat warnings as errors (exit 1 when there are any).
     #[arg(long)]
     deny_warnings: bool,
-    /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
 }
@@ -35,16 +34,20 @@ pub fn run(args: Args) -> i32 {
     let mut errors = 0;
     let mut warnings = 0;
     let mut unreadable = 0;
+    let mut checked_files = 0;
     let color = args.color.for_stderr();
-    for path in &args.files {
-        let checked = match leadscore::check_file(path) {
-            Ok(checked) => checked,
-            Err(error) => {
-                eprintln!("error: {}", io_message(path, &error));
+    for source in model::sources(&args.files) {
+        let (path, text) = match source {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("error: {message}");
                 unreadable += 1;
                 continue;
             }
         };
+        let checked =
+            leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+        checked_files += 1;
         errors += checked.diagnostics.error_count();
         warnings += checked.diagnostics.warning_count();
         let list: Vec<_> = checked.diagnostics.into_vec();
@@ -55,11 +58,10 @@ pub fn run(args: Args) -> i32 {
         }
     }
     if matches!(args.format, Format::Human) {
-        let checked = args.files.len() - unreadable;
         eprintln!(
             "checked {} file{}: {} error{}, {} warning{}{}",
-            checked,
-            plural(checked),
+            checked_files,
+            plural(checked_files),
             errors,
             plural(errors),
             warnings,

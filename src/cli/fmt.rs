@@ -1,14 +1,14 @@
-//! `leadscore fmt [--check] FILE...`
+//! `leadscore fmt [--check] PATH...`
 
-use super::{io_message, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{model, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::Sources;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model files to format in place.
-    #[arg(required = true, value_name = "FILE")]
+    /// Model files to format in place, or directories: every `.score` file below them.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     /// Change nothing; list the files that are not formatted and exit 1 if there are any.
     #[arg(long)]
@@ -21,11 +21,11 @@ pub fn run(args: Args) -> i32 {
     let mut unformatted = 0;
     let mut broken = 0;
     let mut trouble = false;
-    for path in &args.files {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("error: {}", io_message(path, &e));
+    for source in model::sources(&args.files) {
+        let (path, text) = match source {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("error: {message}");
                 trouble = true;
                 continue;
             }
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> i32 {
         unformatted += 1;
         if args.check {
             println!("{}", path.display());
-        } else if let Err(e) = std::fs::write(path, formatted) {
+        } else if let Err(e) = std::fs::write(&path, formatted) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             trouble = true;
         } else {

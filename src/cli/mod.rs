@@ -6,11 +6,12 @@ mod compile;
 mod diff;
 mod fmt;
 mod gen;
+mod manual;
 mod model;
 mod score;
 mod test;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 
 pub const EXIT_OK: i32 = 0;
@@ -49,6 +50,10 @@ enum Command {
     /// Inspect compiled plans.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(manual::CompletionsArgs),
+    /// Print the man page of leadscore or of one command, in roff (`leadscore man | man -l -`).
+    Man(manual::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -63,24 +68,65 @@ pub enum Color {
     /// Colour when writing to a terminal and NO_COLOR is not set.
     #[default]
     Auto,
+    /// Colour, even into a file or a pipe.
     Always,
+    /// Never colour.
     Never,
 }
 
+/// The help of every command's `--color` (see [`command`]).
+const COLOR_HELP: &str = "When to colour messages and results meant for people";
+
 impl Color {
+    /// Whether to colour what goes to stderr.
     pub fn for_stderr(self) -> bool {
+        self.enabled(std::io::stderr().is_terminal())
+    }
+
+    /// Whether to colour what goes to stdout.
+    pub fn for_stdout(self) -> bool {
+        self.enabled(std::io::stdout().is_terminal())
+    }
+
+    fn enabled(self, terminal: bool) -> bool {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
+            Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 }
 
+/// The command line, as parsed, completed and documented: the derived definition, with
+/// `--color` described once for every command that takes it (some take it through
+/// shared, flattened arguments), and the data options of `score`, `explain` and `diff`
+/// grouped, so their usage lines show that data is required.
+pub fn command() -> clap::Command {
+    polish(Cli::command())
+}
+
+fn polish(command: clap::Command) -> clap::Command {
+    let mut command = command.mut_subcommands(polish);
+    let has = |command: &clap::Command, id: &str| command.get_arguments().any(|a| a.get_id() == id);
+    if has(&command, "color") {
+        command = command.mut_arg("color", |arg| arg.help(COLOR_HELP));
+    }
+    if has(&command, "leads") && has(&command, "events") {
+        command = command.group(
+            ArgGroup::new("data")
+                .args(["leads", "events"])
+                .required(true)
+                .multiple(true),
+        );
+    }
+    command
+}
+
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -101,6 +147,8 @@ pub fn run() -> i32 {
         Command::Diff(args) => diff::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man(args) => manual::man(args),
     }
 }
 

@@ -1,34 +1,96 @@
-//! Loading a model for the commands that run one: a `.score` source (checked and
-//! compiled, with diagnostics on stderr) or a compiled plan.
+//! Reading the files commands are given: a model for the commands that run one (a `.score`
+//! source, checked and compiled with diagnostics on stderr, or a compiled plan), and model
+//! source for the commands that work on source (`check`, `fmt`, `test`).
+//!
+//! What a file holds is decided by its bytes, never by its name: a model may be called
+//! `x.plan` and a plan `x.score`.
 
-use super::{io_message, EXIT_FINDINGS, EXIT_TROUBLE};
+use super::{io_message, plural, EXIT_FINDINGS, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::Plan;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Whether the bytes look like a compiled plan (binary or JSON) rather than source.
-fn is_plan(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"LEADPLAN") || bytes.trim_ascii_start().starts_with(b"{")
+/// What a file holds.
+enum Contents {
+    /// A compiled plan, binary or JSON.
+    Plan(Vec<u8>),
+    /// Model source.
+    Source(String),
+    /// Neither: bytes that are not text.
+    Binary,
+}
+
+impl Contents {
+    fn of(bytes: Vec<u8>) -> Contents {
+        // A binary plan starts with its magic bytes; a JSON plan is an object, and no
+        // model starts with `{` (a statement starts with a keyword).
+        if bytes.starts_with(b"LEADPLAN") || bytes.trim_ascii_start().starts_with(b"{") {
+            return Contents::Plan(bytes);
+        }
+        match String::from_utf8(bytes) {
+            // Text never holds NUL bytes; a file that does is data that happens to be
+            // valid UTF-8, and reading it as a model would only give syntax errors.
+            Ok(text) if !text.contains('\0') => Contents::Source(text),
+            _ => Contents::Binary,
+        }
+    }
+
+    fn read(path: &Path) -> Result<Contents, String> {
+        std::fs::read(path)
+            .map(Contents::of)
+            .map_err(|e| io_message(path, &e))
+    }
+}
+
+/// The message for a file that is neither a model nor a plan.
+fn binary_message(path: &Path) -> String {
+    format!(
+        "`{}` is binary data: neither a model (UTF-8 text) nor a compiled plan (a plan starts with `LEADPLAN`)",
+        path.display()
+    )
+}
+
+/// The model files `paths` name (see [`model_files`]) with their source text, in order;
+/// for each one that cannot be read as a model, the message why (a missing file, a
+/// compiled plan, binary data, an empty directory).
+pub fn sources(paths: &[PathBuf]) -> impl Iterator<Item = Result<(PathBuf, String), String>> {
+    model_files(paths).into_iter().map(|file| {
+        let path = file?;
+        let text = read_source(&path)?;
+        Ok((path, text))
+    })
+}
+
+/// The source text of a model file; on failure, why it cannot be read as one.
+fn read_source(path: &Path) -> Result<String, String> {
+    match Contents::read(path)? {
+        Contents::Source(text) => Ok(text),
+        Contents::Plan(_) => Err(format!(
+            "`{path}` is a compiled plan, not a model: give the `.score` file it was compiled from (`leadscore plan show {path}` shows what the plan holds)",
+            path = path.display()
+        )),
+        Contents::Binary => Err(binary_message(path)),
+    }
 }
 
 /// The plan of a model file; on failure, the exit code (diagnostics already shown).
 pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        eprintln!("error: {}", io_message(path, &e));
-        EXIT_TROUBLE
-    })?;
-    if is_plan(&bytes) {
-        return Plan::from_bytes(&bytes).map_err(|e| {
-            eprintln!("error: `{}`: {e}", path.display());
-            EXIT_TROUBLE
-        });
-    }
-    let Ok(text) = String::from_utf8(bytes) else {
-        eprintln!(
-            "error: `{}` is neither a model (UTF-8 text) nor a compiled plan",
-            path.display()
-        );
-        return Err(EXIT_TROUBLE);
+    let text = match Contents::read(path) {
+        Ok(Contents::Plan(bytes)) => {
+            return Plan::from_bytes(&bytes).map_err(|e| {
+                eprintln!("error: `{}`: {e}", path.display());
+                EXIT_TROUBLE
+            })
+        }
+        Ok(Contents::Source(text)) => text,
+        Ok(Contents::Binary) => {
+            eprintln!("error: {}", binary_message(path));
+            return Err(EXIT_TROUBLE);
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Err(EXIT_TROUBLE);
+        }
     };
     let compiled =
         leadscore::compile_source(&path.display().to_string(), &text, &leadscore::FsLoader);
@@ -37,21 +99,59 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
         eprint!("{}", render::human(&diagnostics, &compiled.sources, color));
     }
     compiled.plan.ok_or_else(|| {
+        let errors = compiled.diagnostics.error_count();
         eprintln!(
-            "error: `{}` has {} error{}; fix {} to run it",
+            "error: `{}` has {errors} error{}; fix {} to run it",
             path.display(),
-            compiled.diagnostics.error_count(),
-            if compiled.diagnostics.error_count() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            if compiled.diagnostics.error_count() == 1 {
-                "it"
-            } else {
-                "them"
-            },
+            plural(errors),
+            if errors == 1 { "it" } else { "them" },
         );
         EXIT_FINDINGS
     })
+}
+
+/// The model files `paths` name, in order: a file as given, a directory as every `.score`
+/// file below it, sorted by path so runs are repeatable. Below a directory, hidden entries
+/// (`.git`) and links to directories are skipped. A directory that cannot be read, or
+/// holds no `.score` file, gives an error message in its place.
+fn model_files(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(Ok(path.clone()));
+            continue;
+        }
+        let mut found = Vec::new();
+        match score_files_below(path, &mut found) {
+            Err(e) => files.push(Err(io_message(path, &e))),
+            Ok(()) if found.is_empty() => files.push(Err(format!(
+                "`{}` is a directory with no `.score` files in it",
+                path.display()
+            ))),
+            Ok(()) => {
+                found.sort();
+                files.extend(found.into_iter().map(Ok));
+            }
+        }
+    }
+    files
+}
+
+/// Adds the `.score` files below `dir` to `found`.
+fn score_files_below(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let path = entry.path();
+        // `file_type` does not follow links, so a link to a directory is never walked
+        // (it could lead back up the tree); `is_file` does, so a link to a model counts.
+        if entry.file_type()?.is_dir() {
+            score_files_below(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "score") && path.is_file() {
+            found.push(path);
+        }
+    }
+    Ok(())
 }

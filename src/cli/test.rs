@@ -1,6 +1,6 @@
-//! `leadscore test FILE...`: run the models' test blocks.
+//! `leadscore test PATH...`: run the models' test blocks.
 
-use super::{io_message, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::testing::{run_tests, TestResult};
 use leadscore::Scorer;
@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model files (or `*.test.score` files that import a model) whose tests to run.
-    #[arg(required = true, value_name = "FILE")]
+    /// Model files (or `*.test.score` files that import a model) whose tests to run, or
+    /// directories: every `.score` file below them.
+    #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -18,18 +19,23 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let color = args.color.for_stderr();
+    let verdict = Verdicts {
+        color: args.color.for_stdout(),
+    };
     let (mut passed, mut failed) = (0, 0);
     let mut trouble = false;
     let mut report = String::new();
-    for path in &args.files {
-        let checked = match leadscore::check_file(path) {
-            Ok(checked) => checked,
-            Err(e) => {
-                eprintln!("error: {}", io_message(path, &e));
+    for source in model::sources(&args.files) {
+        let (path, text) = match source {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("error: {message}");
                 trouble = true;
                 continue;
             }
         };
+        let checked =
+            leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
         let diagnostics = checked.diagnostics.clone().into_vec();
         if !diagnostics.is_empty() {
             eprint!("{}", render::human(&diagnostics, &checked.sources, color));
@@ -51,10 +57,10 @@ pub fn run(args: Args) -> i32 {
         for result in &results {
             if result.passed() {
                 passed += 1;
-                println!("test {:?} ... ok", result.name);
+                println!("test {:?} ... {}", result.name, verdict.ok());
             } else {
                 failed += 1;
-                println!("test {:?} ... FAILED", result.name);
+                println!("test {:?} ... {}", result.name, verdict.failed());
                 report.push_str(&failure_report(&plan, result));
             }
         }
@@ -69,6 +75,31 @@ pub fn run(args: Args) -> i32 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// How a test's verdict is written: `ok` in green and `FAILED` in red when colouring.
+/// (The closing `N passed, M failed` line stays plain, for the tools that read it.)
+struct Verdicts {
+    color: bool,
+}
+
+impl Verdicts {
+    fn ok(&self) -> String {
+        self.paint("ok", "32")
+    }
+
+    fn failed(&self) -> String {
+        self.paint("FAILED", "1;31")
+    }
+
+    /// `text` in the ANSI style `sgr` (select graphic rendition parameters).
+    fn paint(&self, text: &str, sgr: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 }
 

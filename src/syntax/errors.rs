@@ -3,8 +3,9 @@
 
 use super::keywords::{DECLARATION_KEYWORDS, RULE_KEYWORDS};
 use super::parser::Rule;
-use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span};
+use crate::vocab::Function;
 use pest::error::{ErrorVariant, InputLocation};
 
 /// Turns a pest error into a diagnostic: what was found, what was expected, in words a
@@ -22,8 +23,12 @@ pub(super) fn syntax_error(
     } + base;
     let found = describe_found(text, pos);
     let span = Span::new(file, pos, pos + found.len);
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
+        ErrorVariant::CustomError { .. } => &[],
+    };
     let expected = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+        ErrorVariant::ParsingError { .. } => expected_words(positives),
         ErrorVariant::CustomError { message } if message.contains("stack limit") => {
             return Diagnostic::new(
                 Code::TooDeep,
@@ -41,7 +46,7 @@ pub(super) fn syntax_error(
     } else {
         format!("expected {}", join_or(&expected))
     };
-    let help = syntax_help(text, pos, &found.words, &expected);
+    let help = syntax_help(text, pos, &found.words, positives, &expected);
     Diagnostic::new(Code::Syntax, message, span, label).with_help_opt(help)
 }
 
@@ -178,8 +183,15 @@ fn join_or(words: &[String]) -> String {
     }
 }
 
-/// Help for the syntax mistakes rule authors make most.
-fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Option<String> {
+/// Help for the syntax mistakes rule authors make most. `found` is the text at `pos` in
+/// words, `positives` the grammar rules pest expected there, `expected` those in words.
+fn syntax_help(
+    text: &str,
+    pos: usize,
+    found: &str,
+    positives: &[Rule],
+    expected: &[String],
+) -> Option<String> {
     let before = text[..pos.min(text.len())].trim_end_matches([' ', '\t']);
     let after = text.get(pos..).unwrap_or("");
     let statement_start = expected
@@ -195,6 +207,16 @@ fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Opti
         if let Some(help) = did_you_mean(word, keywords.iter().copied()) {
             return Some(help);
         }
+    }
+    if let Some(help) = other_language_help(before, after, found, positives) {
+        return Some(help);
+    }
+    if literal_wanted(found, positives) {
+        return Some(
+            "write the amount out, like `30d` or `3`: constants work in expressions, not as \
+             the amounts of `within`, `max`, `decay`, `clamp` or a rule's points"
+                .into(),
+        );
     }
     if glued_sign(before) {
         return Some("write binary `+` and `-` with spaces on both sides, like `size + 5`".into());
@@ -220,6 +242,119 @@ fn syntax_help(text: &str, pos: usize, found: &str, expected: &[String]) -> Opti
         return Some("strings use double quotes: \"like this\"".into());
     }
     None
+}
+
+/// Help for what people bring from other languages: `//` comments, `&&` `||` `!`, method
+/// calls, and comparisons other than `>=` in a grade band. `before` is the text before
+/// the error (blanks trimmed), `after` the text from it on.
+fn other_language_help(
+    before: &str,
+    after: &str,
+    found: &str,
+    positives: &[Rule],
+) -> Option<String> {
+    let symbol = found.trim_matches('`');
+    if after.starts_with("//") || after.starts_with("/*") {
+        return Some(
+            "comments start with `#` and run to the end of the line: `# like this`".into(),
+        );
+    }
+    if positives.contains(&Rule::threshold) && symbol.chars().all(|c| "<>=!".contains(c)) {
+        return Some(
+            "a band takes `>= N` (the score is at least N) and/or `if CONDITION`, like \
+             `hot >= 70`; bands are tried top to bottom, so the band above sets the upper bound"
+                .into(),
+        );
+    }
+    let word = match symbol {
+        "&" => Some(("and", if after.starts_with("&&") { "&&" } else { "&" })),
+        "|" => Some(("or", if after.starts_with("||") { "||" } else { "|" })),
+        "!" if !after.starts_with("!=") => Some(("not", "!")),
+        _ => None,
+    };
+    if let Some((word, written)) = word {
+        return Some(format!(
+            "write `{word}` instead of `{written}`: conditions use the words `and`, `or` and `not`"
+        ));
+    }
+    if symbol == "." {
+        return method_call_help(before, &after[1..]);
+    }
+    None
+}
+
+/// Whether a name stands where the grammar takes a number or duration written out (the
+/// amounts of `within`, `per`, `max`, `clamp`): most likely a constant, which cannot.
+/// (Points are left out: a name where points may stand is as often a misspelt `and`.)
+fn literal_wanted(found: &str, positives: &[Rule]) -> bool {
+    let word = found.trim_matches('`');
+    word != found
+        && word.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::duration | Rule::signed_num))
+}
+
+/// Help for `x.starts_with(…)`: there are no methods, functions take the value first.
+/// `before` ends with the receiver, `after` starts with the method's name.
+fn method_call_help(before: &str, after: &str) -> Option<String> {
+    let method_len = after
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let (method, rest) = after.split_at(method_len);
+    if method.is_empty() || !rest.trim_start().starts_with('(') {
+        return None;
+    }
+    let receiver_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |i| i + 1);
+    let receiver = match &before[receiver_start..] {
+        "" => "x",
+        name => name,
+    };
+    let Some(function) = function_for_method(method) else {
+        return Some(format!(
+            "there are no methods: functions take the value as their first argument, like \
+             `starts_with({receiver}, \"…\")` or `lower({receiver})`"
+        ));
+    };
+    let call = if function.arity() == 1 {
+        format!("{}({receiver})", function.name())
+    } else {
+        format!("{}({receiver}, …)", function.name())
+    };
+    Some(format!(
+        "there are no methods: functions take the value as their first argument, like `{call}`"
+    ))
+}
+
+/// The function a method name from another language means: the same name without
+/// underscores or case (`startswith`, `startsWith`), a few common other names, or a
+/// close spelling.
+fn function_for_method(method: &str) -> Option<Function> {
+    const OTHER_NAMES: &[(&str, Function)] = &[
+        ("tolowercase", Function::Lower),
+        ("touppercase", Function::Upper),
+        ("strip", Function::Trim),
+        ("len", Function::Length),
+        ("size", Function::Length),
+        ("includes", Function::Contains),
+    ];
+    let plain = |name: &str| name.replace('_', "").to_lowercase();
+    let wanted = plain(method);
+    Function::ALL
+        .iter()
+        .copied()
+        .find(|f| plain(f.name()) == wanted)
+        .or_else(|| {
+            OTHER_NAMES
+                .iter()
+                .find(|(name, _)| *name == wanted)
+                .map(|(_, f)| *f)
+        })
+        .or_else(|| {
+            closest(method, Function::ALL.iter().map(|f| f.name())).and_then(Function::from_name)
+        })
 }
 
 /// Does `text` end with a number glued to what precedes it, as in `size+5`? That reads
@@ -252,5 +387,15 @@ mod tests {
             listed("a declaration", DECLARATION_KEYWORDS)
         );
         assert_eq!(RULE_WORDS, listed("a rule", RULE_KEYWORDS));
+    }
+
+    #[test]
+    fn methods_from_other_languages_name_the_function() {
+        let function = |method| function_for_method(method).map(Function::name);
+        assert_eq!(function("startswith"), Some("starts_with"));
+        assert_eq!(function("startsWith"), Some("starts_with"));
+        assert_eq!(function("toLowerCase"), Some("lower"));
+        assert_eq!(function("len"), Some("length"));
+        assert_eq!(function("frobnicate"), None);
     }
 }

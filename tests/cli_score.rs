@@ -102,36 +102,24 @@ fn explain_shows_long_rules_whole_why_flags_are_off_and_the_next_band() {
     let dir = scratch(&[
         (
             "m.score",
-            r#"lead { size: int }
-event page.view { path: string, seconds: number }
+            r#"lead { size: int, country: string }
 score e {
-  on page.view where starts_with(path, "/pricing") and seconds >= 30 +2 max 5 within 45s
+  when lead.size >= 10 and lead.size <= 500 and lead.country in ["PL", "DE", "FR"] +2
   when lead.size > 10 +5
 }
 grade e { hot >= 20; warm >= 5; cold }
 flag keen when e >= 20 or lead.size > 100
 "#,
         ),
-        ("leads.jsonl", "{\"id\":\"A\",\"size\":12}\n"),
         (
-            "events.jsonl",
-            "{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-31T23:59:30Z\",\"path\":\"/pricing\",\"seconds\":40}\n",
+            "leads.jsonl",
+            "{\"id\":\"A\",\"size\":12,\"country\":\"PL\"}\n",
         ),
     ]);
     let output = Command::new(get_cargo_bin("leadscore"))
         .current_dir(dir.path())
-        .args([
-            "explain",
-            "m.score",
-            "--leads",
-            "leads.jsonl",
-            "--events",
-            "events.jsonl",
-            "--as-of",
-            AS_OF,
-            "--lead",
-            "A",
-        ])
+        .args(["explain", "m.score", "--leads", "leads.jsonl"])
+        .args(["--as-of", AS_OF, "--lead", "A"])
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -139,9 +127,9 @@ flag keen when e >= 20 or lead.size > 100
     lead A  as of 2026-11-01T00:00:00Z  (model m)
 
     e = 7  grade warm  (+13 to reach hot)
-            +2       on page.view where starts_with(path, "/pricing") and seconds >=   m.score:4
-                     30 +2 max 5 within 45s
-            +5       when lead.size > 10 +5                                            m.score:5
+            +2       when lead.size >= 10 and lead.size <= 500 and lead.country in     m.score:3
+                     ["PL", "DE", "FR"] +2
+            +5       when lead.size > 10 +5                                            m.score:4
 
     flags: keen no
       keen no: any of

@@ -2,7 +2,9 @@
 //!
 //! Events stream through [`Scorer::observe`], which updates the lead's [`LeadState`]
 //! (one accumulator per slot); [`Scorer::outcome`] then computes scores, flags and
-//! grades from that state, with an optional explanation of every point.
+//! grades from that state, with an optional explanation: every point (with the dates
+//! of the events behind it, from a scorer made [`Scorer::with_event_times`]), why each
+//! flag is set or not, and how far each graded score is from its next band.
 
 mod state;
 mod sum;
@@ -494,7 +496,7 @@ impl Scorer {
             RuleKind::On { slot, .. } => match self.layout.event_times(state, slot as usize) {
                 Some(times) => {
                     let count = self.layout.count(state, slot as usize);
-                    (times.to_vec(), count - times.len() as u64)
+                    (times.to_vec(), count.saturating_sub(times.len() as u64))
                 }
                 None => (Vec::new(), 0),
             },

@@ -1,12 +1,17 @@
-//! Synthetic leads and events for benchmarks and demos (`leadscore gen`), in the schema
-//! of `examples/acme-schema.score` (the B2B example model).
+//! Synthetic leads and events for benchmarks and demos (`leadscore gen`): in the schema
+//! of `examples/acme-schema.score` (the B2B example model), or of any model
+//! ([`generate_for`], in `gen/model.rs`).
 //!
 //! The data is deterministic for a seed, on every platform and every version of this
 //! crate: it uses its own small generator (SplitMix64) rather than a crate whose output
 //! may change between releases. Shape: a year of history ending at 2026-11-01, events in
 //! time order across leads, a few very active leads and many quiet ones (activity follows
-//! a power law), about 5% of attributes absent, and a few percent of events of types the
-//! model does not declare.
+//! a power law), and about 5% of attributes absent. The B2B data also has a few percent
+//! of events of types the model does not declare.
+
+mod model;
+
+pub use model::generate_for;
 
 use std::io::{self, Write};
 
@@ -107,15 +112,34 @@ const CAMPAIGNS: &[&str] = &["spring", "autumn-webinar", "pricing-followup", "ne
 const FORMS: &[&str] = &["contact", "newsletter", "webinar"];
 const TOPICS: &[&str] = &["scoring 101", "mql handoff", "pipeline analytics"];
 
-/// Writes `config.leads` lead records and `config.events` event records as JSON Lines.
+/// Writes `config.leads` lead records and `config.events` event records of the B2B
+/// example as JSON Lines.
 pub fn generate(
     config: &Config,
     leads: &mut impl Write,
     events: &mut impl Write,
 ) -> io::Result<()> {
+    generate_with(
+        config,
+        leads,
+        events,
+        |rng, i, out| write_lead(rng, i, out),
+        |rng, lead, ts, out| write_event(rng, lead, ts, out),
+    )
+}
+
+/// The shape of every generated data set: `lead` writes lead `i`, then `event` writes
+/// each event of a lead at a time, both drawing from one generator.
+fn generate_with<L: Write, E: Write>(
+    config: &Config,
+    leads: &mut L,
+    events: &mut E,
+    mut lead: impl FnMut(&mut Rng, u64, &mut L) -> io::Result<()>,
+    mut event: impl FnMut(&mut Rng, u64, i64, &mut E) -> io::Result<()>,
+) -> io::Result<()> {
     let mut rng = Rng(config.seed);
     for i in 0..config.leads {
-        write_lead(&mut rng, i, leads)?;
+        lead(&mut rng, i, leads)?;
     }
     // Events spread evenly over the year, in time order; a power law picks the lead, and
     // a multiplier coprime with the lead count scatters the active leads over the ids.
@@ -125,8 +149,8 @@ pub fn generate(
         let offset = (i as i128 * YEAR_SECONDS as i128 / config.events.max(1) as i128) as i64;
         let ts = start + offset * crate::time::SECOND;
         let rank = (config.leads as f64 * rng.unit().powi(3)) as u64;
-        let lead = (rank.wrapping_mul(stride)) % config.leads.max(1);
-        write_event(&mut rng, lead, ts, events)?;
+        let target = (rank.wrapping_mul(stride)) % config.leads.max(1);
+        event(&mut rng, target, ts, events)?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Writing outcomes: JSON Lines, CSV, and the explanation table a sales rep reads.
 
-use crate::eval::{round_points, Outcome, Points, ReasonKind, Results};
+use crate::eval::{round_points, Outcome, PartWhy, PartWhyKind, Points, ReasonKind, Results};
 use crate::plan::Plan;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
@@ -208,7 +208,12 @@ where
     }
 }
 
-/// One lead's breakdown as a readable table (`leadscore explain`).
+/// Rule text wider than this wraps onto more lines in the explain table.
+const RULE_WIDTH: usize = 64;
+
+/// One lead's breakdown as a readable table (`leadscore explain`): per score, the rules
+/// that gave points with the dates of the events they counted, and the points to the
+/// next band; per flag, which parts of its condition hold.
 pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -221,16 +226,25 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
     let reasons = outcome.why.as_deref().unwrap_or_default();
     let width = reasons
         .iter()
-        .map(|r| r.rule.chars().count())
+        .map(|r| r.text().chars().count())
         .max()
         .unwrap_or(0)
-        .min(64);
+        .min(RULE_WIDTH);
+    // Where the rule text starts: after the points and the times column.
+    let indent = " ".repeat(17);
     for (name, value) in &outcome.scores {
         let grade = outcome
             .grade(name)
             .map(|g| format!("  grade {g}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "\n{name} = {}{grade}", format_points(*value));
+        let next = outcome
+            .next_bands
+            .iter()
+            .flatten()
+            .find(|(score, _)| score == name)
+            .map(|(_, next)| format!("  ({} to reach {})", signed(next.needs), next.band))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n{name} = {}{grade}{next}", format_points(*value));
         let mine: Vec<_> = reasons.iter().filter(|r| &r.score == name).collect();
         if mine.is_empty() {
             let _ = writeln!(out, "  (no rule gave points)");
@@ -246,25 +260,153 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
                 (ReasonKind::Clamp, _) => "  (limit)".to_string(),
                 _ => String::new(),
             };
-            let rule: String = r.rule.chars().take(64).collect();
+            let mut lines = wrap(r.text(), width).into_iter();
+            let first = lines.next().unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {:>8} {:>4}  {:<width$}  {}:{}{note}",
                 signed(r.points),
                 times,
-                rule,
+                first,
                 r.file,
                 r.line
             );
+            for line in lines {
+                let _ = writeln!(out, "{indent}{line}");
+            }
+            if let Some(events) = event_dates(r) {
+                let _ = writeln!(out, "{indent}{events}");
+            }
         }
     }
     if !outcome.flags.is_empty() {
         let flags: Vec<String> = outcome
             .flags
             .iter()
-            .map(|(n, v)| format!("{n} {}", if *v { "yes" } else { "no" }))
+            .map(|(n, v)| format!("{n} {}", yes_no(*v)))
             .collect();
         let _ = writeln!(out, "\nflags: {}", flags.join(", "));
     }
+    for (name, why) in outcome.flags_why.iter().flatten() {
+        let _ = write!(out, "  {name} {}: ", yes_no(why.holds));
+        write_part(&mut out, why, 4, false);
+    }
     out
+}
+
+fn yes_no(set: bool) -> &'static str {
+    if set {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a word longer than
+/// a line is broken where it must be). Nothing of the text is left out.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut chars: Vec<char> = word.chars().collect();
+        if used > 0 && used + 1 + chars.len() > width {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        while used + chars.len() > width {
+            let rest = chars.split_off(width - used);
+            line.extend(chars);
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+            chars = rest;
+        }
+        used += chars.len();
+        line.extend(chars);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The dates of the events a rule counted: `events 2026-10-28, 2026-10-21 and 4 more`
+/// (`event 2026-10-28` for one), or for decay `last event 2026-08-27`.
+fn event_dates(r: &crate::eval::Reason) -> Option<String> {
+    if r.events.is_empty() {
+        return None;
+    }
+    let dates: Vec<String> = r.events.iter().map(|&t| date(t)).collect();
+    let more = match r.more_events {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let what = match (r.kind, dates.len() as u64 + r.more_events) {
+        (ReasonKind::Decay, _) => "last event",
+        (_, 1) => "event",
+        _ => "events",
+    };
+    Some(format!("{what} {}{more}", dates.join(", ")))
+}
+
+/// The date (UTC) of a time, as in `2026-10-28`.
+fn date(t: i64) -> String {
+    let stamp = crate::time::format_timestamp(t);
+    match stamp.split_once('T') {
+        Some((day, _)) => day.to_string(),
+        None => stamp,
+    }
+}
+
+/// Writes a part of a flag's condition after the text already on the line: a test as
+/// `fit >= 20 ✓ (fit 35)`, `and`/`or`/`not` as a heading with their operands below,
+/// `indent` deeper. `mark`: whether the heading shows if it holds (the whole
+/// condition's heading does not: the flag's yes or no says it).
+fn write_part(out: &mut String, part: &PartWhy, indent: usize, mark: bool) {
+    let check = if part.holds { "✓" } else { "✗" };
+    let (heading, operands): (&str, Vec<&PartWhy>) = match &part.kind {
+        PartWhyKind::Test { text, values } => {
+            let values: Vec<String> = values
+                .iter()
+                .map(|(text, value)| format!("{text} {}", shown(value.as_ref())))
+                .collect();
+            let values = if values.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", values.join(", "))
+            };
+            let _ = writeln!(out, "{text} {check}{values}");
+            return;
+        }
+        PartWhyKind::All(parts) => ("all of", parts.iter().collect()),
+        PartWhyKind::Any(parts) => ("any of", parts.iter().collect()),
+        PartWhyKind::Not(inner) => ("not", vec![inner.as_ref()]),
+    };
+    if mark {
+        let _ = writeln!(out, "{heading} {check}");
+    } else {
+        let _ = writeln!(out, "{heading}");
+    }
+    for operand in operands {
+        let _ = write!(out, "{:indent$}", "");
+        write_part(out, operand, indent + 2, true);
+    }
+}
+
+/// A tested value as the explain table shows it.
+fn shown(value: Option<&crate::record::Value>) -> String {
+    use crate::record::Value;
+    match value {
+        None => "absent".to_string(),
+        Some(Value::Number(n)) => format_points(*n),
+        Some(Value::Str(s)) => format!("{s:?}"),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Time(t)) => crate::time::format_timestamp(*t),
+        Some(Value::Duration(d)) => crate::time::format_duration(*d),
+    }
 }

@@ -98,6 +98,47 @@ fn explain_prints_one_lead_as_a_table() {
 }
 
 #[test]
+fn explain_shows_long_rules_whole_why_flags_are_off_and_the_next_band() {
+    let dir = scratch(&[
+        (
+            "m.score",
+            r#"lead { size: int, country: string }
+score e {
+  when lead.size >= 10 and lead.size <= 500 and lead.country in ["PL", "DE", "FR"] +2
+  when lead.size > 10 +5
+}
+grade e { hot >= 20; warm >= 5; cold }
+flag keen when e >= 20 or lead.size > 100
+"#,
+        ),
+        (
+            "leads.jsonl",
+            "{\"id\":\"A\",\"size\":12,\"country\":\"PL\"}\n",
+        ),
+    ]);
+    let output = Command::new(get_cargo_bin("leadscore"))
+        .current_dir(dir.path())
+        .args(["explain", "m.score", "--leads", "leads.jsonl"])
+        .args(["--as-of", AS_OF, "--lead", "A"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap(), @r#"
+    lead A  as of 2026-11-01T00:00:00Z  (model m)
+
+    e = 7  grade warm  (+13 to reach hot)
+            +2       when lead.size >= 10 and lead.size <= 500 and lead.country in     m.score:3
+                     ["PL", "DE", "FR"] +2
+            +5       when lead.size > 10 +5                                            m.score:4
+
+    flags: keen no
+      keen no: any of
+        e >= 20 ✗ (e 7)
+        lead.size > 100 ✗ (lead.size 12)
+    "#);
+}
+
+#[test]
 fn explain_of_an_unknown_lead_says_so() {
     let output = leadscore()
         .args([

@@ -1,6 +1,6 @@
-//! `leadscore gen`: synthetic data for the B2B example model.
+//! `leadscore gen`: synthetic data for the B2B example model, or for any model.
 
-use super::{EXIT_OK, EXIT_TROUBLE};
+use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::io::BufWriter;
 use std::path::PathBuf;
 
@@ -18,9 +18,20 @@ pub struct Args {
     /// Directory for `leads.jsonl` and `events.jsonl` (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Generate for this model's schema (a `.score` file or a compiled plan), with
+    /// values its rules test for, instead of for the B2B example.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> i32 {
+    let plan = match &args.model {
+        Some(path) => match model::load(path, Color::Auto.for_stderr()) {
+            Ok(plan) => Some(plan),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&args.out)?;
         let mut leads = BufWriter::new(std::fs::File::create(args.out.join("leads.jsonl"))?);
@@ -30,7 +41,10 @@ pub fn run(args: Args) -> i32 {
             events: args.events,
             seed: args.seed,
         };
-        leadscore::gen::generate(&config, &mut leads, &mut events)?;
+        match &plan {
+            Some(plan) => leadscore::gen::generate_for(plan, &config, &mut leads, &mut events)?,
+            None => leadscore::gen::generate(&config, &mut leads, &mut events)?,
+        }
         use std::io::Write;
         leads.flush()?;
         events.flush()

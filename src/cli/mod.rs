@@ -45,7 +45,7 @@ enum Command {
     Fmt(fmt::Args),
     /// Run the test blocks of models.
     Test(test::Args),
-    /// Generate synthetic leads and events for the B2B example (benchmarks, demos).
+    /// Generate synthetic leads and events for the B2B example or any model (`--model`).
     Gen(gen::Args),
     /// Inspect compiled plans.
     #[command(subcommand)]

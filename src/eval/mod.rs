@@ -2,19 +2,21 @@
 //!
 //! Events stream through [`Scorer::observe`], which updates the lead's [`LeadState`]
 //! (one accumulator per slot); [`Scorer::outcome`] then computes scores, flags and
-//! grades from that state, with an optional explanation of every point.
+//! grades from that state, with an optional explanation: every point (with the dates
+//! of the events behind it, from a scorer made [`Scorer::with_event_times`]), why each
+//! flag is set or not, and how far each graded score is from its next band.
 
 mod state;
 mod sum;
 mod vm;
 
-pub use state::LeadState;
+pub use state::{LeadState, EVENT_TIMES};
 
 pub(crate) use state::{StateMut, StateRef, StateTable};
 
 use state::Layout;
 
-use crate::plan::{NodeRef, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
+use crate::plan::{NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
@@ -57,13 +59,23 @@ impl Scorer {
             .map(|c| plan.stack_depth(c))
             .collect();
         Ok(Scorer {
-            layout: Layout::new(&plan),
+            layout: Layout::new(&plan, false),
             plan,
             regexes,
             slots_by_event,
             slots_for_any,
             depths,
         })
+    }
+
+    /// This scorer, keeping in every lead's state the times of the newest
+    /// [`EVENT_TIMES`] events each `on` rule counts, so explanations can list them
+    /// ([`Reason::events`]). It costs a little per matching event and a few cells per
+    /// lead: use it for runs that explain, not for plain scoring. States made by one
+    /// scorer cannot be used with the other.
+    pub fn with_event_times(mut self) -> Scorer {
+        self.layout = Layout::new(&self.plan, true);
+        self
     }
 
     pub fn plan(&self) -> &Plan {
@@ -219,7 +231,15 @@ impl Scorer {
         let mut results = Results::default();
         let mut why = explain.then(Vec::new);
         self.results_into(lead, state, as_of, &mut results, why.as_mut());
-        self.named(id.to_string(), &results, why)
+        let mut outcome = self.named(id.to_string(), &results, why);
+        if explain {
+            let env = self
+                .env(lead, as_of)
+                .with_results(state, &results.scores, &results.flags);
+            outcome.flags_why = Some(self.flags_why(&env));
+            outcome.next_bands = Some(self.next_bands(&env, &results));
+        }
+        outcome
     }
 
     /// Computes a lead's scores, flags and grades into `out` (whose buffers are reused),
@@ -299,7 +319,93 @@ impl Scorer {
                 .zip(results.flags.iter().copied())
                 .collect(),
             why,
+            flags_why: None,
+            next_bands: None,
         }
+    }
+
+    /// Why each flag is set or not: its condition's parts, each with whether it holds
+    /// and the values it tested.
+    fn flags_why(&self, env: &Env<'_>) -> Vec<(String, PartWhy)> {
+        self.plan
+            .flags
+            .iter()
+            .filter(|flag| !flag.parts.is_empty())
+            .map(|flag| (flag.name.clone(), self.part_why(env, &flag.parts, 0)))
+            .collect()
+    }
+
+    /// The part `index` of a flag's `parts`, with its operands (verified plans nest
+    /// parts at most `MAX_STACK` deep).
+    fn part_why(&self, env: &Env<'_>, parts: &[PartPlan], index: usize) -> PartWhy {
+        let operands = || {
+            (index + 1..parts.len())
+                .filter(|&i| parts[i].parent == Some(index as u32))
+                .map(|i| self.part_why(env, parts, i))
+                .collect::<Vec<_>>()
+        };
+        let text = |chunk: u32| {
+            let origin = self.plan.chunks[chunk as usize].origin;
+            self.plan.origins[origin as usize].text.clone()
+        };
+        let (holds, kind) = match &parts[index].kind {
+            PartKind::All => {
+                let all = operands();
+                (all.iter().all(|p| p.holds), PartWhyKind::All(all))
+            }
+            PartKind::Any => {
+                let any = operands();
+                (any.iter().any(|p| p.holds), PartWhyKind::Any(any))
+            }
+            PartKind::Not => {
+                let inner = operands().pop().expect("verified: `not` has an operand");
+                (!inner.holds, PartWhyKind::Not(Box::new(inner)))
+            }
+            PartKind::Test { condition, values } => (
+                vm::condition(env, self.code(*condition)),
+                PartWhyKind::Test {
+                    text: text(*condition),
+                    values: values
+                        .iter()
+                        .map(|&v| (text(v), vm::shown(env, self.code(v))))
+                        .collect(),
+                },
+            ),
+        };
+        PartWhy { holds, kind }
+    }
+
+    /// For each graded score below its top band, the nearest better band and the points
+    /// it takes to reach it (all else staying as it is). A band with an `if` that does
+    /// not hold now cannot be reached by points alone, so it is not the next one.
+    fn next_bands(&self, env: &Env<'_>, results: &Results) -> Vec<(String, NextBand)> {
+        let plan = &self.plan;
+        plan.grades
+            .iter()
+            .zip(&results.bands)
+            .filter_map(|(grade, &current)| {
+                let score = results.scores[grade.score as usize];
+                let name = &grade.bands[current].name;
+                let reachable = grade.bands[..current].iter().filter_map(|band| {
+                    let threshold = band.threshold?;
+                    let holds = band
+                        .condition
+                        .is_none_or(|c| vm::condition(env, self.code(c)));
+                    (holds && &band.name != name).then_some((band, threshold))
+                });
+                // The lowest threshold is reached first; of bands with equal ones, the
+                // first is chosen.
+                let (band, threshold) =
+                    reachable.reduce(|best, next| if next.1 < best.1 { next } else { best })?;
+                Some((
+                    plan.scores[grade.score as usize].name.clone(),
+                    NextBand {
+                        band: band.name.clone(),
+                        needs: threshold - score,
+                    },
+                ))
+            })
+            .collect()
     }
 
     fn score(
@@ -358,7 +464,10 @@ impl Scorer {
                     } else {
                         ReasonKind::Rule
                     };
-                    why.push(self.reason(index, rule.origin, kind, Some(fired), points, idle_days));
+                    let mut reason =
+                        self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
+                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind);
+                    why.push(reason);
                 }
             }
         }
@@ -377,6 +486,29 @@ impl Scorer {
             }
         }
         clamped
+    }
+
+    /// The times of the events a rule counted that an explanation lists, and how many
+    /// more there were: for `on`, the newest (when the state keeps them); for decay,
+    /// the event that last reset it.
+    fn rule_events(&self, state: StateRef<'_>, kind: &RuleKind) -> (Vec<i64>, u64) {
+        match *kind {
+            RuleKind::On { slot, .. } => match self.layout.event_times(state, slot as usize) {
+                Some(times) => {
+                    let count = self.layout.count(state, slot as usize);
+                    (times.to_vec(), count.saturating_sub(times.len() as u64))
+                }
+                None => (Vec::new(), 0),
+            },
+            RuleKind::Decay { slot, .. } => (
+                self.layout
+                    .latest(state, slot as usize)
+                    .into_iter()
+                    .collect(),
+                0,
+            ),
+            RuleKind::When { .. } => (Vec::new(), 0),
+        }
     }
 
     fn reason(
@@ -398,6 +530,8 @@ impl Scorer {
             fired,
             points,
             idle_days,
+            events: Vec::new(),
+            more_events: 0,
         }
     }
 }
@@ -437,6 +571,18 @@ pub struct Outcome {
     pub flags: Vec<(String, bool)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<Vec<Reason>>,
+    /// With an explanation: for each flag, why it is set or not.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ordered_options"
+    )]
+    pub flags_why: Option<Vec<(String, PartWhy)>>,
+    /// With an explanation: for each graded score below its top band, the next band up.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ordered_options"
+    )]
+    pub next_bands: Option<Vec<(String, NextBand)>>,
 }
 
 impl Outcome {
@@ -474,6 +620,101 @@ pub struct Reason {
     /// For decay: whole days since the event that last reset it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_days: Option<i64>,
+    /// The times of the events the rule counted, newest first: for an `on` rule the
+    /// newest [`EVENT_TIMES`] (when the scorer keeps them, see
+    /// [`Scorer::with_event_times`]), for decay the event that last reset it.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "timestamps")]
+    pub events: Vec<i64>,
+    /// How many more events the rule counted than `events` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_events: u64,
+}
+
+impl Reason {
+    /// What a reader is shown for this reason: the rule's source text. (This is the
+    /// place for a rule's label, once the language has them: shown instead of the
+    /// source where a rule has one.)
+    pub fn text(&self) -> &str {
+        &self.rule
+    }
+}
+
+/// Whether a part of a flag's condition holds, and why (see [`Outcome::flags_why`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartWhy {
+    pub holds: bool,
+    pub kind: PartWhyKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartWhyKind {
+    /// `and`: every operand must hold.
+    All(Vec<PartWhy>),
+    /// `or`: one operand must hold.
+    Any(Vec<PartWhy>),
+    /// `not` of an `and` or `or`.
+    Not(Box<PartWhy>),
+    /// Any other condition: its text, and each value it tested that is not a constant,
+    /// with that value's text (`None`: absent).
+    Test {
+        text: String,
+        values: Vec<(String, Option<Value>)>,
+    },
+}
+
+/// Serialized as `{"holds": …, "all": […]}`, `"any"`, `"not": {…}`, or
+/// `"test": "text", "values": {"text": value, …}` (values omitted when there are none).
+impl Serialize for PartWhy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("holds", &self.holds)?;
+        match &self.kind {
+            PartWhyKind::All(parts) => map.serialize_entry("all", parts)?,
+            PartWhyKind::Any(parts) => map.serialize_entry("any", parts)?,
+            PartWhyKind::Not(part) => map.serialize_entry("not", part)?,
+            PartWhyKind::Test { text, values } => {
+                map.serialize_entry("test", text)?;
+                if !values.is_empty() {
+                    map.serialize_entry("values", &Shown(values))?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// Tested values as a JSON object: numbers as outputs show them, times and durations
+/// as text, absent as `null`.
+struct Shown<'a>(&'a [(String, Option<Value>)]);
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (text, value) in self.0 {
+            match value {
+                None => map.serialize_entry(text, &())?,
+                Some(Value::Number(n)) => map.serialize_entry(text, &Points(*n))?,
+                Some(Value::Str(v)) => map.serialize_entry(text, v)?,
+                Some(Value::Bool(b)) => map.serialize_entry(text, b)?,
+                Some(Value::Time(t)) => {
+                    map.serialize_entry(text, &crate::time::format_timestamp(*t))?
+                }
+                Some(Value::Duration(d)) => {
+                    map.serialize_entry(text, &crate::time::format_duration(*d))?
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// The next band up of a graded score (see [`Outcome::next_bands`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextBand {
+    pub band: String,
+    /// The points the score needs to reach it.
+    #[serde(serialize_with = "points")]
+    pub needs: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -524,6 +765,21 @@ fn ordered_scores<S: Serializer>(entries: &[(String, f64)], s: S) -> Result<S::O
         map.serialize_entry(k, &Points(*v))?;
     }
     map.end()
+}
+
+fn ordered_options<S: Serializer, T: Serialize>(
+    entries: &Option<Vec<(String, T)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    ordered(entries.as_deref().unwrap_or_default(), s)
+}
+
+fn timestamps<S: Serializer>(times: &[i64], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(times.iter().map(|&t| crate::time::format_timestamp(t)))
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn ordered<S: Serializer, T: Serialize>(entries: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {

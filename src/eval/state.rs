@@ -5,12 +5,19 @@
 //! or the newest time) plus an exact sum per `sum` slot. Batch scoring keeps the states
 //! of a million leads in one flat table ([`StateTable`]), so feeding an event touches one
 //! row of adjacent cells instead of a separate allocation per lead.
+//!
+//! For explanations, a layout may also keep the times of the newest [`EVENT_TIMES`]
+//! events of each slot an `on` rule counts, in cells after the slots' own: still a
+//! fixed size per lead, and merged exactly like the rest.
 
 use super::sum::ExactSum;
-use crate::plan::{Plan, SlotKind};
+use crate::plan::{Plan, RuleKind, ScoreBody, SlotKind};
 
-/// A cell of a `Latest` slot with no matching event yet.
+/// A cell of a `Latest` slot with no matching event yet (and an unused event time).
 const NO_TIME: i64 = i64::MIN;
+
+/// How many event times (the newest) a layout that keeps them keeps per `on` rule slot.
+pub const EVENT_TIMES: usize = 3;
 
 /// How the slots of a plan map onto cells and sums.
 #[derive(Debug, Clone)]
@@ -24,18 +31,34 @@ pub(crate) struct Layout {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Cell {
     Count,
+    /// A count that also keeps the times of its newest events: [`EVENT_TIMES`] cells
+    /// from this index, newest first, [`NO_TIME`] where there are fewer events.
+    CountWithTimes(usize),
     Latest,
     /// The cell is unused; the value is the slot's exact sum at this index.
     Sum(usize),
 }
 
 impl Layout {
-    pub fn new(plan: &Plan) -> Layout {
+    /// The layout of a plan's states; with `event_times`, the slots of `on` rules keep
+    /// the times of their newest events too.
+    pub fn new(plan: &Plan, event_times: bool) -> Layout {
+        let timed = if event_times {
+            on_rule_slots(plan)
+        } else {
+            vec![false; plan.slots.len()]
+        };
         let mut sums = 0;
+        let mut times = plan.slots.len();
         let kinds: Vec<Cell> = plan
             .slots
             .iter()
-            .map(|slot| match slot.kind {
+            .zip(&timed)
+            .map(|(slot, &timed)| match slot.kind {
+                SlotKind::Count if timed => {
+                    times += EVENT_TIMES;
+                    Cell::CountWithTimes(times - EVENT_TIMES)
+                }
                 SlotKind::Count => Cell::Count,
                 SlotKind::Latest => Cell::Latest,
                 SlotKind::Sum { .. } => {
@@ -44,10 +67,11 @@ impl Layout {
                 }
             })
             .collect();
-        let init = kinds
+        let mut init: Vec<i64> = kinds
             .iter()
             .map(|k| if *k == Cell::Latest { NO_TIME } else { 0 })
             .collect();
+        init.resize(times, NO_TIME);
         Layout { kinds, init, sums }
     }
 
@@ -62,6 +86,10 @@ impl Layout {
     pub fn record(&self, state: StateMut<'_>, slot: usize, ts: i64, value: Option<f64>) {
         match self.kinds[slot] {
             Cell::Count => state.cells[slot] += 1,
+            Cell::CountWithTimes(at) => {
+                state.cells[slot] += 1;
+                keep_newest(&mut state.cells[at..at + EVENT_TIMES], ts);
+            }
             Cell::Latest => state.cells[slot] = state.cells[slot].max(ts),
             Cell::Sum(i) => {
                 if let Some(v) = value {
@@ -78,6 +106,14 @@ impl Layout {
         for (slot, kind) in self.kinds.iter().enumerate() {
             match *kind {
                 Cell::Count => mine.cells[slot] += theirs.cells[slot],
+                Cell::CountWithTimes(at) => {
+                    mine.cells[slot] += theirs.cells[slot];
+                    for &ts in &theirs.cells[at..at + EVENT_TIMES] {
+                        if ts != NO_TIME {
+                            keep_newest(&mut mine.cells[at..at + EVENT_TIMES], ts);
+                        }
+                    }
+                }
                 Cell::Latest => mine.cells[slot] = mine.cells[slot].max(theirs.cells[slot]),
                 Cell::Sum(i) => mine.sums[i].merge(&theirs.sums[i]),
             }
@@ -86,9 +122,20 @@ impl Layout {
 
     pub fn count(&self, state: StateRef<'_>, slot: usize) -> u64 {
         match self.kinds[slot] {
-            Cell::Count => state.cells[slot] as u64,
+            Cell::Count | Cell::CountWithTimes(_) => state.cells[slot] as u64,
             _ => 0,
         }
+    }
+
+    /// The times of the newest events counted in `slot`, newest first; `None` when the
+    /// layout keeps no times for it.
+    pub fn event_times<'s>(&self, state: StateRef<'s>, slot: usize) -> Option<&'s [i64]> {
+        let Cell::CountWithTimes(at) = self.kinds[slot] else {
+            return None;
+        };
+        let times = &state.cells[at..at + EVENT_TIMES];
+        let kept = times.iter().take_while(|&&t| t != NO_TIME).count();
+        Some(&times[..kept])
     }
 
     pub fn sum(&self, state: StateRef<'_>, slot: usize) -> f64 {
@@ -103,6 +150,30 @@ impl Layout {
             Cell::Latest if state.cells[slot] != NO_TIME => Some(state.cells[slot]),
             _ => None,
         }
+    }
+}
+
+/// Which slots `on` rules count.
+fn on_rule_slots(plan: &Plan) -> Vec<bool> {
+    let mut counted = vec![false; plan.slots.len()];
+    for score in &plan.scores {
+        if let ScoreBody::Rules { rules, .. } = &score.body {
+            for rule in rules {
+                if let RuleKind::On { slot, .. } = rule.kind {
+                    counted[slot as usize] = true;
+                }
+            }
+        }
+    }
+    counted
+}
+
+/// Puts `ts` among the newest times `times` (newest first) if it is one of them. Equal
+/// times are all kept, so the result does not depend on the order they come in.
+fn keep_newest(times: &mut [i64], ts: i64) {
+    if let Some(k) = times.iter().position(|&t| ts > t) {
+        times[k..].rotate_right(1);
+        times[k] = ts;
     }
 }
 

@@ -81,7 +81,7 @@ impl<'a> Env<'a> {
 
 /// Runs a chunk as a condition.
 pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
-    let finish = |v: Val<'_>| v.truthy();
+    let finish = |v: Val<'_>, _: &[String]| v.truthy();
     if code.depth <= SMALL_STACK {
         run::<SMALL_STACK, _>(env, code, finish)
     } else {
@@ -91,9 +91,28 @@ pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
 
 /// Runs a chunk as a number (absent gives `None`).
 pub fn number(env: &Env<'_>, code: Code<'_>) -> Option<f64> {
-    let finish = |v: Val<'_>| match v {
+    let finish = |v: Val<'_>, _: &[String]| match v {
         Val::Num(n) => Some(n),
         _ => None,
+    };
+    if code.depth <= SMALL_STACK {
+        run::<SMALL_STACK, _>(env, code, finish)
+    } else {
+        run::<MAX_STACK, _>(env, code, finish)
+    }
+}
+
+/// Runs a chunk for its value, as a record holds one (absent gives `None`): for
+/// explanations, which show the values a condition tested.
+pub fn shown(env: &Env<'_>, code: Code<'_>) -> Option<Value> {
+    let finish = |v: Val<'_>, made: &[String]| match v {
+        Val::Absent => None,
+        Val::Bool(b) => Some(Value::Bool(b)),
+        Val::Num(n) => Some(Value::Number(n)),
+        Val::Time(t) => Some(Value::Time(t)),
+        Val::Dur(d) => Some(Value::Duration(d)),
+        Val::Str(s) => Some(Value::Str(s.to_string())),
+        Val::Made(i) => Some(Value::Str(made[i as usize].clone())),
     };
     if code.depth <= SMALL_STACK {
         run::<SMALL_STACK, _>(env, code, finish)
@@ -161,11 +180,12 @@ impl<'a, const N: usize> Machine<'a, N> {
     }
 }
 
-/// Runs `code` on a stack of `N` values; `finish` turns the result into a plain value.
+/// Runs `code` on a stack of `N` values; `finish` turns the result (and the strings
+/// made during the run, which a [`Val::Made`] indexes) into a plain value.
 fn run<'a, const N: usize, R>(
     env: &Env<'a>,
     code: Code<'_>,
-    finish: impl FnOnce(Val<'_>) -> R,
+    finish: impl FnOnce(Val<'_>, &[String]) -> R,
 ) -> R {
     let (start, code) = (code.start, code.ops);
     let mut m = Machine::<N> {
@@ -267,7 +287,7 @@ fn run<'a, const N: usize, R>(
         }
     }
     let result = m.pop();
-    finish(result)
+    finish(result, &m.made)
 }
 
 fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {

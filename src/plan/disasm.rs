@@ -153,6 +153,48 @@ impl Disassembler<'_> {
                 self.origin(flag.origin)
             );
             self.chunk(out, flag.condition);
+            self.parts(out, &flag.parts);
+        }
+    }
+
+    /// A flag's parts as an indented tree, then the code of their chunks.
+    fn parts(&self, out: &mut String, parts: &[PartPlan]) {
+        if parts.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "  parts (for explanations):");
+        let mut depth = vec![0usize; parts.len()];
+        let mut chunks = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(p) = part.parent {
+                depth[i] = depth[p as usize] + 1;
+            }
+            let indent = "  ".repeat(depth[i] + 2);
+            let line = match &part.kind {
+                PartKind::All => "all of".to_string(),
+                PartKind::Any => "any of".to_string(),
+                PartKind::Not => "not".to_string(),
+                PartKind::Test { condition, values } => {
+                    chunks.push(*condition);
+                    chunks.extend(values);
+                    let text = &self.plan.origins
+                        [self.plan.chunks[*condition as usize].origin as usize]
+                        .text;
+                    let values: Vec<String> = values.iter().map(|v| format!("c{v}")).collect();
+                    if values.is_empty() {
+                        format!("test c{condition}    ; {text}")
+                    } else {
+                        format!(
+                            "test c{condition} showing {}    ; {text}",
+                            values.join(", ")
+                        )
+                    }
+                }
+            };
+            let _ = writeln!(out, "{indent}{line}");
+        }
+        for chunk in chunks {
+            self.chunk(out, chunk);
         }
     }
 

@@ -4,6 +4,7 @@
 //! expression becomes a bytecode chunk, and constants are pooled. The language's
 //! operators and functions become the plan's own operands here (see `op.rs`).
 
+use super::text::expr_text;
 use super::*;
 use crate::check::{self, Const, Model, TExpr, TExprKind};
 use crate::syntax::ast::BinOp;
@@ -49,10 +50,13 @@ pub fn lower(model: &Model) -> Plan {
     for flag in &model.flags {
         let origin = lowerer.origin(&flag.origin);
         let condition = lowerer.chunk(&flag.condition, origin, false);
+        let mut parts = Vec::new();
+        lowerer.parts(model, &flag.condition, &flag.origin, None, &mut parts);
         lowerer.plan.flags.push(FlagPlan {
             name: flag.name.clone(),
             condition,
             origin,
+            parts,
         });
     }
     for grade in &model.grades {
@@ -176,6 +180,66 @@ impl Lowerer {
             kind,
             origin,
         }
+    }
+
+    /// Appends the parts of a flag's condition `e` (see [`FlagPlan::parts`]), each with
+    /// its own text at the flag's place (`at`).
+    fn parts(
+        &mut self,
+        model: &Model,
+        e: &TExpr,
+        at: &check::Origin,
+        parent: Option<u32>,
+        out: &mut Vec<PartPlan>,
+    ) {
+        let me = Some(out.len() as u32);
+        match &e.kind {
+            TExprKind::Binary {
+                op: op @ (BinOp::And | BinOp::Or),
+                ..
+            } => {
+                let kind = if *op == BinOp::And {
+                    PartKind::All
+                } else {
+                    PartKind::Any
+                };
+                out.push(PartPlan { parent, kind });
+                let mut operands = Vec::new();
+                chain(e, *op, &mut operands);
+                for operand in operands {
+                    self.parts(model, operand, at, me, out);
+                }
+            }
+            TExprKind::Not(inner) if is_and_or(inner) => {
+                out.push(PartPlan {
+                    parent,
+                    kind: PartKind::Not,
+                });
+                self.parts(model, inner, at, me, out);
+            }
+            _ => {
+                let condition = self.text_chunk(e, expr_text(model, e, None), at);
+                let mut texts = Vec::new();
+                let mut values = Vec::new();
+                for value in tested_values(e) {
+                    let text = expr_text(model, value, None);
+                    if !texts.contains(&text) {
+                        texts.push(text.clone());
+                        values.push(self.text_chunk(value, text, at));
+                    }
+                }
+                out.push(PartPlan {
+                    parent,
+                    kind: PartKind::Test { condition, values },
+                });
+            }
+        }
+    }
+
+    /// A chunk for `e` whose origin is its `text`, at the place `at`.
+    fn text_chunk(&mut self, e: &TExpr, text: String, at: &check::Origin) -> ChunkId {
+        let origin = self.origin(&check::Origin { text, ..at.clone() });
+        self.chunk(e, origin, false)
     }
 
     fn grade(&mut self, grade: &check::GradeDef) -> GradePlan {
@@ -418,6 +482,51 @@ fn slot_read(function: AggFn) -> SlotRead {
         AggFn::Sum => SlotRead::Sum,
         AggFn::Exists => SlotRead::Exists,
         AggFn::DaysSince => SlotRead::DaysSince,
+    }
+}
+
+fn is_and_or(e: &TExpr) -> bool {
+    matches!(
+        e.kind,
+        TExprKind::Binary {
+            op: BinOp::And | BinOp::Or,
+            ..
+        }
+    )
+}
+
+/// The operands of a chain of one operator (`a and b and c`), in source order.
+fn chain<'e>(e: &'e TExpr, op: BinOp, out: &mut Vec<&'e TExpr>) {
+    match &e.kind {
+        TExprKind::Binary { op: o, lhs, rhs } if *o == op => {
+            chain(lhs, op, out);
+            chain(rhs, op, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// The values a condition tests, to show next to it: the operands of a comparison,
+/// `in`, `matches` or call that are not constants; for `not C`, those of `C` (or `C`
+/// itself, a bare field or aggregate). A bare condition shows no values: whether it
+/// holds is its value.
+fn tested_values(e: &TExpr) -> Vec<&TExpr> {
+    let is_const = |e: &TExpr| matches!(e.kind, TExprKind::Const(_));
+    match &e.kind {
+        TExprKind::Binary { lhs, rhs, .. } => [lhs.as_ref(), rhs.as_ref()]
+            .into_iter()
+            .filter(|e| !is_const(e))
+            .collect(),
+        TExprKind::Call { args, .. } => args.iter().filter(|e| !is_const(e)).collect(),
+        TExprKind::Not(inner) => {
+            let values = tested_values(inner);
+            if values.is_empty() && !is_const(inner) {
+                vec![inner]
+            } else {
+                values
+            }
+        }
+        _ => Vec::new(),
     }
 }
 

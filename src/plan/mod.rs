@@ -14,6 +14,7 @@ mod disasm;
 mod format;
 mod lower;
 mod op;
+mod text;
 mod verify;
 
 pub use disasm::disassemble;
@@ -234,6 +235,37 @@ pub struct FlagPlan {
     pub name: String,
     pub condition: ChunkId,
     pub origin: OriginId,
+    /// The condition taken apart, for explanations: in pre-order (a part before its
+    /// operands, each part's operands in source order), the whole condition first.
+    /// Running them is never needed for the flag's value, only to say why it is set.
+    pub parts: Vec<PartPlan>,
+}
+
+/// One part of a flag's condition (see [`FlagPlan::parts`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartPlan {
+    /// The part this one is an operand of: an earlier part, or `None` for the whole
+    /// condition. (Parts refer to their parent rather than nest, so a plan's bytes cannot
+    /// make loading recurse deeply.)
+    pub parent: Option<u32>,
+    pub kind: PartKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PartKind {
+    /// `a and b and …`: holds when every operand holds.
+    All,
+    /// `a or b or …`: holds when an operand holds.
+    Any,
+    /// `not (…)` of an `and` or `or`: holds when its one operand does not.
+    Not,
+    /// Any other condition (a comparison, a call, a flag…): its chunk, whose origin's
+    /// text is the condition's, and a chunk for each value it tests that is not a
+    /// constant (whose origins' texts are the values'), in source order.
+    Test {
+        condition: ChunkId,
+        values: Vec<ChunkId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

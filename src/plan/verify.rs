@@ -1,7 +1,7 @@
 //! Verification of a loaded plan: every index in range, every jump forward and inside
-//! its chunk, every chunk leaving exactly one value, every number finite, and scores and
-//! flags ordered so each only reads ones computed before it. After this, evaluation
-//! cannot go wrong.
+//! its chunk, every chunk leaving exactly one value, every number finite, scores and
+//! flags ordered so each only reads ones computed before it, and the parts of flags'
+//! conditions forming one condition each. After this, evaluation cannot go wrong.
 
 use super::*;
 
@@ -93,6 +93,7 @@ impl Verifier<'_> {
                 position: Some(positions.flag[i]),
             };
             self.chunk(flag.condition, cx)?;
+            self.parts(&flag.parts, cx)?;
         }
         for grade in &p.grades {
             self.grade(grade)?;
@@ -205,6 +206,46 @@ impl Verifier<'_> {
     fn slot_ref(&self, slot: SlotId) -> Result<(), PlanError> {
         if slot as usize >= self.plan.slots.len() {
             return Err(invalid("a rule reads a slot that does not exist"));
+        }
+        Ok(())
+    }
+
+    /// A flag's parts: each one's parent an earlier part (the first has none), nested at
+    /// most [`MAX_STACK`] deep; `not` has one operand, `and` and `or` at least one, a
+    /// test none, and every chunk is one a flag may run.
+    fn parts(&self, parts: &[PartPlan], cx: Context) -> Result<(), PlanError> {
+        let mut depth = vec![0usize; parts.len()];
+        let mut operands = vec![0usize; parts.len()];
+        for (i, part) in parts.iter().enumerate() {
+            match (i, part.parent) {
+                (0, None) => {}
+                (_, Some(p)) if (p as usize) < i => {
+                    depth[i] = depth[p as usize] + 1;
+                    operands[p as usize] += 1;
+                }
+                _ => return Err(invalid("a flag's parts are not one condition")),
+            }
+            if depth[i] > MAX_STACK {
+                return Err(invalid("a flag's parts nest too deeply"));
+            }
+            if let PartKind::Test { condition, values } = &part.kind {
+                self.chunk(*condition, cx)?;
+                for value in values {
+                    self.chunk(*value, cx)?;
+                }
+            }
+        }
+        for (part, &n) in parts.iter().zip(&operands) {
+            let fits = match part.kind {
+                PartKind::All | PartKind::Any => n >= 1,
+                PartKind::Not => n == 1,
+                PartKind::Test { .. } => n == 0,
+            };
+            if !fits {
+                return Err(invalid(
+                    "a part of a flag's condition has the wrong number of operands",
+                ));
+            }
         }
         Ok(())
     }

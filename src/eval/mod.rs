@@ -78,6 +78,7 @@ impl Scorer {
         self
     }
 
+    /// The plan this scorer runs.
     pub fn plan(&self) -> &Plan {
         &self.plan
     }
@@ -553,22 +554,30 @@ fn typed_fields<'a>(
 /// scoring formats without building an [`Outcome`] per lead.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Results {
+    /// Each score's value, in the plan's score order.
     pub scores: Vec<f64>,
     /// For each of the plan's grades, the index of the lead's band.
     pub bands: Vec<usize>,
+    /// Each flag, in the plan's flag order.
     pub flags: Vec<bool>,
 }
 
 /// A lead's results: scores, grades and flags in declaration order, and optionally why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Outcome {
+    /// The lead's id.
     pub lead: String,
+    /// Each score and its value, in declaration order.
     #[serde(serialize_with = "ordered_scores")]
     pub scores: Vec<(String, f64)>,
+    /// Each graded score and the name of the lead's band.
     #[serde(serialize_with = "ordered")]
     pub grades: Vec<(String, String)>,
+    /// Each flag and whether it is set.
     #[serde(serialize_with = "ordered")]
     pub flags: Vec<(String, bool)>,
+    /// With an explanation: every rule, decay and clamp that moved a score.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<Vec<Reason>>,
     /// With an explanation: for each flag, why it is set or not.
@@ -586,10 +595,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A score's value, by name.
     pub fn score(&self, name: &str) -> Option<f64> {
         self.scores.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
+    /// The band of a graded score, by the score's name.
     pub fn grade(&self, score: &str) -> Option<&str> {
         self.grades
             .iter()
@@ -597,6 +608,7 @@ impl Outcome {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A flag, by name.
     pub fn flag(&self, name: &str) -> Option<bool> {
         self.flags.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
@@ -605,16 +617,22 @@ impl Outcome {
 /// One line of an explanation: a rule (or decay, clamp, derived score) and the points
 /// it gave.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Reason {
+    /// The score the points went to.
     pub score: String,
+    /// What kind of line it is.
     pub kind: ReasonKind,
     /// The rule's source text.
     pub rule: String,
+    /// The model file the rule is in.
     pub file: String,
+    /// The rule's line in that file.
     pub line: u32,
     /// How many times the rule counted (events after `max`, decay periods, 1 for `when`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fired: Option<u64>,
+    /// The points it gave (negative for decay and penalties).
     #[serde(serialize_with = "points")]
     pub points: f64,
     /// For decay: whole days since the event that last reset it.
@@ -642,11 +660,15 @@ impl Reason {
 /// Whether a part of a flag's condition holds, and why (see [`Outcome::flags_why`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartWhy {
+    /// Whether this part holds.
     pub holds: bool,
+    /// Its shape: a combination of parts, or one test.
     pub kind: PartWhyKind,
 }
 
+/// The shape of a part of a flag's condition.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PartWhyKind {
     /// `and`: every operand must hold.
     All(Vec<PartWhy>),
@@ -657,7 +679,9 @@ pub enum PartWhyKind {
     /// Any other condition: its text, and each value it tested that is not a constant,
     /// with that value's text (`None`: absent).
     Test {
+        /// The condition as written (constants shown as their values).
         text: String,
+        /// Each value it tested: its text and the lead's value (`None`: absent).
         values: Vec<(String, Option<Value>)>,
     },
 }
@@ -710,19 +734,27 @@ impl Serialize for Shown<'_> {
 
 /// The next band up of a graded score (see [`Outcome::next_bands`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct NextBand {
+    /// The band's name.
     pub band: String,
     /// The points the score needs to reach it.
     #[serde(serialize_with = "points")]
     pub needs: f64,
 }
 
+/// What kind of explanation line a [`Reason`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ReasonKind {
+    /// A rule (`on`, `when`) that gave points.
     Rule,
+    /// Points lost to decay.
     Decay,
+    /// Points cut by the score's `clamp`.
     Clamp,
+    /// A score computed from other scores.
     Derived,
 }
 

@@ -2,9 +2,10 @@
 //! aggregate kinds and built-in functions, and the one way a raw value is made to fit its
 //! declared type.
 //!
-//! It depends on nothing but `time`, so the stages can all use it while depending on each
-//! other in one direction only: syntax → check → plan → eval.
+//! It depends on nothing but `time` and the code catalog, so the stages can all use it
+//! while depending on each other in one direction only: syntax → check → plan → eval.
 
+use crate::diagnostics::Code;
 use serde::{Deserialize, Serialize};
 
 /// The type of a lead field or event property.
@@ -49,6 +50,13 @@ pub enum Value {
 pub struct FieldError {
     pub field: String,
     pub problem: String,
+}
+
+impl FieldError {
+    /// The stable code of this error (E0803).
+    pub fn code(&self) -> Code {
+        Code::ValueMismatch
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,58 +171,175 @@ impl Function {
     }
 }
 
-/// Checks that `value` fits `ty`, converting where the meaning is unambiguous (a whole
-/// number for an `int`, a number of seconds for a `time` or `duration`).
-pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldError> {
+/// A value as an input writes it, before it has a type: a JSON string or number, `true`
+/// or `false`, or a CSV cell. An absent value (JSON `null` or no member, an empty CSV
+/// cell) is `None` wherever a `Raw` is optional.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Raw<'a> {
+    /// Text: a JSON string (unescaped) or a CSV cell.
+    Text(&'a str),
+    /// A number as written (a JSON number's text), so a time's digits are read as written.
+    Number(&'a str),
+    Bool(bool),
+}
+
+/// How a raw input value becomes a value of its declared type: the one rule JSON Lines
+/// (both readers), CSV, [`coerce`] and so test blocks follow, so the same text means the
+/// same thing everywhere.
+///
+/// - `string` takes text exactly as written (no trimming).
+/// - `int` and `number` take a number, or text that spells one (`"120"`); an `int` must be
+///   whole.
+/// - `bool` takes `true`/`false`, or the text `true`/`false` in any case.
+/// - `time` takes text in RFC 3339 or as a date, or seconds since 1970 as a number or as
+///   text (`1790899200.25`), read from the digits to the microsecond.
+/// - `duration` takes `30d`-style text, or seconds as a number or as text.
+///
+/// Spaces around text that must spell a number, boolean, time or duration are ignored.
+pub fn read_value(field: &str, ty: ValueType, raw: Raw<'_>) -> Result<Value, FieldError> {
     let fail = |problem: String| FieldError {
         field: field.to_string(),
         problem,
     };
-    match (ty, value) {
-        (ValueType::String, v @ Value::Str(_)) => Ok(v),
-        (ValueType::Bool, v @ Value::Bool(_)) => Ok(v),
-        (ValueType::Number, Value::Number(n)) if n.is_finite() => Ok(Value::Number(n)),
-        (ValueType::Int, Value::Number(n)) if n.is_finite() && n.fract() == 0.0 => {
-            Ok(Value::Number(n))
-        }
-        (ValueType::Int, Value::Number(n)) => {
-            Err(fail(format!("expected a whole number (int), found {n}")))
-        }
-        (ValueType::Time, v @ Value::Time(_)) => Ok(v),
-        (ValueType::Time, Value::Number(n)) => seconds_number(n)
-            .map(Value::Time)
-            .ok_or_else(|| fail(format!("{n} is not a time in seconds since 1970"))),
-        (ValueType::Time, Value::Str(s)) => crate::time::parse_timestamp(&s)
-            .map(Value::Time)
-            .ok_or_else(|| {
-                fail(format!(
-                    "`{s}` is not a time: {}",
-                    crate::time::timestamp_hint(&s)
-                ))
-            }),
-        (ValueType::Duration, v @ Value::Duration(_)) => Ok(v),
-        (ValueType::Duration, Value::Number(n)) => seconds_number(n)
-            .map(Value::Duration)
-            .ok_or_else(|| fail(format!("{n} is not a number of seconds"))),
-        (ValueType::Duration, Value::Str(s)) => parse_duration(&s)
-            .map(Value::Duration)
-            .ok_or_else(|| fail(format!("`{s}` is not a duration like `30d`"))),
-        (ty, value) => Err(fail(format!(
+    let mismatch = || {
+        fail(format!(
             "expected {} {}, found {}",
             article(ty),
             ty.name(),
-            describe(&value)
-        ))),
+            describe_raw(raw)
+        ))
+    };
+    match (ty, raw) {
+        (ValueType::String, Raw::Text(text)) => Ok(Value::Str(text.to_string())),
+        (ValueType::Int | ValueType::Number, Raw::Number(text)) => {
+            let n = text.parse::<f64>().unwrap_or(f64::NAN);
+            whole_if_int(ty, n).ok_or_else(|| match ty {
+                ValueType::Int => fail(format!("expected a whole number (int), found {n}")),
+                _ => mismatch(),
+            })
+        }
+        (ValueType::Int | ValueType::Number, Raw::Text(text)) => match text.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => whole_if_int(ty, n)
+                .ok_or_else(|| fail(format!("expected a whole number (int), found {n}"))),
+            _ => Err(mismatch()),
+        },
+        (ValueType::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
+        (ValueType::Bool, Raw::Text(text)) => {
+            let text = text.trim();
+            if text.eq_ignore_ascii_case("true") {
+                Ok(Value::Bool(true))
+            } else if text.eq_ignore_ascii_case("false") {
+                Ok(Value::Bool(false))
+            } else {
+                Err(mismatch())
+            }
+        }
+        (ValueType::Time, Raw::Number(text)) => {
+            number_seconds(text).map(Value::Time).ok_or_else(|| {
+                fail(format!(
+                    "{} is not a time in seconds since 1970",
+                    shown(text)
+                ))
+            })
+        }
+        (ValueType::Time, Raw::Text(text)) => {
+            let text = text.trim();
+            crate::time::parse_timestamp(text)
+                .or_else(|| crate::time::parse_decimal_seconds(text))
+                .map(Value::Time)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "`{text}` is not a time: {}",
+                        crate::time::timestamp_hint(text)
+                    ))
+                })
+        }
+        (ValueType::Duration, Raw::Number(text)) => number_seconds(text)
+            .map(Value::Duration)
+            .ok_or_else(|| fail(format!("{} is not a number of seconds", shown(text)))),
+        (ValueType::Duration, Raw::Text(text)) => {
+            let text = text.trim();
+            parse_duration(text)
+                .or_else(|| crate::time::parse_decimal_seconds(text))
+                .map(Value::Duration)
+                .ok_or_else(|| fail(format!("`{text}` is not a duration like `30d`")))
+        }
+        _ => Err(mismatch()),
     }
 }
 
-/// A number of seconds as microseconds, read from the shortest decimal that gives the
-/// number back (so `0.1` is exactly 100,000 µs); `None` if not finite or out of range.
-fn seconds_number(n: f64) -> Option<i64> {
-    if !n.is_finite() {
-        return None;
+/// [`read_value`] into `slot` (`raw` `None`: absent), reusing the string already there
+/// for a `string` field, so a reader that refills the same slots does not allocate.
+pub fn read_into(
+    slot: &mut Option<Value>,
+    field: &str,
+    ty: ValueType,
+    raw: Option<Raw<'_>>,
+) -> Result<(), FieldError> {
+    let Some(raw) = raw else {
+        *slot = None;
+        return Ok(());
+    };
+    if let (ValueType::String, Raw::Text(text), Some(Value::Str(buffer))) = (ty, raw, &mut *slot) {
+        buffer.clear();
+        buffer.push_str(text);
+        return Ok(());
     }
-    crate::time::parse_decimal_seconds(&n.to_string())
+    *slot = Some(read_value(field, ty, raw)?);
+    Ok(())
+}
+
+/// Checks that `value` fits `ty` through [`read_value`]: text and numbers are read as an
+/// input's would be (a number as its shortest decimal, so `0.1` seconds is exactly
+/// 100,000 µs); times and durations must already have their type.
+pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldError> {
+    match (ty, value) {
+        (_, Value::Str(text)) => read_value(field, ty, Raw::Text(&text)),
+        (_, Value::Number(n)) => read_value(field, ty, Raw::Number(&n.to_string())),
+        (_, Value::Bool(b)) => read_value(field, ty, Raw::Bool(b)),
+        (ValueType::Time, v @ Value::Time(_)) | (ValueType::Duration, v @ Value::Duration(_)) => {
+            Ok(v)
+        }
+        (ty, value) => Err(FieldError {
+            field: field.to_string(),
+            problem: format!(
+                "expected {} {}, found {}",
+                article(ty),
+                ty.name(),
+                describe(&value)
+            ),
+        }),
+    }
+}
+
+/// `n` as a value of a numeric type: any finite number, or for `int` a whole one.
+fn whole_if_int(ty: ValueType, n: f64) -> Option<Value> {
+    let fits = n.is_finite() && (ty != ValueType::Int || n.fract() == 0.0);
+    fits.then_some(Value::Number(n))
+}
+
+/// A number of seconds as microseconds, from its digits as written; a number with an
+/// exponent (`1.79e9`) is read from its shortest decimal. `None` if not finite or out of
+/// range.
+fn number_seconds(text: &str) -> Option<i64> {
+    crate::time::parse_decimal_seconds(text).or_else(|| {
+        let n = text.parse::<f64>().ok().filter(|n| n.is_finite())?;
+        crate::time::parse_decimal_seconds(&n.to_string())
+    })
+}
+
+/// A number's text as messages show it (as a float prints, so `3.50` is `3.5`).
+fn shown(text: &str) -> String {
+    text.parse::<f64>()
+        .map_or_else(|_| text.to_string(), |n| n.to_string())
+}
+
+fn describe_raw(raw: Raw<'_>) -> String {
+    match raw {
+        Raw::Text(text) => format!("the text {text:?}"),
+        Raw::Number(text) => format!("the number {}", shown(text)),
+        Raw::Bool(b) => format!("{b}"),
+    }
 }
 
 fn article(ty: ValueType) -> &'static str {

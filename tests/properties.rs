@@ -7,6 +7,7 @@ use leadscore::time::{DAY, HOUR, SECOND};
 use leadscore::{Plan, Scorer, Value};
 use proptest::prelude::*;
 use std::path::Path;
+use std::sync::Arc;
 
 fn example_plan(name: &str) -> Plan {
     leadscore::compile_file(Path::new(&format!(
@@ -68,8 +69,8 @@ fn event(scorer: &Scorer, (lead, kind, days, seed): (u8, u8, i64, u8)) -> EventR
     }
 }
 
-fn score_all(scorer: &Scorer, events: &[EventRecord]) -> Vec<u8> {
-    let mut batch = Batch::new(scorer, AS_OF);
+fn score_all(scorer: &Arc<Scorer>, events: &[EventRecord]) -> Vec<u8> {
+    let mut batch = Batch::new(scorer.clone(), AS_OF);
     let lead = scorer
         .lead(
             "L1",
@@ -99,7 +100,7 @@ proptest! {
         order in any::<proptest::sample::Index>(),
         rotate in any::<usize>(),
     ) {
-        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let scorer = Arc::new(Scorer::new(example_plan("b2b")).unwrap());
         let events: Vec<EventRecord> = raw.into_iter().map(|r| event(&scorer, r)).collect();
         let expected = score_all(&scorer, &events);
         let mut shuffled = events.clone();
@@ -160,8 +161,11 @@ fn the_verifier_refuses_inconsistent_plans() {
     bad.code[0] = Op::Add;
     assert!(matches!(bad.verify(), Err(PlanError::Invalid(m)) if m.contains("underflows")));
     assert_eq!(Plan::from_bytes(b"hello"), Err(PlanError::NotAPlan));
+    let mut damaged = b"LEADPLAN".to_vec();
+    damaged.extend_from_slice(&leadscore::plan::FORMAT_VERSION.to_le_bytes());
+    damaged.push(0xff);
     assert!(matches!(
-        Plan::from_bytes(b"LEADPLAN\x01\x00\x00\x00\xff"),
+        Plan::from_bytes(&damaged),
         Err(PlanError::Corrupt(_))
     ));
 }
@@ -218,7 +222,7 @@ proptest! {
         lines in proptest::collection::vec(event_line(), 0..60),
         blank in any::<proptest::sample::Index>(),
     ) {
-        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let scorer = Arc::new(Scorer::new(example_plan("b2b")).unwrap());
         let keys = leadscore::input::Keys::default();
         let mut text: Vec<String> = lines.clone();
         if !text.is_empty() {
@@ -227,7 +231,7 @@ proptest! {
         let text = text.join("\n");
 
         // The reference: the full parser, one line at a time.
-        let mut sequential = Batch::new(&scorer, AS_OF);
+        let mut sequential = Batch::new(scorer.clone(), AS_OF);
         let mut expected_errors = Vec::new();
         for (i, line) in text.split('\n').enumerate() {
             if line.trim().is_empty() {
@@ -240,7 +244,7 @@ proptest! {
         }
         let expected = sequential.finish(true);
         for threads in [1, 2] {
-            let mut parallel = Batch::new(&scorer, AS_OF);
+            let mut parallel = Batch::new(scorer.clone(), AS_OF);
             let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes() };
             let errors = parallel.read_events_parallel(source, &keys, threads).unwrap();
             prop_assert_eq!(&errors, &expected_errors);
@@ -281,8 +285,8 @@ proptest! {
         let plan = leadscore::compile_source("m.score", WRITERS_MODEL, &leadscore::MemoryLoader::new())
             .plan
             .unwrap();
-        let scorer = Scorer::new(plan).unwrap();
-        let mut batch = Batch::new(&scorer, AS_OF);
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let mut batch = Batch::new(scorer.clone(), AS_OF);
         for (i, id) in IDS.iter().enumerate().filter(|(i, _)| known[*i]) {
             let segment = if i % 2 == 0 { "smb" } else { "enterprise" };
             let lead = scorer.lead(id, [("segment", Value::Str(segment.into()))]).unwrap();

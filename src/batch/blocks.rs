@@ -93,19 +93,16 @@ fn read_blocks(
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(RecordError {
-                        file: name.to_string(),
-                        line,
-                        column: None,
-                        field: None,
-                        message: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    })
-                }
+                Err(e) => return Err(RecordError::unreadable(name, line, &e)),
             }
         }
         let at_end = filled < size;
+        if line == 1 && carry.is_empty() {
+            // A byte order mark before the first line is not part of it.
+            let bom = filled - crate::input::strip_bom(&block[..filled]).len();
+            block.copy_within(bom..filled, 0);
+            filled -= bom;
+        }
         carry.clear();
         if !at_end {
             // Keep the unfinished last line for the next block.

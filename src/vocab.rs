@@ -367,3 +367,187 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     let count: i64 = digits.parse().ok()?;
     count.checked_mul(crate::time::unit_micros(unit)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SECOND;
+
+    fn read(ty: ValueType, raw: Raw<'_>) -> Result<Value, String> {
+        read_value("f", ty, raw).map_err(|e| e.problem)
+    }
+
+    #[test]
+    fn text_is_taken_as_written() {
+        let text = Value::Str(" a, b ".into());
+        assert_eq!(read(ValueType::String, Raw::Text(" a, b ")), Ok(text));
+        assert_eq!(
+            read(ValueType::String, Raw::Number("3.50")),
+            Err("expected a string, found the number 3.5".into())
+        );
+        assert_eq!(
+            read(ValueType::String, Raw::Bool(true)),
+            Err("expected a string, found true".into())
+        );
+    }
+
+    #[test]
+    fn numbers_come_as_numbers_or_as_text_that_spells_one() {
+        for raw in [Raw::Number("120"), Raw::Text("120"), Raw::Text(" 120 ")] {
+            assert_eq!(
+                read(ValueType::Int, raw),
+                Ok(Value::Number(120.0)),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            read(ValueType::Number, Raw::Text("1e3")),
+            Ok(Value::Number(1000.0))
+        );
+        assert_eq!(
+            read(ValueType::Int, Raw::Text("2.5")),
+            Err("expected a whole number (int), found 2.5".into())
+        );
+        assert_eq!(
+            read(ValueType::Int, Raw::Number("2.5")),
+            Err("expected a whole number (int), found 2.5".into())
+        );
+        assert_eq!(
+            read(ValueType::Int, Raw::Text("big")),
+            Err("expected an int, found the text \"big\"".into())
+        );
+        assert_eq!(
+            read(ValueType::Number, Raw::Text("inf")),
+            Err("expected a number, found the text \"inf\"".into())
+        );
+        assert_eq!(
+            read(ValueType::Number, Raw::Bool(false)),
+            Err("expected a number, found false".into())
+        );
+    }
+
+    #[test]
+    fn booleans_come_as_booleans_or_as_their_words() {
+        assert_eq!(
+            read(ValueType::Bool, Raw::Bool(true)),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            read(ValueType::Bool, Raw::Text(" TRUE")),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            read(ValueType::Bool, Raw::Text("False")),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            read(ValueType::Bool, Raw::Text("yes")),
+            Err("expected a bool, found the text \"yes\"".into())
+        );
+        assert_eq!(
+            read(ValueType::Bool, Raw::Number("1")),
+            Err("expected a bool, found the number 1".into())
+        );
+    }
+
+    #[test]
+    fn epoch_seconds_keep_their_microseconds_as_numbers_and_as_text() {
+        let t = 1_790_899_200 * SECOND;
+        for raw in [
+            Raw::Number("1790899200.000001"),
+            Raw::Text("1790899200.000001"),
+            Raw::Text(" 1790899200.0000019 "),
+        ] {
+            assert_eq!(
+                read(ValueType::Time, raw),
+                Ok(Value::Time(t + 1)),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            read(ValueType::Time, Raw::Number("1.7908992e9")),
+            Ok(Value::Time(t))
+        );
+        assert_eq!(
+            read(ValueType::Time, Raw::Text("2026-10-02")),
+            Ok(Value::Time(t))
+        );
+        assert_eq!(
+            read(ValueType::Time, Raw::Text("2026-10-01T10:00:00")),
+            Err("`2026-10-01T10:00:00` is not a time: a time of day needs a time zone: add `Z` for UTC or an offset like `+02:00`".into())
+        );
+        assert_eq!(
+            read(ValueType::Time, Raw::Number("99999999999999")),
+            Err("99999999999999 is not a time in seconds since 1970".into())
+        );
+    }
+
+    #[test]
+    fn durations_come_with_a_unit_or_as_seconds() {
+        let day = 86_400 * SECOND;
+        assert_eq!(
+            read(ValueType::Duration, Raw::Text("30d")),
+            Ok(Value::Duration(30 * day))
+        );
+        assert_eq!(
+            read(ValueType::Duration, Raw::Text("90")),
+            Ok(Value::Duration(90 * SECOND))
+        );
+        assert_eq!(
+            read(ValueType::Duration, Raw::Number("1.5")),
+            Ok(Value::Duration(1_500_000))
+        );
+        assert_eq!(
+            read(ValueType::Duration, Raw::Text("a month")),
+            Err("`a month` is not a duration like `30d`".into())
+        );
+    }
+
+    #[test]
+    fn coerce_reads_values_as_inputs_are_read() {
+        let cases = [
+            (ValueType::Int, Value::Str("12".into()), Raw::Text("12")),
+            (ValueType::Time, Value::Number(0.1), Raw::Number("0.1")),
+            (ValueType::Bool, Value::Bool(true), Raw::Bool(true)),
+            (ValueType::String, Value::Number(3.0), Raw::Number("3")),
+        ];
+        for (ty, value, raw) in cases {
+            assert_eq!(
+                coerce("f", ty, value.clone()),
+                read_value("f", ty, raw),
+                "{value:?}"
+            );
+        }
+        assert_eq!(
+            coerce("f", ValueType::Time, Value::Time(7)),
+            Ok(Value::Time(7))
+        );
+        assert_eq!(
+            coerce("f", ValueType::Int, Value::Duration(SECOND)).map_err(|e| e.problem),
+            Err("expected an int, found 1s".into())
+        );
+        assert_eq!(
+            coerce("f", ValueType::Number, Value::Number(f64::NAN)).map_err(|e| e.problem),
+            Err("expected a number, found the number NaN".into())
+        );
+    }
+
+    #[test]
+    fn read_into_reuses_the_string_in_the_slot() {
+        let mut slot = Some(Value::Str(String::with_capacity(64)));
+        let before = match &slot {
+            Some(Value::Str(s)) => s.as_ptr(),
+            _ => unreachable!(),
+        };
+        read_into(
+            &mut slot,
+            "f",
+            ValueType::String,
+            Some(Raw::Text("pricing")),
+        )
+        .unwrap();
+        assert!(matches!(&slot, Some(Value::Str(s)) if s == "pricing" && s.as_ptr() == before));
+        read_into(&mut slot, "f", ValueType::String, None).unwrap();
+        assert_eq!(slot, None);
+    }
+}

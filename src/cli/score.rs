@@ -3,6 +3,7 @@
 use super::data::{DataArgs, Timings};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::batch::Summary;
+use leadscore::diagnostics::Code;
 use leadscore::{output, Scorer};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub fn score(args: ScoreArgs) -> i32 {
     };
     timings.phase("write results");
     if let Err(message) = written {
-        eprintln!("error: {message}");
+        eprintln!("error[{}]: {message}", Code::UnwritableOutput);
         return EXIT_TROUBLE;
     }
     eprintln!(

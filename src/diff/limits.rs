@@ -102,3 +102,49 @@ impl DiffReport {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{FlagChange, Presence, ScoreChange};
+
+    #[test]
+    fn only_the_limits_set_and_gone_over_are_broken() {
+        let report = DiffReport {
+            old_model: "a".into(),
+            new_model: "b".into(),
+            leads: 8,
+            as_of: "2026-11-01T00:00:00Z".into(),
+            scores: vec![ScoreChange {
+                score: "fit".into(),
+                presence: Presence::Both,
+                changed: 2,
+                up: 2,
+                down: 0,
+                mean: 1.0,
+                min: 4.0,
+                median: 4.0,
+                max: 4.0,
+            }],
+            grades: Vec::new(),
+            flags: vec![FlagChange {
+                flag: "mql".into(),
+                presence: Presence::Both,
+                before: 1,
+                after: 2,
+                gained: 1,
+                lost: 0,
+            }],
+            movers: Vec::new(),
+        };
+        let limits = Limits {
+            score_changes: Some(20.0),
+            flag_changes: Some(12.5),
+            ..Limits::default()
+        };
+        let broken = report.broken_limits(&limits);
+        let words: Vec<String> = broken.iter().map(ToString::to_string).collect();
+        assert_eq!(words, ["25.0% of leads change score `fit` (limit 20%)"]);
+        assert!(report.broken_limits(&Limits::default()).is_empty());
+    }
+}

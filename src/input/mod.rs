@@ -230,7 +230,11 @@ pub fn parse_lead_line(
     line: u64,
     text: &str,
 ) -> Result<Lead, RecordError> {
-    schema::read_lead(plan, keys, &JsonRecord::parse(file, line, text)?)
+    let record = JsonRecord::parse(file, line, text)?;
+    match record.lead_fast(plan, keys) {
+        Some(lead) => Ok(lead),
+        None => schema::read_lead(plan, keys, &record),
+    }
 }
 
 /// Parses one JSON Lines event record, with exact error messages.

@@ -204,7 +204,8 @@ fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
         }
         i = end;
     }
-    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(bytes.get(i), Some(b'e' | b'E'));
+    if exponent {
         i += 1;
         if matches!(bytes.get(i), Some(b'+' | b'-')) {
             i += 1;
@@ -224,9 +225,8 @@ fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
     }
     // serde_json refuses a number too large for a float (`1e400`). Only an exponent or
     // hundreds of digits make one, so ordinary numbers are not parsed here.
-    let text = &bytes[start..i];
-    if text.len() > 300 || text.iter().any(|b| matches!(b, b'e' | b'E')) {
-        let text = std::str::from_utf8(text).ok()?;
+    if exponent || i - start > 300 {
+        let text = std::str::from_utf8(&bytes[start..i]).ok()?;
         if !text.parse::<f64>().ok()?.is_finite() {
             return None;
         }

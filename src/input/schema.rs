@@ -195,19 +195,21 @@ fn typed_fields(
     record: &impl Record,
     decls: &[FieldDecl],
 ) -> Result<Vec<Option<Value>>, RecordError> {
-    decls
-        .iter()
-        .map(|decl| {
-            let Some(cell) = record.get(&decl.name) else {
-                return Ok(None);
-            };
-            let raw = cell.raw().map_err(|kind| {
-                let message = format!("expected {}, found {kind}", decl.ty.name());
-                record.error(Code::ValueMismatch, Some(&decl.name), message)
-            })?;
-            raw.map(|raw| read_value(&decl.name, decl.ty, raw))
-                .transpose()
-                .map_err(|e| record.error(e.code(), Some(&e.field), e.problem))
-        })
-        .collect()
+    // Sized up front: collecting into a `Result` would grow the vector field by field.
+    let mut values = Vec::with_capacity(decls.len());
+    for decl in decls {
+        let Some(cell) = record.get(&decl.name) else {
+            values.push(None);
+            continue;
+        };
+        let raw = cell.raw().map_err(|kind| {
+            let message = format!("expected {}, found {kind}", decl.ty.name());
+            record.error(Code::ValueMismatch, Some(&decl.name), message)
+        })?;
+        let value = raw
+            .map(|raw| read_value(&decl.name, decl.ty, raw))
+            .transpose();
+        values.push(value.map_err(|e| record.error(e.code(), Some(&e.field), e.problem))?);
+    }
+    Ok(values)
 }

@@ -97,9 +97,9 @@ fn read_blocks(
             }
         }
         let at_end = filled < size;
-        if line == 1 && carry.is_empty() {
-            // A byte order mark before the first line is not part of it.
-            let bom = filled - crate::input::strip_bom(&block[..filled]).len();
+        // A byte order mark before the first line is not part of it.
+        let bom = filled - crate::input::strip_bom(&block[..filled]).len();
+        if line == 1 && carry.is_empty() && bom > 0 {
             block.copy_within(bom..filled, 0);
             filled -= bom;
         }
@@ -234,6 +234,16 @@ mod tests {
             next_line += line_ranges(block).count() as u64;
         }
         assert_eq!(joined(&blocks), text);
+    }
+
+    #[test]
+    fn a_byte_order_mark_starts_no_line() {
+        let blocks = blocks_of(b"\xEF\xBB\xBFa\n\xEF\xBB\xBFb\n");
+        assert_eq!(
+            joined(&blocks),
+            b"a\n\xEF\xBB\xBFb\n",
+            "only the file's first"
+        );
     }
 
     #[test]

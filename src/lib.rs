@@ -64,6 +64,7 @@ pub mod eval;
 pub mod format;
 pub mod gen;
 pub mod input;
+pub mod job;
 pub mod output;
 pub mod plan;
 mod prefetch;

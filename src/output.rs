@@ -7,6 +7,29 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One JSON object per lead per line.
+    #[default]
+    Jsonl,
+    /// A header row, then one row per lead.
+    Csv,
+}
+
+/// What comes before the leads' results: the CSV header row (JSON Lines has none).
+pub fn write_header(
+    plan: &Plan,
+    format: Format,
+    explain: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Jsonl => Ok(()),
+        Format::Csv => write_csv_header(plan, explain, out),
+    }
+}
+
 /// One JSON object per lead per line.
 pub fn write_jsonl(outcomes: &[Outcome], out: &mut impl Write) -> io::Result<()> {
     for outcome in outcomes {

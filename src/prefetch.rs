@@ -2,7 +2,7 @@
 //!
 //! Batch scoring looks up a million leads in random order; each lookup is a cache miss
 //! that would stall the thread for the time of a memory access. Asking for the memory a
-//! few lines ahead lets those loads overlap with parsing (see `batch::Worker::block`).
+//! few lines ahead lets those loads overlap with parsing (see `batch::worker::Worker::block`).
 
 /// Starts loading the cache line holding `item`. Only a hint: it never faults, reads
 /// nothing into the program, and does nothing on CPUs without the instruction.

@@ -1,7 +1,16 @@
 //! The input of evaluation: leads and events, with values typed by the plan's schema.
 
+use crate::diagnostics::Code;
 use crate::plan::Plan;
 pub use crate::vocab::{FieldError, Value};
+
+impl FieldError {
+    /// The stable code of this error (E0803). (Here, not in `vocab`, which depends on
+    /// nothing but `time`.)
+    pub fn code(&self) -> Code {
+        Code::ValueMismatch
+    }
+}
 
 /// A lead: its id and its fields, in the plan's field order (`None` = absent).
 #[derive(Debug, Clone, PartialEq, Default)]

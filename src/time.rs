@@ -20,6 +20,9 @@ pub const WEEK: i64 = 7 * DAY;
 /// Parses an RFC 3339 timestamp (`2026-10-01T10:00:00Z`, any offset, any number of
 /// fractional digits) or a date (`2026-10-01`, midnight UTC).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
+    if let Some(micros) = parse_simple_utc(text.as_bytes()) {
+        return Some(micros);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Some(micros(&dt.to_utc()));
     }
@@ -31,6 +34,76 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
     Some(micros(&date.and_hms_opt(0, 0, 0)?.and_utc()))
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SSZ`, the form tools write most, without a date library;
+/// `None` for anything else (which [`parse_timestamp`] then reads with chrono).
+pub fn parse_simple_utc(s: &[u8]) -> Option<i64> {
+    if s.len() != 20 {
+        return None;
+    }
+    Some(simple_utc_days(s)? * DAY + simple_utc_seconds_of_day(s)? * SECOND)
+}
+
+/// Days since 1970-01-01 of the `YYYY-MM-DD` a 20-byte [`parse_simple_utc`] timestamp
+/// starts with.
+pub(crate) fn simple_utc_days(s: &[u8]) -> Option<i64> {
+    if s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(s, 0, 4)?, digits(s, 5, 7)?, digits(s, 8, 10)?);
+    let days_in_month = [
+        31,
+        if is_leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+/// Seconds since midnight of the `THH:MM:SSZ` a 20-byte [`parse_simple_utc`] timestamp
+/// ends with.
+pub(crate) fn simple_utc_seconds_of_day(s: &[u8]) -> Option<i64> {
+    if s[10] != b'T' || s[13] != b':' || s[16] != b':' || s[19] != b'Z' {
+        return None;
+    }
+    let (hour, minute, second) = (digits(s, 11, 13)?, digits(s, 14, 16)?, digits(s, 17, 19)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(hour * 3600 + minute * 60 + second)
+}
+
+fn digits(s: &[u8], from: usize, to: usize) -> Option<i64> {
+    s[from..to].iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i64)
+    })
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Microseconds since the epoch, digits past the sixth dropped toward the earlier time
@@ -212,6 +285,31 @@ mod tests {
             "9999999999999999",
         ] {
             assert_eq!(parse_decimal_seconds(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_simple_form_agrees_with_chrono() {
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2026-02-28T23:59:59Z",
+            "2024-02-29T12:00:00Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(t).map(|dt| micros(&dt.to_utc()));
+            assert_eq!(parse_simple_utc(t.as_bytes()), chrono.ok(), "{t}");
+        }
+        assert_eq!(parse_simple_utc(b"2026-02-29T00:00:00Z"), None);
+        assert_eq!(parse_simple_utc(b"2026-10-01T10:00:00+02:00"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_simple_form_matches_chrono_everywhere(secs in -5_000_000_000i64..5_000_000_000) {
+            let text = format_timestamp(secs * SECOND);
+            if text.len() == 20 {
+                proptest::prop_assert_eq!(parse_simple_utc(text.as_bytes()), Some(secs * SECOND));
+            }
         }
     }
 

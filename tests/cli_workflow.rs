@@ -201,10 +201,13 @@ fn diff_of_a_model_with_itself_changes_nothing() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(report["scores"]
-        .as_array()
-        .unwrap()
+    // Not vacuous: the report lists every score, and none changed.
+    let scores = report["scores"].as_array().unwrap();
+    let names: Vec<&str> = scores
         .iter()
-        .all(|s| s["changed"] == 0));
+        .map(|s| s["score"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["fit", "engagement", "total"]);
+    assert!(scores.iter().all(|s| s["changed"] == 0), "{scores:?}");
     assert_eq!(report["movers"], serde_json::json!([]));
 }

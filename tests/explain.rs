@@ -9,6 +9,7 @@ use leadscore::output::explain_table;
 use leadscore::plan::{PartKind, PartPlan};
 use leadscore::{MemoryLoader, Outcome, Plan, Scorer, Value};
 use serde_json::json;
+use std::sync::Arc;
 
 const T: &str = "2026-11-01T00:00:00Z";
 
@@ -189,8 +190,8 @@ fn scrambled_views(turn: usize) -> String {
 
 /// The outcomes of a batch that reads `lines` in two parts, cut at line `cut` (the second
 /// read's states are merged into the first's).
-fn batch_outcomes(scorer: &Scorer, lines: &str, cut: usize, threads: usize) -> Vec<Outcome> {
-    let mut batch = Batch::new(scorer, at(T));
+fn batch_outcomes(scorer: &Arc<Scorer>, lines: &str, cut: usize, threads: usize) -> Vec<Outcome> {
+    let mut batch = Batch::new(Arc::clone(scorer), at(T));
     let at_line = lines
         .match_indices('\n')
         .nth(cut)
@@ -210,7 +211,9 @@ fn batch_outcomes(scorer: &Scorer, lines: &str, cut: usize, threads: usize) -> V
 
 #[test]
 fn kept_event_times_do_not_depend_on_the_order_of_events_or_how_they_are_read() {
-    let scorer = explaining("score e { on page.view where path == \"/pricing\" +1 }");
+    let scorer = Arc::new(explaining(
+        "score e { on page.view where path == \"/pricing\" +1 }",
+    ));
     let expected = batch_outcomes(&scorer, &scrambled_views(0), 60, 1);
     assert_eq!(expected.len(), 5);
     let times = &expected[0].why.as_ref().unwrap()[0];

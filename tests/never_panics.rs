@@ -16,6 +16,7 @@ use leadscore::time::{DAY, HOUR, SECOND};
 use leadscore::{FsLoader, Lead, Loader, MemoryLoader, Plan, Scorer, Value};
 use proptest::prelude::*;
 use serde_json::Value as Json;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 const AS_OF: i64 = 1_793_491_200 * SECOND; // 2026-11-01T00:00:00Z
@@ -196,7 +197,7 @@ fn event_line(plan: &Plan, record: &EventRecord) -> String {
 }
 
 /// Runs a plan on generated records every way there is.
-fn run(scorer: &Scorer, seed: u64) {
+fn run(scorer: &Arc<Scorer>, seed: u64) {
     let plan = scorer.plan();
     let (leads, events) = records(scorer, seed);
 
@@ -213,8 +214,8 @@ fn run(scorer: &Scorer, seed: u64) {
     }
 
     // The batch path: events added one by one, and the same events read as JSON Lines.
-    let mut added = Batch::new(scorer, AS_OF);
-    let mut read = Batch::new(scorer, AS_OF);
+    let mut added = Batch::new(Arc::clone(scorer), AS_OF);
+    let mut read = Batch::new(Arc::clone(scorer), AS_OF);
     for (line, lead) in leads.iter().enumerate() {
         let _ = added.add_lead(lead.clone(), line as u64 + 1);
         let _ = read.add_lead(lead.clone(), line as u64 + 1);
@@ -247,7 +248,7 @@ fn compile_and_run(name: &str, text: &str, loader: &dyn Loader, seed: u64) {
     let compiled = leadscore::compile_source(name, text, loader);
     if let Some(plan) = compiled.plan {
         if let Ok(scorer) = Scorer::new(plan) {
-            run(&scorer, seed);
+            run(&Arc::new(scorer), seed);
         }
     }
 }
@@ -256,7 +257,7 @@ fn compile_and_run(name: &str, text: &str, loader: &dyn Loader, seed: u64) {
 fn load_and_run(bytes: &[u8], seed: u64) {
     if let Ok(plan) = Plan::from_bytes(bytes) {
         let scorer = Scorer::new(plan).expect("a plan that loads is accepted by the scorer");
-        run(&scorer, seed);
+        run(&Arc::new(scorer), seed);
     }
 }
 
@@ -678,7 +679,7 @@ proptest! {
 #[test]
 fn every_model_runs() {
     for model in 0..MODELS.len() {
-        let scorer = Scorer::new(model_plan(model).clone()).unwrap();
+        let scorer = Arc::new(Scorer::new(model_plan(model).clone()).unwrap());
         for seed in 0..20 {
             run(&scorer, seed);
         }

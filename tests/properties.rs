@@ -7,6 +7,7 @@ use leadscore::time::{DAY, HOUR, SECOND};
 use leadscore::{Plan, Scorer, Value};
 use proptest::prelude::*;
 use std::path::Path;
+use std::sync::Arc;
 
 fn example_plan(name: &str) -> Plan {
     leadscore::compile_file(Path::new(&format!(
@@ -68,8 +69,8 @@ fn event(scorer: &Scorer, (lead, kind, days, seed): (u8, u8, i64, u8)) -> EventR
     }
 }
 
-fn score_all(scorer: &Scorer, events: &[EventRecord]) -> Vec<u8> {
-    let mut batch = Batch::new(scorer, AS_OF);
+fn score_all(scorer: &Arc<Scorer>, events: &[EventRecord]) -> Vec<u8> {
+    let mut batch = Batch::new(scorer.clone(), AS_OF);
     let lead = scorer
         .lead(
             "L1",
@@ -99,7 +100,7 @@ proptest! {
         order in any::<proptest::sample::Index>(),
         rotate in any::<usize>(),
     ) {
-        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let scorer = Arc::new(Scorer::new(example_plan("b2b")).unwrap());
         let events: Vec<EventRecord> = raw.into_iter().map(|r| event(&scorer, r)).collect();
         let expected = score_all(&scorer, &events);
         let mut shuffled = events.clone();
@@ -221,7 +222,7 @@ proptest! {
         lines in proptest::collection::vec(event_line(), 0..60),
         blank in any::<proptest::sample::Index>(),
     ) {
-        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let scorer = Arc::new(Scorer::new(example_plan("b2b")).unwrap());
         let keys = leadscore::input::Keys::default();
         let mut text: Vec<String> = lines.clone();
         if !text.is_empty() {
@@ -230,7 +231,7 @@ proptest! {
         let text = text.join("\n");
 
         // The reference: the full parser, one line at a time.
-        let mut sequential = Batch::new(&scorer, AS_OF);
+        let mut sequential = Batch::new(scorer.clone(), AS_OF);
         let mut expected_errors = Vec::new();
         for (i, line) in text.split('\n').enumerate() {
             if line.trim().is_empty() {
@@ -243,7 +244,7 @@ proptest! {
         }
         let expected = sequential.finish(true);
         for threads in [1, 2] {
-            let mut parallel = Batch::new(&scorer, AS_OF);
+            let mut parallel = Batch::new(scorer.clone(), AS_OF);
             let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes() };
             let errors = parallel.read_events_parallel(source, &keys, threads).unwrap();
             prop_assert_eq!(&errors, &expected_errors);
@@ -284,8 +285,8 @@ proptest! {
         let plan = leadscore::compile_source("m.score", WRITERS_MODEL, &leadscore::MemoryLoader::new())
             .plan
             .unwrap();
-        let scorer = Scorer::new(plan).unwrap();
-        let mut batch = Batch::new(&scorer, AS_OF);
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let mut batch = Batch::new(scorer.clone(), AS_OF);
         for (i, id) in IDS.iter().enumerate().filter(|(i, _)| known[*i]) {
             let segment = if i % 2 == 0 { "smb" } else { "enterprise" };
             let lead = scorer.lead(id, [("segment", Value::Str(segment.into()))]).unwrap();
@@ -320,5 +321,282 @@ proptest! {
             prop_assert_eq!(String::from_utf8(csv_fast).unwrap(), String::from_utf8(csv).unwrap());
             prop_assert_eq!(String::from_utf8(jsonl_fast).unwrap(), String::from_utf8(jsonl).unwrap());
         }
+    }
+}
+
+/// A model reading every type from leads and events, to compare the input formats.
+const DATA_MODEL: &str = r#"lead { industry: string, size: int, revenue: number, student: bool, since: time, trial: duration }
+event page.view { path: string, seconds: number }
+event form.submit { form: string, sent: time }
+score fit {
+  when lead.industry == "software" +10
+  when lead.industry == " software" +3
+  when lead.size > 100 +5
+  when lead.revenue >= 2.5 +2
+  when lead.student -20
+  when lead.since < @2026-01-01 +4
+  when lead.trial > 14d +3
+}
+score engagement {
+  on page.view where path == "/pricing" +5 within 30d
+  on page.view +1 within 7d
+  on form.submit where form == "contact" +20
+  on form.submit where sent < @2026-10-15 +1
+}
+score minutes = sum(page.view.seconds within 30d) / 60
+flag hot when engagement >= 20
+"#;
+
+/// How a value is written in JSON; in CSV every value is its text.
+#[derive(Debug, Clone, Copy)]
+enum Json {
+    Number,
+    Text,
+    Bool,
+}
+
+/// A value as written: its text and its JSON kind.
+type Written = (&'static str, Json);
+
+/// A field that is absent or has one of `choices`.
+fn written(choices: &'static [Written]) -> impl Strategy<Value = Option<Written>> {
+    proptest::option::of(proptest::sample::select(choices))
+}
+
+const INDUSTRIES: &[Written] = &[
+    ("software", Json::Text),
+    (" software", Json::Text),
+    ("a,b", Json::Text),
+    ("say \"hi\"", Json::Text),
+    ("é\nx", Json::Text),
+];
+const SIZES: &[Written] = &[
+    ("120", Json::Number),
+    ("3", Json::Number),
+    ("-7", Json::Number),
+    ("150", Json::Text),
+];
+const REVENUES: &[Written] = &[
+    ("2.5", Json::Number),
+    ("0.1", Json::Number),
+    ("1e3", Json::Number),
+    ("2.75", Json::Text),
+];
+const BOOLS: &[Written] = &[
+    ("true", Json::Bool),
+    ("false", Json::Bool),
+    ("TRUE", Json::Text),
+];
+const TIMES: &[Written] = &[
+    ("2025-06-01", Json::Text),
+    ("2026-10-01T10:00:00Z", Json::Text),
+    ("2025-12-31T23:59:59.999999Z", Json::Text),
+    ("2026-01-01T01:00:00+01:00", Json::Text),
+    ("1767225599.999999", Json::Number),
+    ("1767225600", Json::Text),
+];
+const DURATIONS: &[Written] = &[
+    ("30d", Json::Text),
+    ("14d", Json::Text),
+    ("1209600.000001", Json::Number),
+    ("90", Json::Text),
+];
+const EVENT_TIMES: &[Written] = &[
+    ("2026-10-31T23:59:59Z", Json::Text),
+    ("2026-10-25", Json::Text),
+    ("2026-10-02T00:00:00.000001Z", Json::Text),
+    ("1790899199.999999", Json::Number),
+    ("1793404800.5", Json::Text),
+    ("2026-11-02T00:00:00Z", Json::Text),
+];
+const PATHS: &[Written] = &[
+    ("/pricing", Json::Text),
+    (" /pricing", Json::Text),
+    ("/blog", Json::Text),
+];
+const SECONDS: &[Written] = &[
+    ("12.5", Json::Number),
+    ("3", Json::Number),
+    ("0.1", Json::Text),
+];
+const FORMS: &[Written] = &[("contact", Json::Text), ("newsletter", Json::Text)];
+const LEAD_IDS: &[&str] = &["L1", "L 2 ", "a,b", "say \"hi\"", "7"];
+
+const LEAD_COLUMNS: [&str; 7] = [
+    "id", "industry", "size", "revenue", "student", "since", "trial",
+];
+const EVENT_COLUMNS: [&str; 7] = ["lead", "type", "ts", "path", "seconds", "form", "sent"];
+
+/// One record: a value (or none) for each column.
+type Row = Vec<Option<Written>>;
+
+fn lead_row() -> impl Strategy<Value = Row> {
+    (
+        written(INDUSTRIES),
+        written(SIZES),
+        written(REVENUES),
+        written(BOOLS),
+        written(TIMES),
+        written(DURATIONS),
+    )
+        .prop_map(|(a, b, c, d, e, f)| vec![a, b, c, d, e, f])
+}
+
+fn event_row() -> impl Strategy<Value = Row> {
+    let types: &'static [Written] = &[
+        ("page.view", Json::Text),
+        ("form.submit", Json::Text),
+        ("email.open", Json::Text),
+    ];
+    let lead = proptest::sample::select(LEAD_IDS).prop_map(|id| (id, Json::Text));
+    (
+        lead,
+        proptest::sample::select(types),
+        proptest::sample::select(EVENT_TIMES),
+        written(PATHS),
+        written(SECONDS),
+        written(FORMS),
+        written(TIMES),
+    )
+        .prop_map(|(lead, t, ts, a, b, c, d)| vec![Some(lead), Some(t), Some(ts), a, b, c, d])
+}
+
+/// The rows as JSON Lines: each value in its JSON kind, absent values left out.
+fn as_jsonl(columns: &[&str], rows: &[Row]) -> String {
+    rows.iter()
+        .map(|row| {
+            let members: Vec<String> = columns
+                .iter()
+                .zip(row)
+                .filter_map(|(column, value)| {
+                    let (text, kind) = (*value)?;
+                    let value = match kind {
+                        Json::Number | Json::Bool => text.to_string(),
+                        Json::Text => serde_json::to_string(text).unwrap(),
+                    };
+                    Some(format!("\"{column}\":{value}"))
+                })
+                .collect();
+            format!("{{{}}}\n", members.join(","))
+        })
+        .collect()
+}
+
+/// The rows as CSV with a header: each value as its text, absent values empty.
+fn as_csv(columns: &[&str], rows: &[Row]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(columns).unwrap();
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|value| value.map_or("", |(text, _)| text)))
+            .unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The same records written as JSON Lines and as CSV score to the same bytes.
+    #[test]
+    fn json_lines_and_csv_mean_the_same(
+        leads in proptest::collection::vec((any::<bool>(), lead_row()), LEAD_IDS.len()),
+        events in proptest::collection::vec(event_row(), 0..30),
+    ) {
+        let plan = leadscore::compile_source("m.score", DATA_MODEL, &leadscore::MemoryLoader::new());
+        let scorer = Arc::new(Scorer::new(plan.plan.expect("the model compiles")).unwrap());
+        let leads: Vec<Row> = LEAD_IDS
+            .iter()
+            .zip(leads)
+            .filter(|(_, (known, _))| *known)
+            .map(|(id, (_, fields))| [vec![Some((*id, Json::Text))], fields].concat())
+            .collect();
+        let job = leadscore::job::ScoreJob {
+            explain: true,
+            threads: 2,
+            ..leadscore::job::ScoreJob::new(AS_OF)
+        };
+        let score = |extension: &str, leads: String, events: String| {
+            let mut out = Vec::new();
+            let leads = leadscore::input::Source::new(format!("leads.{extension}"), leads.as_bytes());
+            let events = leadscore::input::Source::new(format!("events.{extension}"), events.as_bytes());
+            job.run(scorer.clone(), Some(leads), Some(events), &mut out, None).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let jsonl = score("jsonl", as_jsonl(&LEAD_COLUMNS, &leads), as_jsonl(&EVENT_COLUMNS, &events));
+        let csv = score("csv", as_csv(&LEAD_COLUMNS, &leads), as_csv(&EVENT_COLUMNS, &events));
+        prop_assert_eq!(jsonl, csv);
+    }
+
+    /// Events observed one by one through `Scorer::observe` give the batch's outcomes.
+    #[test]
+    fn observing_events_one_by_one_gives_the_batch_outcome(
+        raw in proptest::collection::vec(event_strategy(), 0..60),
+        known in proptest::collection::vec(proptest::option::of(0usize..3), 6),
+    ) {
+        let scorer = Arc::new(Scorer::new(example_plan("b2b")).unwrap());
+        let events: Vec<EventRecord> = raw.into_iter().map(|r| event(&scorer, r)).collect();
+        const INDUSTRIES: [&str; 3] = ["software", "retail", "it services"];
+        let leads: Vec<leadscore::Lead> = known
+            .iter()
+            .enumerate()
+            .filter_map(|(i, industry)| {
+                let fields = [
+                    ("industry", Value::Str(INDUSTRIES[(*industry)?].into())),
+                    ("company_size", Value::Number(40.0 * i as f64)),
+                    ("student", Value::Bool(i == 3)),
+                ];
+                Some(scorer.lead(&format!("L{i}"), fields).unwrap())
+            })
+            .collect();
+
+        let mut batch = Batch::new(scorer.clone(), AS_OF);
+        for (line, lead) in leads.iter().enumerate() {
+            batch.add_lead(lead.clone(), line as u64 + 1).unwrap();
+        }
+        for event in &events {
+            batch.add_event(event.clone());
+        }
+        let (outcomes, _) = batch.finish(true);
+
+        let mut ids: Vec<&str> = leads.iter().map(|l| l.id.as_str()).chain(events.iter().map(EventRecord::lead)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let observed: Vec<leadscore::Outcome> = ids
+            .into_iter()
+            .map(|id| {
+                let lead = leads.iter().find(|l| l.id == id).cloned()
+                    .unwrap_or_else(|| leadscore::Lead::unknown(id, scorer.plan()));
+                let mut state = scorer.new_state();
+                for event in &events {
+                    if let EventRecord::Declared(event) = event {
+                        if event.lead == id {
+                            scorer.observe(&mut state, &lead, event, AS_OF);
+                        }
+                    }
+                }
+                scorer.outcome(&lead, &state, AS_OF, true)
+            })
+            .collect();
+        let bytes = |outcomes: &[leadscore::Outcome]| {
+            let mut out = Vec::new();
+            leadscore::output::write_jsonl(outcomes, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        prop_assert_eq!(bytes(&observed), bytes(&outcomes));
+    }
+
+    /// A line means the same whether the fast scanner or serde_json reads it (a nested
+    /// member sends a line to serde_json).
+    #[test]
+    fn the_scanner_and_serde_json_read_a_line_alike(line in event_line()) {
+        let scorer = Scorer::new(example_plan("b2b")).unwrap();
+        let keys = leadscore::input::Keys::default();
+        let nested = line.replacen('{', "{\"~\":{},", 1);
+        let read = |text: &str| {
+            leadscore::input::parse_event_line(scorer.plan(), &keys, "e.jsonl", 1, text)
+                .map_err(|e| (e.code(), e.field, e.message))
+        };
+        prop_assert_eq!(read(&line), read(&nested));
     }
 }

@@ -93,19 +93,16 @@ fn read_blocks(
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(RecordError {
-                        file: name.to_string(),
-                        line,
-                        column: None,
-                        field: None,
-                        message: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    })
-                }
+                Err(e) => return Err(RecordError::unreadable(name, line, &e)),
             }
         }
         let at_end = filled < size;
+        // A byte order mark before the first line is not part of it.
+        let bom = filled - crate::input::strip_bom(&block[..filled]).len();
+        if line == 1 && carry.is_empty() && bom > 0 {
+            block.copy_within(bom..filled, 0);
+            filled -= bom;
+        }
         carry.clear();
         if !at_end {
             // Keep the unfinished last line for the next block.
@@ -237,6 +234,16 @@ mod tests {
             next_line += line_ranges(block).count() as u64;
         }
         assert_eq!(joined(&blocks), text);
+    }
+
+    #[test]
+    fn a_byte_order_mark_starts_no_line() {
+        let blocks = blocks_of(b"\xEF\xBB\xBFa\n\xEF\xBB\xBFb\n");
+        assert_eq!(
+            joined(&blocks),
+            b"a\n\xEF\xBB\xBFb\n",
+            "only the file's first"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! `leadscore diff OLD NEW --leads … --events …`: the impact of a model change.
 
-use super::score::{DataArgs, Run};
+use super::data::{DataArgs, Timings};
+use super::score::scorer;
 use super::{EXIT_FINDINGS, EXIT_OK};
-use leadscore::diff::{self, DiffReport, Side};
+use leadscore::diff::{self, Limits, Side};
+use leadscore::Scorer;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,32 +41,42 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let old = match Run::prepare(&args.old, &args.data) {
-        Ok(run) => run,
+    let old = match scorer(&args.old, &args.data, false) {
+        Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let new = match Run::prepare(&args.new, &args.data) {
-        Ok(run) => run,
+    let new = match scorer(&args.new, &args.data, false) {
+        Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let (old_outcomes, _) = match old.execute(&args.data, None, true) {
-        Ok(result) => result,
+    // One as-of time for both models, so only the model differs.
+    let mut job = args.data.job(args.data.as_of());
+    job.explain = true;
+    let mut timings = Timings::from_env();
+    let mut outcomes = |scorer: &Arc<Scorer>| {
+        args.data
+            .run(&mut timings, |leads, events, rejects, progress| {
+                job.outcomes(scorer.clone(), leads, events, rejects, progress)
+            })
+    };
+    let (old_outcomes, _) = match outcomes(&old) {
+        Ok(outcomes) => outcomes,
         Err(code) => return code,
     };
-    let (new_outcomes, _) = match new.execute(&args.data, None, true) {
-        Ok(result) => result,
+    let (new_outcomes, _) = match outcomes(&new) {
+        Ok(outcomes) => outcomes,
         Err(code) => return code,
     };
     let mut report = diff::diff(
         Side {
-            plan: old.scorer.plan(),
+            plan: old.plan(),
             outcomes: &old_outcomes,
         },
         Side {
-            plan: new.scorer.plan(),
+            plan: new.plan(),
             outcomes: &new_outcomes,
         },
-        old.as_of,
+        job.as_of,
         args.top,
     );
     // Both versions usually share a model name; the files tell them apart.
@@ -77,57 +90,18 @@ pub fn run(args: Args) -> i32 {
             serde_json::to_string_pretty(&report).expect("reports serialize")
         ),
     }
-    let breaches = limits_broken(&args, &report);
-    for breach in &breaches {
-        eprintln!("limit exceeded: {breach}");
+    let limits = Limits {
+        grade_changes: args.max_grade_changes,
+        score_changes: args.max_score_changes,
+        flag_changes: args.max_flag_changes,
+    };
+    let broken = report.broken_limits(&limits);
+    for limit in &broken {
+        eprintln!("limit exceeded: {limit}");
     }
-    if breaches.is_empty() {
+    if broken.is_empty() {
         EXIT_OK
     } else {
         EXIT_FINDINGS
     }
-}
-
-/// The `--max-…` limits the change goes over, in words.
-fn limits_broken(args: &Args, report: &DiffReport) -> Vec<String> {
-    let share = |n: usize| {
-        if report.leads == 0 {
-            0.0
-        } else {
-            n as f64 * 100.0 / report.leads as f64
-        }
-    };
-    let mut broken = Vec::new();
-    if let Some(limit) = args.max_grade_changes {
-        for g in report.grades.iter().filter(|g| share(g.moved) > limit) {
-            broken.push(format!(
-                "{:.1}% of leads change band in grade `{}` (limit {limit}%)",
-                share(g.moved),
-                g.score
-            ));
-        }
-    }
-    if let Some(limit) = args.max_score_changes {
-        for s in report.scores.iter().filter(|s| share(s.changed) > limit) {
-            broken.push(format!(
-                "{:.1}% of leads change score `{}` (limit {limit}%)",
-                share(s.changed),
-                s.score
-            ));
-        }
-    }
-    if let Some(limit) = args.max_flag_changes {
-        for f in report
-            .flags
-            .iter()
-            .filter(|f| share(f.gained + f.lost) > limit)
-        {
-            broken.push(format!(
-                "{:.1}% of leads gain or lose flag `{}` (limit {limit}%)",
-                share(f.gained + f.lost),
-                f.flag
-            ));
-        }
-    }
-    broken
 }

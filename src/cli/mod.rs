@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod data;
 mod diff;
 mod fmt;
 mod gen;

@@ -1,8 +1,9 @@
 //! The catalog of diagnostic codes.
 //!
 //! Codes are stable: once published, a code keeps its meaning. Each is documented in
-//! `docs/diagnostics.md` and has a bad model under `tests/diagnostics/` (a test checks
-//! both). Errors are `E0xxx`, warnings `W0xxx`.
+//! `docs/diagnostics.md`, and each code `check` reports has a bad model under
+//! `tests/diagnostics/` (a test checks both; runtime codes, see [`Code::is_runtime`], have
+//! no model to show them). Errors are `E0xxx`, warnings `W0xxx`.
 
 use super::Severity;
 use serde::{Serialize, Serializer};
@@ -92,9 +93,25 @@ codes! {
     ShadowedName = "W0006", "property hides a constant";
     ConstantCondition = "W0007", "condition never changes";
     EmptyTest = "W0008", "test checks nothing";
+    // Data (runtime: found in the records a model runs on, not in the model)
+    MalformedRecord = "E0801", "malformed record";
+    MissingKey = "E0802", "missing key field";
+    ValueMismatch = "E0803", "value does not fit its type";
+    DuplicateLeadRecord = "E0804", "lead listed twice";
+    LeadAfterEvents = "E0805", "lead added after its events";
+    UnreadableInput = "E0806", "input cannot be read";
+    UnwritableOutput = "E0807", "output cannot be written";
 }
 
 impl Code {
+    /// Whether the code is found while running a model (E07xx for plans, E08xx for data)
+    /// rather than by checking one: such codes are documented but have no bad model under
+    /// `tests/diagnostics/`.
+    pub fn is_runtime(self) -> bool {
+        let code = self.as_str();
+        code.starts_with("E07") || code.starts_with("E08")
+    }
+
     pub fn severity(self) -> Severity {
         if self.as_str().starts_with('W') {
             Severity::Warning

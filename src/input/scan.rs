@@ -4,7 +4,10 @@
 //! It finds member boundaries without building a JSON tree or allocating. Anything it
 //! does not handle (nested values, escapes in keys, odd syntax) makes it give up, and
 //! the caller parses the line with serde_json instead, so results and error messages
-//! never depend on which path read a line.
+//! never depend on which path read a line. What it accepts, serde_json accepts too:
+//! the same number grammar and range, the same escapes.
+
+use crate::time;
 
 /// A member value, as raw text of the line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,15 +101,40 @@ fn string(line: &str, i: usize) -> Option<(&str, bool, usize)> {
             b'"' => return Some((&line[start..k], escaped, k + 1)),
             b'\\' => {
                 escaped = true;
-                j = k + 2;
-                if j > bytes.len() {
-                    return None;
-                }
+                j = k + 1 + escape_len(bytes, k + 1)?;
             }
             // Control characters must be escaped in JSON; let serde report them.
             _ => return None,
         }
     }
+}
+
+/// The length of the escape after a backslash (`bytes[i]` is the byte after it), when
+/// serde_json accepts it as text: one of `"\\/bfnrt`, or `u` and four hex digits, where
+/// a surrogate must be a leading one followed by an escaped trailing one.
+fn escape_len(bytes: &[u8], i: usize) -> Option<usize> {
+    match *bytes.get(i)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(1),
+        b'u' => match hex4(bytes, i + 1)? {
+            0xDC00..=0xDFFF => None,
+            0xD800..=0xDBFF => {
+                let trailing = bytes.get(i + 5..i + 7) == Some(b"\\u")
+                    && matches!(hex4(bytes, i + 7)?, 0xDC00..=0xDFFF);
+                trailing.then_some(11)
+            }
+            _ => Some(5),
+        },
+        _ => None,
+    }
+}
+
+/// Four hex digits at `i`, as a number.
+fn hex4(bytes: &[u8], i: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(bytes.get(i..i + 4)?).ok()?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
 }
 
 /// The position of the first `"`, backslash or control character: the bytes that end
@@ -156,9 +184,10 @@ fn value(line: &str, i: usize) -> Option<(Raw<'_>, usize)> {
 }
 
 /// The end of a JSON number starting at `i`: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`,
-/// exactly the grammar serde_json accepts (`None` otherwise, so a line such as
+/// exactly the numbers serde_json accepts (`None` otherwise, so a line such as
 /// `"x":01` is reported by the full parser whichever path reads it).
-fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
     let digits = |i: usize| i + bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
     if bytes.get(i) == Some(&b'-') {
         i += 1;
@@ -175,7 +204,8 @@ fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
         }
         i = end;
     }
-    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(bytes.get(i), Some(b'e' | b'E'));
+    if exponent {
         i += 1;
         if matches!(bytes.get(i), Some(b'+' | b'-')) {
             i += 1;
@@ -187,25 +217,26 @@ fn number_end(bytes: &[u8], mut i: usize) -> Option<usize> {
         i = end;
     }
     // A digit or sign right after the number (`01`, `1-2`) is not JSON either.
-    match bytes.get(i) {
-        Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') => None,
-        _ => Some(i),
-    }
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SSZ` (the form tools write most) to microseconds without a
-/// date library;
-/// `None` for anything else (the caller then uses the full RFC 3339 parser).
-pub fn utc_timestamp(s: &[u8]) -> Option<i64> {
-    if s.len() != 20 {
+    if matches!(
+        bytes.get(i),
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+    ) {
         return None;
     }
-    Some(days(s)? * crate::time::DAY + seconds_of_day(s)? * crate::time::SECOND)
+    // serde_json refuses a number too large for a float (`1e400`). Only an exponent or
+    // hundreds of digits make one, so ordinary numbers are not parsed here.
+    if exponent || i - start > 300 {
+        let text = std::str::from_utf8(&bytes[start..i]).ok()?;
+        if !text.parse::<f64>().ok()?.is_finite() {
+            return None;
+        }
+    }
+    Some(i)
 }
 
-/// [`utc_timestamp`] remembering the date of the last line: event files are in time
-/// order, so consecutive lines nearly always share their date, and then only the time
-/// of day needs reading.
+/// [`crate::time::parse_simple_utc`] remembering the date of the last line: event files
+/// are in time order, so consecutive lines nearly always share their date, and then only
+/// the time of day needs reading.
 #[derive(Debug, Default)]
 pub struct Timestamps {
     /// `YYYY-MM-DD` of the last timestamp read (all zeros, matching no date, at first).
@@ -219,70 +250,11 @@ impl Timestamps {
             return None;
         }
         if !crate::bytes::same(&s[..10], &self.date) {
-            self.days = days(s)?;
+            self.days = time::simple_utc_days(s)?;
             self.date.copy_from_slice(&s[..10]);
         }
-        Some(self.days * crate::time::DAY + seconds_of_day(s)? * crate::time::SECOND)
+        Some(self.days * time::DAY + time::simple_utc_seconds_of_day(s)? * time::SECOND)
     }
-}
-
-fn digits(s: &[u8], from: usize, to: usize) -> Option<i64> {
-    s[from..to].iter().try_fold(0i64, |acc, c| {
-        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as i64)
-    })
-}
-
-/// Days since 1970-01-01 of the `YYYY-MM-DD` a 20-byte timestamp starts with.
-fn days(s: &[u8]) -> Option<i64> {
-    if s[4] != b'-' || s[7] != b'-' {
-        return None;
-    }
-    let (year, month, day) = (digits(s, 0, 4)?, digits(s, 5, 7)?, digits(s, 8, 10)?);
-    let days_in_month = [
-        31,
-        if is_leap(year) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
-}
-
-/// Seconds since midnight of the `THH:MM:SSZ` a 20-byte timestamp ends with.
-fn seconds_of_day(s: &[u8]) -> Option<i64> {
-    if s[10] != b'T' || s[13] != b':' || s[16] != b':' || s[19] != b'Z' {
-        return None;
-    }
-    let (hour, minute, second) = (digits(s, 11, 13)?, digits(s, 14, 16)?, digits(s, 17, 19)?);
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    Some(hour * 3600 + minute * 60 + second)
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -337,33 +309,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fast_timestamps_agree_with_the_full_parser() {
-        for t in [
-            "1970-01-01T00:00:00Z",
-            "2026-02-28T23:59:59Z",
-            "2024-02-29T12:00:00Z",
-            "1969-12-31T23:59:59Z",
-        ] {
-            assert_eq!(
-                utc_timestamp(t.as_bytes()),
-                crate::time::parse_timestamp(t),
-                "{t}"
-            );
-        }
-        assert_eq!(utc_timestamp(b"2026-02-29T00:00:00Z"), None);
-        assert_eq!(utc_timestamp(b"2026-10-01T10:00:00+02:00"), None);
+    fn scans(line: &str) -> bool {
+        scan_object(line, &mut Vec::new()).is_some()
+    }
+
+    fn serde_json_accepts(line: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(line).is_ok()
     }
 
     proptest! {
-        #[test]
-        fn fast_timestamps_match_chrono(secs in -5_000_000_000i64..5_000_000_000) {
-            let text = crate::time::format_timestamp(secs);
-            if text.len() == 20 {
-                prop_assert_eq!(utc_timestamp(text.as_bytes()), Some(secs));
-            }
-        }
-
         /// Remembering the date never changes a result, whatever came before.
         #[test]
         fn remembered_dates_give_the_same_times(texts in proptest::collection::vec(
@@ -371,16 +325,36 @@ mod tests {
         )) {
             let mut cached = Timestamps::default();
             for text in &texts {
-                prop_assert_eq!(cached.parse(text.as_bytes()), utc_timestamp(text.as_bytes()), "{}", text);
+                prop_assert_eq!(cached.parse(text.as_bytes()), time::parse_simple_utc(text.as_bytes()), "{}", text);
             }
         }
 
         #[test]
         fn numbers_are_accepted_exactly_when_serde_json_accepts_them(text in "-?[0-9.eE+-]{1,8}") {
             let line = format!("{{\"x\":{text}}}");
-            let mut m = Vec::new();
-            let serde = serde_json::from_str::<serde_json::Value>(&line).is_ok();
-            prop_assert_eq!(scan_object(&line, &mut m).is_some(), serde, "{}", line);
+            prop_assert_eq!(scans(&line), serde_json_accepts(&line), "{}", line);
+        }
+
+        #[test]
+        fn large_numbers_are_accepted_exactly_when_serde_json_accepts_them(text in "-?[1-9]{1,3}(\\.[0-9])?[eE][+-]?[0-9]{1,3}") {
+            let line = format!("{{\"x\":{text}}}");
+            prop_assert_eq!(scans(&line), serde_json_accepts(&line), "{}", line);
+        }
+
+        #[test]
+        fn escapes_are_accepted_exactly_when_serde_json_accepts_them(pieces in proptest::collection::vec(prop_oneof![
+            Just("a".to_string()),
+            Just("\\n".to_string()),
+            Just("\\/".to_string()),
+            Just("\\q".to_string()),
+            Just("\\".to_string()),
+            "\\\\u[0-9a-fA-F]{4}",
+            "\\\\u[dD][89abAB][0-9a-f]{2}",
+            "\\\\u[dD][c-fC-F][0-9a-f]{2}",
+            "\\\\u[0-9a-g]{0,4}",
+        ], 0..6)) {
+            let line = format!("{{\"x\":\"{}\"}}", pieces.concat());
+            prop_assert_eq!(scans(&line), serde_json_accepts(&line), "{}", line);
         }
 
         #[test]

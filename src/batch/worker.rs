@@ -1,0 +1,285 @@
+//! Reading JSON Lines on every core: leads parsed in parallel and added in line order;
+//! events parsed by workers into their own shards, a block at a time, the common line
+//! shape by a fast path that does not allocate.
+
+use super::store::{Leads, Row, Shard};
+use super::{blocks, Batch};
+use crate::eval::Scorer;
+use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
+use crate::input::{self, Keys, RecordError};
+use crate::plan::Plan;
+use crate::record::{Event, Lead};
+use crate::vocab;
+use std::io::Read;
+
+/// The leads of one block of lines, parsed.
+struct LeadBlock {
+    first_line: u64,
+    /// With their line numbers.
+    leads: Vec<(u64, Lead)>,
+    errors: Vec<RecordError>,
+}
+
+impl Batch {
+    /// Reads every lead of a JSON Lines stream, parsing on `threads` threads. Leads are
+    /// added in line order, so duplicates are found as in a sequential read. Returns the
+    /// bad records (in line order), or the error that stopped reading.
+    pub fn read_leads_parallel<R: Read>(
+        &mut self,
+        source: input::Source<R>,
+        keys: &Keys,
+        threads: usize,
+    ) -> Result<Vec<RecordError>, RecordError> {
+        let plan = self.scorer.plan();
+        let name = source.name.clone();
+        let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
+            let mut done = LeadBlock {
+                first_line,
+                leads: Vec::new(),
+                errors: Vec::new(),
+            };
+            for (i, line) in blocks::text_lines(block) {
+                let number = first_line + i;
+                let lead = match line {
+                    Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
+                    Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
+                };
+                match lead {
+                    Ok(lead) => done.leads.push((number, lead)),
+                    Err(error) => done.errors.push(error),
+                }
+            }
+            parsed.push(done);
+        };
+        let (read_result, parsed) =
+            blocks::in_parallel(source.reader, &name, threads, Vec::new, parse_block);
+        // Leads are added in line order, so a duplicate is the later line.
+        let mut parsed: Vec<LeadBlock> = parsed.into_iter().flatten().collect();
+        parsed.sort_unstable_by_key(|block| block.first_line);
+        self.reserve_leads(parsed.iter().map(|block| block.leads.len()).sum());
+        let mut errors = Vec::new();
+        for block in parsed {
+            errors.extend(block.errors);
+            // Each insertion is a cache miss in a large index: ask for the entries a
+            // few leads ahead.
+            let hashes: Vec<u64> = block
+                .leads
+                .iter()
+                .map(|(_, lead)| self.leads.index.hash(&lead.id))
+                .collect();
+            for (k, (line, lead)) in block.leads.into_iter().enumerate() {
+                if let Some(&ahead) = hashes.get(k + AHEAD) {
+                    self.leads.index.prefetch(ahead);
+                }
+                if let Err(e) = self.add_lead_hashed(lead, line, hashes[k]) {
+                    errors.push(e.at(&name, line, &keys.id));
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.line);
+        read_result?;
+        Ok(errors)
+    }
+
+    /// Reads every event of a JSON Lines stream on `threads` worker threads. Returns the
+    /// bad records (in line order), or the error that stopped reading.
+    pub fn read_events_parallel<R: Read>(
+        &mut self,
+        source: input::Source<R>,
+        keys: &Keys,
+        threads: usize,
+    ) -> Result<Vec<RecordError>, RecordError> {
+        let name = source.name.clone();
+        let (read_result, workers) = blocks::in_parallel(
+            source.reader,
+            &name,
+            threads,
+            || Worker::new(self, keys, &name),
+            |worker, block, first_line| worker.block(block, first_line),
+        );
+        let workers: Vec<(Shard, Vec<RecordError>)> =
+            workers.into_iter().map(|w| (w.shard, w.errors)).collect();
+        let mut errors = Vec::new();
+        for (shard, worker_errors) in workers {
+            self.events.merge(&self.scorer, shard);
+            errors.extend(worker_errors);
+        }
+        read_result?;
+        errors.sort_by_key(|e| e.line);
+        Ok(errors)
+    }
+}
+
+/// Lines parsed ahead of applying them (see [`Worker::block`]).
+const AHEAD: usize = 16;
+
+/// An event line parsed by the fast path, waiting to be applied.
+struct Parsed<'l> {
+    lead: &'l str,
+    /// The lead id's hash in the leads index.
+    hash: u64,
+    /// The declared type's index (its properties are in the worker's buffers), or the
+    /// name of an undeclared type.
+    kind: Result<usize, &'l str>,
+}
+
+/// Parses blocks of event lines into its own shard.
+struct Worker<'b> {
+    scorer: &'b Scorer,
+    plan: &'b Plan,
+    as_of: i64,
+    keys: &'b Keys,
+    file: &'b str,
+    leads: &'b Leads,
+    /// Reusable events, so parsing does not allocate: for each of the lines parsed
+    /// ahead, one per declared type.
+    buffers: Vec<Vec<Event>>,
+    timestamps: Timestamps,
+    shard: Shard,
+    errors: Vec<RecordError>,
+}
+
+impl<'b> Worker<'b> {
+    fn new(batch: &'b Batch, keys: &'b Keys, file: &'b str) -> Worker<'b> {
+        let plan = batch.scorer.plan();
+        let events: Vec<Event> = plan
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Event {
+                lead: String::new(),
+                event_type: i as u32,
+                ts: 0,
+                props: vec![None; e.props.len()],
+            })
+            .collect();
+        Worker {
+            scorer: &batch.scorer,
+            plan,
+            as_of: batch.as_of,
+            keys,
+            file,
+            leads: &batch.leads,
+            buffers: vec![events; AHEAD],
+            timestamps: Timestamps::default(),
+            shard: Shard::new(&batch.scorer, batch.leads.records.len()),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Handles the lines of a block. With a million leads, finding a lead's entry in
+    /// the index and then its state are two cache misses per event, so lines are
+    /// parsed [`AHEAD`] at a time and the memory they will need is requested early:
+    /// the index entries while the following lines are parsed, the states while the
+    /// following leads are looked up.
+    fn block(&mut self, block: &[u8], first_line: u64) {
+        let mut members = Vec::new();
+        let mut ahead = Vec::with_capacity(AHEAD);
+        for (i, line) in blocks::text_lines(block) {
+            // A line that is not UTF-8 goes to the full parser, which reports it.
+            match line
+                .ok()
+                .and_then(|text| self.parse(text, ahead.len(), &mut members))
+            {
+                Some(parsed) => {
+                    self.leads.index.prefetch(parsed.hash);
+                    ahead.push(parsed);
+                    if ahead.len() == AHEAD {
+                        self.apply(&mut ahead);
+                    }
+                }
+                None => self.slow(line, first_line + i),
+            }
+        }
+        self.apply(&mut ahead);
+    }
+
+    /// The fast path: parses a line into the buffers of position `at` of the lines
+    /// parsed ahead; `None` when the line needs the full parser.
+    fn parse<'l>(
+        &mut self,
+        line: &'l str,
+        at: usize,
+        members: &mut Vec<(&'l str, Raw<'l>)>,
+    ) -> Option<Parsed<'l>> {
+        scan_object(line, members)?;
+        let get = |key: &str| member(members, key);
+        let lead = input::json_id(get(&self.keys.lead))?;
+        let event_type = plain_text(get(&self.keys.event_type))?;
+        let ts = self.time(get(&self.keys.ts)?)?;
+        let hash = self.leads.index.hash(lead);
+        // Models declare a handful of types: a scan beats hashing the name.
+        let declared = self
+            .plan
+            .events
+            .iter()
+            .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
+        let Some(index) = declared else {
+            return Some(Parsed {
+                lead,
+                hash,
+                kind: Err(event_type),
+            });
+        };
+        // `event.lead` stays empty: the state is found through the lead's index.
+        let event = &mut self.buffers[at][index];
+        input::fill_fields(&self.plan.events[index].props, &get, &mut event.props)?;
+        event.ts = ts;
+        Some(Parsed {
+            lead,
+            hash,
+            kind: Ok(index),
+        })
+    }
+
+    /// An event's time from its scanned member: the common form through the remembered
+    /// date, any other as every reader takes it.
+    fn time(&mut self, value: Raw<'_>) -> Option<i64> {
+        let raw = match value {
+            Raw::Str {
+                text,
+                escaped: false,
+            } => match self.timestamps.parse(text.as_bytes()) {
+                Some(ts) => return Some(ts),
+                None => vocab::Raw::Text(text),
+            },
+            Raw::Num(text) => vocab::Raw::Number(text),
+            _ => return None,
+        };
+        input::event_time(raw)
+    }
+
+    /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
+    fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
+        let mut targets = [(Row::Known(0), &self.leads.unknown); AHEAD];
+        for (parsed, target) in ahead.iter().zip(&mut targets) {
+            let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
+            let row = self.shard.row(lead.id, lead.index);
+            self.shard.prefetch(row);
+            *target = (row, lead.record);
+        }
+        for (at, (parsed, &(row, record))) in ahead.iter().zip(&targets).enumerate() {
+            match parsed.kind {
+                Ok(index) => {
+                    let event = &self.buffers[at][index];
+                    self.shard
+                        .declared(self.scorer, row, record, event, self.as_of);
+                }
+                Err(event_type) => self.shard.undeclared(event_type),
+            }
+        }
+        ahead.clear();
+    }
+
+    /// The full parser: serde_json and the schema checks, with exact error messages.
+    fn slow(&mut self, line: Result<&str, &[u8]>, number: u64) {
+        let record = match line {
+            Ok(text) => input::parse_event_line(self.plan, self.keys, self.file, number, text),
+            Err(bytes) => Err(input::not_utf8(self.file, number, bytes)),
+        };
+        match record {
+            Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),
+            Err(error) => self.errors.push(error),
+        }
+    }
+}

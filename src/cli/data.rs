@@ -1,0 +1,243 @@
+//! The data options `score`, `explain` and `diff` share, and how a command runs a job
+//! over them: files opened, a progress bar, timings, job errors rendered.
+
+use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
+use indicatif::{ProgressBar, ProgressStyle};
+use leadscore::input::{Format, Input, Keys, Source};
+use leadscore::job::{JobError, Phase, ScoreJob};
+use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the data comes from and how to read it (shared by `score`, `explain`, `diff`).
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// Lead records (JSON Lines, or CSV with a header row).
+    #[arg(long, value_name = "FILE")]
+    leads: Option<PathBuf>,
+    /// Event records (JSON Lines, or CSV with a header row), in any order.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// Score as of this time (RFC 3339 or a date; default: now). Later events are ignored.
+    #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
+    as_of: Option<i64>,
+    /// Input format (default: from the file extension; `.csv` is CSV, else JSON Lines).
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormat>,
+    /// Set bad records aside in this file (JSON Lines) instead of stopping at the first.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// The key of a lead record's id.
+    #[arg(long, default_value = "id", value_name = "KEY")]
+    id_key: String,
+    /// The key of the lead an event belongs to.
+    #[arg(long, default_value = "lead", value_name = "KEY")]
+    lead_key: String,
+    /// The key of an event's type.
+    #[arg(long, default_value = "type", value_name = "KEY")]
+    type_key: String,
+    /// The key of an event's time.
+    #[arg(long, default_value = "ts", value_name = "KEY")]
+    ts_key: String,
+    /// Worker threads (default: one per core). The output does not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum InputFormat {
+    Jsonl,
+    Csv,
+}
+
+fn parse_as_of(text: &str) -> Result<i64, String> {
+    leadscore::time::parse_timestamp(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a time: {}",
+            leadscore::time::timestamp_hint(text)
+        )
+    })
+}
+
+/// The inputs of one job, opened.
+pub struct Inputs {
+    pub leads: Option<Input<'static>>,
+    pub events: Option<Input<'static>>,
+    /// The rejects file, with its path (for messages).
+    rejects: Option<(PathBuf, BufWriter<std::fs::File>)>,
+    /// Shows how far the events are read, on a terminal.
+    progress: ProgressBar,
+}
+
+impl DataArgs {
+    /// Fails (the exit code, with the reason on stderr) when there is nothing to score.
+    pub fn require_data(&self) -> Result<(), i32> {
+        if self.leads.is_none() && self.events.is_none() {
+            eprintln!("error: give the data to score: --leads FILE, --events FILE, or both");
+            return Err(EXIT_TROUBLE);
+        }
+        Ok(())
+    }
+
+    /// The `--as-of` time, or now.
+    pub fn as_of(&self) -> i64 {
+        self.as_of.unwrap_or_else(leadscore::time::now)
+    }
+
+    /// The job these options describe, as of `as_of` (results as JSON Lines, without
+    /// explanations, until the command says otherwise).
+    pub fn job(&self, as_of: i64) -> ScoreJob {
+        let defaults = ScoreJob::new(as_of);
+        ScoreJob {
+            keys: Keys {
+                id: self.id_key.clone(),
+                lead: self.lead_key.clone(),
+                event_type: self.type_key.clone(),
+                ts: self.ts_key.clone(),
+            },
+            input_format: self.input_format.map(|format| match format {
+                InputFormat::Jsonl => Format::Jsonl,
+                InputFormat::Csv => Format::Csv,
+            }),
+            threads: self.threads.unwrap_or(defaults.threads).max(1),
+            ..defaults
+        }
+    }
+
+    /// Opens the rejects file and the inputs (the events with a progress bar when stderr
+    /// is a terminal).
+    fn open(&self) -> Result<Inputs, i32> {
+        let rejects = match &self.rejects {
+            Some(path) => match std::fs::File::create(path) {
+                Ok(file) => Some((path.clone(), BufWriter::new(file))),
+                Err(e) => {
+                    eprintln!("error: cannot create `{}`: {e}", path.display());
+                    return Err(EXIT_TROUBLE);
+                }
+            },
+            None => None,
+        };
+        let leads = self.leads.as_deref().map(open).transpose()?;
+        let (events, progress) = match self.events.as_deref() {
+            Some(path) => {
+                let (events, progress) = open_with_progress(path)?;
+                (Some(events), progress)
+            }
+            None => (None, ProgressBar::hidden()),
+        };
+        Ok(Inputs {
+            leads,
+            events,
+            rejects,
+            progress,
+        })
+    }
+
+    /// Opens the data and runs `job` (a [`ScoreJob`] method) over it, with phase timings
+    /// when `LEADSCORE_TIMINGS` is set. A job error is shown on stderr and becomes the
+    /// exit code.
+    pub fn run<T>(
+        &self,
+        timings: &mut Timings,
+        job: impl FnOnce(
+            Option<Input<'static>>,
+            Option<Input<'static>>,
+            Option<&mut dyn Write>,
+            &mut dyn FnMut(Phase),
+        ) -> Result<T, JobError>,
+    ) -> Result<T, i32> {
+        let Inputs {
+            leads,
+            events,
+            mut rejects,
+            progress,
+        } = self.open()?;
+        let rejects_out = rejects.as_mut().map(|(_, out)| out as &mut dyn Write);
+        let result = job(leads, events, rejects_out, &mut |phase| {
+            if phase == Phase::EventsRead {
+                progress.finish_and_clear();
+            }
+            timings.phase(match phase {
+                Phase::LeadsRead => "read leads",
+                Phase::EventsRead => "read events",
+                Phase::Scored => "score and format leads",
+            });
+        });
+        progress.finish_and_clear();
+        result.map_err(|error| {
+            let rejects = rejects.as_ref().map(|(path, _)| path.as_path());
+            stopped(&error, rejects)
+        })
+    }
+}
+
+/// Shows why a job stopped; returns the exit code.
+fn stopped(error: &JobError, rejects: Option<&Path>) -> i32 {
+    let code = error.code();
+    match error {
+        JobError::Record(record) => {
+            eprintln!("error[{code}]: {record}");
+            if !record.can_be_set_aside() {
+                return EXIT_TROUBLE;
+            }
+            eprintln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            EXIT_FINDINGS
+        }
+        JobError::Rejects(e) => {
+            let path = rejects.map_or_else(String::new, |p| p.display().to_string());
+            eprintln!("error[{code}]: cannot write `{path}`: {e}");
+            EXIT_TROUBLE
+        }
+        JobError::Output(e) => {
+            eprintln!("error[{code}]: cannot write results: {e}");
+            EXIT_TROUBLE
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<Input<'static>, i32> {
+    Source::open(path).map_err(|e| {
+        eprintln!("error: {}", io_message(path, &e));
+        EXIT_TROUBLE
+    })
+}
+
+/// Opens an events file, with a progress bar on stderr when it is a terminal.
+fn open_with_progress(path: &Path) -> Result<(Input<'static>, ProgressBar), i32> {
+    let source = open(path)?;
+    if !std::io::stderr().is_terminal() {
+        return Ok((source, ProgressBar::hidden()));
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} events {bytes}/{total_bytes} {wide_bar} {eta}")
+            .expect("valid template"),
+    );
+    let reader: Box<dyn Read> = Box::new(bar.wrap_read(source.reader));
+    Ok((
+        Source {
+            name: source.name,
+            reader,
+        },
+        bar,
+    ))
+}
+
+/// Wall time per phase on stderr, when `LEADSCORE_TIMINGS` is set (for profiling).
+pub struct Timings(Option<Instant>);
+
+impl Timings {
+    pub fn from_env() -> Timings {
+        Timings(std::env::var_os("LEADSCORE_TIMINGS").map(|_| Instant::now()))
+    }
+
+    pub fn phase(&mut self, name: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("  {name}: {:.3}s", start.elapsed().as_secs_f64());
+            self.0 = Some(Instant::now());
+        }
+    }
+}

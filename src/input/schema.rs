@@ -1,0 +1,215 @@
+//! Leads and events from records of either format: the key fields (id, lead, type,
+//! time) and the fields the plan declares, each typed by [`read_value`].
+
+use super::{EventRecord, Keys, RecordError};
+use crate::diagnostics::Code;
+use crate::plan::{FieldDecl, Plan};
+use crate::record::{Event, Lead};
+use crate::vocab::{read_value, Raw, Value, ValueType};
+use std::borrow::Cow;
+
+/// One record as its format cuts it into named values: a JSON object or a CSV row.
+pub(super) trait Record {
+    /// What a format calls a named place in a record, as messages say it after the
+    /// name: nothing for a JSON member, ` column` for CSV.
+    const PLACE: &'static str;
+
+    /// The value named `name`; `None` when the record has no such member or column.
+    fn get(&self, name: &str) -> Option<Cell<'_>>;
+
+    /// An error in this record, about `field` when there is one.
+    fn error(&self, code: Code, field: Option<&str>, message: String) -> RecordError;
+}
+
+/// A value of a record, before it has a type.
+pub(super) enum Cell<'a> {
+    /// Nothing written: JSON `null`, a blank CSV cell.
+    Empty,
+    /// A JSON string or a CSV cell.
+    Text(Cow<'a, str>),
+    /// A JSON number, as its text.
+    Number(Cow<'a, str>),
+    Bool(bool),
+    /// A JSON list or object (`"a list"`, `"an object"`): no field takes one.
+    Nested(&'static str),
+}
+
+impl Cell<'_> {
+    /// The value as [`read_value`] takes it (`None`: absent), or what it is when no
+    /// field can take it.
+    fn raw(&self) -> Result<Option<Raw<'_>>, &'static str> {
+        Ok(Some(match self {
+            Cell::Empty => return Ok(None),
+            Cell::Text(text) => Raw::Text(text),
+            Cell::Number(text) => Raw::Number(text),
+            Cell::Bool(b) => Raw::Bool(*b),
+            Cell::Nested(kind) => return Err(kind),
+        }))
+    }
+
+    /// Text that is not empty: what an id or an event type must be.
+    fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(text) if !text.is_empty() => Some(text),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(text) => text.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a JSON number's text is a whole number serde_json reads as an integer (it
+/// is then a lead id as written): non-negative within `u64`, or negative within `i64`.
+pub(super) fn is_whole_number(text: &str) -> bool {
+    text.parse::<u64>().is_ok() || text.parse::<i64>().is_ok_and(|n| n < 0)
+}
+
+/// An event's time: what a `time` field takes.
+pub(crate) fn event_time(raw: Raw<'_>) -> Option<i64> {
+    match read_value("ts", ValueType::Time, raw) {
+        Ok(Value::Time(ts)) => Some(ts),
+        _ => None,
+    }
+}
+
+/// A key field, and how messages name it.
+struct Key<'k> {
+    name: &'k str,
+    /// The kind of record (`lead`, `event`).
+    record: &'static str,
+    /// What the key is to its record: `its id`, `the lead it belongs to`.
+    role: &'static str,
+    /// The key's value in words: `the lead id`.
+    noun: &'static str,
+    /// What its value must be, when it is not.
+    expected: &'static str,
+}
+
+impl Key<'_> {
+    /// The key's value in `record`, read by `read`, which is `None` for a value the key
+    /// cannot take.
+    fn read<'r, R: Record, T>(
+        &self,
+        record: &'r R,
+        read: impl FnOnce(&Cell<'r>) -> Option<T>,
+    ) -> Result<T, RecordError> {
+        let Some(cell) = record.get(self.name) else {
+            let message = format!(
+                "the {} has no `{}`{} ({})",
+                self.record,
+                self.name,
+                R::PLACE,
+                self.role
+            );
+            return Err(record.error(Code::MissingKey, None, message));
+        };
+        if cell.is_empty() {
+            let message = format!("{} is empty", self.noun);
+            return Err(record.error(Code::MissingKey, Some(self.name), message));
+        }
+        read(&cell).ok_or_else(|| {
+            record.error(
+                Code::ValueMismatch,
+                Some(self.name),
+                self.expected.to_string(),
+            )
+        })
+    }
+}
+
+const ID: &str = "expected a lead id (text or a whole number)";
+
+/// A lead id: non-empty text, or a whole JSON number as written.
+fn lead_id(cell: &Cell<'_>) -> Option<String> {
+    match cell {
+        Cell::Number(text) if is_whole_number(text) => Some(text.to_string()),
+        cell => cell.text().map(str::to_string),
+    }
+}
+
+pub(super) fn read_lead(
+    plan: &Plan,
+    keys: &Keys,
+    record: &impl Record,
+) -> Result<Lead, RecordError> {
+    let id = Key {
+        name: &keys.id,
+        record: "lead",
+        role: "its id",
+        noun: "the lead id",
+        expected: ID,
+    }
+    .read(record, lead_id)?;
+    let fields = typed_fields(record, &plan.lead_fields)?;
+    Ok(Lead { id, fields })
+}
+
+pub(super) fn read_event(
+    plan: &Plan,
+    keys: &Keys,
+    record: &impl Record,
+) -> Result<EventRecord, RecordError> {
+    let key = |name, role, noun, expected| Key {
+        name,
+        record: "event",
+        role,
+        noun,
+        expected,
+    };
+    let lead =
+        key(&keys.lead, "the lead it belongs to", "the lead id", ID).read(record, lead_id)?;
+    let event_type = key(
+        &keys.event_type,
+        "its type",
+        "the event type",
+        "expected the event type as text",
+    )
+    .read(record, |cell| cell.text().map(str::to_string))?;
+    let ts = key(
+        &keys.ts,
+        "its time",
+        "the event time",
+        "expected a time: RFC 3339 (2026-10-01T10:00:00Z), a date or seconds since 1970",
+    )
+    .read(record, |cell| event_time(cell.raw().ok()??))?;
+    let Some(index) = plan.event_index(&event_type) else {
+        return Ok(EventRecord::Undeclared { lead, event_type });
+    };
+    let props = typed_fields(record, &plan.events[index].props)?;
+    Ok(EventRecord::Declared(Event {
+        lead,
+        event_type: index as u32,
+        ts,
+        props,
+    }))
+}
+
+/// The values of the fields `decls` declares, in their order (`None`: absent).
+fn typed_fields(
+    record: &impl Record,
+    decls: &[FieldDecl],
+) -> Result<Vec<Option<Value>>, RecordError> {
+    // Sized up front: collecting into a `Result` would grow the vector field by field.
+    let mut values = Vec::with_capacity(decls.len());
+    for decl in decls {
+        let Some(cell) = record.get(&decl.name) else {
+            values.push(None);
+            continue;
+        };
+        let raw = cell.raw().map_err(|kind| {
+            let message = format!("expected {}, found {kind}", decl.ty.name());
+            record.error(Code::ValueMismatch, Some(&decl.name), message)
+        })?;
+        let value = raw
+            .map(|raw| read_value(&decl.name, decl.ty, raw))
+            .transpose();
+        values.push(value.map_err(|e| record.error(e.code(), Some(&e.field), e.problem))?);
+    }
+    Ok(values)
+}

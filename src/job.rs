@@ -1,0 +1,381 @@
+//! Scoring jobs: what `leadscore score`, `explain` and `diff` run, as a library.
+//!
+//! A [`ScoreJob`] reads leads, then events, into a [`Batch`] (JSON Lines on every core),
+//! sets bad records aside or stops at the first, scores every lead and writes the
+//! results as JSON Lines or CSV. Problems come back as a [`JobError`] naming the file,
+//! line and field; the library prints nothing.
+//!
+//! ```
+//! use leadscore::input::Source;
+//! use leadscore::job::ScoreJob;
+//! use leadscore::{compile_source, MemoryLoader, Scorer};
+//! use std::sync::Arc;
+//!
+//! let source = "event demo.request {}\nscore engagement { on demo.request +50 }";
+//! let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+//! let scorer = Arc::new(Scorer::new(plan).unwrap());
+//! let events = r#"{"lead":"L1","type":"demo.request","ts":"2026-10-01T10:00:00Z"}"#;
+//!
+//! let mut out = Vec::new();
+//! let job = ScoreJob::new(leadscore::time::parse_timestamp("2026-11-01").unwrap());
+//! let events = Source::new("events.jsonl", events.as_bytes());
+//! let summary = job.run(scorer, None, Some(events), &mut out, None).unwrap();
+//! assert_eq!(summary.leads, 1);
+//! assert_eq!(
+//!     String::from_utf8(out).unwrap(),
+//!     "{\"lead\":\"L1\",\"scores\":{\"engagement\":50},\"grades\":{},\"flags\":{}}\n"
+//! );
+//! ```
+
+use crate::batch::{Batch, Summary};
+use crate::diagnostics::Code;
+use crate::eval::{Outcome, Scorer};
+use crate::input::{self, Format, Input, Keys, RecordError};
+use crate::output;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// How to run a job: the as-of time, the input keys and formats, the output format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreJob {
+    /// Score as of this time (microseconds since the epoch): later events do not count.
+    pub as_of: i64,
+    /// The names of the key fields in input records.
+    pub keys: Keys,
+    /// The format of both inputs; `None`: from each source's name (`.csv` is CSV,
+    /// anything else JSON Lines).
+    pub input_format: Option<Format>,
+    pub output_format: output::Format,
+    /// Add each lead's explanation to the results: every rule that gave points.
+    pub explain: bool,
+    /// Worker threads (at least one is used). The results do not depend on it.
+    pub threads: usize,
+}
+
+/// A phase of a job, reported as it ends (for progress displays and timings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    LeadsRead,
+    /// Every event read (and the rejects written).
+    EventsRead,
+    /// Every lead scored (and its results formatted, for [`ScoreJob::score`]).
+    Scored,
+}
+
+/// Why a job stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// A bad record, with no rejects writer to set it aside in (or an input that cannot
+    /// be read further).
+    #[error(transparent)]
+    Record(RecordError),
+    #[error("cannot write the rejects: {0}")]
+    Rejects(io::Error),
+    #[error("cannot write the results: {0}")]
+    Output(io::Error),
+}
+
+impl JobError {
+    /// The stable code of this error (E08xx).
+    pub fn code(&self) -> Code {
+        match self {
+            JobError::Record(error) => error.code(),
+            JobError::Rejects(_) | JobError::Output(_) => Code::UnwritableOutput,
+        }
+    }
+}
+
+/// Every lead's results, formatted and in lead id order, not yet written.
+pub struct Scored {
+    header: Vec<u8>,
+    chunks: Vec<Vec<u8>>,
+    pub summary: Summary,
+}
+
+impl Scored {
+    /// Writes the results (a CSV header first) and flushes `out`.
+    pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.header)?;
+        for chunk in &self.chunks {
+            out.write_all(chunk)?;
+        }
+        out.flush()
+    }
+}
+
+impl ScoreJob {
+    /// A job as of `as_of` with the default keys, input formats from the sources' names,
+    /// JSON Lines results without explanations, and one thread per core.
+    pub fn new(as_of: i64) -> ScoreJob {
+        ScoreJob {
+            as_of,
+            keys: Keys::default(),
+            input_format: None,
+            output_format: output::Format::default(),
+            explain: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Scores every lead of `leads` and `events` and writes the results to `out`, in lead
+    /// id order. With `rejects`, bad records are written there (one JSON object each) and
+    /// counted in the summary; without, the first one stops the job.
+    pub fn run(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        out: &mut dyn Write,
+        rejects: Option<&mut dyn Write>,
+    ) -> Result<Summary, JobError> {
+        let scored = self.score(scorer, leads, events, rejects, &mut |_| {})?;
+        scored.write_to(out).map_err(JobError::Output)?;
+        Ok(scored.summary)
+    }
+
+    /// [`ScoreJob::run`] without writing yet (so a caller creates its output only when
+    /// there are results), telling `progress` as each phase ends.
+    pub fn score(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<Scored, JobError> {
+        let batch = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (format, explain) = (self.output_format, self.explain);
+        // Each thread formats its share of the leads; the shares come back in id order.
+        let (chunks, summary) = batch.finish_with(self.threads, |share| {
+            let mut bytes = Vec::new();
+            share
+                .write(format, explain, &mut bytes)
+                .expect("writing to memory does not fail");
+            bytes
+        });
+        let mut header = Vec::new();
+        output::write_header(batch.scorer().plan(), format, explain, &mut header)
+            .expect("writing to memory does not fail");
+        release(batch);
+        progress(Phase::Scored);
+        Ok(Scored {
+            header,
+            chunks,
+            summary,
+        })
+    }
+
+    /// Every lead's outcome, in lead id order (with reasons if the job explains).
+    pub fn outcomes(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<(Vec<Outcome>, Summary), JobError> {
+        let batch = self.read(scorer, None, leads, events, rejects, progress)?;
+        let scored = batch.finish_parallel(self.explain, self.threads);
+        progress(Phase::Scored);
+        Ok(scored)
+    }
+
+    /// The outcome of the lead `id`, with its reasons; `None` when neither input has it.
+    /// Only that lead's records are kept.
+    pub fn explain(
+        &self,
+        scorer: Arc<Scorer>,
+        id: &str,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<Option<Outcome>, JobError> {
+        let batch = self.read(scorer, Some(id), leads, events, rejects, progress)?;
+        let (outcomes, _) = batch.finish(true);
+        progress(Phase::Scored);
+        Ok(outcomes.into_iter().next())
+    }
+
+    /// Reads leads, then events, into a batch; `only` keeps a single lead.
+    fn read(
+        &self,
+        scorer: Arc<Scorer>,
+        only: Option<&str>,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<Batch, JobError> {
+        let mut batch = Batch::new(scorer.clone(), self.as_of);
+        let mut rejects = Rejects {
+            out: rejects,
+            failed: None,
+        };
+        if let Some(source) = leads {
+            self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
+        }
+        progress(Phase::LeadsRead);
+        if let Some(source) = events {
+            self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
+        }
+        rejects.flush()?;
+        progress(Phase::EventsRead);
+        Ok(batch)
+    }
+
+    fn read_leads(
+        &self,
+        scorer: &Scorer,
+        batch: &mut Batch,
+        source: Input<'_>,
+        only: Option<&str>,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<(), JobError> {
+        let format = self.format_of(&source);
+        if only.is_none() && format == Format::Jsonl {
+            let bad = batch.read_leads_parallel(source, &self.keys, self.threads);
+            return rejects.take_all(bad, batch);
+        }
+        let file = source.name.clone();
+        let read = input::read_leads(source, format, scorer.plan(), &self.keys, |line, lead| {
+            let added = lead.and_then(|lead| {
+                if only.is_some_and(|id| id != lead.id) {
+                    return Ok(());
+                }
+                batch
+                    .add_lead(lead, line)
+                    .map_err(|e| e.at(&file, line, &self.keys.id))
+            });
+            rejects.take(added, batch)
+        });
+        read.map_err(|error| rejects.stopped(error))
+    }
+
+    fn read_events(
+        &self,
+        scorer: &Scorer,
+        batch: &mut Batch,
+        source: Input<'_>,
+        only: Option<&str>,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<(), JobError> {
+        let format = self.format_of(&source);
+        if only.is_none() && format == Format::Jsonl {
+            // The fast path: JSON Lines on every core.
+            let bad = batch.read_events_parallel(source, &self.keys, self.threads);
+            return rejects.take_all(bad, batch);
+        }
+        let plan = scorer.plan();
+        let read = input::read_events(source, format, plan, &self.keys, |_, event| {
+            let added = event.map(|event| {
+                if only.is_none_or(|id| id == event.lead()) {
+                    batch.add_event(event);
+                }
+            });
+            rejects.take(added, batch)
+        });
+        read.map_err(|error| rejects.stopped(error))
+    }
+
+    fn format_of(&self, source: &Input<'_>) -> Format {
+        self.input_format
+            .unwrap_or_else(|| Format::from_path(Path::new(&source.name)))
+    }
+}
+
+/// Frees a batch on another thread: a million leads' records take a noticeable part of
+/// a run to free one by one, and a process that exits next need not wait for it.
+fn release(batch: Batch) {
+    // If no thread can be started, the batch is dropped here.
+    let _ = std::thread::Builder::new().spawn(move || drop(batch));
+}
+
+/// Where bad records go: to the rejects writer, or nowhere (the first stops the job).
+struct Rejects<'w> {
+    out: Option<&'w mut dyn Write>,
+    /// Why writing a reject failed (which stopped reading).
+    failed: Option<io::Error>,
+}
+
+impl Rejects<'_> {
+    /// Sets a bad record aside (counted in the batch's summary), or returns the error
+    /// that stops reading: there is no rejects writer, the input cannot be read on, or
+    /// the writer fails (see [`Rejects::stopped`]).
+    fn take(
+        &mut self,
+        record: Result<(), RecordError>,
+        batch: &mut Batch,
+    ) -> Result<(), RecordError> {
+        let error = match record {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let Some(out) = self.out.as_mut().filter(|_| error.can_be_set_aside()) else {
+            return Err(error);
+        };
+        if let Err(e) = write_reject(&mut **out, &error) {
+            self.failed = Some(e);
+            return Err(error);
+        }
+        batch.count_rejected();
+        Ok(())
+    }
+
+    /// [`Rejects::take`] for the bad records a parallel reader returns (in line order),
+    /// or the error that stopped it.
+    fn take_all(
+        &mut self,
+        bad: Result<Vec<RecordError>, RecordError>,
+        batch: &mut Batch,
+    ) -> Result<(), JobError> {
+        let bad = bad.map_err(JobError::Record)?;
+        bad.into_iter()
+            .try_for_each(|error| self.take(Err(error), batch))
+            .map_err(|error| self.stopped(error))
+    }
+
+    /// The job error for reading stopped at `error`.
+    fn stopped(&mut self, error: RecordError) -> JobError {
+        match self.failed.take() {
+            Some(e) => JobError::Rejects(e),
+            None => JobError::Record(error),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), JobError> {
+        match &mut self.out {
+            Some(out) => out.flush().map_err(JobError::Rejects),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One line of a rejects file. The keys are in alphabetical order, then `code` (added
+/// later, so earlier readers of the file see the same prefix).
+#[derive(Serialize)]
+struct Reject<'a> {
+    column: Option<u32>,
+    error: &'a str,
+    field: Option<&'a str>,
+    file: &'a str,
+    line: u64,
+    record: &'a str,
+    code: Code,
+}
+
+fn write_reject(out: &mut dyn Write, error: &RecordError) -> io::Result<()> {
+    let reject = Reject {
+        column: error.column,
+        error: &error.message,
+        field: error.field.as_deref(),
+        file: &error.file,
+        line: error.line,
+        record: &error.raw,
+        code: error.code(),
+    };
+    serde_json::to_writer(&mut *out, &reject).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}

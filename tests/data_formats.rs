@@ -1,0 +1,361 @@
+//! One coercion path: the same value means the same thing in JSON Lines (read by the
+//! fast scanner or by serde_json, one record at a time or on every core), in CSV and
+//! through the library's `Scorer::lead`; and the job API reads, sets aside and reports
+//! bad records with stable codes.
+
+use leadscore::diagnostics::Code;
+use leadscore::input::scan::{member, scan_object};
+use leadscore::input::{self, Format, Keys, Source};
+use leadscore::job::{JobError, ScoreJob};
+use leadscore::{MemoryLoader, Scorer, Value};
+use std::sync::Arc;
+
+const MODEL: &str = "lead { s: string, i: int, n: number, b: bool, t: time, d: duration }
+event page.view { path: string }
+score fit {
+  when has(lead.s) +1
+  on page.view +1
+}
+";
+
+fn scorer() -> Arc<Scorer> {
+    let compiled = leadscore::compile_source("m.score", MODEL, &MemoryLoader::new());
+    Arc::new(Scorer::new(compiled.plan.expect("the model compiles")).unwrap())
+}
+
+fn field_index(scorer: &Scorer, field: &str) -> usize {
+    let fields = &scorer.plan().lead_fields;
+    fields.iter().position(|f| f.name == field).unwrap()
+}
+
+/// A field's value (or the problem with it) as one reading path sees it.
+type Seen = Result<Option<Value>, String>;
+
+/// The value of lead field `field` given as `json` (a JSON value) or `csv` (a cell), as
+/// every path reads it.
+fn every_path(scorer: &Scorer, field: &str, json: &str, csv: &str) -> Vec<(&'static str, Seen)> {
+    let plan = scorer.plan();
+    let keys = Keys::default();
+    let i = field_index(scorer, field);
+    let lead_line = |text: &str| -> Seen {
+        input::parse_lead_line(plan, &keys, "l.jsonl", 1, text)
+            .map(|lead| lead.fields[i].clone())
+            .map_err(|e| e.message)
+    };
+    let flat = format!("{{\"id\":\"L1\",\"{field}\":{json}}}");
+    // A nested member sends the line to serde_json.
+    let nested = format!("{{\"id\":\"L1\",\"x\":{{}},\"{field}\":{json}}}");
+    let mut paths = vec![
+        ("JSON Lines, scanned", lead_line(&flat)),
+        ("JSON Lines, serde_json", lead_line(&nested)),
+    ];
+
+    // The event reader's fast path fills reused slots, and leaves what does not fit to
+    // the full reader.
+    let mut members = Vec::new();
+    scan_object(&flat, &mut members).unwrap();
+    let mut slots = vec![None; plan.lead_fields.len()];
+    let get = |key: &str| member(&members, key);
+    if input::fill_fields(&plan.lead_fields, &get, &mut slots).is_some() {
+        paths.push(("JSON Lines, fast path", Ok(slots[i].clone())));
+    }
+
+    let mut from_csv = None;
+    let text = format!("id,{field}\nL1,{csv}\n");
+    let source = Source::new("l.csv", text.as_bytes());
+    input::read_leads(source, Format::Csv, plan, &keys, |_, lead| {
+        from_csv = Some(
+            lead.map(|lead| lead.fields[i].clone())
+                .map_err(|e| e.message),
+        );
+        Ok(())
+    })
+    .unwrap();
+    paths.push(("CSV", from_csv.unwrap()));
+
+    let value = match serde_json::from_str::<serde_json::Value>(json).unwrap() {
+        serde_json::Value::String(text) => Value::Str(text),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap()),
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        other => panic!("no library value for {other}"),
+    };
+    let from_library = scorer.lead("L1", [(field, value)]);
+    paths.push((
+        "Scorer::lead",
+        from_library
+            .map(|lead| lead.fields[i].clone())
+            .map_err(|e| e.problem),
+    ));
+    paths
+}
+
+#[test]
+fn the_same_value_means_the_same_on_every_path() {
+    let scorer = scorer();
+    let second = 1_000_000;
+    let t = 1_790_899_200 * second; // 2026-10-02T00:00:00Z
+    let cases: Vec<(&str, &str, &str, Seen)> = vec![
+        // Text is taken as written: no trimming, in either format.
+        ("s", r#"" a, b ""#, r#"" a, b ""#, Ok(Some(Value::Str(" a, b ".into())))),
+        ("i", "120", "120", Ok(Some(Value::Number(120.0)))),
+        // Text that spells a number is that number, in a CSV cell or a JSON string.
+        ("i", r#""120""#, "120", Ok(Some(Value::Number(120.0)))),
+        ("i", r#"" 120 ""#, " 120 ", Ok(Some(Value::Number(120.0)))),
+        ("n", "2.5", "2.5", Ok(Some(Value::Number(2.5)))),
+        ("b", "true", "true", Ok(Some(Value::Bool(true)))),
+        ("b", r#""FALSE""#, "FALSE", Ok(Some(Value::Bool(false)))),
+        // Times keep their microseconds, as text or as seconds since 1970.
+        (
+            "t",
+            r#""2026-10-02T02:00:00.000001+02:00""#,
+            "2026-10-02T02:00:00.000001+02:00",
+            Ok(Some(Value::Time(t + 1))),
+        ),
+        ("t", "1790899200.000001", "1790899200.000001", Ok(Some(Value::Time(t + 1)))),
+        ("t", r#""1790899200.000001""#, "1790899200.000001", Ok(Some(Value::Time(t + 1)))),
+        ("t", r#""2026-10-02""#, "2026-10-02", Ok(Some(Value::Time(t)))),
+        ("d", r#""30d""#, "30d", Ok(Some(Value::Duration(30 * 86_400 * second)))),
+        ("d", "1.5", "1.5", Ok(Some(Value::Duration(1_500_000)))),
+        ("d", r#""90""#, "90", Ok(Some(Value::Duration(90 * second)))),
+        // What fits nowhere is refused everywhere, in the same words.
+        (
+            "i",
+            r#""big""#,
+            "big",
+            Err(r#"expected an int, found the text "big""#.into()),
+        ),
+        (
+            "b",
+            r#""yes""#,
+            "yes",
+            Err(r#"expected a bool, found the text "yes""#.into()),
+        ),
+        (
+            "t",
+            r#""yesterday""#,
+            "yesterday",
+            Err("`yesterday` is not a time: write a date like 2026-10-01 or a time like 2026-10-01T10:00:00Z".into()),
+        ),
+    ];
+    for (field, json, csv, expected) in cases {
+        let paths = every_path(&scorer, field, json, csv);
+        // The fast path leaves only what does not fit to the full reader.
+        assert_eq!(paths.len(), if expected.is_ok() { 5 } else { 4 }, "{json}");
+        for (path, seen) in paths {
+            assert_eq!(seen, expected, "{path}: `{field}` given as {json} / {csv}");
+        }
+    }
+}
+
+const AS_OF: i64 = 1_793_491_200 * 1_000_000; // 2026-11-01T00:00:00Z
+
+fn job() -> ScoreJob {
+    ScoreJob {
+        threads: 2,
+        ..ScoreJob::new(AS_OF)
+    }
+}
+
+/// A file to read: its name (which tells the format) and its bytes.
+type File<'a> = (&'a str, &'a [u8]);
+
+/// What a job wrote: the results, the summary and the rejects (as JSON values).
+struct Ran {
+    results: String,
+    summary: leadscore::batch::Summary,
+    rejects: Vec<serde_json::Value>,
+}
+
+/// Runs `job` over the files, setting bad records aside when `set_aside`.
+fn run(
+    job: &ScoreJob,
+    leads: Option<File<'_>>,
+    events: Option<File<'_>>,
+    set_aside: bool,
+) -> Result<Ran, JobError> {
+    let (mut out, mut rejects) = (Vec::new(), Vec::new());
+    let summary = job.run(
+        scorer(),
+        leads.map(|(name, bytes)| Source::new(name, bytes)),
+        events.map(|(name, bytes)| Source::new(name, bytes)),
+        &mut out,
+        set_aside.then_some(&mut rejects as &mut dyn std::io::Write),
+    )?;
+    let rejects = String::from_utf8(rejects).unwrap();
+    Ok(Ran {
+        results: String::from_utf8(out).unwrap(),
+        summary,
+        rejects: rejects
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect(),
+    })
+}
+
+#[test]
+fn a_byte_order_mark_before_the_first_line_is_not_part_of_it() {
+    let expected = "{\"lead\":\"L1\",\"scores\":{\"fit\":2},\"grades\":{},\"flags\":{}}\n";
+    let leads = "\u{feff}{\"id\":\"L1\",\"s\":\"x\"}\n";
+    let events = "\u{feff}{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":\"2026-10-01\"}\n";
+    let (leads, events) = (
+        ("l.jsonl", leads.as_bytes()),
+        ("e.jsonl", events.as_bytes()),
+    );
+    // On every core…
+    let ran = run(&job(), Some(leads), Some(events), false).unwrap();
+    assert_eq!(ran.results, expected);
+    // …one record at a time…
+    let (l, e) = (
+        Source::new(leads.0, leads.1),
+        Source::new(events.0, events.1),
+    );
+    let one = job().explain(scorer(), "L1", Some(l), Some(e), None, &mut |_| {});
+    assert_eq!(one.unwrap().unwrap().score("fit"), Some(2.0));
+    // …and in CSV.
+    let leads = "\u{feff}id,s\nL1,x\n";
+    let events = "\u{feff}lead,type,ts\nL1,page.view,2026-10-01\n";
+    let csv = (("l.csv", leads.as_bytes()), ("e.csv", events.as_bytes()));
+    let ran = run(&job(), Some(csv.0), Some(csv.1), false).unwrap();
+    assert_eq!(ran.results, expected);
+}
+
+#[test]
+fn ids_and_text_keep_their_spaces_in_both_formats() {
+    let expected = "{\"lead\":\" L1 \",\"scores\":{\"fit\":1},\"grades\":{},\"flags\":{}}\n";
+    let json = "{\"id\":\" L1 \",\"s\":\" x\"}\n";
+    let ran = run(&job(), Some(("l.jsonl", json.as_bytes())), None, false).unwrap();
+    assert_eq!(ran.results, expected);
+    let csv = "id,s\n L1 , x\n";
+    let ran = run(&job(), Some(("l.csv", csv.as_bytes())), None, false).unwrap();
+    assert_eq!(ran.results, expected);
+}
+
+#[test]
+fn bad_records_are_set_aside_with_their_codes_or_stop_the_job() {
+    let leads = "{\"id\":\"A\",\"i\":\"big\"}\n{\"s\":\"no id\"}\n{\"id\":\"B\"}\n{\"id\":\"B\"}\n[1]\n{\"id\":true}\n";
+    let leads = ("l.jsonl", leads.as_bytes());
+    let ran = run(&job(), Some(leads), None, true).unwrap();
+    assert_eq!(ran.summary.rejected, 5);
+    let codes: Vec<(u64, &str)> = ran
+        .rejects
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (1, "E0803"),
+            (2, "E0802"),
+            (4, "E0804"),
+            (5, "E0801"),
+            (6, "E0803")
+        ]
+    );
+    match run(&job(), Some(leads), None, false) {
+        Err(JobError::Record(error)) => {
+            assert_eq!((error.line, error.code()), (1, Code::ValueMismatch));
+            assert_eq!(
+                error.to_string(),
+                "l.jsonl:1: field `i`: expected an int, found the text \"big\""
+            );
+        }
+        other => panic!("{:?}", other.map(|ran| ran.results)),
+    }
+}
+
+#[test]
+fn csv_errors_name_the_column_and_have_the_same_codes() {
+    let leads = "id,i\nA,1\nA,2\n,3\nB,big\n";
+    let ran = run(&job(), Some(("l.csv", leads.as_bytes())), None, true).unwrap();
+    let seen: Vec<(u64, Option<u64>, &str, &str)> = ran
+        .rejects
+        .iter()
+        .map(|r| {
+            let (line, column) = (r["line"].as_u64().unwrap(), r["column"].as_u64());
+            (
+                line,
+                column,
+                r["code"].as_str().unwrap(),
+                r["error"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (3, None, "E0804", "lead `A` appears twice (first on line 2)"),
+            (4, Some(1), "E0802", "the lead id is empty"),
+            (
+                5,
+                Some(2),
+                "E0803",
+                "expected an int, found the text \"big\""
+            ),
+        ]
+    );
+    let events = "lead,type\nA,page.view\n";
+    match run(&job(), None, Some(("e.csv", events.as_bytes())), false) {
+        Err(error) => assert_eq!(
+            (error.code(), error.to_string()),
+            (
+                Code::MissingKey,
+                "e.csv:2: the event has no `ts` column (its time)".to_string()
+            )
+        ),
+        Ok(ran) => panic!("{}", ran.results),
+    }
+}
+
+#[test]
+fn a_csv_row_that_is_not_utf8_is_one_bad_record() {
+    let events = b"lead,type,ts\nA,page.view,2026-10-01\nA,page.view,2026-10-0\xff\nA,page.view,2026-10-03\n";
+    let ran = run(&job(), None, Some(("e.csv", events)), true).unwrap();
+    assert_eq!((ran.summary.events_read, ran.summary.rejected), (2, 1));
+    assert_eq!(ran.rejects[0]["line"], 3);
+    assert_eq!(ran.rejects[0]["code"], "E0801");
+    assert_eq!(ran.rejects[0]["error"], "this line is not valid UTF-8 text");
+}
+
+#[test]
+fn explaining_a_lead_no_input_has_gives_nothing() {
+    let leads = "{\"id\":\"A\"}\n";
+    let leads = Some(Source::new("l.jsonl", leads.as_bytes()));
+    let outcome = job().explain(scorer(), "B", leads, None, None, &mut |_| {});
+    assert_eq!(outcome.unwrap(), None);
+}
+
+/// A reader that fails after its first bytes, as a broken disk or connection does.
+struct Failing(&'static [u8]);
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("connection reset"));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_input_that_cannot_be_read_stops_the_job_even_with_rejects() {
+    let first = b"{\"lead\":\"A\",\"type\":\"page.view\",\"ts\":\"2026-10-01\"}\n";
+    for name in ["e.jsonl", "e.csv"] {
+        let events = Source::new(name, Failing(first));
+        let (mut out, mut rejects) = (Vec::new(), Vec::new());
+        let result = job().run(scorer(), None, Some(events), &mut out, Some(&mut rejects));
+        match result {
+            Err(JobError::Record(error)) => {
+                assert_eq!(error.code(), Code::UnreadableInput, "{name}");
+                assert!(!error.can_be_set_aside());
+                assert!(
+                    error.message.contains("connection reset"),
+                    "{name}: {error}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}

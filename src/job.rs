@@ -6,9 +6,8 @@
 //! line and field; the library prints nothing.
 //!
 //! ```
-//! use leadscore::input::Source;
 //! use leadscore::job::ScoreJob;
-//! use leadscore::{compile_source, MemoryLoader, Scorer};
+//! use leadscore::{compile_source, MemoryLoader, Scorer, Source};
 //! use std::sync::Arc;
 //!
 //! let source = "event demo.request {}\nscore engagement { on demo.request +50 }";
@@ -47,6 +46,7 @@ pub struct ScoreJob {
     /// The format of both inputs; `None`: from each source's name (`.csv` is CSV,
     /// anything else JSON Lines).
     pub input_format: Option<Format>,
+    /// The format of the results.
     pub output_format: output::Format,
     /// Add each lead's explanation to the results: every rule that gave points.
     pub explain: bool,
@@ -57,6 +57,7 @@ pub struct ScoreJob {
 /// A phase of a job, reported as it ends (for progress displays and timings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Every lead record read.
     LeadsRead,
     /// Every event read (and the rejects written).
     EventsRead,
@@ -71,8 +72,10 @@ pub enum JobError {
     /// be read further).
     #[error(transparent)]
     Record(RecordError),
+    /// Writing a bad record to the rejects writer failed.
     #[error("cannot write the rejects: {0}")]
     Rejects(io::Error),
+    /// Writing the results failed.
     #[error("cannot write the results: {0}")]
     Output(io::Error),
 }
@@ -91,6 +94,7 @@ impl JobError {
 pub struct Scored {
     header: Vec<u8>,
     chunks: Vec<Vec<u8>>,
+    /// What was read and scored.
     pub summary: Summary,
 }
 

@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Where model source text comes from: the file system, or memory (tests, embedders).
 pub trait Loader {
+    /// The text of the file at `path` (already resolved against the importing file).
     fn read(&self, path: &Path) -> std::io::Result<String>;
 
     /// `.score` files next to `dir`'s entries, for "did you mean" on a missing import.
@@ -52,10 +53,12 @@ pub struct MemoryLoader {
 }
 
 impl MemoryLoader {
+    /// A loader with no files.
     pub fn new() -> Self {
         MemoryLoader::default()
     }
 
+    /// Adds a file that imports can name.
     pub fn with(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
         self.files.insert(normalize(&path.into()), text.into());
         self

@@ -70,7 +70,7 @@ pub struct ShowArgs {
 pub fn show(args: ShowArgs) -> i32 {
     match model::load(&args.plan, args.color.for_stderr()) {
         Ok(plan) => {
-            print!("{}", leadscore::plan::disassemble(&plan));
+            print!("{}", plan.disassemble());
             EXIT_OK
         }
         Err(code) => code,

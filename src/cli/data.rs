@@ -3,8 +3,8 @@
 
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
-use leadscore::input::{Format, Input, Keys, Source};
 use leadscore::job::{JobError, Phase, ScoreJob};
+use leadscore::{Input, InputFormat as Format, Keys, Source};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

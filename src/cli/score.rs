@@ -2,9 +2,8 @@
 
 use super::data::{DataArgs, Timings};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
-use leadscore::batch::Summary;
 use leadscore::diagnostics::Code;
-use leadscore::{output, Scorer};
+use leadscore::{Scorer, Summary};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,8 +58,8 @@ pub fn score(args: ScoreArgs) -> i32 {
     let mut job = data.job(data.as_of());
     job.explain = args.explain;
     job.output_format = match args.format {
-        OutputFormat::Jsonl => output::Format::Jsonl,
-        OutputFormat::Csv => output::Format::Csv,
+        OutputFormat::Jsonl => leadscore::OutputFormat::Jsonl,
+        OutputFormat::Csv => leadscore::OutputFormat::Csv,
     };
     let mut timings = Timings::from_env();
     let scored = data.run(&mut timings, |leads, events, rejects, progress| {
@@ -108,7 +107,7 @@ pub fn explain(args: ExplainArgs) -> i32 {
         Ok(Some(outcome)) => {
             print!(
                 "{}",
-                output::explain_table(scorer.plan(), &outcome, job.as_of)
+                leadscore::explain_table(scorer.plan(), &outcome, job.as_of)
             );
             EXIT_OK
         }

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> i32 {
             failed += 1;
             continue;
         };
-        let plan = leadscore::plan::lower(&model);
+        let plan = leadscore::Plan::from_model(&model);
         let scorer = Scorer::new(plan.clone()).expect("a freshly compiled plan verifies");
         let results = run_tests(&model, &scorer);
         println!(
@@ -115,7 +115,7 @@ fn failure_report(plan: &leadscore::Plan, result: &TestResult) -> String {
         let _ = writeln!(out, "    actual:   {}", failure.actual);
     }
     let _ = writeln!(out, "  why:");
-    for line in leadscore::output::explain_table(plan, &result.outcome, result.as_of)
+    for line in leadscore::explain_table(plan, &result.outcome, result.as_of)
         .lines()
         .skip(2)
     {

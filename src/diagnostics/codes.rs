@@ -12,6 +12,7 @@ macro_rules! codes {
     ($( $variant:ident = $code:literal, $title:literal; )*) => {
         /// A stable diagnostic code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs)] // each code's title and entry in docs/diagnostics.md say it
         pub enum Code { $( $variant ),* }
 
         impl Code {
@@ -112,6 +113,7 @@ impl Code {
         code.starts_with("E07") || code.starts_with("E08")
     }
 
+    /// Warnings are `W…`; everything else is an error.
     pub fn severity(self) -> Severity {
         if self.as_str().starts_with('W') {
             Severity::Warning

@@ -1,6 +1,6 @@
 //! Scoring jobs: what `leadscore score`, `explain` and `diff` run, as a library.
 //!
-//! A [`ScoreJob`] reads leads, then events, into a [`Batch`] (JSON Lines on every core),
+//! A [`ScoreJob`] reads leads, then events (JSON Lines on every core),
 //! sets bad records aside or stops at the first, scores every lead and writes the
 //! results as JSON Lines or CSV. Problems come back as a [`JobError`] naming the file,
 //! line and field; the library prints nothing.

@@ -1,16 +1,24 @@
 #![cfg_attr(not(feature = "internals"), deny(missing_docs))]
 //! leadscore: a declarative language for lead scoring.
 //!
-//! The pipeline, one module per stage (see `docs/architecture.md`):
+//! A model (`.score` source) is checked and compiled into a [`Plan`]; a [`Scorer`] runs
+//! the plan over a lead and its events and gives an [`Outcome`]: scores, grade bands,
+//! flags, and on request the [`Reason`] for every point.
 //!
-//! | stage | module | output |
+//! | step | call | result |
 //! |---|---|---|
-//! | parse | [`syntax`] (grammar in `grammar/score.pest`) | AST with spans |
-//! | resolve & type-check | [`check`] | [`Model`] |
-//! | lower | [`plan`] | [`Plan`]: slots, bytecode, constants |
-//! | evaluate | [`eval`] | [`Outcome`] per lead |
+//! | check and compile | [`compile_source`], [`compile_file`] ([`check_source`], [`check_file`] to only check) | [`Compiled`]: a [`Plan`] and [`Diagnostics`] |
+//! | store, load | [`Plan::to_bytes`], [`Plan::from_bytes`] (verified on load) | [`Plan`] or [`PlanError`] |
+//! | score one lead | [`Scorer::lead`], [`Scorer::event`], [`Scorer::evaluate`] | [`Outcome`] |
+//! | follow a lead's events | [`Scorer::new_state`], [`Scorer::observe`], [`Scorer::outcome`] | [`LeadState`] |
+//! | score files or streams | [`job::ScoreJob`] over [`Source`]s and writers | results, [`Summary`], [`job::JobError`] |
+//! | show problems | [`diagnostics::render`] | text, JSON, GitHub annotations |
 //!
-//! Diagnostics are values ([`Diagnostics`]); the library never prints or exits.
+//! Diagnostics and errors are values with stable codes ([`Code`]); the library never
+//! prints or exits. Around the pipeline: [`format`](mod@format) (`leadscore fmt`), [`testing`]
+//! (`test` blocks), [`diff`] (a model change's impact), [`gen`] (synthetic data), [`time`].
+//! The stages themselves (parse, check, plan, evaluate; `docs/architecture.md`) are
+//! private unless the `internals` feature is on.
 //!
 //! ```
 //! use leadscore::{compile_source, MemoryLoader, Scorer, Value};

@@ -120,9 +120,10 @@ pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
     }
 }
 
-/// Reads and checks a model file and its imports.
+/// Reads and checks a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(check_source(&path.display().to_string(), &text, &FsLoader))
 }
 
@@ -145,9 +146,10 @@ pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
     }
 }
 
-/// Reads, checks and compiles a model file and its imports.
+/// Reads, checks and compiles a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(compile_source(
         &path.display().to_string(),
         &text,

@@ -250,6 +250,8 @@ fn constant_arithmetic_out_of_range_is_an_error_not_a_panic() {
         (format!("{big} * 10"), (2, 9)),
         (format!("-{big} - {big}"), (2, 9)),
         (format!("2 * ({big} + {big})"), (2, 14)),
+        ("1 / 0".to_string(), (2, 9)),
+        ("0 / 0".to_string(), (2, 9)),
     ] {
         let text = format!("lead {{ x: int }}\nlet c = {value}\nscore s {{ when c == c +1 }}\n");
         let checked = check(text);

@@ -44,7 +44,7 @@ fn list_element_type(items: &[Const]) -> Type {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(in crate::check) enum NoValue {
     /// It depends on something that is not a constant (a lead field, an event, a score),
-    /// or uses an operation constants do not fold (a call, a division by zero).
+    /// or uses an operation constants do not fold (a call, a comparison).
     NotConstant,
     /// Its arithmetic leaves the range of its type; [`Checker::fold_value`] reported it.
     OutOfRange,
@@ -83,7 +83,8 @@ impl Checker<'_> {
 fn overflow_diagnostic(overflow: &Overflow) -> Diagnostic {
     const TIME_RANGE: &str =
         "times and durations are microseconds in 64 bits: about 292,000 years either side of 1970";
-    const NUMBER_RANGE: &str = "numbers in a model must fit a 64-bit float (up to about 1.8e308)";
+    const NUMBER_RANGE: &str =
+        "numbers in a model are finite 64-bit floats (up to about 1.8e308): no division by zero";
     let (what, help) = match overflow.ty {
         Type::Time => ("a time", TIME_RANGE),
         Type::Duration => ("a duration", TIME_RANGE),
@@ -135,7 +136,8 @@ fn fold_checked(e: &TExpr) -> Result<Const, Unfolded> {
                 (BinOp::Add, Const::Number(a), Const::Number(b)) => number(a + b),
                 (BinOp::Sub, Const::Number(a), Const::Number(b)) => number(a - b),
                 (BinOp::Mul, Const::Number(a), Const::Number(b)) => number(a * b),
-                (BinOp::Div, Const::Number(a), Const::Number(b)) if b != 0.0 => number(a / b),
+                // Division by zero too: its infinity (or NaN) is out of range.
+                (BinOp::Div, Const::Number(a), Const::Number(b)) => number(a / b),
                 (BinOp::Add, Const::Time(t), Const::Duration(d)) => {
                     checked(t.checked_add(d), Const::Time)
                 }

@@ -104,7 +104,9 @@ pub mod testing;
 pub mod time;
 
 pub use batch::{LeadError, Summary};
-pub use check::loader::{FsLoader, Loader, MemoryLoader};
+pub use check::loader::{
+    read_bounded, size_in_words, FsLoader, Loader, MemoryLoader, MAX_MODEL_BYTES,
+};
 pub use check::Model;
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{
@@ -158,9 +160,10 @@ pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
     }
 }
 
-/// Reads and checks a model file and its imports.
+/// Reads and checks a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(check_source(&path.display().to_string(), &text, &FsLoader))
 }
 
@@ -186,9 +189,10 @@ pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
     }
 }
 
-/// Reads, checks and compiles a model file and its imports.
+/// Reads, checks and compiles a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(compile_source(
         &path.display().to_string(),
         &text,

@@ -1,5 +1,6 @@
 //! `leadscore compile` and `leadscore plan show`.
 
+use super::out::{self, errln, out};
 use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::path::PathBuf;
 
@@ -41,15 +42,14 @@ pub fn compile(args: CompileArgs) -> i32 {
         })
     });
     if output.as_os_str() == "-" {
-        use std::io::Write;
-        let _ = std::io::stdout().write_all(&bytes);
+        out::stdout_bytes(&bytes);
         return EXIT_OK;
     }
     if let Err(e) = std::fs::write(&output, &bytes) {
-        eprintln!("error: cannot write `{}`: {e}", output.display());
+        errln!("error: cannot write `{}`: {e}", output.display());
         return EXIT_TROUBLE;
     }
-    eprintln!(
+    errln!(
         "compiled `{}` to `{}` ({} bytes, plan format {})",
         args.model.display(),
         output.display(),
@@ -70,7 +70,7 @@ pub struct ShowArgs {
 pub fn show(args: ShowArgs) -> i32 {
     match model::load(&args.plan, args.color.for_stderr()) {
         Ok(plan) => {
-            print!("{}", plan.disassemble());
+            out!("{}", plan.disassemble());
             EXIT_OK
         }
         Err(code) => code,

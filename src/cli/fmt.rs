@@ -1,5 +1,6 @@
 //! `leadscore fmt [--check] PATH...`
 
+use super::out::{err, errln, outln};
 use super::{model, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::Sources;
@@ -25,7 +26,7 @@ pub fn run(args: Args) -> i32 {
         let (path, text) = match source {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 trouble = true;
                 continue;
             }
@@ -35,11 +36,11 @@ pub fn run(args: Args) -> i32 {
             Err(diagnostics) => {
                 let mut sources = Sources::new();
                 sources.add(path.display().to_string(), text);
-                eprint!(
+                err!(
                     "{}",
                     render::human(&diagnostics.into_vec(), &sources, args.color.for_stderr())
                 );
-                eprintln!(
+                errln!(
                     "error: `{}` has syntax errors; not formatted",
                     path.display()
                 );
@@ -52,12 +53,12 @@ pub fn run(args: Args) -> i32 {
         }
         unformatted += 1;
         if args.check {
-            println!("{}", path.display());
+            outln!("{}", path.display());
         } else if let Err(e) = std::fs::write(&path, formatted) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            errln!("error: cannot write `{}`: {e}", path.display());
             trouble = true;
         } else {
-            eprintln!("formatted {}", path.display());
+            errln!("formatted {}", path.display());
         }
     }
     if trouble {

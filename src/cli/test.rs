@@ -1,5 +1,6 @@
 //! `leadscore test PATH...`: run the models' test blocks.
 
+use super::out::{err, errln, outln};
 use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
 use leadscore::testing::{run_tests, TestResult};
@@ -29,7 +30,7 @@ pub fn run(args: Args) -> i32 {
         let (path, text) = match source {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 trouble = true;
                 continue;
             }
@@ -38,17 +39,17 @@ pub fn run(args: Args) -> i32 {
             leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
         let diagnostics = checked.diagnostics.clone().into_vec();
         if !diagnostics.is_empty() {
-            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+            err!("{}", render::human(&diagnostics, &checked.sources, color));
         }
         let Some(model) = checked.model else {
-            println!("{}: does not check, no tests run", path.display());
+            outln!("{}: does not check, no tests run", path.display());
             failed += 1;
             continue;
         };
         let plan = leadscore::Plan::from_model(&model);
         let scorer = Scorer::new(plan.clone()).expect("a freshly compiled plan verifies");
         let results = run_tests(&model, &scorer);
-        println!(
+        outln!(
             "running {} test{} from {}",
             results.len(),
             plural(results.len()),
@@ -57,18 +58,18 @@ pub fn run(args: Args) -> i32 {
         for result in &results {
             if result.passed() {
                 passed += 1;
-                println!("test {:?} ... {}", result.name, verdict.ok());
+                outln!("test {:?} ... {}", result.name, verdict.ok());
             } else {
                 failed += 1;
-                println!("test {:?} ... {}", result.name, verdict.failed());
+                outln!("test {:?} ... {}", result.name, verdict.failed());
                 report.push_str(&failure_report(&plan, result));
             }
         }
     }
     if !report.is_empty() {
-        println!("\nfailures:\n{report}");
+        outln!("\nfailures:\n{report}");
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if trouble {
         EXIT_TROUBLE
     } else if failed > 0 {

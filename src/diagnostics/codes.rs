@@ -45,6 +45,7 @@ codes! {
     ImportNotFound = "E0101", "imported file not found";
     ImportCycle = "E0102", "import cycle";
     DuplicateModel = "E0103", "more than one model name";
+    FileTooLarge = "E0104", "model file too large";
     // Declarations
     DuplicateName = "E0201", "name declared twice";
     ReservedName = "E0202", "keyword used as a name";
@@ -68,6 +69,7 @@ codes! {
     BadRegex = "E0406", "invalid regular expression";
     MixedList = "E0407", "list mixes types";
     NotNumeric = "E0408", "number expected";
+    OutOfRange = "E0409", "constant out of range";
     // Rules and structure
     Cycle = "E0501", "definitions depend on each other";
     BadMax = "E0502", "invalid max";

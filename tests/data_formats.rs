@@ -117,6 +117,10 @@ fn the_same_value_means_the_same_on_every_path() {
         ("d", r#""30d""#, "30d", Ok(Some(Value::Duration(30 * 86_400 * second)))),
         ("d", "1.5", "1.5", Ok(Some(Value::Duration(1_500_000)))),
         ("d", r#""90""#, "90", Ok(Some(Value::Duration(90 * second)))),
+        // Numbers at the edge of a float's precision and range: serde_json once read
+        // them otherwise than the scanner (issue 11, item 1).
+        ("n", "23630134037095061e4", "23630134037095061e4", Ok(Some(Value::Number(23630134037095061e4)))),
+        ("n", "1.7976931348623158e308", "1.7976931348623158e308", Ok(Some(Value::Number(f64::MAX)))),
         // What fits nowhere is refused everywhere, in the same words.
         (
             "i",
@@ -148,6 +152,52 @@ fn the_same_value_means_the_same_on_every_path() {
 }
 
 const AS_OF: i64 = 1_793_491_200 * 1_000_000; // 2026-11-01T00:00:00Z
+
+/// A number's digits are read as written whichever parser reads its line: serde_json's
+/// float of `1100000000.1027049` prints as `…0.102705`, a microsecond later than the
+/// digits (a case `numbers_mean_the_same_whichever_parser_reads_them` found).
+#[test]
+fn a_times_digits_are_read_as_written_whichever_parser_reads_the_line() {
+    let scorer = scorer();
+    let keys = Keys::default();
+    let ts = |line: &str| match input::parse_event_line(scorer.plan(), &keys, "e.jsonl", 1, line) {
+        Ok(input::EventRecord::Declared(event)) => event.ts,
+        other => panic!("{line}: {other:?}"),
+    };
+    let plain = r#"{"lead":"L1","type":"page.view","ts":1100000000.1027049,"path":"/p"}"#;
+    let escaped = plain.replace("/p", "\\/p");
+    let nested = plain.replacen('{', r#"{"x":[1],"#, 1);
+    for line in [plain, &escaped, &nested] {
+        assert_eq!(ts(line), 1_100_000_000_102_704, "{line}");
+    }
+}
+
+/// A record is accepted or refused alike whether the scanner reads its line or, for a
+/// string with an escape, serde_json: a number near the largest float in a property
+/// the model does not declare was accepted on a plain line and refused as "number out
+/// of range" next to `"\/pricing"` (issue 11, item 1).
+#[test]
+fn whether_a_record_is_refused_does_not_depend_on_the_parser() {
+    for (number, accepted) in [
+        ("1.7976931348623158e308", true),
+        ("1.79769313486231581e308", false),
+        ("1E310", false),
+    ] {
+        let line = |path: &str| {
+            format!("{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":\"2026-10-01\",\"path\":\"{path}\",\"x\":{number}}}\n")
+        };
+        for events in [line("/pricing"), line("\\/pricing")] {
+            let ran = run(&job(), None, Some(("e.jsonl", events.as_bytes())), true).unwrap();
+            let codes: Vec<&str> = ran
+                .rejects
+                .iter()
+                .map(|r| r["code"].as_str().unwrap())
+                .collect();
+            let expected: &[&str] = if accepted { &[] } else { &["E0801"] };
+            assert_eq!(codes, expected, "{events}");
+        }
+    }
+}
 
 fn job() -> ScoreJob {
     ScoreJob {

@@ -132,8 +132,12 @@ impl Record for JsonRecord<'_> {
             Members::Parsed(object) => object.get(name).map(|value| match value {
                 Json::Null => Cell::Empty,
                 Json::String(text) => Cell::Text(Cow::Borrowed(text)),
-                // The shortest decimal that gives the number back: `1790899200.1` is .100000.
-                Json::Number(n) => Cell::Number(Cow::Owned(n.to_string())),
+                // Its digits as written, as the scanner gives them (the float may have lost
+                // some: `1100000000.1027049` would be `…0.102705`).
+                Json::Number(n) => Cell::Number(
+                    number_text(self.text, name)
+                        .map_or_else(|| Cow::Owned(n.to_string()), Cow::Borrowed),
+                ),
                 Json::Bool(b) => Cell::Bool(*b),
                 Json::Array(_) => Cell::Nested("a list"),
                 Json::Object(_) => Cell::Nested("an object"),
@@ -162,6 +166,38 @@ fn parse_object(
         Err(e) => format!("broken JSON: {e}"),
     };
     Err(RecordError::new(Code::MalformedRecord, file, line, message).with_raw(text))
+}
+
+/// The text of the member `name` (the last one, as serde_json keeps) of the JSON object
+/// `text`, as written; `None` if there is none. For numbers serde_json has read: parsing
+/// the line again is the price of their digits, on the rare lines the scanner leaves.
+fn number_text<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    struct Last<'n>(&'n str);
+    impl<'de> Visitor<'de> for Last<'_> {
+        type Value = Option<&'de RawValue>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+            let mut last = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                let value = map.next_value::<&RawValue>()?;
+                if key == self.0 {
+                    last = Some(value);
+                }
+            }
+            Ok(last)
+        }
+    }
+
+    let mut json = serde_json::Deserializer::from_str(text);
+    let value = json.deserialize_map(Last(name)).ok()??;
+    Some(value.get())
 }
 
 fn json_kind(v: &Json) -> &'static str {

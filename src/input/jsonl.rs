@@ -10,7 +10,7 @@ use super::{Keys, RecordError, Source};
 use crate::diagnostics::Code;
 use crate::plan::{FieldDecl, Plan};
 use crate::record::Lead;
-use crate::vocab::{read_into, Raw, Value};
+use crate::vocab::{read_into, Raw, ReadOptions, Value};
 use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
@@ -106,14 +106,14 @@ impl JsonRecord<'_> {
     /// fast path reads events (through [`fill_fields`]), without building [`Cell`]s: a
     /// lead file is read about twice as fast. `None` sends the line to
     /// [`super::schema::read_lead`], which gives the same lead or names the problem.
-    pub(super) fn lead_fast(&self, plan: &Plan, keys: &Keys) -> Option<Lead> {
+    pub(super) fn lead_fast(&self, plan: &Plan, keys: &Keys, options: ReadOptions) -> Option<Lead> {
         let Members::Scanned(members) = &self.members else {
             return None;
         };
         let get = |key: &str| scan::member(members, key);
         let id = json_id(get(&keys.id))?.to_string();
         let mut fields = vec![None; plan.lead_fields.len()];
-        fill_fields(&plan.lead_fields, &get, &mut fields)?;
+        fill_fields(&plan.lead_fields, &get, &mut fields, options)?;
         Some(Lead { id, fields })
     }
 }
@@ -232,6 +232,7 @@ pub fn fill_fields<'l>(
     decls: &[FieldDecl],
     get: &impl Fn(&str) -> Option<Scanned<'l>>,
     slots: &mut [Option<Value>],
+    options: ReadOptions,
 ) -> Option<()> {
     for (slot, decl) in slots.iter_mut().zip(decls) {
         let raw = match get(&decl.name) {
@@ -244,7 +245,7 @@ pub fn fill_fields<'l>(
             Some(Scanned::Num(text)) => Some(Raw::Number(text)),
             Some(Scanned::Bool(b)) => Some(Raw::Bool(b)),
         };
-        read_into(slot, &decl.name, decl.ty, raw).ok()?;
+        read_into(slot, &decl.name, decl.ty, raw, options).ok()?;
     }
     Some(())
 }

@@ -498,6 +498,37 @@ mod tests {
                 proptest::prop_assert_eq!(parse_simple_utc(text.as_bytes()), Some(secs * SECOND));
             }
         }
+
+        /// However the separator, the zone and the offset are written, a time is the one
+        /// its RFC 3339 form says.
+        #[test]
+        fn every_way_of_writing_a_time_gives_the_same_time(
+            utc in 0i64..253_402_214_400,
+            offset_hours in -23i64..=23,
+            offset_minutes in proptest::sample::select(vec![0i64, 30, 45]),
+            fraction in "(\\.[0-9]{1,9})?",
+            separator in "[Tt ]",
+        ) {
+            let offset = offset_hours * 60 + offset_hours.signum() * offset_minutes;
+            let local = DateTime::<Utc>::from_timestamp(utc + offset * 60, 0).unwrap();
+            let (date, time) = (local.format("%Y-%m-%d"), local.format("%H:%M:%S"));
+            let sign = if offset < 0 { '-' } else { '+' };
+            let (hh, mm) = (offset.abs() / 60, offset.abs() % 60);
+            let digits = fraction.get(1..).unwrap_or("");
+            let fraction_micros: i64 = format!("{:0<6}", &digits[..digits.len().min(6)]).parse().unwrap();
+            let expected = Some(utc * SECOND + fraction_micros);
+            let mut zones = vec![format!("{sign}{hh:02}:{mm:02}"), format!("{sign}{hh:02}{mm:02}")];
+            if mm == 0 {
+                zones.push(format!("{sign}{hh:02}"));
+            }
+            if offset == 0 {
+                zones.extend(["Z".to_string(), "z".to_string()]);
+            }
+            for zone in zones {
+                let text = format!("{date}{separator}{time}{fraction}{zone}");
+                proptest::prop_assert_eq!(parse_timestamp(&text), expected, "{}", text);
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::record::Lead;
 use crate::vocab::{read_into, Raw, ReadOptions, Value};
 use serde_json::Value as Json;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::io::{BufRead, BufReader, Read};
 
 /// The UTF-8 byte order mark some tools write at the start of a file.
@@ -74,8 +75,12 @@ pub(crate) struct JsonRecord<'a> {
 enum Members<'a> {
     /// Read by the fast scanner: a flat object without escapes.
     Scanned(Vec<(&'a str, Scanned<'a>)>),
-    /// Read by serde_json.
-    Parsed(serde_json::Map<String, Json>),
+    /// Read by serde_json, with the text of its number members, found when first asked
+    /// for (see [`number_texts`]).
+    Parsed(
+        serde_json::Map<String, Json>,
+        OnceCell<Vec<(String, &'a str)>>,
+    ),
 }
 
 impl<'a> JsonRecord<'a> {
@@ -90,7 +95,7 @@ impl<'a> JsonRecord<'a> {
         let members = if scanned {
             Members::Scanned(members)
         } else {
-            Members::Parsed(parse_object(file, line, text)?)
+            Members::Parsed(parse_object(file, line, text)?, OnceCell::new())
         };
         Ok(JsonRecord {
             file,
@@ -129,15 +134,19 @@ impl Record for JsonRecord<'_> {
                 Scanned::Bool(b) => Cell::Bool(b),
                 Scanned::Null => Cell::Empty,
             }),
-            Members::Parsed(object) => object.get(name).map(|value| match value {
+            Members::Parsed(object, numbers) => object.get(name).map(|value| match value {
                 Json::Null => Cell::Empty,
                 Json::String(text) => Cell::Text(Cow::Borrowed(text)),
                 // Its digits as written, as the scanner gives them (the float may have lost
                 // some: `1100000000.1027049` would be `…0.102705`).
-                Json::Number(n) => Cell::Number(
-                    number_text(self.text, name)
-                        .map_or_else(|| Cow::Owned(n.to_string()), Cow::Borrowed),
-                ),
+                Json::Number(n) => {
+                    let numbers = numbers.get_or_init(|| number_texts(self.text));
+                    let text = numbers.iter().rev().find(|(key, _)| key == name);
+                    Cell::Number(text.map_or_else(
+                        || Cow::Owned(n.to_string()),
+                        |(_, text)| Cow::Borrowed(*text),
+                    ))
+                }
                 Json::Bool(b) => Cell::Bool(*b),
                 Json::Array(_) => Cell::Nested("a list"),
                 Json::Object(_) => Cell::Nested("an object"),
@@ -168,36 +177,36 @@ fn parse_object(
     Err(RecordError::new(Code::MalformedRecord, file, line, message).with_raw(text))
 }
 
-/// The text of the member `name` (the last one, as serde_json keeps) of the JSON object
-/// `text`, as written; `None` if there is none. For numbers serde_json has read: parsing
-/// the line again is the price of their digits, on the rare lines the scanner leaves.
-fn number_text<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+/// The members of the JSON object `text` that are numbers, with their text as written
+/// (empty if `text` is not an object). For a line serde_json has read, whose floats may
+/// have lost digits: reading the line again is the price of their digits, on the rare
+/// lines the scanner leaves.
+fn number_texts(text: &str) -> Vec<(String, &str)> {
     use serde::de::{Deserializer, MapAccess, Visitor};
     use serde_json::value::RawValue;
 
-    struct Last<'n>(&'n str);
-    impl<'de> Visitor<'de> for Last<'_> {
-        type Value = Option<&'de RawValue>;
+    struct Numbers;
+    impl<'de> Visitor<'de> for Numbers {
+        type Value = Vec<(String, &'de str)>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a JSON object")
         }
 
         fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-            let mut last = None;
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                let value = map.next_value::<&RawValue>()?;
-                if key == self.0 {
-                    last = Some(value);
+            let mut numbers = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value::<&RawValue>()?.get();
+                if value.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+                    numbers.push((key, value));
                 }
             }
-            Ok(last)
+            Ok(numbers)
         }
     }
 
     let mut json = serde_json::Deserializer::from_str(text);
-    let value = json.deserialize_map(Last(name)).ok()??;
-    Some(value.get())
+    json.deserialize_map(Numbers).unwrap_or_default()
 }
 
 fn json_kind(v: &Json) -> &'static str {

@@ -29,20 +29,23 @@
 use crate::batch::{Batch, Summary};
 use crate::diagnostics::Code;
 use crate::eval::{Outcome, Scorer};
-use crate::input::{self, Format, Input, Keys, RecordError};
+use crate::input::{self, Format, Input, Keys, ReadOptions, RecordError};
 use crate::output;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-/// How to run a job: the as-of time, the input keys and formats, the output format.
+/// How to run a job: the as-of time, how to read the inputs (keys, values, formats), the
+/// output format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreJob {
     /// Score as of this time (microseconds since the epoch): later events do not count.
     pub as_of: i64,
     /// The names of the key fields in input records.
     pub keys: Keys,
+    /// How values are read: the unit of numeric times, numbers sent as text.
+    pub read_options: ReadOptions,
     /// The format of both inputs; `None`: from each source's name (`.csv` is CSV,
     /// anything else JSON Lines).
     pub input_format: Option<Format>,
@@ -110,12 +113,13 @@ impl Scored {
 }
 
 impl ScoreJob {
-    /// A job as of `as_of` with the default keys, input formats from the sources' names,
-    /// JSON Lines results without explanations, and one thread per core.
+    /// A job as of `as_of` with the default keys and read options, input formats from the
+    /// sources' names, JSON Lines results without explanations, and one thread per core.
     pub fn new(as_of: i64) -> ScoreJob {
         ScoreJob {
             as_of,
             keys: Keys::default(),
+            read_options: ReadOptions::default(),
             input_format: None,
             output_format: output::Format::default(),
             explain: false,
@@ -240,21 +244,30 @@ impl ScoreJob {
     ) -> Result<(), JobError> {
         let format = self.format_of(&source);
         if only.is_none() && format == Format::Jsonl {
-            let bad = batch.read_leads_parallel(source, &self.keys, self.threads);
+            let bad =
+                batch.read_leads_parallel(source, &self.keys, self.read_options, self.threads);
             return rejects.take_all(bad, batch);
         }
         let file = source.name.clone();
-        let read = input::read_leads(source, format, scorer.plan(), &self.keys, |line, lead| {
-            let added = lead.and_then(|lead| {
-                if only.is_some_and(|id| id != lead.id) {
-                    return Ok(());
-                }
-                batch
-                    .add_lead(lead, line)
-                    .map_err(|e| e.at(&file, line, &self.keys.id))
-            });
-            rejects.take(added, batch)
-        });
+        let (plan, keys) = (scorer.plan(), &self.keys);
+        let read = input::read_leads(
+            source,
+            format,
+            plan,
+            keys,
+            self.read_options,
+            |line, lead| {
+                let added = lead.and_then(|lead| {
+                    if only.is_some_and(|id| id != lead.id) {
+                        return Ok(());
+                    }
+                    batch
+                        .add_lead(lead, line)
+                        .map_err(|e| e.at(&file, line, &self.keys.id))
+                });
+                rejects.take(added, batch)
+            },
+        );
         read.map_err(|error| rejects.stopped(error))
     }
 
@@ -269,11 +282,13 @@ impl ScoreJob {
         let format = self.format_of(&source);
         if only.is_none() && format == Format::Jsonl {
             // The fast path: JSON Lines on every core.
-            let bad = batch.read_events_parallel(source, &self.keys, self.threads);
+            let bad =
+                batch.read_events_parallel(source, &self.keys, self.read_options, self.threads);
             return rejects.take_all(bad, batch);
         }
         let plan = scorer.plan();
-        let read = input::read_events(source, format, plan, &self.keys, |_, event| {
+        let options = self.read_options;
+        let read = input::read_events(source, format, plan, &self.keys, options, |_, event| {
             let added = event.map(|event| {
                 if only.is_none_or(|id| id == event.lead()) {
                     batch.add_event(event);

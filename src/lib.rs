@@ -117,9 +117,16 @@ pub use output::{explain_table, Format as OutputFormat};
 pub use plan::{EventDecl, FieldDecl, Plan, PlanError, FORMAT_VERSION};
 pub use record::{Event, Lead};
 pub use source::{FileId, Position, Sources, Span};
-pub use vocab::{FieldError, Value, ValueType};
+pub use vocab::{FieldError, ReadOptions, Value, ValueType};
 
 use std::path::Path;
+
+/// Reads a time written as inputs may write one — RFC 3339 in any of the forms data tools
+/// write, a date, or a number of `options.ts_unit` since 1970 — as microseconds since 1970,
+/// exactly as the readers read an event's time (what `leadscore score --as-of` takes).
+pub fn read_time_text(text: &str, options: ReadOptions) -> Result<i64, FieldError> {
+    vocab::read_time("time", vocab::Raw::Untyped(text), options)
+}
 
 /// The result of checking a model: the checked model (when there are no errors), every
 /// diagnostic found, and the source text they point into.
@@ -161,7 +168,7 @@ pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
 }
 
 /// Reads and checks a model file and its imports (each of at most
-/// [`check::loader::MAX_MODEL_BYTES`]).
+/// [`MAX_MODEL_BYTES`]).
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
     let text = FsLoader.read(path)?;
     Ok(check_source(&path.display().to_string(), &text, &FsLoader))
@@ -190,7 +197,7 @@ pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
 }
 
 /// Reads, checks and compiles a model file and its imports (each of at most
-/// [`check::loader::MAX_MODEL_BYTES`]).
+/// [`MAX_MODEL_BYTES`]).
 pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
     let text = FsLoader.read(path)?;
     Ok(compile_source(

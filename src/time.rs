@@ -5,6 +5,7 @@
 //! number of microseconds.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use std::borrow::Cow;
 
 /// One second, in the unit of times and durations (microseconds).
 pub const SECOND: i64 = 1_000_000;
@@ -17,23 +18,50 @@ pub const DAY: i64 = 24 * HOUR;
 /// One week, in microseconds.
 pub const WEEK: i64 = 7 * DAY;
 
-/// Parses an RFC 3339 timestamp (`2026-10-01T10:00:00Z`, any offset, any number of
-/// fractional digits) or a date (`2026-10-01`, midnight UTC).
+/// Parses a timestamp: RFC 3339 (`2026-10-01T10:00:00Z`, any offset, any number of
+/// fractional digits, `T` or a space between date and time, `t` and `z` in either case),
+/// with the offset also as warehouses write it (`+00`, `+0000`: DuckDB's and Postgres's
+/// `2026-10-01 10:00:00+00`), or a date (`2026-10-01`, midnight UTC). A leap second
+/// (`23:59:60`) is refused: times count seconds since 1970 without them (see
+/// [`timestamp_hint`]).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     if let Some(micros) = parse_simple_utc(text.as_bytes()) {
         return Some(micros);
     }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-        return Some(micros(&dt.to_utc()));
+    if is_leap_second(text) {
+        return None;
     }
-    // RFC 3339 allows a space instead of `T`; chrono's parser does not, so try that too.
-    if let Some((date, rest)) = text.split_once(' ') {
-        if let Ok(dt) = DateTime::parse_from_rfc3339(&format!("{date}T{rest}")) {
-            return Some(micros(&dt.to_utc()));
-        }
+    // chrono takes `T`, `t` or a space, and `Z` or `z`; only the offset needs its colon.
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&with_colon_offset(text)) {
+        return Some(micros(&dt.to_utc()));
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
     Some(micros(&date.and_hms_opt(0, 0, 0)?.and_utc()))
+}
+
+/// `text` with an offset written `+HH` or `+HHMM` at its end (after a time of day) in
+/// RFC 3339's `+HH:MM`; any other text as it is.
+fn with_colon_offset(text: &str) -> Cow<'_, str> {
+    // The date's dashes come before byte 10: a sign after the seconds starts an offset.
+    let Some(sign) = text.rfind(['+', '-']).filter(|&at| at >= 19) else {
+        return Cow::Borrowed(text);
+    };
+    let (before, offset) = text.split_at(sign + 1);
+    if !offset.bytes().all(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(text);
+    }
+    match offset.len() {
+        2 => Cow::Owned(format!("{text}:00")),
+        4 => Cow::Owned(format!("{before}{}:{}", &offset[..2], &offset[2..])),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// Whether `text` is a time of day whose seconds are `60`: a leap second, which chrono
+/// would read as the first second of the next minute.
+fn is_leap_second(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() > 19 && bytes[13] == b':' && bytes[16] == b':' && &bytes[17..19] == b"60"
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ`, the form tools write most, without a date library;
@@ -112,30 +140,83 @@ fn micros(dt: &DateTime<Utc>) -> i64 {
     dt.timestamp() * SECOND + i64::from(dt.timestamp_subsec_micros())
 }
 
-/// Parses a number of seconds written as a decimal (`1790899200`, `1790899200.25`, `-1.5`)
-/// to the microsecond: an epoch time, or a duration given as a number. The digits are read as written, not
-/// through a float, so `1790899200.1` is exactly .100000; digits past the sixth are dropped
-/// toward the earlier time. `None` for anything else, or a time outside the years ±292,000.
+/// The unit of a time written as a number (`--ts-unit`): seconds since 1970 (the
+/// default), milliseconds or microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum TsUnit {
+    /// Seconds (`1790899200`, `1790899200.25`).
+    #[default]
+    Seconds,
+    /// Milliseconds, as JavaScript and many event tools write them.
+    Millis,
+    /// Microseconds.
+    Micros,
+}
+
+impl TsUnit {
+    /// Every unit, the coarsest first.
+    pub const ALL: [TsUnit; 3] = [TsUnit::Seconds, TsUnit::Millis, TsUnit::Micros];
+
+    /// The unit in words: `seconds`, `milliseconds`, `microseconds`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TsUnit::Seconds => "seconds",
+            TsUnit::Millis => "milliseconds",
+            TsUnit::Micros => "microseconds",
+        }
+    }
+
+    /// The unit as `--ts-unit` takes it: `s`, `ms`, `us`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TsUnit::Seconds => "s",
+            TsUnit::Millis => "ms",
+            TsUnit::Micros => "us",
+        }
+    }
+
+    /// Microseconds in one unit.
+    pub fn micros(self) -> i64 {
+        10i64.pow(self.fraction_digits())
+    }
+
+    /// The digits after the point that reach a microsecond.
+    fn fraction_digits(self) -> u32 {
+        match self {
+            TsUnit::Seconds => 6,
+            TsUnit::Millis => 3,
+            TsUnit::Micros => 0,
+        }
+    }
+}
+
+/// The first moment of the year 10000 (`10000-01-01T00:00:00Z`). A time written as a
+/// number must be earlier: a later one is nearly always in a finer unit than it is read in
+/// (milliseconds read as seconds fall around the year 58,000).
+pub const YEAR_10000: i64 = 253_402_300_800 * SECOND;
+
+/// Parses a number of seconds written as a decimal (`1790899200`, `1790899200.25`,
+/// `-1.5`) to the microsecond: [`parse_decimal`] in seconds, for an epoch time or a
+/// duration given as a number.
 pub fn parse_decimal_seconds(text: &str) -> Option<i64> {
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
-        return None;
-    }
-    if unsigned.contains('.') && fraction.is_empty() {
-        return None;
-    }
-    let seconds: i64 = whole.parse().ok()?;
+    parse_decimal(text, TsUnit::Seconds)
+}
+
+/// Parses a number of `unit`s written as a decimal (`1790899200`, `1790899200.25`,
+/// `-1.5`) to the microsecond. The digits are read as written, not through a float, so
+/// `1790899200.1` seconds is exactly .100000; digits past the microsecond are dropped
+/// toward the earlier time. `None` for anything else, or a time outside the years
+/// ±292,000.
+pub fn parse_decimal(text: &str, unit: TsUnit) -> Option<i64> {
+    let (negative, whole, fraction) = decimal_parts(text)?;
+    let units: i64 = whole.parse().ok()?;
+    let digits = unit.fraction_digits();
     let mut micros_part = 0i64;
-    for (i, digit) in fraction.bytes().take(6).enumerate() {
-        micros_part += i64::from(digit - b'0') * 10i64.pow(5 - i as u32);
+    for (i, digit) in fraction.bytes().take(digits as usize).enumerate() {
+        micros_part += i64::from(digit - b'0') * 10i64.pow(digits - 1 - i as u32);
     }
-    let dropped = fraction.bytes().skip(6).any(|d| d != b'0');
-    let magnitude = seconds.checked_mul(SECOND)?.checked_add(micros_part)?;
+    let dropped = fraction.bytes().skip(digits as usize).any(|d| d != b'0');
+    let magnitude = units.checked_mul(unit.micros())?.checked_add(micros_part)?;
     if negative {
         // Toward the earlier time: -1.0000005 is -1.000001.
         magnitude.checked_neg()?.checked_sub(i64::from(dropped))
@@ -144,14 +225,41 @@ pub fn parse_decimal_seconds(text: &str) -> Option<i64> {
     }
 }
 
+/// Whether `text` is a decimal [`parse_decimal`] reads (whatever its size).
+pub fn is_decimal(text: &str) -> bool {
+    decimal_parts(text).is_some()
+}
+
+/// A decimal's sign (whether negative), whole digits and fraction digits:
+/// `-?[0-9]+(\.[0-9]+)?`.
+fn decimal_parts(text: &str) -> Option<(bool, &str, &str)> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (unsigned, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    (!whole.is_empty() && all_digits(whole) && all_digits(fraction))
+        .then_some((negative, whole, fraction))
+}
+
 /// Why a timestamp does not parse, in words a rule author understands.
 pub fn timestamp_hint(text: &str) -> &'static str {
-    let looks_naive = text.as_bytes().get(10) == Some(&b'T');
+    let has_time_of_day = matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' '));
     // `get`: byte 19 may fall inside a multi-byte character of a malformed time.
     let after_seconds = text.get(19..);
-    if looks_naive && !text.ends_with('Z') && after_seconds.is_some_and(|s| !s.contains(['+', '-']))
+    if has_time_of_day
+        && !text.ends_with(['Z', 'z'])
+        && after_seconds.is_some_and(|s| !s.contains(['+', '-']))
     {
         "a time of day needs a time zone: add `Z` for UTC or an offset like `+02:00`"
+    } else if is_leap_second(text) {
+        "a leap second (`:60`) is not a time here: times count seconds since 1970 without \
+         them; write `:59` or the next minute"
     } else {
         "write a date like 2026-10-01 or a time like 2026-10-01T10:00:00Z"
     }
@@ -228,6 +336,57 @@ mod tests {
     }
 
     #[test]
+    fn parses_timestamps_as_warehouses_write_them() {
+        let t = 1_776_214_800 * SECOND; // 2026-04-15T01:00:00Z
+        for text in [
+            "2026-04-15 01:00:00+00",
+            "2026-04-15 01:00:00+0000",
+            "2026-04-15 01:00:00+00:00",
+            "2026-04-15T01:00:00+00",
+            "2026-04-15t01:00:00z",
+            "2026-04-15 01:00:00z",
+            "2026-04-15 03:00:00+02",
+            "2026-04-15 06:30:00+0530",
+            "2026-04-14 20:00:00-05",
+            "2026-04-14 20:00:00-0500",
+        ] {
+            assert_eq!(parse_timestamp(text), Some(t), "{text}");
+        }
+        assert_eq!(
+            parse_timestamp("2026-04-15 01:00:00.123456+00"),
+            Some(t + 123_456)
+        );
+        for bad in [
+            "2026-04-15 01:00:00+0",
+            "2026-04-15 01:00:00+000",
+            "2026-04-15 01:00:00+00000",
+            "2026-04-15 01:00:00+2400",
+            "2026-04-15 01:00:00 +00",
+            "2026-04-15 01:00:00",
+            "2026-04-15-01",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn leap_seconds_are_refused_with_a_hint() {
+        // chrono reads `:60` as the next minute's first second.
+        for text in [
+            "2026-06-30T23:59:60Z",
+            "2026-04-15 12:00:60+00",
+            "2026-04-15T12:00:60.5Z",
+        ] {
+            assert_eq!(parse_timestamp(text), None, "{text}");
+            assert!(timestamp_hint(text).contains("leap second"), "{text}");
+        }
+        assert_eq!(
+            parse_timestamp("2026-06-30T23:59:59.999999Z"),
+            Some(1_782_863_999_999_999)
+        );
+    }
+
+    #[test]
     fn durations_print_in_their_largest_whole_unit() {
         assert_eq!(format_duration(30 * DAY), "30d");
         assert_eq!(format_duration(2 * WEEK), "2w");
@@ -286,6 +445,37 @@ mod tests {
         ] {
             assert_eq!(parse_decimal_seconds(bad), None, "{bad}");
         }
+        assert!(is_decimal("9999999999999999") && !is_decimal("1e9"));
+    }
+
+    #[test]
+    fn decimals_are_read_in_their_unit_to_the_microsecond() {
+        let t = 1_776_214_800 * SECOND;
+        assert_eq!(parse_decimal("1776214800", TsUnit::Seconds), Some(t));
+        assert_eq!(parse_decimal("1776214800000", TsUnit::Millis), Some(t));
+        assert_eq!(parse_decimal("1776214800000000", TsUnit::Micros), Some(t));
+        assert_eq!(
+            parse_decimal("1776214800000.25", TsUnit::Millis),
+            Some(t + 250)
+        );
+        assert_eq!(
+            parse_decimal("1776214800000.0019", TsUnit::Millis),
+            Some(t + 1)
+        );
+        assert_eq!(parse_decimal("1776214800000000.9", TsUnit::Micros), Some(t));
+        assert_eq!(parse_decimal("-1.5", TsUnit::Millis), Some(-1_500));
+        assert_eq!(parse_decimal("-1.0005", TsUnit::Millis), Some(-1_001));
+        assert_eq!(parse_decimal("-0.5", TsUnit::Micros), Some(-1));
+        assert_eq!(
+            parse_decimal("9223372036854775807", TsUnit::Micros),
+            Some(i64::MAX)
+        );
+        assert_eq!(parse_decimal("9223372036854775808", TsUnit::Micros), None);
+        assert_eq!(parse_decimal("9223372036854776", TsUnit::Millis), None);
+        assert_eq!(
+            YEAR_10000,
+            parse_timestamp("9999-12-31T23:59:59.999999Z").unwrap() + 1
+        );
     }
 
     #[test]
@@ -311,6 +501,37 @@ mod tests {
                 proptest::prop_assert_eq!(parse_simple_utc(text.as_bytes()), Some(secs * SECOND));
             }
         }
+
+        /// However the separator, the zone and the offset are written, a time is the one
+        /// its RFC 3339 form says.
+        #[test]
+        fn every_way_of_writing_a_time_gives_the_same_time(
+            utc in 0i64..253_402_214_400,
+            offset_hours in -23i64..=23,
+            offset_minutes in proptest::sample::select(vec![0i64, 30, 45]),
+            fraction in "(\\.[0-9]{1,9})?",
+            separator in "[Tt ]",
+        ) {
+            let offset = offset_hours * 60 + offset_hours.signum() * offset_minutes;
+            let local = DateTime::<Utc>::from_timestamp(utc + offset * 60, 0).unwrap();
+            let (date, time) = (local.format("%Y-%m-%d"), local.format("%H:%M:%S"));
+            let sign = if offset < 0 { '-' } else { '+' };
+            let (hh, mm) = (offset.abs() / 60, offset.abs() % 60);
+            let digits = fraction.get(1..).unwrap_or("");
+            let fraction_micros: i64 = format!("{:0<6}", &digits[..digits.len().min(6)]).parse().unwrap();
+            let expected = Some(utc * SECOND + fraction_micros);
+            let mut zones = vec![format!("{sign}{hh:02}:{mm:02}"), format!("{sign}{hh:02}{mm:02}")];
+            if mm == 0 {
+                zones.push(format!("{sign}{hh:02}"));
+            }
+            if offset == 0 {
+                zones.extend(["Z".to_string(), "z".to_string()]);
+            }
+            for zone in zones {
+                let text = format!("{date}{separator}{time}{fraction}{zone}");
+                proptest::prop_assert_eq!(parse_timestamp(&text), expected, "{}", text);
+            }
+        }
     }
 
     #[test]
@@ -318,5 +539,8 @@ mod tests {
         // Byte 19 falls inside `é`: this used to panic.
         assert!(!timestamp_hint("2026-10-01T10:00:0é").is_empty());
         assert!(timestamp_hint("2026-10-01T10:00:00").contains("time zone"));
+        assert!(timestamp_hint("2026-10-01 10:00:00").contains("time zone"));
+        assert!(timestamp_hint("2026-10-01t10:00:00").contains("time zone"));
+        assert!(!timestamp_hint("2026-10-01T10:00:00z").contains("time zone"));
     }
 }

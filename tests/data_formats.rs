@@ -5,8 +5,9 @@
 
 use leadscore::diagnostics::Code;
 use leadscore::input::scan::{member, scan_object};
-use leadscore::input::{self, Format, Keys, Source};
+use leadscore::input::{self, Format, Keys, ReadOptions, Source};
 use leadscore::job::{JobError, ScoreJob};
+use leadscore::time::TsUnit;
 use leadscore::{MemoryLoader, Scorer, Value};
 use std::sync::Arc;
 
@@ -32,13 +33,20 @@ fn field_index(scorer: &Scorer, field: &str) -> usize {
 type Seen = Result<Option<Value>, String>;
 
 /// The value of lead field `field` given as `json` (a JSON value) or `csv` (a cell), as
-/// every path reads it.
-fn every_path(scorer: &Scorer, field: &str, json: &str, csv: &str) -> Vec<(&'static str, Seen)> {
+/// every path reads it with `options` (the library's `Scorer::lead` reads with the
+/// default options, so it is a path only for them).
+fn every_path(
+    scorer: &Scorer,
+    options: ReadOptions,
+    field: &str,
+    json: &str,
+    csv: &str,
+) -> Vec<(&'static str, Seen)> {
     let plan = scorer.plan();
     let keys = Keys::default();
     let i = field_index(scorer, field);
     let lead_line = |text: &str| -> Seen {
-        input::parse_lead_line(plan, &keys, "l.jsonl", 1, text)
+        input::parse_lead_line(plan, &keys, options, "l.jsonl", 1, text)
             .map(|lead| lead.fields[i].clone())
             .map_err(|e| e.message)
     };
@@ -56,14 +64,14 @@ fn every_path(scorer: &Scorer, field: &str, json: &str, csv: &str) -> Vec<(&'sta
     scan_object(&flat, &mut members).unwrap();
     let mut slots = vec![None; plan.lead_fields.len()];
     let get = |key: &str| member(&members, key);
-    if input::fill_fields(&plan.lead_fields, &get, &mut slots).is_some() {
+    if input::fill_fields(&plan.lead_fields, &get, &mut slots, options).is_some() {
         paths.push(("JSON Lines, fast path", Ok(slots[i].clone())));
     }
 
     let mut from_csv = None;
     let text = format!("id,{field}\nL1,{csv}\n");
     let source = Source::new("l.csv", text.as_bytes());
-    input::read_leads(source, Format::Csv, plan, &keys, |_, lead| {
+    input::read_leads(source, Format::Csv, plan, &keys, options, |_, lead| {
         from_csv = Some(
             lead.map(|lead| lead.fields[i].clone())
                 .map_err(|e| e.message),
@@ -73,6 +81,9 @@ fn every_path(scorer: &Scorer, field: &str, json: &str, csv: &str) -> Vec<(&'sta
     .unwrap();
     paths.push(("CSV", from_csv.unwrap()));
 
+    if options != ReadOptions::default() {
+        return paths;
+    }
     let value = match serde_json::from_str::<serde_json::Value>(json).unwrap() {
         serde_json::Value::String(text) => Value::Str(text),
         serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap()),
@@ -98,12 +109,10 @@ fn the_same_value_means_the_same_on_every_path() {
         // Text is taken as written: no trimming, in either format.
         ("s", r#"" a, b ""#, r#"" a, b ""#, Ok(Some(Value::Str(" a, b ".into())))),
         ("i", "120", "120", Ok(Some(Value::Number(120.0)))),
-        // Text that spells a number is that number, in a CSV cell or a JSON string.
-        ("i", r#""120""#, "120", Ok(Some(Value::Number(120.0)))),
-        ("i", r#"" 120 ""#, " 120 ", Ok(Some(Value::Number(120.0)))),
+        ("i", "120", " 120 ", Ok(Some(Value::Number(120.0)))),
         ("n", "2.5", "2.5", Ok(Some(Value::Number(2.5)))),
         ("b", "true", "true", Ok(Some(Value::Bool(true)))),
-        ("b", r#""FALSE""#, "FALSE", Ok(Some(Value::Bool(false)))),
+        ("b", "false", "FALSE", Ok(Some(Value::Bool(false)))),
         // Times keep their microseconds, as text or as seconds since 1970.
         (
             "t",
@@ -114,9 +123,18 @@ fn the_same_value_means_the_same_on_every_path() {
         ("t", "1790899200.000001", "1790899200.000001", Ok(Some(Value::Time(t + 1)))),
         ("t", r#""1790899200.000001""#, "1790899200.000001", Ok(Some(Value::Time(t + 1)))),
         ("t", r#""2026-10-02""#, "2026-10-02", Ok(Some(Value::Time(t)))),
+        // Times as warehouses write them (issue 11, item 7).
+        ("t", r#""2026-10-02 00:00:00+00""#, "2026-10-02 00:00:00+00", Ok(Some(Value::Time(t)))),
+        ("t", r#""2026-10-02 02:00:00.000001+0200""#, "2026-10-02 02:00:00.000001+0200", Ok(Some(Value::Time(t + 1)))),
+        ("t", r#""2026-10-01t22:00:00-02:00""#, "2026-10-01t22:00:00-02:00", Ok(Some(Value::Time(t)))),
+        ("t", r#""2026-10-02t00:00:00z""#, "2026-10-02t00:00:00z", Ok(Some(Value::Time(t)))),
         ("d", r#""30d""#, "30d", Ok(Some(Value::Duration(30 * 86_400 * second)))),
         ("d", "1.5", "1.5", Ok(Some(Value::Duration(1_500_000)))),
         ("d", r#""90""#, "90", Ok(Some(Value::Duration(90 * second)))),
+        // Numbers at the edge of a float's precision and range: serde_json once read
+        // them otherwise than the scanner (issue 11, item 1).
+        ("n", "23630134037095061e4", "23630134037095061e4", Ok(Some(Value::Number(23630134037095061e4)))),
+        ("n", "1.7976931348623158e308", "1.7976931348623158e308", Ok(Some(Value::Number(f64::MAX)))),
         // What fits nowhere is refused everywhere, in the same words.
         (
             "i",
@@ -132,13 +150,25 @@ fn the_same_value_means_the_same_on_every_path() {
         ),
         (
             "t",
+            "1790899200000",
+            "1790899200000",
+            Err("1790899200000 seconds since 1970 is after the year 9999: if it is in milliseconds, use --ts-unit ms".into()),
+        ),
+        (
+            "t",
             r#""yesterday""#,
             "yesterday",
             Err("`yesterday` is not a time: write a date like 2026-10-01 or a time like 2026-10-01T10:00:00Z".into()),
         ),
+        (
+            "t",
+            r#""2026-10-01 23:59:60+00""#,
+            "2026-10-01 23:59:60+00",
+            Err("`2026-10-01 23:59:60+00` is not a time: a leap second (`:60`) is not a time here: times count seconds since 1970 without them; write `:59` or the next minute".into()),
+        ),
     ];
     for (field, json, csv, expected) in cases {
-        let paths = every_path(&scorer, field, json, csv);
+        let paths = every_path(&scorer, ReadOptions::default(), field, json, csv);
         // The fast path leaves only what does not fit to the full reader.
         assert_eq!(paths.len(), if expected.is_ok() { 5 } else { 4 }, "{json}");
         for (path, seen) in paths {
@@ -147,7 +177,118 @@ fn the_same_value_means_the_same_on_every_path() {
     }
 }
 
+/// Numbers and booleans sent as JSON text (`"12"`, as CRM APIs send them) are refused
+/// unless `--coerce-numbers` asks for them; a CSV cell is text by nature and is read by
+/// the field's type either way (issue 11, item 10).
+#[test]
+fn numbers_and_booleans_sent_as_text_are_read_only_when_asked() {
+    let scorer = scorer();
+    let hint = "(to read numbers and booleans sent as text, use --coerce-numbers)";
+    let coerce = ReadOptions {
+        coerce_numbers: true,
+        ..ReadOptions::default()
+    };
+    let cases: Vec<(&str, &str, Value)> = vec![
+        ("i", "120", Value::Number(120.0)),
+        ("i", " 120 ", Value::Number(120.0)),
+        ("n", "2.5", Value::Number(2.5)),
+        ("b", "TRUE", Value::Bool(true)),
+        ("b", "false", Value::Bool(false)),
+    ];
+    for (field, text, value) in cases {
+        let json = serde_json::to_string(text).unwrap();
+        let article = if field == "i" { "an" } else { "a" };
+        let ty = match field {
+            "i" => "int",
+            "n" => "number",
+            _ => "bool",
+        };
+        let refused = format!("expected {article} {ty}, found the text {json} {hint}");
+        for (path, seen) in every_path(&scorer, ReadOptions::default(), field, &json, text) {
+            let expected = match path {
+                "CSV" => Ok(Some(value.clone())),
+                _ => Err(refused.clone()),
+            };
+            assert_eq!(seen, expected, "{path}: `{field}` given as {json}");
+        }
+        let paths = every_path(&scorer, coerce, field, &json, text);
+        assert_eq!(paths.len(), 4, "{json}: every path but the library's");
+        for (path, seen) in paths {
+            assert_eq!(
+                seen,
+                Ok(Some(value.clone())),
+                "{path}: `{field}` given as {json}"
+            );
+        }
+    }
+    // Text stays text, and what spells no number is refused with or without the option.
+    for options in [ReadOptions::default(), coerce] {
+        let paths = every_path(&scorer, options, "s", r#""12""#, "12");
+        assert!(paths
+            .iter()
+            .all(|(_, seen)| *seen == Ok(Some(Value::Str("12".into())))));
+        let paths = every_path(&scorer, options, "i", r#""12 apples""#, "12 apples");
+        for (path, seen) in paths {
+            let expected = r#"expected an int, found the text "12 apples""#;
+            assert_eq!(seen, Err(expected.into()), "{path}");
+        }
+    }
+}
+
 const AS_OF: i64 = 1_793_491_200 * 1_000_000; // 2026-11-01T00:00:00Z
+
+/// A number's digits are read as written whichever parser reads its line: serde_json's
+/// float of `1100000000.1027049` prints as `…0.102705`, a microsecond later than the
+/// digits (a case `numbers_mean_the_same_whichever_parser_reads_them` found).
+#[test]
+fn a_times_digits_are_read_as_written_whichever_parser_reads_the_line() {
+    let scorer = scorer();
+    let keys = Keys::default();
+    let ts = |line: &str| match input::parse_event_line(
+        scorer.plan(),
+        &keys,
+        Default::default(),
+        "e.jsonl",
+        1,
+        line,
+    ) {
+        Ok(input::EventRecord::Declared(event)) => event.ts,
+        other => panic!("{line}: {other:?}"),
+    };
+    let plain = r#"{"lead":"L1","type":"page.view","ts":1100000000.1027049,"path":"/p"}"#;
+    let escaped = plain.replace("/p", "\\/p");
+    let nested = plain.replacen('{', r#"{"x":[1],"#, 1);
+    for line in [plain, &escaped, &nested] {
+        assert_eq!(ts(line), 1_100_000_000_102_704, "{line}");
+    }
+}
+
+/// A record is accepted or refused alike whether the scanner reads its line or, for a
+/// string with an escape, serde_json: a number near the largest float in a property
+/// the model does not declare was accepted on a plain line and refused as "number out
+/// of range" next to `"\/pricing"` (issue 11, item 1).
+#[test]
+fn whether_a_record_is_refused_does_not_depend_on_the_parser() {
+    for (number, accepted) in [
+        ("1.7976931348623158e308", true),
+        ("1.79769313486231581e308", false),
+        ("1E310", false),
+    ] {
+        let line = |path: &str| {
+            format!("{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":\"2026-10-01\",\"path\":\"{path}\",\"x\":{number}}}\n")
+        };
+        for events in [line("/pricing"), line("\\/pricing")] {
+            let ran = run(&job(), None, Some(("e.jsonl", events.as_bytes())), true).unwrap();
+            let codes: Vec<&str> = ran
+                .rejects
+                .iter()
+                .map(|r| r["code"].as_str().unwrap())
+                .collect();
+            let expected: &[&str] = if accepted { &[] } else { &["E0801"] };
+            assert_eq!(codes, expected, "{events}");
+        }
+    }
+}
 
 fn job() -> ScoreJob {
     ScoreJob {
@@ -190,6 +331,77 @@ fn run(
             .map(|line| serde_json::from_str(line).unwrap())
             .collect(),
     })
+}
+
+/// Epoch milliseconds read as seconds fall around the year 58,000: such a time is a bad
+/// record that says to use `--ts-unit ms`, and with it the same numbers are the times
+/// they are, on every reader (issue 11, item 3).
+#[test]
+fn numeric_times_are_read_in_the_ts_unit_and_refused_after_the_year_9999() {
+    let in_unit = |ts_unit| ScoreJob {
+        read_options: ReadOptions {
+            ts_unit,
+            ..ReadOptions::default()
+        },
+        ..job()
+    };
+    // 2026-10-01T10:00:00Z, in events and in a `time` field.
+    let t = 1_791_280_800u64;
+    let ms = t * 1_000;
+    let plain = format!("{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":{ms}}}\n");
+    let escaped =
+        format!("{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":\"{ms}\",\"path\":\"\\/p\"}}\n");
+    let csv = format!("lead,type,ts\nL1,page.view,{ms}\n");
+    let leads_json = format!("{{\"id\":\"L1\",\"s\":\"x\",\"t\":{ms}}}\n");
+    let leads_csv = format!("id,s,t\nL1,x,{ms}\n");
+    let expected = "{\"lead\":\"L1\",\"scores\":{\"fit\":2},\"grades\":{},\"flags\":{}}\n";
+    let inputs = [
+        (
+            ("l.jsonl", leads_json.as_bytes()),
+            ("e.jsonl", plain.as_bytes()),
+        ),
+        (
+            ("l.jsonl", leads_json.as_bytes()),
+            ("e.jsonl", escaped.as_bytes()),
+        ),
+        (("l.csv", leads_csv.as_bytes()), ("e.csv", csv.as_bytes())),
+    ];
+    let late = format!(
+        "{ms} seconds since 1970 is after the year 9999: if it is in milliseconds, use --ts-unit ms"
+    );
+    for (leads, events) in inputs {
+        let ran = run(&in_unit(TsUnit::Millis), Some(leads), Some(events), false).unwrap();
+        assert_eq!(ran.results, expected, "{}", events.0);
+        let one = Source::new(events.0, events.1);
+        let explained =
+            in_unit(TsUnit::Millis).explain(scorer(), "L1", None, Some(one), None, &mut |_| {});
+        assert_eq!(explained.unwrap().unwrap().score("fit"), Some(1.0));
+
+        // In seconds, both records are refused, with the hint.
+        let ran = run(&job(), Some(leads), Some(events), true).unwrap();
+        assert_eq!(ran.summary.rejected, 2, "{}", events.0);
+        for (reject, field) in ran.rejects.iter().zip(["t", "ts"]) {
+            assert_eq!(reject["code"], "E0803");
+            assert_eq!(reject["field"], field);
+            assert_eq!(reject["error"], late.as_str());
+        }
+    }
+    // Microseconds: the same time again.
+    let us = format!(
+        "{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":{}}}\n",
+        ms * 1_000
+    );
+    let ran = run(
+        &in_unit(TsUnit::Micros),
+        None,
+        Some(("e.jsonl", us.as_bytes())),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        ran.results,
+        "{\"lead\":\"L1\",\"scores\":{\"fit\":1},\"grades\":{},\"flags\":{}}\n"
+    );
 }
 
 #[test]

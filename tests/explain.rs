@@ -202,7 +202,7 @@ fn batch_outcomes(scorer: &Arc<Scorer>, lines: &str, cut: usize, threads: usize)
             reader: part.as_bytes(),
         };
         let bad = batch
-            .read_events_parallel(source, &Keys::default(), threads)
+            .read_events_parallel(source, &Keys::default(), Default::default(), threads)
             .unwrap();
         assert!(bad.is_empty());
     }

@@ -230,7 +230,7 @@ fn run(scorer: &Arc<Scorer>, seed: u64) {
         name: "events.jsonl".into(),
         reader: lines.as_bytes(),
     };
-    let _ = read.read_events_parallel(source, &Keys::default(), 2);
+    let _ = read.read_events_parallel(source, &Keys::default(), Default::default(), 2);
 
     let mut out = Vec::new();
     let (outcomes, _) = added.finish(true);

@@ -21,6 +21,15 @@ fn example_plan(name: &str) -> Plan {
 
 const AS_OF: i64 = 1_793_491_200 * SECOND; // 2026-11-01T00:00:00Z
 
+/// How many cases a property runs: `default`, or `PROPTEST_CASES` when set (so a long run
+/// reaches these properties too, not only those on proptest's own default).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A random event for the B2B example: (lead, type, days before T, property seed).
 fn event_strategy() -> impl Strategy<Value = (u8, u8, i64, u8)> {
     (0u8..6, 0u8..9, -5i64..120, 0u8..8)
@@ -92,7 +101,7 @@ fn score_all(scorer: &Arc<Scorer>, events: &[EventRecord]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(cases(200)))]
 
     #[test]
     fn shuffling_events_never_changes_the_output(
@@ -215,7 +224,7 @@ fn event_line() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(120))]
+    #![proptest_config(ProptestConfig::with_cases(cases(120)))]
 
     #[test]
     fn the_parallel_fast_reader_agrees_with_the_full_parser(
@@ -237,7 +246,7 @@ proptest! {
             if line.trim().is_empty() {
                 continue;
             }
-            match leadscore::input::parse_event_line(scorer.plan(), &keys, "e.jsonl", i as u64 + 1, line) {
+            match leadscore::input::parse_event_line(scorer.plan(), &keys, Default::default(), "e.jsonl", i as u64 + 1, line) {
                 Ok(record) => sequential.add_event(record),
                 Err(e) => expected_errors.push(e),
             }
@@ -246,7 +255,7 @@ proptest! {
         for threads in [1, 2] {
             let mut parallel = Batch::new(scorer.clone(), AS_OF);
             let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes() };
-            let errors = parallel.read_events_parallel(source, &keys, threads).unwrap();
+            let errors = parallel.read_events_parallel(source, &keys, Default::default(), threads).unwrap();
             prop_assert_eq!(&errors, &expected_errors);
             prop_assert_eq!(&parallel.finish(true), &expected);
         }
@@ -272,7 +281,7 @@ flag engaged when views >= 2 and minutes > 0.01
 const IDS: [&str; 5] = ["L1", "a,b", "say \"hi\"", "L2", "é\u{1}"];
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     /// `score` writes results straight from positions (`CsvResults`,
     /// `write_jsonl_result`); the bytes must be those the outcome writers give.
@@ -495,9 +504,10 @@ fn as_csv(columns: &[&str], rows: &[Row]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(cases(96)))]
 
-    /// The same records written as JSON Lines and as CSV score to the same bytes.
+    /// The same records written as JSON Lines and as CSV score to the same bytes (with
+    /// `--coerce-numbers`, as some records send numbers and booleans as JSON text).
     #[test]
     fn json_lines_and_csv_mean_the_same(
         leads in proptest::collection::vec((any::<bool>(), lead_row()), LEAD_IDS.len()),
@@ -514,6 +524,10 @@ proptest! {
         let job = leadscore::job::ScoreJob {
             explain: true,
             threads: 2,
+            read_options: leadscore::input::ReadOptions {
+                coerce_numbers: true,
+                ..Default::default()
+            },
             ..leadscore::job::ScoreJob::new(AS_OF)
         };
         let score = |extension: &str, leads: String, events: String| {
@@ -586,6 +600,25 @@ proptest! {
         prop_assert_eq!(bytes(&observed), bytes(&outcomes));
     }
 
+    /// Numbers of any precision and size mean the same, and are refused alike, whether
+    /// the fast scanner or serde_json reads the line.
+    #[test]
+    fn numbers_mean_the_same_whichever_parser_reads_them(
+        seconds in "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,19})?([eE][+-]?[0-9]{1,3})?",
+        ts in "1[0-9]{9}(\\.[0-9]{1,12})?",
+    ) {
+        let plan = leadscore::compile_source("m.score", DATA_MODEL, &leadscore::MemoryLoader::new());
+        let scorer = Scorer::new(plan.plan.expect("the model compiles")).unwrap();
+        let keys = leadscore::input::Keys::default();
+        let line = format!("{{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":{ts},\"seconds\":{seconds}}}");
+        let nested = line.replacen('{', "{\"~\":{},", 1);
+        let read = |text: &str| {
+            leadscore::input::parse_event_line(scorer.plan(), &keys, Default::default(), "e.jsonl", 1, text)
+                .map_err(|e| (e.code(), e.field))
+        };
+        prop_assert_eq!(read(&line), read(&nested), "{}", line);
+    }
+
     /// A line means the same whether the fast scanner or serde_json reads it (a nested
     /// member sends a line to serde_json).
     #[test]
@@ -594,7 +627,7 @@ proptest! {
         let keys = leadscore::input::Keys::default();
         let nested = line.replacen('{', "{\"~\":{},", 1);
         let read = |text: &str| {
-            leadscore::input::parse_event_line(scorer.plan(), &keys, "e.jsonl", 1, text)
+            leadscore::input::parse_event_line(scorer.plan(), &keys, Default::default(), "e.jsonl", 1, text)
                 .map_err(|e| (e.code(), e.field, e.message))
         };
         prop_assert_eq!(read(&line), read(&nested));

@@ -6,7 +6,7 @@ use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
 use crate::eval::Scorer;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
-use crate::input::{self, Keys, RecordError};
+use crate::input::{self, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
 use crate::vocab;
@@ -28,6 +28,7 @@ impl Batch {
         &mut self,
         source: input::Source<R>,
         keys: &Keys,
+        options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
@@ -41,7 +42,7 @@ impl Batch {
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
                 let lead = match line {
-                    Ok(text) => input::parse_lead_line(plan, keys, &name, number, text),
+                    Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text),
                     Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
                 match lead {
@@ -87,6 +88,7 @@ impl Batch {
         &mut self,
         source: input::Source<R>,
         keys: &Keys,
+        options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let name = source.name.clone();
@@ -94,7 +96,7 @@ impl Batch {
             source.reader,
             &name,
             threads,
-            || Worker::new(self, keys, &name),
+            || Worker::new(self, keys, options, &name),
             |worker, block, first_line| worker.block(block, first_line),
         );
         let workers: Vec<(Shard, Vec<RecordError>)> =
@@ -129,6 +131,7 @@ struct Worker<'b> {
     plan: &'b Plan,
     as_of: i64,
     keys: &'b Keys,
+    options: ReadOptions,
     file: &'b str,
     leads: &'b Leads,
     /// Reusable events, so parsing does not allocate: for each of the lines parsed
@@ -140,7 +143,7 @@ struct Worker<'b> {
 }
 
 impl<'b> Worker<'b> {
-    fn new(batch: &'b Batch, keys: &'b Keys, file: &'b str) -> Worker<'b> {
+    fn new(batch: &'b Batch, keys: &'b Keys, options: ReadOptions, file: &'b str) -> Worker<'b> {
         let plan = batch.scorer.plan();
         let events: Vec<Event> = plan
             .events
@@ -158,6 +161,7 @@ impl<'b> Worker<'b> {
             plan,
             as_of: batch.as_of,
             keys,
+            options,
             file,
             leads: &batch.leads,
             buffers: vec![events; AHEAD],
@@ -223,7 +227,8 @@ impl<'b> Worker<'b> {
         };
         // `event.lead` stays empty: the state is found through the lead's index.
         let event = &mut self.buffers[at][index];
-        input::fill_fields(&self.plan.events[index].props, &get, &mut event.props)?;
+        let props = &self.plan.events[index].props;
+        input::fill_fields(props, &get, &mut event.props, self.options)?;
         event.ts = ts;
         Some(Parsed {
             lead,
@@ -246,7 +251,7 @@ impl<'b> Worker<'b> {
             Raw::Num(text) => vocab::Raw::Number(text),
             _ => return None,
         };
-        input::event_time(raw)
+        input::event_time(raw, self.options)
     }
 
     /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
@@ -274,7 +279,9 @@ impl<'b> Worker<'b> {
     /// The full parser: serde_json and the schema checks, with exact error messages.
     fn slow(&mut self, line: Result<&str, &[u8]>, number: u64) {
         let record = match line {
-            Ok(text) => input::parse_event_line(self.plan, self.keys, self.file, number, text),
+            Ok(text) => {
+                input::parse_event_line(self.plan, self.keys, self.options, self.file, number, text)
+            }
             Err(bytes) => Err(input::not_utf8(self.file, number, bytes)),
         };
         match record {

@@ -4,7 +4,8 @@
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::job::{JobError, Phase, ScoreJob};
-use leadscore::{Input, InputFormat as Format, Keys, Source};
+use leadscore::time::TsUnit;
+use leadscore::{Input, InputFormat as Format, Keys, ReadOptions, Source};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,9 +19,10 @@ pub struct DataArgs {
     /// Event records (JSON Lines, or CSV with a header row), in any order.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
-    /// Score as of this time (RFC 3339 or a date; default: now). Later events are ignored.
-    #[arg(long, value_name = "TIME", value_parser = parse_as_of)]
-    as_of: Option<i64>,
+    /// Score as of this time (default: now), in any form `ts` takes: RFC 3339, a date, or
+    /// a number in `--ts-unit`s since 1970. Later events are ignored.
+    #[arg(long, value_name = "TIME", value_parser = check_as_of)]
+    as_of: Option<String>,
     /// Input format (default: from the file extension; `.csv` is CSV, else JSON Lines).
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
@@ -39,6 +41,14 @@ pub struct DataArgs {
     /// The key of an event's time.
     #[arg(long, default_value = "ts", value_name = "KEY")]
     ts_key: String,
+    /// The unit of times written as numbers (`ts`, `time` fields, `--as-of`): seconds,
+    /// milliseconds or microseconds since 1970.
+    #[arg(long, value_enum, default_value_t = Unit::S, value_name = "UNIT")]
+    ts_unit: Unit,
+    /// Read numbers and booleans sent as JSON text (`"12"`, `"true"`, as CRM APIs send
+    /// them) instead of refusing them. (CSV cells are always read by the field's type.)
+    #[arg(long)]
+    coerce_numbers: bool,
     /// Worker threads (default: one per core). The output does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -52,13 +62,28 @@ enum InputFormat {
     Csv,
 }
 
-fn parse_as_of(text: &str) -> Result<i64, String> {
-    leadscore::time::parse_timestamp(text).ok_or_else(|| {
-        format!(
-            "`{text}` is not a time: {}",
-            leadscore::time::timestamp_hint(text)
-        )
-    })
+/// `--ts-unit`'s values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Unit {
+    S,
+    Ms,
+    Us,
+}
+
+/// `--as-of` as a time with `options`: read as every reader reads a time cell.
+fn read_as_of(text: &str, options: ReadOptions) -> Result<i64, String> {
+    leadscore::read_time_text(text, options).map_err(|e| e.problem)
+}
+
+/// Whether `--as-of` is a time in some unit (which unit is known once every option is
+/// read: see [`DataArgs::require_data`]); in microseconds, every number that is a time
+/// in any unit is one.
+fn check_as_of(text: &str) -> Result<String, String> {
+    let finest = ReadOptions {
+        ts_unit: TsUnit::Micros,
+        ..ReadOptions::default()
+    };
+    read_as_of(text, finest).map(|_| text.to_string())
 }
 
 /// The inputs of one job, opened.
@@ -72,18 +97,46 @@ pub struct Inputs {
 }
 
 impl DataArgs {
-    /// Fails (the exit code, with the reason on stderr) when there is nothing to score.
+    /// Fails (the exit code, with the reason on stderr) when there is nothing to score,
+    /// or `--as-of` is not a time in `--ts-unit`.
     pub fn require_data(&self) -> Result<(), i32> {
         if self.leads.is_none() && self.events.is_none() {
             eprintln!("error: give the data to score: --leads FILE, --events FILE, or both");
             return Err(EXIT_TROUBLE);
         }
+        if let Err(problem) = self.read_as_of() {
+            eprintln!("error: --as-of: {problem}");
+            return Err(EXIT_TROUBLE);
+        }
         Ok(())
     }
 
-    /// The `--as-of` time, or now.
+    /// The `--as-of` time, or now. (Call [`DataArgs::require_data`] first.)
     pub fn as_of(&self) -> i64 {
-        self.as_of.unwrap_or_else(leadscore::time::now)
+        self.read_as_of()
+            .expect("require_data checks --as-of")
+            .unwrap_or_else(leadscore::time::now)
+    }
+
+    /// The `--as-of` time, if given, read in `--ts-unit`.
+    fn read_as_of(&self) -> Result<Option<i64>, String> {
+        let options = self.read_options();
+        self.as_of
+            .as_deref()
+            .map(|text| read_as_of(text, options))
+            .transpose()
+    }
+
+    /// How values are read: `--ts-unit` and `--coerce-numbers`.
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            ts_unit: match self.ts_unit {
+                Unit::S => TsUnit::Seconds,
+                Unit::Ms => TsUnit::Millis,
+                Unit::Us => TsUnit::Micros,
+            },
+            coerce_numbers: self.coerce_numbers,
+        }
     }
 
     /// The job these options describe, as of `as_of` (results as JSON Lines, without
@@ -97,6 +150,7 @@ impl DataArgs {
                 event_type: self.type_key.clone(),
                 ts: self.ts_key.clone(),
             },
+            read_options: self.read_options(),
             input_format: self.input_format.map(|format| match format {
                 InputFormat::Jsonl => Format::Jsonl,
                 InputFormat::Csv => Format::Csv,

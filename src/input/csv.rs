@@ -30,7 +30,7 @@ impl Record for CsvRow<'_> {
         Some(if cell.trim().is_empty() {
             Cell::Empty
         } else {
-            Cell::Text(Cow::Borrowed(cell))
+            Cell::Untyped(Cow::Borrowed(cell))
         })
     }
 

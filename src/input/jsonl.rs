@@ -10,9 +10,10 @@ use super::{Keys, RecordError, Source};
 use crate::diagnostics::Code;
 use crate::plan::{FieldDecl, Plan};
 use crate::record::Lead;
-use crate::vocab::{read_into, Raw, Value};
+use crate::vocab::{read_into, Raw, ReadOptions, Value};
 use serde_json::Value as Json;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::io::{BufRead, BufReader, Read};
 
 /// The UTF-8 byte order mark some tools write at the start of a file.
@@ -74,8 +75,12 @@ pub(crate) struct JsonRecord<'a> {
 enum Members<'a> {
     /// Read by the fast scanner: a flat object without escapes.
     Scanned(Vec<(&'a str, Scanned<'a>)>),
-    /// Read by serde_json.
-    Parsed(serde_json::Map<String, Json>),
+    /// Read by serde_json, with the text of its number members, found when first asked
+    /// for (see [`number_texts`]).
+    Parsed(
+        serde_json::Map<String, Json>,
+        OnceCell<Vec<(String, &'a str)>>,
+    ),
 }
 
 impl<'a> JsonRecord<'a> {
@@ -90,7 +95,7 @@ impl<'a> JsonRecord<'a> {
         let members = if scanned {
             Members::Scanned(members)
         } else {
-            Members::Parsed(parse_object(file, line, text)?)
+            Members::Parsed(parse_object(file, line, text)?, OnceCell::new())
         };
         Ok(JsonRecord {
             file,
@@ -106,14 +111,14 @@ impl JsonRecord<'_> {
     /// fast path reads events (through [`fill_fields`]), without building [`Cell`]s: a
     /// lead file is read about twice as fast. `None` sends the line to
     /// [`super::schema::read_lead`], which gives the same lead or names the problem.
-    pub(super) fn lead_fast(&self, plan: &Plan, keys: &Keys) -> Option<Lead> {
+    pub(super) fn lead_fast(&self, plan: &Plan, keys: &Keys, options: ReadOptions) -> Option<Lead> {
         let Members::Scanned(members) = &self.members else {
             return None;
         };
         let get = |key: &str| scan::member(members, key);
         let id = json_id(get(&keys.id))?.to_string();
         let mut fields = vec![None; plan.lead_fields.len()];
-        fill_fields(&plan.lead_fields, &get, &mut fields)?;
+        fill_fields(&plan.lead_fields, &get, &mut fields, options)?;
         Some(Lead { id, fields })
     }
 }
@@ -129,11 +134,19 @@ impl Record for JsonRecord<'_> {
                 Scanned::Bool(b) => Cell::Bool(b),
                 Scanned::Null => Cell::Empty,
             }),
-            Members::Parsed(object) => object.get(name).map(|value| match value {
+            Members::Parsed(object, numbers) => object.get(name).map(|value| match value {
                 Json::Null => Cell::Empty,
                 Json::String(text) => Cell::Text(Cow::Borrowed(text)),
-                // The shortest decimal that gives the number back: `1790899200.1` is .100000.
-                Json::Number(n) => Cell::Number(Cow::Owned(n.to_string())),
+                // Its digits as written, as the scanner gives them (the float may have lost
+                // some: `1100000000.1027049` would be `…0.102705`).
+                Json::Number(n) => {
+                    let numbers = numbers.get_or_init(|| number_texts(self.text));
+                    let text = numbers.iter().rev().find(|(key, _)| key == name);
+                    Cell::Number(text.map_or_else(
+                        || Cow::Owned(n.to_string()),
+                        |(_, text)| Cow::Borrowed(*text),
+                    ))
+                }
                 Json::Bool(b) => Cell::Bool(*b),
                 Json::Array(_) => Cell::Nested("a list"),
                 Json::Object(_) => Cell::Nested("an object"),
@@ -162,6 +175,38 @@ fn parse_object(
         Err(e) => format!("broken JSON: {e}"),
     };
     Err(RecordError::new(Code::MalformedRecord, file, line, message).with_raw(text))
+}
+
+/// The members of the JSON object `text` that are numbers, with their text as written
+/// (empty if `text` is not an object). For a line serde_json has read, whose floats may
+/// have lost digits: reading the line again is the price of their digits, on the rare
+/// lines the scanner leaves.
+fn number_texts(text: &str) -> Vec<(String, &str)> {
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    struct Numbers;
+    impl<'de> Visitor<'de> for Numbers {
+        type Value = Vec<(String, &'de str)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+            let mut numbers = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value::<&RawValue>()?.get();
+                if value.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+                    numbers.push((key, value));
+                }
+            }
+            Ok(numbers)
+        }
+    }
+
+    let mut json = serde_json::Deserializer::from_str(text);
+    json.deserialize_map(Numbers).unwrap_or_default()
 }
 
 fn json_kind(v: &Json) -> &'static str {
@@ -196,6 +241,7 @@ pub fn fill_fields<'l>(
     decls: &[FieldDecl],
     get: &impl Fn(&str) -> Option<Scanned<'l>>,
     slots: &mut [Option<Value>],
+    options: ReadOptions,
 ) -> Option<()> {
     for (slot, decl) in slots.iter_mut().zip(decls) {
         let raw = match get(&decl.name) {
@@ -208,7 +254,7 @@ pub fn fill_fields<'l>(
             Some(Scanned::Num(text)) => Some(Raw::Number(text)),
             Some(Scanned::Bool(b)) => Some(Raw::Bool(b)),
         };
-        read_into(slot, &decl.name, decl.ty, raw).ok()?;
+        read_into(slot, &decl.name, decl.ty, raw, options).ok()?;
     }
     Some(())
 }

@@ -20,6 +20,7 @@ use crate::record::{Event, Lead};
 use std::io::Read;
 use std::path::Path;
 
+pub use crate::vocab::ReadOptions;
 pub use jsonl::fill_fields;
 use jsonl::JsonRecord;
 pub(crate) use jsonl::{json_id, not_utf8, strip_bom};
@@ -45,7 +46,8 @@ impl Format {
     }
 }
 
-/// Names of the key fields in input records.
+/// Names of the key fields in input records (how their values are read is in
+/// [`ReadOptions`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keys {
     /// The id of a lead record (default `id`).
@@ -193,19 +195,19 @@ pub fn read_leads<R: Read>(
     format: Format,
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     mut each: impl FnMut(u64, Result<Lead, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
         Format::Jsonl => jsonl::read_lines(source, |line, text| {
-            let lead = text.and_then(|text| parse_lead_line(plan, keys, &file, line, text));
+            let lead =
+                text.and_then(|text| parse_lead_line(plan, keys, options, &file, line, text));
             each(line, lead)
         }),
         Format::Csv => csv::read_rows(source, |line, row| {
-            each(
-                line,
-                row.and_then(|row| schema::read_lead(plan, keys, &row)),
-            )
+            let lead = row.and_then(|row| schema::read_lead(plan, keys, options, &row));
+            each(line, lead)
         }),
     }
 }
@@ -216,19 +218,19 @@ pub fn read_events<R: Read>(
     format: Format,
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     mut each: impl FnMut(u64, Result<EventRecord, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
         Format::Jsonl => jsonl::read_lines(source, |line, text| {
-            let event = text.and_then(|text| parse_event_line(plan, keys, &file, line, text));
+            let event =
+                text.and_then(|text| parse_event_line(plan, keys, options, &file, line, text));
             each(line, event)
         }),
         Format::Csv => csv::read_rows(source, |line, row| {
-            each(
-                line,
-                row.and_then(|row| schema::read_event(plan, keys, &row)),
-            )
+            let event = row.and_then(|row| schema::read_event(plan, keys, options, &row));
+            each(line, event)
         }),
     }
 }
@@ -237,14 +239,15 @@ pub fn read_events<R: Read>(
 pub fn parse_lead_line(
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     file: &str,
     line: u64,
     text: &str,
 ) -> Result<Lead, RecordError> {
     let record = JsonRecord::parse(file, line, text)?;
-    match record.lead_fast(plan, keys) {
+    match record.lead_fast(plan, keys, options) {
         Some(lead) => Ok(lead),
-        None => schema::read_lead(plan, keys, &record),
+        None => schema::read_lead(plan, keys, options, &record),
     }
 }
 
@@ -252,9 +255,10 @@ pub fn parse_lead_line(
 pub fn parse_event_line(
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     file: &str,
     line: u64,
     text: &str,
 ) -> Result<EventRecord, RecordError> {
-    schema::read_event(plan, keys, &JsonRecord::parse(file, line, text)?)
+    schema::read_event(plan, keys, options, &JsonRecord::parse(file, line, text)?)
 }

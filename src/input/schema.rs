@@ -5,7 +5,7 @@ use super::{EventRecord, Keys, RecordError};
 use crate::diagnostics::Code;
 use crate::plan::{FieldDecl, Plan};
 use crate::record::{Event, Lead};
-use crate::vocab::{read_value, Raw, Value, ValueType};
+use crate::vocab::{read_time, read_value, time_too_late, Raw, ReadOptions, Value};
 use std::borrow::Cow;
 
 /// One record as its format cuts it into named values: a JSON object or a CSV row.
@@ -25,8 +25,10 @@ pub(super) trait Record {
 pub(super) enum Cell<'a> {
     /// Nothing written: JSON `null`, a blank CSV cell.
     Empty,
-    /// A JSON string or a CSV cell.
+    /// A JSON string.
     Text(Cow<'a, str>),
+    /// A CSV cell: text in a format that has nothing else.
+    Untyped(Cow<'a, str>),
     /// A JSON number, as its text.
     Number(Cow<'a, str>),
     Bool(bool),
@@ -41,6 +43,7 @@ impl Cell<'_> {
         Ok(Some(match self {
             Cell::Empty => return Ok(None),
             Cell::Text(text) => Raw::Text(text),
+            Cell::Untyped(text) => Raw::Untyped(text),
             Cell::Number(text) => Raw::Number(text),
             Cell::Bool(b) => Raw::Bool(*b),
             Cell::Nested(kind) => return Err(kind),
@@ -50,7 +53,7 @@ impl Cell<'_> {
     /// Text that is not empty: what an id or an event type must be.
     fn text(&self) -> Option<&str> {
         match self {
-            Cell::Text(text) if !text.is_empty() => Some(text),
+            Cell::Text(text) | Cell::Untyped(text) if !text.is_empty() => Some(text),
             _ => None,
         }
     }
@@ -58,7 +61,7 @@ impl Cell<'_> {
     fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(text) => text.is_empty(),
+            Cell::Text(text) | Cell::Untyped(text) => text.is_empty(),
             _ => false,
         }
     }
@@ -71,11 +74,8 @@ pub(super) fn is_whole_number(text: &str) -> bool {
 }
 
 /// An event's time: what a `time` field takes.
-pub(crate) fn event_time(raw: Raw<'_>) -> Option<i64> {
-    match read_value("ts", ValueType::Time, raw) {
-        Ok(Value::Time(ts)) => Some(ts),
-        _ => None,
-    }
+pub(crate) fn event_time(raw: Raw<'_>, options: ReadOptions) -> Option<i64> {
+    read_time("ts", raw, options).ok()
 }
 
 /// A key field, and how messages name it.
@@ -87,17 +87,15 @@ struct Key<'k> {
     role: &'static str,
     /// The key's value in words: `the lead id`.
     noun: &'static str,
-    /// What its value must be, when it is not.
-    expected: &'static str,
 }
 
 impl Key<'_> {
-    /// The key's value in `record`, read by `read`, which is `None` for a value the key
-    /// cannot take.
+    /// The key's value in `record`, read by `read`, which says what the value must be
+    /// when the key cannot take it.
     fn read<'r, R: Record, T>(
         &self,
         record: &'r R,
-        read: impl FnOnce(&Cell<'r>) -> Option<T>,
+        read: impl FnOnce(&Cell<'r>) -> Result<T, String>,
     ) -> Result<T, RecordError> {
         let Some(cell) = record.get(self.name) else {
             let message = format!(
@@ -113,29 +111,38 @@ impl Key<'_> {
             let message = format!("{} is empty", self.noun);
             return Err(record.error(Code::MissingKey, Some(self.name), message));
         }
-        read(&cell).ok_or_else(|| {
-            record.error(
-                Code::ValueMismatch,
-                Some(self.name),
-                self.expected.to_string(),
-            )
-        })
+        read(&cell).map_err(|message| record.error(Code::ValueMismatch, Some(self.name), message))
     }
 }
 
-const ID: &str = "expected a lead id (text or a whole number)";
-
 /// A lead id: non-empty text, or a whole JSON number as written.
-fn lead_id(cell: &Cell<'_>) -> Option<String> {
-    match cell {
+fn lead_id(cell: &Cell<'_>) -> Result<String, String> {
+    let id = match cell {
         Cell::Number(text) if is_whole_number(text) => Some(text.to_string()),
         cell => cell.text().map(str::to_string),
-    }
+    };
+    id.ok_or_else(|| "expected a lead id (text or a whole number)".to_string())
+}
+
+/// An event's time, or what it must be: a number after the year 9999 is told so (it is
+/// likely in a finer unit than `--ts-unit`), anything else is told every form.
+fn key_time(cell: &Cell<'_>, options: ReadOptions) -> Result<i64, String> {
+    let raw = cell.raw().ok().flatten();
+    raw.and_then(|raw| event_time(raw, options)).ok_or_else(|| {
+        raw.and_then(|raw| time_too_late(raw, options))
+            .unwrap_or_else(|| {
+                format!(
+                    "expected a time: RFC 3339 (2026-10-01T10:00:00Z), a date or {} since 1970",
+                    options.ts_unit.name()
+                )
+            })
+    })
 }
 
 pub(super) fn read_lead(
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     record: &impl Record,
 ) -> Result<Lead, RecordError> {
     let id = Key {
@@ -143,45 +150,35 @@ pub(super) fn read_lead(
         record: "lead",
         role: "its id",
         noun: "the lead id",
-        expected: ID,
     }
     .read(record, lead_id)?;
-    let fields = typed_fields(record, &plan.lead_fields)?;
+    let fields = typed_fields(record, &plan.lead_fields, options)?;
     Ok(Lead { id, fields })
 }
 
 pub(super) fn read_event(
     plan: &Plan,
     keys: &Keys,
+    options: ReadOptions,
     record: &impl Record,
 ) -> Result<EventRecord, RecordError> {
-    let key = |name, role, noun, expected| Key {
+    let key = |name, role, noun| Key {
         name,
         record: "event",
         role,
         noun,
-        expected,
     };
-    let lead =
-        key(&keys.lead, "the lead it belongs to", "the lead id", ID).read(record, lead_id)?;
-    let event_type = key(
-        &keys.event_type,
-        "its type",
-        "the event type",
-        "expected the event type as text",
-    )
-    .read(record, |cell| cell.text().map(str::to_string))?;
-    let ts = key(
-        &keys.ts,
-        "its time",
-        "the event time",
-        "expected a time: RFC 3339 (2026-10-01T10:00:00Z), a date or seconds since 1970",
-    )
-    .read(record, |cell| event_time(cell.raw().ok()??))?;
+    let lead = key(&keys.lead, "the lead it belongs to", "the lead id").read(record, lead_id)?;
+    let event_type = key(&keys.event_type, "its type", "the event type").read(record, |cell| {
+        let text = cell.text().map(str::to_string);
+        text.ok_or_else(|| "expected the event type as text".to_string())
+    })?;
+    let ts =
+        key(&keys.ts, "its time", "the event time").read(record, |cell| key_time(cell, options))?;
     let Some(index) = plan.event_index(&event_type) else {
         return Ok(EventRecord::Undeclared { lead, event_type });
     };
-    let props = typed_fields(record, &plan.events[index].props)?;
+    let props = typed_fields(record, &plan.events[index].props, options)?;
     Ok(EventRecord::Declared(Event {
         lead,
         event_type: index as u32,
@@ -194,6 +191,7 @@ pub(super) fn read_event(
 fn typed_fields(
     record: &impl Record,
     decls: &[FieldDecl],
+    options: ReadOptions,
 ) -> Result<Vec<Option<Value>>, RecordError> {
     // Sized up front: collecting into a `Result` would grow the vector field by field.
     let mut values = Vec::with_capacity(decls.len());
@@ -207,7 +205,7 @@ fn typed_fields(
             record.error(Code::ValueMismatch, Some(&decl.name), message)
         })?;
         let value = raw
-            .map(|raw| read_value(&decl.name, decl.ty, raw))
+            .map(|raw| read_value(&decl.name, decl.ty, raw, options))
             .transpose();
         values.push(value.map_err(|e| record.error(e.code(), Some(&e.field), e.problem))?);
     }

@@ -1,5 +1,6 @@
 //! `leadscore gen`: synthetic data for the B2B example model, or for any model.
 
+use super::out::errln;
 use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -51,7 +52,7 @@ pub fn run(args: Args) -> i32 {
     };
     match write() {
         Ok(()) => {
-            eprintln!(
+            errln!(
                 "wrote {} leads and {} events to {} (score them as of {})",
                 args.leads,
                 args.events,
@@ -61,7 +62,7 @@ pub fn run(args: Args) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: cannot write to `{}`: {e}", args.out.display());
+            errln!("error: cannot write to `{}`: {e}", args.out.display());
             EXIT_TROUBLE
         }
     }

@@ -208,6 +208,9 @@ fn diff_of_a_model_with_itself_changes_nothing() {
         .map(|s| s["score"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["fit", "engagement", "total"]);
-    assert!(scores.iter().all(|s| s["changed"] == 0), "{scores:?}");
+    assert!(
+        scores.iter().all(|s| s["changed"]["leads"] == 0),
+        "{scores:?}"
+    );
     assert_eq!(report["movers"], serde_json::json!([]));
 }

@@ -3,10 +3,13 @@
 //! source for the commands that work on source (`check`, `fmt`, `test`).
 //!
 //! What a file holds is decided by its bytes, never by its name: a model may be called
-//! `x.plan` and a plan `x.score`.
+//! `x.plan` and a plan `x.score`. Files are read as every input is
+//! ([`leadscore::input::open`]): `-` is standard input, and gzip or zstd data is
+//! decompressed.
 
 use super::{io_message, plural, EXIT_FINDINGS, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
+use leadscore::input::open;
 use leadscore::Plan;
 use std::path::{Path, PathBuf};
 
@@ -36,9 +39,9 @@ impl Contents {
     }
 
     fn read(path: &Path) -> Result<Contents, String> {
-        std::fs::read(path)
+        open::read(path)
             .map(Contents::of)
-            .map_err(|e| io_message(path, &e))
+            .map_err(|e| io_message(Path::new(&open::name_of(path)), &e))
     }
 }
 
@@ -46,7 +49,7 @@ impl Contents {
 fn binary_message(path: &Path) -> String {
     format!(
         "`{}` is binary data: neither a model (UTF-8 text) nor a compiled plan (a plan starts with `LEADPLAN`)",
-        path.display()
+        open::name_of(path)
     )
 }
 
@@ -66,7 +69,8 @@ fn read_source(path: &Path) -> Result<String, String> {
     match Contents::read(path)? {
         Contents::Source(text) => Ok(text),
         Contents::Plan(_) => Err(format!(
-            "`{path}` is a compiled plan, not a model: give the `.score` file it was compiled from (`leadscore plan show {path}` shows what the plan holds)",
+            "`{name}` is a compiled plan, not a model: give the `.score` file it was compiled from (`leadscore plan show {path}` shows what the plan holds)",
+            name = open::name_of(path),
             path = path.display()
         )),
         Contents::Binary => Err(binary_message(path)),
@@ -75,10 +79,11 @@ fn read_source(path: &Path) -> Result<String, String> {
 
 /// The plan of a model file; on failure, the exit code (diagnostics already shown).
 pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
+    let name = open::name_of(path);
     let text = match Contents::read(path) {
         Ok(Contents::Plan(bytes)) => {
             return Plan::from_bytes(&bytes).map_err(|e| {
-                eprintln!("error: `{}`: {e}", path.display());
+                eprintln!("error: `{name}`: {e}");
                 EXIT_TROUBLE
             })
         }
@@ -92,8 +97,7 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
             return Err(EXIT_TROUBLE);
         }
     };
-    let compiled =
-        leadscore::compile_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+    let compiled = leadscore::compile_source(&name, &text, &leadscore::FsLoader);
     let diagnostics = compiled.diagnostics.clone().into_vec();
     if !diagnostics.is_empty() {
         eprint!("{}", render::human(&diagnostics, &compiled.sources, color));
@@ -101,8 +105,7 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
     compiled.plan.ok_or_else(|| {
         let errors = compiled.diagnostics.error_count();
         eprintln!(
-            "error: `{}` has {errors} error{}; fix {} to run it",
-            path.display(),
+            "error: `{name}` has {errors} error{}; fix {} to run it",
             plural(errors),
             if errors == 1 { "it" } else { "them" },
         );
@@ -113,10 +116,19 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
 /// The model files `paths` name, in order: a file as given, a directory as every `.score`
 /// file below it, sorted by path so runs are repeatable. Below a directory, hidden entries
 /// (`.git`) and links to directories are skipped. A directory that cannot be read, or
-/// holds no `.score` file, gives an error message in its place.
+/// holds no `.score` file, gives an error message in its place, and so does a second `-`
+/// (standard input can be read only once).
 fn model_files(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     let mut files = Vec::new();
+    let mut stdin_seen = false;
     for path in paths {
+        if open::is_stdin(path) && std::mem::replace(&mut stdin_seen, true) {
+            files.push(Err(
+                "`-` (standard input) is given more than once, but it can be read only once"
+                    .to_string(),
+            ));
+            continue;
+        }
         if !path.is_dir() {
             files.push(Ok(path.clone()));
             continue;

@@ -92,11 +92,35 @@ impl DataArgs {
         Ok(())
     }
 
-    /// The data files given, each with the option that named it (to find two `-`).
-    pub fn files(&self) -> Vec<(&'static str, &Path)> {
+    /// The `--as-of` time, or now.
+    pub fn as_of(&self) -> i64 {
+        self.as_of.unwrap_or_else(leadscore::time::now)
+    }
+
+    /// Fails (exit 2, the reason on stderr and in the summary) when more than one of
+    /// the command's inputs is `-`: standard input can be read only once. `models` are
+    /// the command's models, each with what names it (`the model`, `OLD`).
+    pub fn stdin_once(&self, run: &mut Run<'_>, models: &[(&str, &Path)]) -> Result<(), i32> {
         let leads = self.leads.as_deref().map(|path| ("--leads", path));
         let events = self.events.as_deref().map(|path| ("--events", path));
-        leads.into_iter().chain(events).collect()
+        let stdin: Vec<&str> = models
+            .iter()
+            .copied()
+            .chain(leads)
+            .chain(events)
+            .filter(|(_, path)| open::is_stdin(path))
+            .map(|(what, _)| what)
+            .collect();
+        match stdin.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                let message = format!(
+                    "`-` (standard input) is given for {} and {last}, but standard input can be read only once: give all but one as files",
+                    rest.join(", ")
+                );
+                Err(run.failed(EXIT_TROUBLE, None, message))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The job these options describe, as of `as_of` (results as JSON Lines, without
@@ -211,7 +235,7 @@ fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
 #[derive(clap::Args)]
 pub struct ReportArgs {
     /// When the command ends, print a run summary for tools on stderr instead of the prose
-    /// one: one JSON object on one line (counts, timings, exit status; see the README).
+    /// one: one JSON object on one line (counts, timings, exit status; see docs/language.md).
     #[arg(long, value_enum, value_name = "FORMAT")]
     summary: Option<SummaryFormat>,
     /// When the command ends, write the run summary (JSON) to this file.
@@ -248,7 +272,7 @@ impl DataArgs {
     /// Starts a run of `command`, as of the `--as-of` time or now.
     pub fn start(&self, command: &str) -> Run<'_> {
         let now = Instant::now();
-        let as_of = self.as_of.unwrap_or_else(leadscore::time::now);
+        let as_of = self.as_of();
         Run {
             report: &self.report,
             started: now,

@@ -2,7 +2,7 @@
 
 use super::data::{DataArgs, Run};
 use super::score::{model_name, scorer};
-use super::{one_stdin, EXIT_FINDINGS, EXIT_OK};
+use super::{EXIT_FINDINGS, EXIT_OK};
 use leadscore::diff::{self, Limits};
 use leadscore::job::RunCounts;
 use leadscore::Scorer;
@@ -42,10 +42,6 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let models = [("OLD", args.old.as_path()), ("NEW", args.new.as_path())];
-    if let Err(exit) = one_stdin(models.into_iter().chain(args.data.files())) {
-        return exit;
-    }
     // One as-of time for both models, so only the model differs.
     let mut run = args.data.start("diff");
     let exit = run_in(&args, &mut run);
@@ -53,6 +49,10 @@ pub fn run(args: Args) -> i32 {
 }
 
 fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
+    let models = [("OLD", args.old.as_path()), ("NEW", args.new.as_path())];
+    if let Err(exit) = args.data.stdin_once(run, &models) {
+        return exit;
+    }
     // The data is read once per model: standard input must be kept to be read again.
     run.keep_stdin();
     let old = match scorer(&args.old, &args.data, false, run) {

@@ -14,7 +14,6 @@ mod test;
 
 use clap::{ArgGroup, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
-use std::path::Path;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -163,25 +162,6 @@ pub fn io_message(path: &std::path::Path, error: &std::io::Error) -> String {
         _ => error.to_string(),
     };
     format!("cannot read `{}`: {reason}", path.display())
-}
-
-/// Fails (exit 2, with the reason on stderr) when more than one of a command's inputs
-/// is `-`: standard input can be read only once. Each input comes with what names it
-/// (`the model`, `--events`).
-pub fn one_stdin<'p>(inputs: impl IntoIterator<Item = (&'p str, &'p Path)>) -> Result<(), i32> {
-    let stdin: Vec<&str> = inputs
-        .into_iter()
-        .filter(|(_, path)| leadscore::input::open::is_stdin(path))
-        .map(|(what, _)| what)
-        .collect();
-    if let Some((last, rest)) = stdin.split_last().filter(|(_, rest)| !rest.is_empty()) {
-        eprintln!(
-            "error: `-` (standard input) is given for {} and {last}, but standard input can be read only once: give all but one as files",
-            rest.join(", ")
-        );
-        return Err(EXIT_TROUBLE);
-    }
-    Ok(())
 }
 
 /// "s" unless there is exactly one.

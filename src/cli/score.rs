@@ -1,7 +1,7 @@
 //! `leadscore score` (every lead) and `leadscore explain` (one lead, as a table).
 
 use super::data::{DataArgs, Run};
-use super::{model, one_stdin, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
+use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::batch::Summary;
 use leadscore::diagnostics::Code;
 use leadscore::job::RunCounts;
@@ -57,15 +57,6 @@ impl ScoreArgs {
     }
 }
 
-impl InputArgs {
-    /// Starts a run of `command`, once its inputs name stdin at most once.
-    fn start(&self, command: &str) -> Result<Run<'_>, i32> {
-        let model = [("the model", self.model.as_path())];
-        one_stdin(model.into_iter().chain(self.data.files()))?;
-        Ok(self.data.start(command))
-    }
-}
-
 #[derive(clap::Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
@@ -76,18 +67,17 @@ pub struct ExplainArgs {
 }
 
 pub fn score(args: ScoreArgs) -> i32 {
-    match args.input.start("score") {
-        Ok(mut run) => {
-            let exit = score_in(&args, &mut run);
-            run.finish(exit)
-        }
-        Err(exit) => exit,
-    }
+    let mut run = args.input.data.start("score");
+    let exit = score_in(&args, &mut run);
+    run.finish(exit)
 }
 
 fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
     let input = &args.input;
     let data = &input.data;
+    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+        return exit;
+    }
     let scorer = match scorer(&input.model, data, args.explain, run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
@@ -128,18 +118,17 @@ fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
 }
 
 pub fn explain(args: ExplainArgs) -> i32 {
-    match args.input.start("explain") {
-        Ok(mut run) => {
-            let exit = explain_in(&args, &mut run);
-            run.finish(exit)
-        }
-        Err(exit) => exit,
-    }
+    let mut run = args.input.data.start("explain");
+    let exit = explain_in(&args, &mut run);
+    run.finish(exit)
 }
 
 fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
     let input = &args.input;
     let data = &input.data;
+    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+        return exit;
+    }
     let scorer = match scorer(&input.model, data, true, run) {
         Ok(scorer) => scorer,
         Err(code) => return code,

@@ -1,6 +1,6 @@
 //! Scoring jobs: what `leadscore score`, `explain` and `diff` run, as a library.
 //!
-//! A [`ScoreJob`] reads leads, then events, into a [`Batch`] (JSON Lines on every core),
+//! A [`ScoreJob`] reads leads, then events (JSON Lines on every core),
 //! sets bad records aside or stops at the first, scores every lead and writes the
 //! results as JSON Lines or CSV. Problems come back as a [`JobError`] naming the file,
 //! line and field; the library prints nothing. What each input held comes back as
@@ -9,9 +9,8 @@
 //! every lead's results compactly ([`LeadResults`], `results.rs`).
 //!
 //! ```
-//! use leadscore::input::Source;
 //! use leadscore::job::ScoreJob;
-//! use leadscore::{compile_source, MemoryLoader, Scorer};
+//! use leadscore::{compile_source, MemoryLoader, Scorer, Source};
 //! use std::sync::Arc;
 //!
 //! let source = "event demo.request {}\nscore engagement { on demo.request +50 }";
@@ -58,6 +57,7 @@ pub struct ScoreJob {
     /// The format of both inputs; `None`: from each source's name (`.csv` is CSV,
     /// anything else JSON Lines).
     pub input_format: Option<Format>,
+    /// The format of the results.
     pub output_format: output::Format,
     /// Add each lead's explanation to the results: every rule that gave points.
     pub explain: bool,
@@ -68,6 +68,7 @@ pub struct ScoreJob {
 /// A phase of a job, reported as it ends (for progress displays and timings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Every lead record read.
     LeadsRead,
     /// Every event read (and the rejects written).
     EventsRead,
@@ -82,8 +83,10 @@ pub enum JobError {
     /// be read further).
     #[error(transparent)]
     Record(RecordError),
+    /// Writing a bad record to the rejects writer failed.
     #[error("cannot write the rejects: {0}")]
     Rejects(io::Error),
+    /// Writing the results failed.
     #[error("cannot write the results: {0}")]
     Output(io::Error),
 }
@@ -102,6 +105,7 @@ impl JobError {
 pub struct Scored {
     header: Vec<u8>,
     chunks: Vec<Vec<u8>>,
+    /// What was read and scored.
     pub summary: Summary,
     /// What each input held.
     pub files: Vec<FileCounts>,

@@ -1,15 +1,24 @@
+#![cfg_attr(not(feature = "internals"), deny(missing_docs))]
 //! leadscore: a declarative language for lead scoring.
 //!
-//! The pipeline, one module per stage (see `docs/architecture.md`):
+//! A model (`.score` source) is checked and compiled into a [`Plan`]; a [`Scorer`] runs
+//! the plan over a lead and its events and gives an [`Outcome`]: scores, grade bands,
+//! flags, and on request the [`Reason`] for every point.
 //!
-//! | stage | module | output |
+//! | step | call | result |
 //! |---|---|---|
-//! | parse | [`syntax`] (grammar in `grammar/score.pest`) | AST with spans |
-//! | resolve & type-check | [`check`] | [`Model`] |
-//! | lower | [`plan`] | [`Plan`]: slots, bytecode, constants |
-//! | evaluate | [`eval`] | [`Outcome`] per lead |
+//! | check and compile | [`compile_source`], [`compile_file`] ([`check_source`], [`check_file`] to only check) | [`Compiled`]: a [`Plan`] and [`Diagnostics`] |
+//! | store, load | [`Plan::to_bytes`], [`Plan::from_bytes`] (verified on load) | [`Plan`] or [`PlanError`] |
+//! | score one lead | [`Scorer::lead`], [`Scorer::event`], [`Scorer::evaluate`] | [`Outcome`] |
+//! | follow a lead's events | [`Scorer::new_state`], [`Scorer::observe`], [`Scorer::outcome`] | [`LeadState`] |
+//! | score files or streams | [`job::ScoreJob`] over [`Source`]s and writers ([`open`]: files, stdin, gzip, zstd) | results, [`Summary`], [`job::JobError`], [`job::RunSummary`] |
+//! | show problems | [`diagnostics::render`] | text, JSON, GitHub annotations |
 //!
-//! Diagnostics are values ([`Diagnostics`]); the library never prints or exits.
+//! Diagnostics and errors are values with stable codes ([`Code`]); the library never
+//! prints or exits. Around the pipeline: [`format`](mod@format) (`leadscore fmt`), [`testing`]
+//! (`test` blocks), [`diff`] (a model change's impact), [`gen`] (synthetic data), [`time`].
+//! The stages themselves (parse, check, plan, evaluate; `docs/architecture.md`) are
+//! private unless the `internals` feature is on.
 //!
 //! ```
 //! use leadscore::{compile_source, MemoryLoader, Scorer, Value};
@@ -55,33 +64,58 @@ macro_rules! internal_fields {
 }
 pub(crate) use internal_fields;
 
-pub mod batch;
-mod bytes;
-pub mod check;
+/// Declares the pipeline's inner modules: public with the `internals` feature (for this
+/// crate's tests and for tools that need the compiler's insides; not a stable API),
+/// private otherwise, so that the crate's face is what this file exports.
+macro_rules! internal_modules {
+    ($($name:ident;)*) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            mod $name;
+        )*
+    };
+}
+
+internal_modules! {
+    batch;
+    bytes;
+    check;
+    eval;
+    input;
+    output;
+    plan;
+    prefetch;
+    record;
+    source;
+    syntax;
+    vocab;
+}
+
 pub mod diagnostics;
 pub mod diff;
-pub mod eval;
 pub mod format;
 pub mod gen;
-pub mod input;
 pub mod job;
-pub mod output;
-pub mod plan;
-mod prefetch;
-pub mod record;
-pub mod source;
-pub mod syntax;
 pub mod testing;
 pub mod time;
-pub mod vocab;
 
-pub use check::loader::{FsLoader, Loader, MemoryLoader};
+pub use batch::{LeadError, Summary};
+pub use check::loader::{
+    read_bounded, size_in_words, FsLoader, Loader, MemoryLoader, MAX_MODEL_BYTES,
+};
 pub use check::Model;
-pub use diagnostics::{Diagnostic, Diagnostics};
-pub use eval::{LeadState, Outcome, Reason, Scorer};
-pub use plan::{Plan, PlanError};
-pub use record::{Event, FieldError, Lead, Value};
-pub use source::Sources;
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
+pub use eval::{
+    LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer, EVENT_TIMES,
+};
+pub use input::{open, Format as InputFormat, Input, Keys, RecordError, Source};
+pub use output::{explain_table, Format as OutputFormat};
+pub use plan::{EventDecl, FieldDecl, Plan, PlanError, FORMAT_VERSION};
+pub use record::{Event, Lead};
+pub use source::{FileId, Position, Sources, Span};
+pub use vocab::{FieldError, Value, ValueType};
 
 use std::path::Path;
 
@@ -89,8 +123,11 @@ use std::path::Path;
 /// diagnostic found, and the source text they point into.
 #[derive(Debug)]
 pub struct Checked {
+    /// The text of every file read, for rendering the diagnostics.
     pub sources: Sources,
+    /// The checked model, when there are no errors.
     pub model: Option<Model>,
+    /// Every error and warning, sorted by file and position.
     pub diagnostics: Diagnostics,
 }
 
@@ -121,9 +158,10 @@ pub fn check_source(name: &str, text: &str, loader: &dyn Loader) -> Checked {
     }
 }
 
-/// Reads and checks a model file and its imports.
+/// Reads and checks a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(check_source(&path.display().to_string(), &text, &FsLoader))
 }
 
@@ -131,8 +169,11 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
 /// diagnostic found.
 #[derive(Debug)]
 pub struct Compiled {
+    /// The text of every file read, for rendering the diagnostics.
     pub sources: Sources,
+    /// The plan, when there are no errors.
     pub plan: Option<Plan>,
+    /// Every error and warning, sorted by file and position.
     pub diagnostics: Diagnostics,
 }
 
@@ -146,9 +187,10 @@ pub fn compile_source(name: &str, text: &str, loader: &dyn Loader) -> Compiled {
     }
 }
 
-/// Reads, checks and compiles a model file and its imports.
+/// Reads, checks and compiles a model file and its imports (each of at most
+/// [`check::loader::MAX_MODEL_BYTES`]).
 pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
-    let text = std::fs::read_to_string(path)?;
+    let text = FsLoader.read(path)?;
     Ok(compile_source(
         &path.display().to_string(),
         &text,

@@ -78,18 +78,6 @@ pub fn signed(x: f64) -> String {
     }
 }
 
-/// CSV with a header: `lead`, each score, `<score>_grade` for each graded score, each
-/// flag; with `explain`, a last `why` column summarising the contributions.
-pub fn write_csv(
-    plan: &Plan,
-    outcomes: &[Outcome],
-    explain: bool,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    write_csv_header(plan, explain, out)?;
-    write_csv_rows(outcomes, explain, out)
-}
-
 /// The CSV header row.
 pub fn write_csv_header(plan: &Plan, explain: bool, out: &mut impl Write) -> io::Result<()> {
     let mut header = vec!["lead".to_string()];

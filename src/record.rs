@@ -15,7 +15,9 @@ impl FieldError {
 /// A lead: its id and its fields, in the plan's field order (`None` = absent).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lead {
+    /// The lead's id.
     pub id: String,
+    /// One value per lead field the plan declares, in declaration order.
     pub fields: Vec<Option<Value>>,
 }
 
@@ -23,9 +25,13 @@ pub struct Lead {
 /// the declaration's order (`None` = absent).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Event {
+    /// The id of the lead it belongs to.
     pub lead: String,
+    /// The index of its type among the plan's event types.
     pub event_type: u32,
+    /// When it happened, in microseconds since the epoch.
     pub ts: i64,
+    /// One value per property of its type, in declaration order.
     pub props: Vec<Option<Value>>,
 }
 

@@ -9,16 +9,24 @@ use serde::Serialize;
 
 /// The type of a lead field or event property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum ValueType {
+    /// Text.
     String,
+    /// A whole number.
     Int,
+    /// Any number.
     Number,
+    /// `true` or `false`.
     Bool,
+    /// A point in time (UTC, to the microsecond).
     Time,
+    /// A length of time.
     Duration,
 }
 
 impl ValueType {
+    /// The type's name as the language writes it: `string`, `int`, …
     pub fn name(self) -> &'static str {
         match self {
             ValueType::String => "string",
@@ -33,9 +41,13 @@ impl ValueType {
 
 /// The value of a lead field or event property.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub enum Value {
+    /// Text.
     Str(String),
+    /// A number (also an `int`'s value: a whole number).
     Number(f64),
+    /// `true` or `false`.
     Bool(bool),
     /// Microseconds since the Unix epoch, UTC.
     Time(i64),
@@ -47,7 +59,9 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("field `{field}`: {problem}")]
 pub struct FieldError {
+    /// The field or property.
     pub field: String,
+    /// What is wrong with its value.
     pub problem: String,
 }
 

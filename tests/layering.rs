@@ -125,3 +125,39 @@ fn every_module_of_the_library_is_accounted_for() {
         );
     }
 }
+
+/// The crate's internal modules: public only with the `internals` feature.
+const INTERNAL: &[&str] = &[
+    "batch", "bytes", "check", "eval", "input", "output", "plan", "prefetch", "record", "source",
+    "syntax", "vocab",
+];
+
+#[test]
+fn the_embedding_guide_and_doc_examples_use_only_the_public_face() {
+    // Doctests see the internals (tests build the crate with them), so check by reading.
+    let mut offenders = Vec::new();
+    for file in ["docs/embedding.md", "README.md", "src/lib.rs", "src/job.rs"] {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            for module in INTERNAL {
+                if line.contains(&format!("leadscore::{module}::"))
+                    || line.contains(&format!("leadscore::{{{module}"))
+                {
+                    offenders.push(format!("{file}:{}: {line}", number + 1));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+#[test]
+fn internal_modules_are_declared_internal() {
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    for module in INTERNAL {
+        assert!(
+            !lib.contains(&format!("\npub mod {module};")),
+            "src/lib.rs makes `{module}` public"
+        );
+    }
+}

@@ -106,6 +106,7 @@ fn value(dice: &mut Dice, ty: ValueType) -> Option<Value> {
         ValueType::Duration => {
             Value::Duration(dice.pick(&[0, 30 * DAY, -HOUR, i64::MAX - 1, i64::MIN + 1]))
         }
+        other => unreachable!("a type of a new kind: {other:?}"),
     })
 }
 
@@ -181,6 +182,7 @@ fn event_line(plan: &Plan, record: &EventRecord) -> String {
                     Some(Value::Number(n)) => Json::from(*n),
                     Some(Value::Bool(b)) => Json::from(*b),
                     Some(Value::Time(t) | Value::Duration(t)) => Json::from(t / SECOND),
+                    Some(other) => unreachable!("a value of a new kind: {other:?}"),
                 };
                 object.insert(d.name.clone(), json);
             }
@@ -233,7 +235,8 @@ fn run(scorer: &Arc<Scorer>, seed: u64) {
     let mut out = Vec::new();
     let (outcomes, _) = added.finish(true);
     leadscore::output::write_jsonl(&outcomes, &mut out).unwrap();
-    leadscore::output::write_csv(plan, &outcomes, true, &mut out).unwrap();
+    leadscore::output::write_csv_header(plan, true, &mut out).unwrap();
+    leadscore::output::write_csv_rows(&outcomes, true, &mut out).unwrap();
     read.finish_with(2, |share| {
         let mut csv = leadscore::output::CsvResults::new(plan, Vec::new());
         share.try_for_each(|id, results| {

@@ -20,7 +20,6 @@ mod ids;
 mod store;
 mod worker;
 
-pub use finish::LeadShare;
 
 use crate::diagnostics::Code;
 use crate::eval::Scorer;
@@ -33,17 +32,22 @@ use store::{Leads, Shard};
 
 /// Counts for the run summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
+    /// Leads scored.
     pub leads: usize,
+    /// Event records read (whatever became of them).
     pub events_read: u64,
     /// Events after the as-of time: they do not exist yet.
     pub events_future: u64,
     /// Events of types the model does not declare, by type.
     pub ignored_by_type: BTreeMap<String, u64>,
+    /// Bad records set aside.
     pub rejected: u64,
 }
 
 impl Summary {
+    /// Events of types the model does not declare, in all.
     pub fn events_ignored(&self) -> u64 {
         self.ignored_by_type.values().sum()
     }
@@ -61,10 +65,20 @@ impl Summary {
 /// Why a lead record cannot be added.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LeadError {
+    /// The same id on a second lead record.
     #[error("lead `{id}` appears twice (first on line {first})")]
-    Duplicate { id: String, first: u64 },
+    Duplicate {
+        /// The lead's id.
+        id: String,
+        /// The line it was first on.
+        first: u64,
+    },
+    /// A lead record after events for it were already scored.
     #[error("lead `{id}` is added after events for it were scored; add leads first")]
-    AfterEvents { id: String },
+    AfterEvents {
+        /// The lead's id.
+        id: String,
+    },
 }
 
 impl LeadError {

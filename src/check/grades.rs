@@ -1,7 +1,7 @@
 //! Grades: each names a declared score (at most one grade per score); its bands have
 //! constant numeric thresholds and optional conditions, and the last band is the default.
 
-use super::expr::{self, Cx};
+use super::expr::{Cx, NoValue};
 use super::{Checker, Global};
 use crate::check::model::*;
 use crate::diagnostics::{Code, Diagnostic};
@@ -103,9 +103,10 @@ impl Checker<'_> {
         if typed.ty.is_error() {
             return None;
         }
-        match expr::fold(&typed) {
-            Some(Const::Number(n)) => Some(n),
-            Some(_) => {
+        match self.fold_value(&typed) {
+            Ok(Const::Number(n)) => Some(n),
+            Err(NoValue::OutOfRange) => None,
+            Ok(_) => {
                 self.report(Diagnostic::new(
                     Code::NotNumeric,
                     "a band's threshold must be a number",
@@ -114,7 +115,7 @@ impl Checker<'_> {
                 ));
                 None
             }
-            None => {
+            Err(NoValue::NotConstant) => {
                 self.report(
                     Diagnostic::new(
                         Code::NotConstant,

@@ -84,6 +84,23 @@ pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) 
     })
 }
 
+/// The most names the note of a cycle lists (of scores and flags, or of imported files):
+/// a generated model can close a cycle of any length, and the note stays one line.
+const MAX_CYCLE_NAMES: usize = 12;
+
+/// The note of a cycle: `` cycle: `a` → `b` → `a` ``, back to where it starts. `first`
+/// holds the cycle's first names (at most [`MAX_CYCLE_NAMES`] are shown, then how many
+/// more there are), `len` how many names the cycle has.
+fn cycle_note(first: &[String], len: usize) -> String {
+    let shown = &first[..first.len().min(MAX_CYCLE_NAMES)];
+    let mut names: Vec<String> = shown.iter().map(|n| format!("`{n}`")).collect();
+    if len > shown.len() {
+        names.push(format!("… ({} more)", len - shown.len()));
+    }
+    names.push(format!("`{}`", first[0]));
+    format!("cycle: {}", names.join(" → "))
+}
+
 fn default_model_name(path: &str) -> String {
     std::path::Path::new(path)
         .file_stem()

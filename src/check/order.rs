@@ -1,11 +1,79 @@
 //! Dependency order: what each score and flag uses, the order that puts every one after
 //! what it uses, and the cycles that make such an order impossible.
 
-use super::Checker;
+use super::{cycle_note, Checker, MAX_CYCLE_NAMES};
 use crate::check::model::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 use std::collections::HashMap;
+
+/// A depth-first search for the dependency order, with an explicit stack rather than
+/// recursion, so a chain of dependencies may be as long as the model.
+#[derive(Default)]
+struct OrderSearch {
+    /// Nodes being visited (on the stack, at this depth) or done.
+    marks: HashMap<Node, Mark>,
+    /// Scores and flags, each after what it uses.
+    out: Vec<Node>,
+    /// Each cycle found.
+    cycles: Vec<Cycle>,
+}
+
+/// A cycle of uses: its first [`MAX_CYCLE_NAMES`] nodes (from where it starts), its
+/// length, and the use that closes it. (Only a prefix is kept: a model can close many
+/// long cycles, and keeping each whole could take memory quadratic in the model.)
+struct Cycle {
+    first: Vec<Node>,
+    len: usize,
+    closed_at: Span,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    /// On the search's path, at this depth.
+    InProgress(usize),
+    Done,
+}
+
+impl OrderSearch {
+    /// Visits `root` and everything it uses, in the order of `deps`: each node goes to
+    /// `out` after its dependencies; a use of a node on the path closes a cycle.
+    fn visit(&mut self, root: Node, deps: &HashMap<Node, Vec<(Node, Span)>>) {
+        if self.marks.contains_key(&root) {
+            return;
+        }
+        let uses = |node: &Node| deps.get(node).map(Vec::as_slice).unwrap_or(&[]);
+        self.marks.insert(root, Mark::InProgress(0));
+        // The path: each node with how many of its uses have been followed.
+        let mut path: Vec<(Node, usize)> = vec![(root, 0)];
+        while let Some((node, followed)) = path.last_mut() {
+            let node = *node;
+            let Some(&(used, span)) = uses(&node).get(*followed) else {
+                path.pop();
+                self.marks.insert(node, Mark::Done);
+                self.out.push(node);
+                continue;
+            };
+            *followed += 1;
+            match self.marks.get(&used) {
+                Some(Mark::Done) => {}
+                Some(&Mark::InProgress(depth)) => self.cycles.push(Cycle {
+                    first: path[depth..]
+                        .iter()
+                        .take(MAX_CYCLE_NAMES)
+                        .map(|(n, _)| *n)
+                        .collect(),
+                    len: path.len() - depth,
+                    closed_at: span,
+                }),
+                None => {
+                    self.marks.insert(used, Mark::InProgress(path.len()));
+                    path.push((used, 0));
+                }
+            }
+        }
+    }
+}
 
 impl Checker<'_> {
     /// Records that `owner` (when there is one) uses `used`, at `span`.
@@ -17,70 +85,30 @@ impl Checker<'_> {
 
     /// Orders scores and flags so each comes after what it uses; reports cycles.
     pub(super) fn order(&mut self) -> Vec<Node> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            InProgress,
-            Done,
+        let mut search = OrderSearch::default();
+        for &node in &self.node_order {
+            search.visit(node, &self.deps);
         }
-        fn visit(
-            node: Node,
-            deps: &HashMap<Node, Vec<(Node, Span)>>,
-            marks: &mut HashMap<Node, Mark>,
-            path: &mut Vec<Node>,
-            out: &mut Vec<Node>,
-            cycles: &mut Vec<(Vec<Node>, Span)>,
-        ) {
-            match marks.get(&node) {
-                Some(Mark::Done) => return,
-                Some(Mark::InProgress) => return,
-                None => {}
-            }
-            marks.insert(node, Mark::InProgress);
-            path.push(node);
-            for (dep, span) in deps.get(&node).map(Vec::as_slice).unwrap_or(&[]) {
-                if marks.get(dep) == Some(&Mark::InProgress) {
-                    let start = path.iter().position(|n| n == dep).unwrap_or(0);
-                    cycles.push((path[start..].to_vec(), *span));
-                    continue;
-                }
-                visit(*dep, deps, marks, path, out, cycles);
-            }
-            path.pop();
-            marks.insert(node, Mark::Done);
-            out.push(node);
-        }
-        let mut marks = HashMap::new();
-        let mut out = Vec::new();
-        let mut cycles = Vec::new();
-        for node in self.node_order.clone() {
-            visit(
-                node,
-                &self.deps,
-                &mut marks,
-                &mut Vec::new(),
-                &mut out,
-                &mut cycles,
-            );
-        }
-        for (cycle, span) in cycles {
+        for cycle in std::mem::take(&mut search.cycles) {
+            let first = self.node_name(cycle.first[0]).to_string();
             let names: Vec<String> = cycle
+                .first
                 .iter()
-                .chain(cycle.first())
-                .map(|n| format!("`{}`", self.node_name(*n)))
+                .map(|n| self.node_name(*n).to_string())
                 .collect();
-            let first = self.node_name(cycle[0]).to_string();
+            let note = cycle_note(&names, cycle.len);
             self.report(
                 Diagnostic::new(
                     Code::Cycle,
                     format!("`{first}` depends on itself"),
-                    span,
+                    cycle.closed_at,
                     "this use closes the cycle",
                 )
-                .with_note(format!("cycle: {}", names.join(" → ")))
+                .with_note(note)
                 .with_help("a score or flag can only use ones that do not use it back"),
             );
         }
-        out
+        search.out
     }
 
     /// The declared name of a score or flag.

@@ -1,9 +1,9 @@
 //! `leadscore check PATH...`
 
+use super::out::{err, errln, out};
 use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
-use leadscore::input::open;
-use std::io::Write;
+use leadscore::open;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> i32 {
         let (path, text) = match source {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 unreadable += 1;
                 continue;
             }
@@ -52,13 +52,13 @@ pub fn run(args: Args) -> i32 {
         warnings += checked.diagnostics.warning_count();
         let list: Vec<_> = checked.diagnostics.into_vec();
         match args.format {
-            Format::Human => eprint!("{}", render::human(&list, &checked.sources, color)),
-            Format::Json => print_stdout(&render::json(&list, &checked.sources)),
-            Format::Github => print_stdout(&render::github(&list, &checked.sources)),
+            Format::Human => err!("{}", render::human(&list, &checked.sources, color)),
+            Format::Json => out!("{}", render::json(&list, &checked.sources)),
+            Format::Github => out!("{}", render::github(&list, &checked.sources)),
         }
     }
     if matches!(args.format, Format::Human) {
-        eprintln!(
+        errln!(
             "checked {} file{}: {} error{}, {} warning{}{}",
             checked_files,
             plural(checked_files),
@@ -80,9 +80,4 @@ pub fn run(args: Args) -> i32 {
     } else {
         EXIT_OK
     }
-}
-
-fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
 }

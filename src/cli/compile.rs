@@ -1,5 +1,6 @@
 //! `leadscore compile` and `leadscore plan show`.
 
+use super::out::{self, errln, out};
 use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::path::PathBuf;
 
@@ -25,8 +26,8 @@ enum Emit {
 }
 
 pub fn compile(args: CompileArgs) -> i32 {
-    if args.output.is_none() && leadscore::input::open::is_stdin(&args.model) {
-        eprintln!("error: a model read from stdin has no name to name the plan after: give `-o FILE` (or `-o -` for stdout)");
+    if args.output.is_none() && leadscore::open::is_stdin(&args.model) {
+        errln!("error: a model read from stdin has no name to name the plan after: give `-o FILE` (or `-o -` for stdout)");
         return EXIT_TROUBLE;
     }
     let plan = match model::load(&args.model, args.color.for_stderr()) {
@@ -45,15 +46,14 @@ pub fn compile(args: CompileArgs) -> i32 {
         })
     });
     if output.as_os_str() == "-" {
-        use std::io::Write;
-        let _ = std::io::stdout().write_all(&bytes);
+        out::stdout_bytes(&bytes);
         return EXIT_OK;
     }
     if let Err(e) = std::fs::write(&output, &bytes) {
-        eprintln!("error: cannot write `{}`: {e}", output.display());
+        errln!("error: cannot write `{}`: {e}", output.display());
         return EXIT_TROUBLE;
     }
-    eprintln!(
+    errln!(
         "compiled `{}` to `{}` ({} bytes, plan format {})",
         args.model.display(),
         output.display(),
@@ -74,7 +74,7 @@ pub struct ShowArgs {
 pub fn show(args: ShowArgs) -> i32 {
     match model::load(&args.plan, args.color.for_stderr()) {
         Ok(plan) => {
-            print!("{}", leadscore::plan::disassemble(&plan));
+            out!("{}", plan.disassemble());
             EXIT_OK
         }
         Err(code) => code,

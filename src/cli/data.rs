@@ -5,8 +5,8 @@
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::diagnostics::Code;
-use leadscore::input::{open, Format, Input, Keys};
 use leadscore::job::{JobError, Phase, Problem, RunSummary, ScoreJob};
+use leadscore::{open, Input, InputFormat as Format, Keys};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,8 +1,9 @@
 //! `leadscore fmt [--check] PATH...`
 
+use super::out::{err, errln, out, outln};
 use super::{model, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
-use leadscore::input::open;
+use leadscore::open;
 use leadscore::Sources;
 use std::path::PathBuf;
 
@@ -27,7 +28,7 @@ pub fn run(args: Args) -> i32 {
         let (path, text) = match source {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 trouble = true;
                 continue;
             }
@@ -38,18 +39,18 @@ pub fn run(args: Args) -> i32 {
             Err(diagnostics) => {
                 let mut sources = Sources::new();
                 sources.add(name.clone(), text);
-                eprint!(
+                err!(
                     "{}",
                     render::human(&diagnostics.into_vec(), &sources, args.color.for_stderr())
                 );
-                eprintln!("error: `{name}` has syntax errors; not formatted");
+                errln!("error: `{name}` has syntax errors; not formatted");
                 broken += 1;
                 continue;
             }
         };
         if open::is_stdin(&path) && !args.check {
             // Standard input is formatted to stdout, changed or not.
-            print!("{formatted}");
+            out!("{formatted}");
             continue;
         }
         if formatted == text {
@@ -57,12 +58,12 @@ pub fn run(args: Args) -> i32 {
         }
         unformatted += 1;
         if args.check {
-            println!("{name}");
+            outln!("{name}");
         } else if let Err(e) = std::fs::write(&path, formatted) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            errln!("error: cannot write `{}`: {e}", path.display());
             trouble = true;
         } else {
-            eprintln!("formatted {}", path.display());
+            errln!("formatted {}", path.display());
         }
     }
     if trouble {

@@ -2,9 +2,9 @@
 //! scripts and man pages, generated from the command-line definition itself, so they
 //! always match the commands and options this build has.
 
+use super::out::{self, errln};
 use super::{command, EXIT_OK, EXIT_TROUBLE};
 use clap_complete::Shell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -27,8 +27,10 @@ pub struct ManArgs {
 
 pub fn completions(args: CompletionsArgs) -> i32 {
     let mut command = command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut command, "leadscore", &mut out);
+    // Generated in memory: `generate` panics when its writer fails.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "leadscore", &mut script);
+    out::stdout_bytes(&script);
     EXIT_OK
 }
 
@@ -40,12 +42,12 @@ pub fn man(args: ManArgs) -> i32 {
     let mut page = &leadscore;
     for name in &args.command {
         let Some(sub) = page.find_subcommand(name) else {
-            eprintln!("error: there is no command `{}`", args.command.join(" "));
+            errln!("error: there is no command `{}`", args.command.join(" "));
             return EXIT_TROUBLE;
         };
         page = sub;
     }
-    let _ = std::io::stdout().write_all(&render(page));
+    out::stdout_bytes(&render(page));
     EXIT_OK
 }
 
@@ -75,7 +77,7 @@ fn write_pages(page: &clap::Command, dir: &Path) -> i32 {
         page.get_display_name().unwrap_or(page.get_name())
     ));
     if let Err(e) = std::fs::write(&file, render(page)) {
-        eprintln!("error: cannot write `{}`: {e}", file.display());
+        errln!("error: cannot write `{}`: {e}", file.display());
         return EXIT_TROUBLE;
     }
     for sub in page.get_subcommands() {

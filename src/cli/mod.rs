@@ -9,6 +9,7 @@ mod fmt;
 mod gen;
 mod manual;
 mod model;
+mod out;
 mod score;
 mod test;
 
@@ -130,15 +131,23 @@ pub fn run() -> i32 {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
+            if let Err(e) = error.print() {
+                let stream = if error.use_stderr() {
+                    out::Stream::Stderr
+                } else {
+                    out::Stream::Stdout // `--help`, `--version`
+                };
+                out::failed(stream, e);
+            }
+            return out::finish(if error.use_stderr() {
                 EXIT_TROUBLE
             } else {
                 EXIT_OK
-            };
+            });
         }
     };
-    match cli.command {
+    // Every command prints through `out`, which turns a failed write into exit 2.
+    let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Compile(args) => compile::compile(args),
         Command::Score(args) => score::score(args),
@@ -150,7 +159,8 @@ pub fn run() -> i32 {
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
         Command::Completions(args) => manual::completions(args),
         Command::Man(args) => manual::man(args),
-    }
+    };
+    out::finish(code)
 }
 
 /// `path: reason` for an I/O error, in plain words.

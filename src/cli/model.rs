@@ -4,13 +4,16 @@
 //!
 //! What a file holds is decided by its bytes, never by its name: a model may be called
 //! `x.plan` and a plan `x.score`. Files are read as every input is
-//! ([`leadscore::input::open`]): `-` is standard input, and gzip or zstd data is
+//! ([`leadscore::open`]): `-` is standard input, and gzip or zstd data is
 //! decompressed.
 
+use super::out::{err, errln};
 use super::{io_message, plural, EXIT_FINDINGS, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
-use leadscore::input::open;
+use leadscore::open;
 use leadscore::Plan;
+use leadscore::{size_in_words, MAX_MODEL_BYTES};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What a file holds.
@@ -23,11 +26,20 @@ enum Contents {
     Binary,
 }
 
+/// The most bytes a compiled plan file may hold (256 MiB). A plan is larger than the model
+/// it is compiled from (about 3 times in binary, up to about 20 times in JSON), so a model
+/// of the largest size ([`MAX_MODEL_BYTES`]) still gives a plan that loads.
+const MAX_PLAN_BYTES: usize = 256 * 1024 * 1024;
+
 impl Contents {
+    /// Whether `bytes` begin like a plan: a binary plan starts with its magic bytes; a JSON
+    /// plan is an object, and no model starts with `{` (a statement starts with a keyword).
+    fn is_plan(bytes: &[u8]) -> bool {
+        bytes.starts_with(b"LEADPLAN") || bytes.trim_ascii_start().starts_with(b"{")
+    }
+
     fn of(bytes: Vec<u8>) -> Contents {
-        // A binary plan starts with its magic bytes; a JSON plan is an object, and no
-        // model starts with `{` (a statement starts with a keyword).
-        if bytes.starts_with(b"LEADPLAN") || bytes.trim_ascii_start().starts_with(b"{") {
+        if Contents::is_plan(&bytes) {
             return Contents::Plan(bytes);
         }
         match String::from_utf8(bytes) {
@@ -38,10 +50,38 @@ impl Contents {
         }
     }
 
+    /// Reads the file at `path` (stdin for `-`, decompressed if it is compressed): at
+    /// most [`MAX_MODEL_BYTES`] of a model, and at most [`MAX_PLAN_BYTES`] of a plan, never
+    /// more (so `/dev/zero` is refused, not read on, and neither is a compressed bomb).
     fn read(path: &Path) -> Result<Contents, String> {
-        open::read(path)
-            .map(Contents::of)
-            .map_err(|e| io_message(Path::new(&open::name_of(path)), &e))
+        let name = open::name_of(path);
+        let unreadable = |e: std::io::Error| io_message(Path::new(&name), &e);
+        let mut file = open::open(path).map_err(unreadable)?.reader;
+        let mut bytes = Vec::new();
+        let mut read_up_to = |bytes: &mut Vec<u8>, limit: usize| {
+            let room = (limit + 1).saturating_sub(bytes.len());
+            (&mut file)
+                .take(room as u64)
+                .read_to_end(bytes)
+                .map_err(unreadable)
+        };
+        read_up_to(&mut bytes, MAX_MODEL_BYTES)?;
+        let (limit, what) = if Contents::is_plan(&bytes) {
+            (MAX_PLAN_BYTES, "a plan")
+        } else {
+            (MAX_MODEL_BYTES, "a model")
+        };
+        // Read on only when there is more (a terminal would wait for more after its end).
+        if bytes.len() > MAX_MODEL_BYTES {
+            read_up_to(&mut bytes, limit)?;
+        }
+        if bytes.len() > limit {
+            return Err(format!(
+                "`{name}` is too large for {what}: larger than {}",
+                size_in_words(limit)
+            ));
+        }
+        Ok(Contents::of(bytes))
     }
 }
 
@@ -83,28 +123,28 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
     let text = match Contents::read(path) {
         Ok(Contents::Plan(bytes)) => {
             return Plan::from_bytes(&bytes).map_err(|e| {
-                eprintln!("error: `{name}`: {e}");
+                errln!("error: `{name}`: {e}");
                 EXIT_TROUBLE
             })
         }
         Ok(Contents::Source(text)) => text,
         Ok(Contents::Binary) => {
-            eprintln!("error: {}", binary_message(path));
+            errln!("error: {}", binary_message(path));
             return Err(EXIT_TROUBLE);
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return Err(EXIT_TROUBLE);
         }
     };
     let compiled = leadscore::compile_source(&name, &text, &leadscore::FsLoader);
     let diagnostics = compiled.diagnostics.clone().into_vec();
     if !diagnostics.is_empty() {
-        eprint!("{}", render::human(&diagnostics, &compiled.sources, color));
+        err!("{}", render::human(&diagnostics, &compiled.sources, color));
     }
     compiled.plan.ok_or_else(|| {
         let errors = compiled.diagnostics.error_count();
-        eprintln!(
+        errln!(
             "error: `{name}` has {errors} error{}; fix {} to run it",
             plural(errors),
             if errors == 1 { "it" } else { "them" },

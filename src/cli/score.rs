@@ -2,10 +2,9 @@
 
 use super::data::{DataArgs, Run};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
-use leadscore::batch::Summary;
 use leadscore::diagnostics::Code;
 use leadscore::job::RunCounts;
-use leadscore::{output, Scorer};
+use leadscore::{OutputFormat as Format, Scorer, Summary};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,14 +43,14 @@ enum OutputFormat {
 impl ScoreArgs {
     /// The output format: `--format`, else what the output file's name asks for, else
     /// JSON Lines.
-    fn output_format(&self) -> output::Format {
+    fn output_format(&self) -> Format {
         match self.format {
-            Some(OutputFormat::Jsonl) => output::Format::Jsonl,
-            Some(OutputFormat::Csv) => output::Format::Csv,
+            Some(OutputFormat::Jsonl) => Format::Jsonl,
+            Some(OutputFormat::Csv) => Format::Csv,
             None => self
                 .output
                 .as_deref()
-                .and_then(output::Format::from_path)
+                .and_then(Format::from_path)
                 .unwrap_or_default(),
         }
     }
@@ -151,7 +150,7 @@ fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
         Some(outcome) => {
             print!(
                 "{}",
-                output::explain_table(scorer.plan(), &outcome, job.as_of)
+                leadscore::explain_table(scorer.plan(), &outcome, job.as_of)
             );
             run.summary.seconds.write += run.lap("write the explanation");
             EXIT_OK
@@ -165,7 +164,7 @@ fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
 
 /// A model's name in the run summary, as given (`<stdin>` for `-`).
 pub fn model_name(path: &Path) -> String {
-    leadscore::input::open::name_of(path)
+    leadscore::open::name_of(path)
 }
 
 /// The scorer of a model, once there is data to run it on; on failure, the exit code

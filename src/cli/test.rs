@@ -1,8 +1,9 @@
 //! `leadscore test PATH...`: run the models' test blocks.
 
+use super::out::{err, errln, outln};
 use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
-use leadscore::input::open;
+use leadscore::open;
 use leadscore::testing::{run_tests, TestResult};
 use leadscore::Scorer;
 use std::fmt::Write as _;
@@ -30,7 +31,7 @@ pub fn run(args: Args) -> i32 {
         let (path, text) = match source {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 trouble = true;
                 continue;
             }
@@ -39,17 +40,17 @@ pub fn run(args: Args) -> i32 {
         let checked = leadscore::check_source(&name, &text, &leadscore::FsLoader);
         let diagnostics = checked.diagnostics.clone().into_vec();
         if !diagnostics.is_empty() {
-            eprint!("{}", render::human(&diagnostics, &checked.sources, color));
+            err!("{}", render::human(&diagnostics, &checked.sources, color));
         }
         let Some(model) = checked.model else {
-            println!("{name}: does not check, no tests run");
+            outln!("{name}: does not check, no tests run");
             failed += 1;
             continue;
         };
-        let plan = leadscore::plan::lower(&model);
+        let plan = leadscore::Plan::from_model(&model);
         let scorer = Scorer::new(plan.clone()).expect("a freshly compiled plan verifies");
         let results = run_tests(&model, &scorer);
-        println!(
+        outln!(
             "running {} test{} from {}",
             results.len(),
             plural(results.len()),
@@ -58,18 +59,18 @@ pub fn run(args: Args) -> i32 {
         for result in &results {
             if result.passed() {
                 passed += 1;
-                println!("test {:?} ... {}", result.name, verdict.ok());
+                outln!("test {:?} ... {}", result.name, verdict.ok());
             } else {
                 failed += 1;
-                println!("test {:?} ... {}", result.name, verdict.failed());
+                outln!("test {:?} ... {}", result.name, verdict.failed());
                 report.push_str(&failure_report(&plan, result));
             }
         }
     }
     if !report.is_empty() {
-        println!("\nfailures:\n{report}");
+        outln!("\nfailures:\n{report}");
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if trouble {
         EXIT_TROUBLE
     } else if failed > 0 {
@@ -116,7 +117,7 @@ fn failure_report(plan: &leadscore::Plan, result: &TestResult) -> String {
         let _ = writeln!(out, "    actual:   {}", failure.actual);
     }
     let _ = writeln!(out, "  why:");
-    for line in leadscore::output::explain_table(plan, &result.outcome, result.as_of)
+    for line in leadscore::explain_table(plan, &result.outcome, result.as_of)
         .lines()
         .skip(2)
     {

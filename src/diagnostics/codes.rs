@@ -12,6 +12,7 @@ macro_rules! codes {
     ($( $variant:ident = $code:literal, $title:literal; )*) => {
         /// A stable diagnostic code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs)] // each code's title and entry in docs/diagnostics.md say it
         pub enum Code { $( $variant ),* }
 
         impl Code {
@@ -44,6 +45,7 @@ codes! {
     ImportNotFound = "E0101", "imported file not found";
     ImportCycle = "E0102", "import cycle";
     DuplicateModel = "E0103", "more than one model name";
+    FileTooLarge = "E0104", "model file too large";
     // Declarations
     DuplicateName = "E0201", "name declared twice";
     ReservedName = "E0202", "keyword used as a name";
@@ -67,6 +69,7 @@ codes! {
     BadRegex = "E0406", "invalid regular expression";
     MixedList = "E0407", "list mixes types";
     NotNumeric = "E0408", "number expected";
+    OutOfRange = "E0409", "constant out of range";
     // Rules and structure
     Cycle = "E0501", "definitions depend on each other";
     BadMax = "E0502", "invalid max";
@@ -112,6 +115,7 @@ impl Code {
         code.starts_with("E07") || code.starts_with("E08")
     }
 
+    /// Warnings are `W…`; everything else is an error.
     pub fn severity(self) -> Severity {
         if self.as_str().starts_with('W') {
             Severity::Warning

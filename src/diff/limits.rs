@@ -21,14 +21,18 @@ pub struct Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LimitKind {
+    /// Leads that change band in a grade (`--max-grade-changes`).
     Grade,
+    /// Leads whose score changes (`--max-score-changes`).
     Score,
+    /// Leads that gain or lose a flag (`--max-flag-changes`).
     Flag,
 }
 
 /// A limit a change goes over.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokenLimit {
+    /// What the limit counts.
     pub kind: LimitKind,
     /// The grade's score, the score or the flag.
     pub name: String,

@@ -13,13 +13,21 @@ use std::collections::BTreeMap;
 /// How a model change moves the same leads. Serializes to the JSON `--format json` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
+    /// The old model (its name in the plan; the CLI puts the file given instead).
     pub old_model: String,
+    /// The new model, likewise.
     pub new_model: String,
+    /// The leads compared: those both runs scored. Every count is out of these.
     pub leads: usize,
+    /// The time both models scored the leads as of (RFC 3339).
     pub as_of: String,
+    /// Every score of either model: old order, then scores only the new one has.
     pub scores: Vec<ScoreChange>,
+    /// Every grade both models have.
     pub grades: Vec<GradeChange>,
+    /// Every flag of either model.
     pub flags: Vec<FlagChange>,
+    /// The leads whose scores moved most, biggest move first (ties in lead id order).
     pub movers: Vec<Mover>,
 }
 
@@ -27,8 +35,11 @@ pub struct DiffReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Presence {
+    /// In both models.
     Both,
+    /// Only in the new model (its old value counts as 0, or unset).
     Added,
+    /// Only in the old model (its new value counts as 0, or unset).
     Removed,
 }
 
@@ -36,9 +47,13 @@ pub enum Presence {
 /// the leads whose score changed, or all leads compared.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreChange {
+    /// The score's name.
     pub score: String,
+    /// Which models have the score.
     pub presence: Presence,
+    /// The leads whose score changed, and by how much.
     pub changed: ChangedLeads,
+    /// The change over all leads compared.
     pub all_leads: AllLeads,
 }
 
@@ -47,25 +62,34 @@ pub struct ScoreChange {
 pub struct ChangedLeads {
     /// How many leads' score changed.
     pub leads: usize,
+    /// How many of them gained points.
     pub up: usize,
+    /// How many of them lost points.
     pub down: usize,
-    /// The mean change of these leads; `None` (JSON `null`) when no lead changed.
+    /// The mean change of these leads; `None` (JSON `null`) when no lead changed, as
+    /// for the other figures.
     pub mean: Option<f64>,
+    /// The smallest change (the most negative).
     pub min: Option<f64>,
+    /// The median change.
     pub median: Option<f64>,
+    /// The largest change.
     pub max: Option<f64>,
 }
 
 /// How a score changed over all leads compared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AllLeads {
+    /// How many leads were compared.
     pub leads: usize,
     /// The mean change (0 when no lead changed).
     pub mean: f64,
 }
 
+/// How leads move between the bands of a grade both models have.
 #[derive(Debug, Clone, Serialize)]
 pub struct GradeChange {
+    /// The graded score's name.
     pub score: String,
     /// Band names, old bands first, then bands only the new grade has.
     pub bands: Vec<String>,
@@ -75,30 +99,45 @@ pub struct GradeChange {
     pub moved: usize,
 }
 
+/// How many leads have a flag before and after, out of all leads compared.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagChange {
+    /// The flag's name.
     pub flag: String,
+    /// Which models have the flag.
     pub presence: Presence,
+    /// Leads with the flag set by the old model.
     pub before: usize,
+    /// Leads with the flag set by the new model.
     pub after: usize,
+    /// Leads that gain it.
     pub gained: usize,
+    /// Leads that lose it.
     pub lost: usize,
 }
 
+/// A lead whose scores moved, with the rules that moved them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mover {
+    /// The lead's id.
     pub lead: String,
     /// (score, old, new) for every score that changed.
     pub changes: Vec<(String, f64, f64)>,
+    /// The rules whose points differ, by score and rule text.
     pub rules: Vec<RuleChange>,
 }
 
 /// A rule whose points for a lead differ between the two models.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleChange {
+    /// The score the rule is in.
     pub score: String,
+    /// The rule's text (a rule whose text changed is two rules: the old one's points
+    /// go to 0, the new one's come in).
     pub rule: String,
+    /// The points the old model gave the lead for the rule.
     pub old_points: f64,
+    /// The points the new model gives.
     pub new_points: f64,
 }
 

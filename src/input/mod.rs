@@ -26,9 +26,13 @@ use jsonl::JsonRecord;
 pub(crate) use jsonl::{json_id, not_utf8, strip_bom};
 pub(crate) use schema::event_time;
 
+/// The format of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
+    /// One JSON object per line.
     Jsonl,
+    /// A header row naming the columns, then one record per row.
     Csv,
 }
 
@@ -74,11 +78,15 @@ impl Default for Keys {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{file}:{line}{}: {}{message}", column.map(|c| format!(":{c}")).unwrap_or_default(), field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
 pub struct RecordError {
+    /// The input's name.
     pub file: String,
+    /// The record's line (from 1).
     pub line: u64,
     /// For CSV, the column of the field, from 1.
     pub column: Option<u32>,
+    /// The field at fault, when it is one field.
     pub field: Option<String>,
+    /// What is wrong.
     pub message: String,
     /// The record as read, for a rejects file.
     pub raw: String,
@@ -154,7 +162,9 @@ impl EventRecord {
 
 /// Where records come from: a file name (for messages) and a reader.
 pub struct Source<R> {
+    /// The name messages show (a file name).
     pub name: String,
+    /// Where the bytes come from.
     pub reader: R,
 }
 

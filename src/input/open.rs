@@ -9,7 +9,7 @@
 //! same results, byte for byte.
 //!
 //! ```
-//! use leadscore::input::open;
+//! use leadscore::open;
 //! use std::io::{Read, Write};
 //!
 //! let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -72,8 +72,11 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
 /// How an input's bytes are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Not compressed.
     None,
+    /// gzip (`.gz`), one member or several.
     Gzip,
+    /// zstd (`.zst`), one frame or several.
     Zstd,
 }
 

@@ -13,7 +13,9 @@ use crate::plan::Plan;
 pub struct LeadResults {
     batch: Batch,
     columns: Columns,
+    /// The counts of the run.
     pub summary: Summary,
+    /// What each input held.
     pub files: Vec<FileCounts>,
 }
 
@@ -83,6 +85,7 @@ impl LeadResults {
         self.columns.id_ends.len()
     }
 
+    /// Whether there are no leads.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -13,16 +13,20 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputKind {
+    /// The lead records.
     Leads,
+    /// The event records.
     Events,
 }
 
 /// What a job read from one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileCounts {
+    /// Which input the file is.
     pub input: InputKind,
     /// The name messages give the file (`<stdin>` for standard input).
     pub file: String,
+    /// The format it was read in (`jsonl` or `csv` in JSON).
     #[serde(serialize_with = "format_name")]
     pub format: Format,
     /// Good records read (of a lead `explain` does not show too).
@@ -52,6 +56,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status of a command that exits with `code`.
     pub fn of_exit_code(code: i32) -> Status {
         match code {
             0 => Status::Ok,
@@ -70,6 +75,7 @@ pub struct EventCounts {
     pub after_as_of: u64,
     /// Events of types the model does not declare (ignored).
     pub ignored: u64,
+    /// The same, by type.
     pub ignored_by_type: BTreeMap<String, u64>,
 }
 
@@ -80,9 +86,11 @@ pub struct RunCounts {
     pub model: String,
     /// Leads scored: lead records, and leads seen only in events.
     pub leads: usize,
+    /// The events of those leads.
     pub events: EventCounts,
     /// Bad records set aside, in all files.
     pub rejected: u64,
+    /// What each input held.
     pub files: Vec<FileCounts>,
 }
 
@@ -108,7 +116,9 @@ impl RunCounts {
 /// both runs' times.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Seconds {
+    /// Reading the leads.
     pub read_leads: f64,
+    /// Reading the events.
     pub read_events: f64,
     /// Scoring (and formatting, or comparing) the leads.
     pub score: f64,
@@ -134,6 +144,7 @@ impl Seconds {
 pub struct Problem {
     /// The stable code, for problems in the data (`E08xx`).
     pub code: Option<Code>,
+    /// What went wrong.
     pub message: String,
 }
 
@@ -142,14 +153,18 @@ pub struct Problem {
 pub struct RunSummary {
     /// `score`, `explain` or `diff`.
     pub command: String,
+    /// How it ended.
     pub status: Status,
+    /// The process's exit code.
     pub exit_code: i32,
     /// The as-of time the leads were scored at (RFC 3339).
     pub as_of: String,
     /// One per model scored, in order (two for `diff`); a run that stopped is not here.
     pub runs: Vec<RunCounts>,
+    /// How long it took.
     pub seconds: Seconds,
-    /// Why the command failed, when it did (the same words as on stderr).
+    /// Why the command failed, when it did: the message on stderr (for a model that
+    /// does not load, that it does not; its diagnostics are on stderr).
     pub error: Option<Problem>,
 }
 

@@ -62,6 +62,11 @@ crate::internal_fields! {
 }
 
 impl Plan {
+    /// Compiles a checked model (see [`check_source`](crate::check_source)).
+    pub fn from_model(model: &crate::check::Model) -> Plan {
+        lower(model)
+    }
+
     /// The model's name.
     pub fn name(&self) -> &str {
         &self.model
@@ -292,12 +297,19 @@ pub enum NodeRef {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PlanError {
     #[error("this is not a leadscore plan (it does not start with `LEADPLAN`)")]
+    /// The bytes are not a plan at all.
     NotAPlan,
+    /// The plan was written in another format version.
     #[error("this plan has format version {found}, but this leadscore reads version {FORMAT_VERSION}: compile the model again with this version")]
-    Version { found: u32 },
+    Version {
+        /// The version the plan was written in.
+        found: u32,
+    },
     #[error("the plan is damaged: {0}")]
+    /// The plan cannot be decoded (cut short, changed, or not what it claims to be).
     Corrupt(String),
     #[error("the plan is inconsistent: {0}")]
+    /// The plan decodes but does not hold together (an index out of range, say).
     Invalid(String),
 }
 
@@ -332,20 +344,12 @@ impl Plan {
         deepest.max(1) as usize
     }
 
-    pub fn chunk_code(&self, chunk: ChunkId) -> &[Op] {
+    pub(crate) fn chunk_code(&self, chunk: ChunkId) -> &[Op] {
         let c = &self.chunks[chunk as usize];
         &self.code[c.start as usize..(c.start + c.len) as usize]
     }
 
-    pub fn score_index(&self, name: &str) -> Option<usize> {
-        self.scores.iter().position(|s| s.name == name)
-    }
-
-    pub fn flag_index(&self, name: &str) -> Option<usize> {
-        self.flags.iter().position(|f| f.name == name)
-    }
-
-    pub fn event_index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn event_index(&self, name: &str) -> Option<usize> {
         self.events.iter().position(|e| e.name == name)
     }
 }

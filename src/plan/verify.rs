@@ -6,11 +6,18 @@
 use super::*;
 
 pub(super) fn verify(plan: &Plan) -> Result<(), PlanError> {
-    Verifier { plan }.run()
+    Verifier {
+        plan,
+        positions: Positions::default(),
+    }
+    .run()
 }
 
 struct Verifier<'p> {
     plan: &'p Plan,
+    /// Where each score and flag stands in the evaluation order, once `run` has
+    /// verified the order.
+    positions: Positions,
 }
 
 fn invalid(message: impl Into<String>) -> PlanError {
@@ -46,7 +53,7 @@ struct Context {
 }
 
 impl Verifier<'_> {
-    fn run(&self) -> Result<(), PlanError> {
+    fn run(&mut self) -> Result<(), PlanError> {
         let p = self.plan;
         for chunk in &p.chunks {
             let end = chunk.start as u64 + chunk.len as u64;
@@ -59,7 +66,7 @@ impl Verifier<'_> {
         for regex in &p.regexes {
             regex::Regex::new(regex).map_err(|e| invalid(format!("pattern {regex:?}: {e}")))?;
         }
-        let positions = self.order()?;
+        self.positions = self.order()?;
         for (i, slot) in p.slots.iter().enumerate() {
             self.slot(i, slot)?;
         }
@@ -67,7 +74,7 @@ impl Verifier<'_> {
             self.origin(score.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(positions.score[i]),
+                position: Some(self.positions.score[i]),
             };
             match &score.body {
                 ScoreBody::Derived { expr } => self.chunk(*expr, cx)?,
@@ -90,7 +97,7 @@ impl Verifier<'_> {
             self.origin(flag.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(positions.flag[i]),
+                position: Some(self.positions.flag[i]),
             };
             self.chunk(flag.condition, cx)?;
             self.parts(&flag.parts, cx)?;
@@ -402,12 +409,11 @@ impl Verifier<'_> {
         let Some(position) = cx.position else {
             return Ok(());
         };
-        let used = self
-            .plan
-            .order
-            .iter()
-            .position(|n| *n == node)
-            .unwrap_or(usize::MAX);
+        // The callers have checked the index.
+        let used = match node {
+            NodeRef::Score(i) => self.positions.score[i as usize],
+            NodeRef::Flag(i) => self.positions.flag[i as usize],
+        };
         if used >= position {
             return Err(invalid(format!(
                 "instruction {at}: reads a score or flag before it is computed"
@@ -417,6 +423,7 @@ impl Verifier<'_> {
     }
 }
 
+#[derive(Default)]
 struct Positions {
     score: Vec<usize>,
     flag: Vec<usize>,

@@ -46,6 +46,31 @@ pub fn parse(file: FileId, text: &str) -> (File, Diagnostics) {
 /// of levels deep).
 const MAX_EXPR_DEPTH: usize = 200;
 
+/// Where a duration is written, for the help on a zero one (E0004).
+#[derive(Clone, Copy)]
+enum DurationUse {
+    /// A `within` window (of a rule or an aggregate) or a decay's period.
+    Period,
+    /// A value in an expression, like `lead.wait < 2d`.
+    Expression,
+    /// A field of a test's lead or event.
+    Record,
+}
+
+impl DurationUse {
+    fn zero_help(self) -> &'static str {
+        match self {
+            DurationUse::Period => {
+                "a window or decay period of zero never matches anything; use at least `1d`"
+            }
+            DurationUse::Expression => {
+                "the shortest duration is `1s`; to test for no time at all, compare with `< 1s`"
+            }
+            DurationUse::Record => "the shortest duration is `1s`",
+        }
+    }
+}
+
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
@@ -268,7 +293,9 @@ impl<'t> Builder<'t> {
                     match p.as_rule() {
                         Rule::where_clause => filter = Some(self.expr(only_child(p))),
                         Rule::points => points = Some(self.points(p)),
-                        Rule::within_opt => within.push(self.duration(only_child(p))),
+                        Rule::within_opt => {
+                            within.push(self.duration(only_child(p), DurationUse::Period))
+                        }
                         Rule::max_opt => {
                             let n = only_child(p);
                             let span = self.span(&n);
@@ -292,7 +319,7 @@ impl<'t> Builder<'t> {
             }
             Rule::decay_rule => {
                 let points = self.points(inner.next().expect("points"));
-                let per = self.duration(inner.next().expect("per"));
+                let per = self.duration(inner.next().expect("per"), DurationUse::Period);
                 let reset = inner.next().expect("reset");
                 let reset = if reset.as_rule() == Rule::idle {
                     DecayReset::AnyEvent
@@ -359,7 +386,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn duration(&mut self, pair: P) -> Duration {
+    fn duration(&mut self, pair: P, usage: DurationUse) -> Duration {
         let span = self.span(&pair);
         let text = pair.as_str();
         let digits_end = text
@@ -396,9 +423,7 @@ impl<'t> Builder<'t> {
                 span,
                 "zero length",
             )
-            .help = Some(
-                "a window or decay period of zero never matches anything; use at least `1d`".into(),
-            );
+            .help = Some(usage.zero_help().into());
         }
         Duration { micros, span }
     }
@@ -515,7 +540,9 @@ impl<'t> Builder<'t> {
                 let value = only_child(inner.next().expect("value"));
                 let value = match value.as_rule() {
                     Rule::time_lit => Literal::Time(self.time(&value)),
-                    Rule::duration => Literal::Duration(self.duration(value).micros),
+                    Rule::duration => {
+                        Literal::Duration(self.duration(value, DurationUse::Record).micros)
+                    }
                     Rule::string => Literal::Str(self.string(value)),
                     Rule::bool_lit => Literal::Bool(value.as_str() == "true"),
                     _ => {
@@ -626,7 +653,9 @@ impl<'t> Builder<'t> {
             Rule::number => ExprKind::Number(self.number_text(pair.as_str(), span)),
             Rule::string => ExprKind::Str(self.string(pair)),
             Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::duration => ExprKind::Duration(self.duration(pair).micros),
+            Rule::duration => {
+                ExprKind::Duration(self.duration(pair, DurationUse::Expression).micros)
+            }
             Rule::time_lit => ExprKind::Time(self.time(&pair)),
             Rule::list => ExprKind::List(pair.children().map(|p| self.expr(p)).collect()),
             Rule::ident => ExprKind::Name(self.ident(pair)),
@@ -651,7 +680,7 @@ impl<'t> Builder<'t> {
                 for p in inner {
                     match p.as_rule() {
                         Rule::where_clause => filter = Some(Box::new(self.expr(only_child(p)))),
-                        _ => within = Some(self.duration(only_child(p))),
+                        _ => within = Some(self.duration(only_child(p), DurationUse::Period)),
                     }
                 }
                 ExprKind::Aggregate {

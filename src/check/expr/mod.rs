@@ -17,7 +17,7 @@ use crate::check::model::*;
 use crate::source::Span;
 use crate::syntax::ast;
 
-pub(super) use fold::fold;
+pub(super) use fold::{fold, NoValue};
 
 /// Where an expression stands, which decides what is in scope.
 #[derive(Debug, Clone)]

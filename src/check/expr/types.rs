@@ -2,7 +2,7 @@
 //! `in`/`not in`, `matches` (its pattern checked now), arithmetic on numbers, times and
 //! durations, and list literals (constant items of one type).
 
-use super::{error_expr, fold, typed, Cx};
+use super::{error_expr, fold, typed, Cx, NoValue};
 use crate::check::model::*;
 use crate::check::Checker;
 use crate::diagnostics::{Code, Diagnostic};
@@ -75,17 +75,21 @@ impl Checker<'_> {
             if typed_item.ty.is_error() {
                 return error_expr(span);
             }
-            let Some(value) = fold(&typed_item) else {
-                self.report(
-                    Diagnostic::new(
-                        Code::NotConstant,
-                        "list items must be constants",
-                        item.span,
-                        "not a constant",
-                    )
-                    .with_help("lists hold literals, like `[\"PL\", \"DE\"]`"),
-                );
-                return error_expr(span);
+            let value = match self.fold_value(&typed_item) {
+                Ok(value) => value,
+                Err(NoValue::OutOfRange) => return error_expr(span),
+                Err(NoValue::NotConstant) => {
+                    self.report(
+                        Diagnostic::new(
+                            Code::NotConstant,
+                            "list items must be constants",
+                            item.span,
+                            "not a constant",
+                        )
+                        .with_help("lists hold literals, like `[\"PL\", \"DE\"]`"),
+                    );
+                    return error_expr(span);
+                }
             };
             if let Some(first) = &element {
                 if !first.ty.compatible(&typed_item.ty) || matches!(typed_item.ty, Type::List(_)) {

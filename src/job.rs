@@ -3,7 +3,10 @@
 //! A [`ScoreJob`] reads leads, then events (JSON Lines on every core),
 //! sets bad records aside or stops at the first, scores every lead and writes the
 //! results as JSON Lines or CSV. Problems come back as a [`JobError`] naming the file,
-//! line and field; the library prints nothing.
+//! line and field; the library prints nothing. What each input held comes back as
+//! [`FileCounts`], and a command's whole run can be summed up as a [`RunSummary`]
+//! (`summary.rs`). For comparing models over many leads, [`ScoreJob::results`] keeps
+//! every lead's results compactly ([`LeadResults`], `results.rs`).
 //!
 //! ```
 //! use leadscore::job::ScoreJob;
@@ -25,6 +28,14 @@
 //!     "{\"lead\":\"L1\",\"scores\":{\"engagement\":50},\"grades\":{},\"flags\":{}}\n"
 //! );
 //! ```
+
+mod results;
+mod summary;
+
+pub use results::LeadResults;
+pub use summary::{
+    EventCounts, FileCounts, InputKind, Problem, RunCounts, RunSummary, Seconds, Status,
+};
 
 use crate::batch::{Batch, Summary};
 use crate::diagnostics::Code;
@@ -99,6 +110,18 @@ pub struct Scored {
     chunks: Vec<Vec<u8>>,
     /// What was read and scored.
     pub summary: Summary,
+    /// What each input held.
+    pub files: Vec<FileCounts>,
+}
+
+/// One lead's outcome, from [`ScoreJob::explained`], and what the job read to find it.
+pub struct Explained {
+    /// The lead's outcome with its reasons; `None` when neither input has the lead.
+    pub outcome: Option<Outcome>,
+    /// The counts of the leads and events kept (only the lead's).
+    pub summary: Summary,
+    /// What each input held (every record read, not only the lead's).
+    pub files: Vec<FileCounts>,
 }
 
 impl Scored {
@@ -153,7 +176,7 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
-        let batch = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
         let (format, explain) = (self.output_format, self.explain);
         // Each thread formats its share of the leads; the shares come back in id order.
         let (chunks, summary) = batch.finish_with(self.threads, |share| {
@@ -172,6 +195,7 @@ impl ScoreJob {
             header,
             chunks,
             summary,
+            files,
         })
     }
 
@@ -184,10 +208,27 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Vec<Outcome>, Summary), JobError> {
-        let batch = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (batch, _) = self.read(scorer, None, leads, events, rejects, progress)?;
         let scored = batch.finish_parallel(self.explain, self.threads);
         progress(Phase::Scored);
         Ok(scored)
+    }
+
+    /// Every lead's results in a compact table, in lead id order, with the batch kept
+    /// to explain any lead later: far less memory than [`ScoreJob::outcomes`] with
+    /// explanations, for comparing models over many leads.
+    pub fn results(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<LeadResults, JobError> {
+        let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
+        let results = LeadResults::of(batch, self.threads, files);
+        progress(Phase::Scored);
+        Ok(results)
     }
 
     /// The outcome of the lead `id`, with its reasons; `None` when neither input has it.
@@ -201,13 +242,32 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Option<Outcome>, JobError> {
-        let batch = self.read(scorer, Some(id), leads, events, rejects, progress)?;
-        let (outcomes, _) = batch.finish(true);
-        progress(Phase::Scored);
-        Ok(outcomes.into_iter().next())
+        self.explained(scorer, id, leads, events, rejects, progress)
+            .map(|explained| explained.outcome)
     }
 
-    /// Reads leads, then events, into a batch; `only` keeps a single lead.
+    /// [`ScoreJob::explain`], with the counts of what was read.
+    pub fn explained(
+        &self,
+        scorer: Arc<Scorer>,
+        id: &str,
+        leads: Option<Input<'_>>,
+        events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<Explained, JobError> {
+        let (batch, files) = self.read(scorer, Some(id), leads, events, rejects, progress)?;
+        let (outcomes, summary) = batch.finish(true);
+        progress(Phase::Scored);
+        Ok(Explained {
+            outcome: outcomes.into_iter().next(),
+            summary,
+            files,
+        })
+    }
+
+    /// Reads leads, then events, into a batch; `only` keeps a single lead. Returns the
+    /// batch and what each input held.
     fn read(
         &self,
         scorer: Arc<Scorer>,
@@ -216,24 +276,33 @@ impl ScoreJob {
         events: Option<Input<'_>>,
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
-    ) -> Result<Batch, JobError> {
+    ) -> Result<(Batch, Vec<FileCounts>), JobError> {
         let mut batch = Batch::new(scorer.clone(), self.as_of);
         let mut rejects = Rejects {
             out: rejects,
             failed: None,
+            taken: 0,
         };
+        let mut files = Vec::new();
         if let Some(source) = leads {
-            self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
+            let mut counts = self.counts(InputKind::Leads, &source);
+            counts.records = self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
+            counts.rejected = rejects.take_count();
+            files.push(counts);
         }
         progress(Phase::LeadsRead);
         if let Some(source) = events {
-            self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
+            let mut counts = self.counts(InputKind::Events, &source);
+            counts.records = self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
+            counts.rejected = rejects.take_count();
+            files.push(counts);
         }
         rejects.flush()?;
         progress(Phase::EventsRead);
-        Ok(batch)
+        Ok((batch, files))
     }
 
+    /// Reads the lead records; returns how many good ones there were.
     fn read_leads(
         &self,
         scorer: &Scorer,
@@ -241,15 +310,17 @@ impl ScoreJob {
         source: Input<'_>,
         only: Option<&str>,
         rejects: &mut Rejects<'_>,
-    ) -> Result<(), JobError> {
+    ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
         if only.is_none() && format == Format::Jsonl {
             let bad =
                 batch.read_leads_parallel(source, &self.keys, self.read_options, self.threads);
-            return rejects.take_all(bad, batch);
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.lead_records() as u64);
         }
         let file = source.name.clone();
         let (plan, keys) = (scorer.plan(), &self.keys);
+        let mut good = 0;
         let read = input::read_leads(
             source,
             format,
@@ -265,12 +336,15 @@ impl ScoreJob {
                         .add_lead(lead, line)
                         .map_err(|e| e.at(&file, line, &self.keys.id))
                 });
+                good += u64::from(added.is_ok());
                 rejects.take(added, batch)
             },
         );
-        read.map_err(|error| rejects.stopped(error))
+        read.map_err(|error| rejects.stopped(error))?;
+        Ok(good)
     }
 
+    /// Reads the event records; returns how many good ones there were.
     fn read_events(
         &self,
         scorer: &Scorer,
@@ -278,25 +352,40 @@ impl ScoreJob {
         source: Input<'_>,
         only: Option<&str>,
         rejects: &mut Rejects<'_>,
-    ) -> Result<(), JobError> {
+    ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
         if only.is_none() && format == Format::Jsonl {
             // The fast path: JSON Lines on every core.
             let bad =
                 batch.read_events_parallel(source, &self.keys, self.read_options, self.threads);
-            return rejects.take_all(bad, batch);
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.events_read());
         }
         let plan = scorer.plan();
         let options = self.read_options;
+        let mut good = 0;
         let read = input::read_events(source, format, plan, &self.keys, options, |_, event| {
             let added = event.map(|event| {
                 if only.is_none_or(|id| id == event.lead()) {
                     batch.add_event(event);
                 }
             });
+            good += u64::from(added.is_ok());
             rejects.take(added, batch)
         });
-        read.map_err(|error| rejects.stopped(error))
+        read.map_err(|error| rejects.stopped(error))?;
+        Ok(good)
+    }
+
+    /// The counts of an input, before it is read.
+    fn counts(&self, input: InputKind, source: &Input<'_>) -> FileCounts {
+        FileCounts {
+            input,
+            file: source.name.clone(),
+            format: self.format_of(source),
+            records: 0,
+            rejected: 0,
+        }
     }
 
     fn format_of(&self, source: &Input<'_>) -> Format {
@@ -317,6 +406,8 @@ struct Rejects<'w> {
     out: Option<&'w mut dyn Write>,
     /// Why writing a reject failed (which stopped reading).
     failed: Option<io::Error>,
+    /// Bad records set aside since [`Rejects::take_count`] was last called.
+    taken: u64,
 }
 
 impl Rejects<'_> {
@@ -340,7 +431,13 @@ impl Rejects<'_> {
             return Err(error);
         }
         batch.count_rejected();
+        self.taken += 1;
         Ok(())
+    }
+
+    /// How many bad records were set aside since the last call.
+    fn take_count(&mut self) -> u64 {
+        std::mem::take(&mut self.taken)
     }
 
     /// [`Rejects::take`] for the bad records a parallel reader returns (in line order),

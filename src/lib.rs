@@ -11,7 +11,7 @@
 //! | store, load | [`Plan::to_bytes`], [`Plan::from_bytes`] (verified on load) | [`Plan`] or [`PlanError`] |
 //! | score one lead | [`Scorer::lead`], [`Scorer::event`], [`Scorer::evaluate`] | [`Outcome`] |
 //! | follow a lead's events | [`Scorer::new_state`], [`Scorer::observe`], [`Scorer::outcome`] | [`LeadState`] |
-//! | score files or streams | [`job::ScoreJob`] over [`Source`]s and writers | results, [`Summary`], [`job::JobError`] |
+//! | score files or streams | [`job::ScoreJob`] over [`Source`]s and writers ([`open`]: files, stdin, gzip, zstd) | results, [`Summary`], [`job::JobError`], [`job::RunSummary`] |
 //! | show problems | [`diagnostics::render`] | text, JSON, GitHub annotations |
 //!
 //! Diagnostics and errors are values with stable codes ([`Code`]); the library never
@@ -94,8 +94,6 @@ internal_modules! {
 }
 
 pub mod diagnostics;
-// Documented once its report settles (the populations of its figures are changing).
-#[allow(missing_docs)]
 pub mod diff;
 pub mod format;
 pub mod gen;
@@ -112,7 +110,7 @@ pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{
     LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer, EVENT_TIMES,
 };
-pub use input::{Format as InputFormat, Input, Keys, RecordError, Source};
+pub use input::{open, Format as InputFormat, Input, Keys, RecordError, Source};
 pub use output::{explain_table, Format as OutputFormat};
 pub use plan::{EventDecl, FieldDecl, Plan, PlanError, FORMAT_VERSION};
 pub use record::{Event, Lead};

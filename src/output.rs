@@ -17,6 +17,19 @@ pub enum Format {
     Csv,
 }
 
+impl Format {
+    /// The format a results file's name asks for: `.csv` is CSV, `.jsonl` and `.json`
+    /// JSON Lines; `None` for any other name (the caller's default then holds).
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "json" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
 /// What comes before the leads' results: the CSV header row (JSON Lines has none).
 pub fn write_header(
     plan: &Plan,

@@ -103,7 +103,8 @@ fn binary_data_is_neither_a_model_nor_a_plan() {
         b"\0\0\0\x01lead { size: int }\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("data.plan"), [0x1f, 0x8b, 0x08, 0x00, 0xff]).unwrap();
+    // Not UTF-8 (and not gzip or zstd, which would be decompressed first).
+    std::fs::write(dir.path().join("data.plan"), [0xff, 0xfe, 0x08, 0x00, 0xff]).unwrap();
     let message = "is binary data: neither a model (UTF-8 text) nor a compiled plan (a plan starts with `LEADPLAN`)";
     for file in ["data.score", "data.plan"] {
         for command in [&["check", file][..], &["plan", "show", file]] {

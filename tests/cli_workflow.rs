@@ -161,6 +161,30 @@ fn diff_in_json_for_tools() {
 }
 
 #[test]
+fn diff_figures_say_which_leads_they_are_over() {
+    let output = diff(&["--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let engagement = &report["scores"][1];
+    assert_eq!(engagement["score"], "engagement");
+    // Four leads changed by +10, +15, +15 and +25: their mean is 16.25; over all eleven
+    // leads the mean change is 65 / 11 (to the millionth, as every figure).
+    assert_eq!(
+        engagement["changed"],
+        serde_json::json!({"leads": 4, "up": 4, "down": 0, "mean": 16.25, "min": 10.0, "median": 15.0, "max": 25.0})
+    );
+    assert_eq!(
+        engagement["all_leads"],
+        serde_json::json!({"leads": 11, "mean": 5.909091})
+    );
+    // No lead changed: the figures over changed leads have no population.
+    let fit = &report["scores"][0];
+    assert_eq!(fit["changed"]["leads"], 0);
+    assert_eq!(fit["changed"]["mean"], serde_json::Value::Null);
+    assert_eq!(fit["changed"]["max"], serde_json::Value::Null);
+    assert_eq!(fit["all_leads"]["mean"], 0.0);
+}
+
+#[test]
 fn diff_limits_fail_a_change_that_moves_too_many_leads() {
     let output = diff(&["--max-grade-changes", "10"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -208,6 +232,9 @@ fn diff_of_a_model_with_itself_changes_nothing() {
         .map(|s| s["score"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["fit", "engagement", "total"]);
-    assert!(scores.iter().all(|s| s["changed"] == 0), "{scores:?}");
+    assert!(
+        scores.iter().all(|s| s["changed"]["leads"] == 0),
+        "{scores:?}"
+    );
     assert_eq!(report["movers"], serde_json::json!([]));
 }

@@ -93,7 +93,11 @@ fn read_blocks(
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(RecordError::unreadable(name, line, &e)),
+                Err(e) => {
+                    // The line reading stopped in: after the whole lines read so far.
+                    let read = memchr::memchr_iter(b'\n', &block[..filled]).count() as u64;
+                    return Err(RecordError::unreadable(name, line + read, &e));
+                }
             }
         }
         let at_end = filled < size;
@@ -244,6 +248,22 @@ mod tests {
             b"a\n\xEF\xBB\xBFb\n",
             "only the file's first"
         );
+    }
+
+    #[test]
+    fn a_read_error_names_the_line_it_stopped_in() {
+        // Three whole lines, part of a fourth, then the stream fails (cut-short gzip).
+        let broken = (&b"a\nb\nc\nd"[..]).chain(FailingReader);
+        let error = read_blocks(broken, "t", Vec::new, |_| true).unwrap_err();
+        assert_eq!((error.file.as_str(), error.line), ("t", 4));
+    }
+
+    struct FailingReader;
+
+    impl Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("cut short"))
+        }
     }
 
     #[test]

@@ -75,6 +75,18 @@ impl Batch {
         (results, summary)
     }
 
+    /// The outcome of the lead `id` (with its reasons if `explain`), `None` when the
+    /// batch has no such lead: to explain a few leads after [`Batch::finish_with`] gave
+    /// every lead's results without reasons.
+    pub fn outcome(&self, id: &str, explain: bool) -> Option<Outcome> {
+        let row = match self.leads.index.get(id) {
+            Some(i) => Row::Known(i as usize),
+            None => Row::Other(self.events.other_index.get(id)? as usize),
+        };
+        let (lead, state) = self.lead_and_state(row);
+        Some(self.scorer.outcome_of(id, lead, state, self.as_of, explain))
+    }
+
     /// A lead's record (every field absent for a lead seen only in events) and state.
     fn lead_and_state(&self, row: Row) -> (&Lead, StateRef<'_>) {
         match row {

@@ -144,6 +144,16 @@ impl Batch {
         Ok(())
     }
 
+    /// How many lead records were added.
+    pub fn lead_records(&self) -> usize {
+        self.leads.records.len()
+    }
+
+    /// How many event records were read (of any type, after the as-of time or not).
+    pub fn events_read(&self) -> u64 {
+        self.events.summary.events_read
+    }
+
     pub fn add_event(&mut self, record: EventRecord) {
         self.events
             .add(&self.scorer, &self.leads, &record, self.as_of);

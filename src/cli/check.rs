@@ -3,6 +3,7 @@
 use super::out::{err, errln, out};
 use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
+use leadscore::open;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -45,8 +46,7 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let checked =
-            leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+        let checked = leadscore::check_source(&open::name_of(&path), &text, &leadscore::FsLoader);
         checked_files += 1;
         errors += checked.diagnostics.error_count();
         warnings += checked.diagnostics.warning_count();

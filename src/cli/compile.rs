@@ -26,6 +26,10 @@ enum Emit {
 }
 
 pub fn compile(args: CompileArgs) -> i32 {
+    if args.output.is_none() && leadscore::open::is_stdin(&args.model) {
+        errln!("error: a model read from stdin has no name to name the plan after: give `-o FILE` (or `-o -` for stdout)");
+        return EXIT_TROUBLE;
+    }
     let plan = match model::load(&args.model, args.color.for_stderr()) {
         Ok(plan) => plan,
         Err(code) => return code,

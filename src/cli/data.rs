@@ -1,29 +1,35 @@
 //! The data options `score`, `explain` and `diff` share, and how a command runs a job
-//! over them: files opened, a progress bar, timings, job errors rendered.
+//! over them: files opened (compressed or not, `-` for stdin), a progress bar, timings,
+//! job errors rendered, the run summary (`--summary`, `--quiet`).
 
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
-use leadscore::job::{JobError, Phase, ScoreJob};
+use leadscore::diagnostics::Code;
+use leadscore::job::{JobError, Phase, Problem, RunSummary, ScoreJob};
 use leadscore::time::TsUnit;
-use leadscore::{Input, InputFormat as Format, Keys, ReadOptions, Source};
+use leadscore::{open, Input, InputFormat as Format, Keys, ReadOptions};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Where the data comes from and how to read it (shared by `score`, `explain`, `diff`).
 #[derive(clap::Args)]
 pub struct DataArgs {
-    /// Lead records (JSON Lines, or CSV with a header row).
+    /// Lead records (JSON Lines, or CSV with a header row; gzip or zstd compressed or
+    /// not; `-` for stdin).
     #[arg(long, value_name = "FILE")]
     leads: Option<PathBuf>,
-    /// Event records (JSON Lines, or CSV with a header row), in any order.
+    /// Event records (JSON Lines, or CSV with a header row; gzip or zstd compressed or
+    /// not; `-` for stdin), in any order.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
     /// Score as of this time (default: now), in any form `ts` takes: RFC 3339, a date, or
     /// a number in `--ts-unit`s since 1970. Later events are ignored.
     #[arg(long, value_name = "TIME", value_parser = check_as_of)]
     as_of: Option<String>,
-    /// Input format (default: from the file extension; `.csv` is CSV, else JSON Lines).
+    /// Input format (default: from the file extension; `.csv` or `.csv.gz` is CSV, else
+    /// JSON Lines).
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
     /// Set bad records aside in this file (JSON Lines) instead of stopping at the first.
@@ -54,6 +60,8 @@ pub struct DataArgs {
     threads: Option<usize>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -99,23 +107,18 @@ pub struct Inputs {
 impl DataArgs {
     /// Fails (the exit code, with the reason on stderr) when there is nothing to score,
     /// or `--as-of` is not a time in `--ts-unit`.
-    pub fn require_data(&self) -> Result<(), i32> {
+    pub fn require_data(&self, run: &mut Run<'_>) -> Result<(), i32> {
         if self.leads.is_none() && self.events.is_none() {
-            eprintln!("error: give the data to score: --leads FILE, --events FILE, or both");
-            return Err(EXIT_TROUBLE);
+            return Err(run.failed(
+                EXIT_TROUBLE,
+                None,
+                "give the data to score: --leads FILE, --events FILE, or both".into(),
+            ));
         }
         if let Err(problem) = self.read_as_of() {
-            eprintln!("error: --as-of: {problem}");
-            return Err(EXIT_TROUBLE);
+            return Err(run.failed(EXIT_TROUBLE, None, format!("--as-of: {problem}")));
         }
         Ok(())
-    }
-
-    /// The `--as-of` time, or now. (Call [`DataArgs::require_data`] first.)
-    pub fn as_of(&self) -> i64 {
-        self.read_as_of()
-            .expect("require_data checks --as-of")
-            .unwrap_or_else(leadscore::time::now)
     }
 
     /// The `--as-of` time, if given, read in `--ts-unit`.
@@ -136,6 +139,32 @@ impl DataArgs {
                 Unit::Us => TsUnit::Micros,
             },
             coerce_numbers: self.coerce_numbers,
+        }
+    }
+
+    /// Fails (exit 2, the reason on stderr and in the summary) when more than one of
+    /// the command's inputs is `-`: standard input can be read only once. `models` are
+    /// the command's models, each with what names it (`the model`, `OLD`).
+    pub fn stdin_once(&self, run: &mut Run<'_>, models: &[(&str, &Path)]) -> Result<(), i32> {
+        let leads = self.leads.as_deref().map(|path| ("--leads", path));
+        let events = self.events.as_deref().map(|path| ("--events", path));
+        let stdin: Vec<&str> = models
+            .iter()
+            .copied()
+            .chain(leads)
+            .chain(events)
+            .filter(|(_, path)| open::is_stdin(path))
+            .map(|(what, _)| what)
+            .collect();
+        match stdin.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                let message = format!(
+                    "`-` (standard input) is given for {} and {last}, but standard input can be read only once: give all but one as files",
+                    rest.join(", ")
+                );
+                Err(run.failed(EXIT_TROUBLE, None, message))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -161,22 +190,25 @@ impl DataArgs {
     }
 
     /// Opens the rejects file and the inputs (the events with a progress bar when stderr
-    /// is a terminal).
-    fn open(&self) -> Result<Inputs, i32> {
+    /// is a terminal and the run is not quiet).
+    fn open(&self, run: &mut Run<'_>) -> Result<Inputs, i32> {
         let rejects = match &self.rejects {
             Some(path) => match std::fs::File::create(path) {
                 Ok(file) => Some((path.clone(), BufWriter::new(file))),
                 Err(e) => {
-                    eprintln!("error: cannot create `{}`: {e}", path.display());
-                    return Err(EXIT_TROUBLE);
+                    let message = format!("cannot create `{}`: {e}", path.display());
+                    return Err(run.failed(EXIT_TROUBLE, None, message));
                 }
             },
             None => None,
         };
-        let leads = self.leads.as_deref().map(open).transpose()?;
+        let leads = match self.leads.as_deref() {
+            Some(path) => Some(run.open(path, false)?.0),
+            None => None,
+        };
         let (events, progress) = match self.events.as_deref() {
             Some(path) => {
-                let (events, progress) = open_with_progress(path)?;
+                let (events, progress) = run.open(path, true)?;
                 (Some(events), progress)
             }
             None => (None, ProgressBar::hidden()),
@@ -189,12 +221,12 @@ impl DataArgs {
         })
     }
 
-    /// Opens the data and runs `job` (a [`ScoreJob`] method) over it, with phase timings
-    /// when `LEADSCORE_TIMINGS` is set. A job error is shown on stderr and becomes the
-    /// exit code.
+    /// Opens the data and runs `job` (a [`ScoreJob`] method) over it, timing each phase
+    /// for the run summary (and on stderr when `LEADSCORE_TIMINGS` is set). A job error
+    /// is shown on stderr and becomes the exit code.
     pub fn run<T>(
         &self,
-        timings: &mut Timings,
+        run: &mut Run<'_>,
         job: impl FnOnce(
             Option<Input<'static>>,
             Option<Input<'static>>,
@@ -207,91 +239,225 @@ impl DataArgs {
             events,
             mut rejects,
             progress,
-        } = self.open()?;
+        } = self.open(run)?;
         let rejects_out = rejects.as_mut().map(|(_, out)| out as &mut dyn Write);
         let result = job(leads, events, rejects_out, &mut |phase| {
             if phase == Phase::EventsRead {
                 progress.finish_and_clear();
             }
-            timings.phase(match phase {
-                Phase::LeadsRead => "read leads",
-                Phase::EventsRead => "read events",
-                Phase::Scored => "score and format leads",
-            });
+            run.job_phase(phase);
         });
         progress.finish_and_clear();
         result.map_err(|error| {
             let rejects = rejects.as_ref().map(|(path, _)| path.as_path());
-            stopped(&error, rejects)
+            stopped(run, &error, rejects)
         })
     }
 }
 
 /// Shows why a job stopped; returns the exit code.
-fn stopped(error: &JobError, rejects: Option<&Path>) -> i32 {
-    let code = error.code();
+fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
+    let code = Some(error.code());
     match error {
         JobError::Record(record) => {
-            eprintln!("error[{code}]: {record}");
             if !record.can_be_set_aside() {
-                return EXIT_TROUBLE;
+                return run.failed(EXIT_TROUBLE, code, record.to_string());
             }
+            let exit = run.failed(EXIT_FINDINGS, code, record.to_string());
             eprintln!("  (use --rejects FILE to set bad records aside and score the rest)");
-            EXIT_FINDINGS
+            exit
         }
         JobError::Rejects(e) => {
             let path = rejects.map_or_else(String::new, |p| p.display().to_string());
-            eprintln!("error[{code}]: cannot write `{path}`: {e}");
-            EXIT_TROUBLE
+            run.failed(EXIT_TROUBLE, code, format!("cannot write `{path}`: {e}"))
         }
-        JobError::Output(e) => {
-            eprintln!("error[{code}]: cannot write results: {e}");
-            EXIT_TROUBLE
+        JobError::Output(e) => run.failed(EXIT_TROUBLE, code, format!("cannot write results: {e}")),
+    }
+}
+
+// ---- What a command tells as it runs and when it ends: `--summary`, `--quiet` ----
+
+/// How `score`, `explain` and `diff` report on a run.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// When the command ends, print a run summary for tools on stderr instead of the prose
+    /// one: one JSON object on one line (counts, timings, exit status; see docs/language.md).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    summary: Option<SummaryFormat>,
+    /// When the command ends, write the run summary (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    summary_file: Option<PathBuf>,
+    /// No progress bar and no prose summary; errors are still shown.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SummaryFormat {
+    Json,
+}
+
+/// One run of a command over the data: its run summary as it grows, phase timings (on
+/// stderr too when `LEADSCORE_TIMINGS` is set, for profiling), and, for a command that
+/// reads the data once per model, standard input kept to be read again.
+pub struct Run<'a> {
+    report: &'a ReportArgs,
+    started: Instant,
+    lap: Instant,
+    show_timings: bool,
+    /// The time the leads are scored as of (one for every model a command runs).
+    pub as_of: i64,
+    pub summary: RunSummary,
+    /// Whether standard input is kept for another read (see [`Run::keep_stdin`]).
+    keep_stdin: bool,
+    /// Standard input as read (still compressed, if it was), once it has been kept.
+    stdin: Option<Arc<[u8]>>,
+}
+
+impl DataArgs {
+    /// Starts a run of `command`, as of the `--as-of` time or now.
+    pub fn start(&self, command: &str) -> Run<'_> {
+        let now = Instant::now();
+        // A bad --as-of is reported by require_data, through this run's summary; until
+        // then the run is as of now.
+        let as_of = self
+            .read_as_of()
+            .ok()
+            .flatten()
+            .unwrap_or_else(leadscore::time::now);
+        Run {
+            report: &self.report,
+            started: now,
+            lap: now,
+            show_timings: std::env::var_os("LEADSCORE_TIMINGS").is_some(),
+            as_of,
+            summary: RunSummary::new(command, as_of),
+            keep_stdin: false,
+            stdin: None,
         }
     }
 }
 
-fn open(path: &Path) -> Result<Input<'static>, i32> {
-    Source::open(path).map_err(|e| {
-        eprintln!("error: {}", io_message(path, &e));
-        EXIT_TROUBLE
-    })
-}
-
-/// Opens an events file, with a progress bar on stderr when it is a terminal.
-fn open_with_progress(path: &Path) -> Result<(Input<'static>, ProgressBar), i32> {
-    let source = open(path)?;
-    if !std::io::stderr().is_terminal() {
-        return Ok((source, ProgressBar::hidden()));
-    }
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let bar = ProgressBar::new(size);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} events {bytes}/{total_bytes} {wide_bar} {eta}")
-            .expect("valid template"),
-    );
-    let reader: Box<dyn Read> = Box::new(bar.wrap_read(source.reader));
-    Ok((
-        Source {
-            name: source.name,
-            reader,
-        },
-        bar,
-    ))
-}
-
-/// Wall time per phase on stderr, when `LEADSCORE_TIMINGS` is set (for profiling).
-pub struct Timings(Option<Instant>);
-
-impl Timings {
-    pub fn from_env() -> Timings {
-        Timings(std::env::var_os("LEADSCORE_TIMINGS").map(|_| Instant::now()))
+impl Run<'_> {
+    /// Whether the prose summary and the progress bar are left out: `--quiet`, or a JSON
+    /// summary on stderr (which replaces the prose summary).
+    pub fn quiet(&self) -> bool {
+        self.report.quiet || self.report.summary.is_some()
     }
 
-    pub fn phase(&mut self, name: &str) {
-        if let Some(start) = self.0 {
-            eprintln!("  {name}: {:.3}s", start.elapsed().as_secs_f64());
-            self.0 = Some(Instant::now());
+    /// Keeps standard input in memory when it is read, so that each model's run can
+    /// read the data (`diff`).
+    pub fn keep_stdin(&mut self) {
+        self.keep_stdin = true;
+    }
+
+    /// Shows a problem on stderr (`error[code]: message`) and records it in the summary;
+    /// returns `exit`.
+    pub fn failed(&mut self, exit: i32, code: Option<Code>, message: String) -> i32 {
+        match code {
+            Some(code) => eprintln!("error[{code}]: {message}"),
+            None => eprintln!("error: {message}"),
         }
+        self.record(code, message);
+        exit
     }
+
+    /// Records a problem in the summary (already shown on stderr in other words).
+    pub fn record(&mut self, code: Option<Code>, message: String) {
+        self.summary.error = Some(Problem { code, message });
+    }
+
+    /// The seconds since the run started.
+    pub fn elapsed(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// The seconds since the last lap (shown as `name` with `LEADSCORE_TIMINGS`).
+    pub fn lap(&mut self, name: &str) -> f64 {
+        let seconds = self.lap.elapsed().as_secs_f64();
+        if self.show_timings {
+            eprintln!("  {name}: {seconds:.3}s");
+        }
+        self.lap = Instant::now();
+        seconds
+    }
+
+    fn job_phase(&mut self, phase: Phase) {
+        let seconds = self.lap(match phase {
+            Phase::LeadsRead => "read leads",
+            Phase::EventsRead => "read events",
+            Phase::Scored => "score and format leads",
+        });
+        self.summary.seconds.add(phase, seconds);
+    }
+
+    /// Ends the run with `exit`: the summary on stderr and in the summary file, as asked.
+    /// Returns the exit code (2 when the summary file cannot be written).
+    pub fn finish(mut self, exit: i32) -> i32 {
+        let seconds = self.elapsed();
+        self.summary.ended(exit, seconds);
+        let json = self.summary.to_json();
+        if self.report.summary.is_some() {
+            eprintln!("{json}");
+        }
+        if let Some(path) = &self.report.summary_file {
+            if let Err(e) = std::fs::write(path, json + "\n") {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return EXIT_TROUBLE;
+            }
+        }
+        exit
+    }
+
+    /// Opens an input, decompressed; with `progress`, counting its bytes as they are
+    /// read on a progress bar on stderr, when it is a terminal and the run is not quiet.
+    fn open(&mut self, path: &Path, progress: bool) -> Result<(Input<'static>, ProgressBar), i32> {
+        let name = open::name_of(path);
+        let (raw, size) = self
+            .open_raw(path)
+            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+        let bar = if progress && !self.quiet() && std::io::stderr().is_terminal() {
+            progress_bar(size)
+        } else {
+            ProgressBar::hidden()
+        };
+        let raw: Box<dyn Read> = Box::new(bar.wrap_read(raw));
+        let input = open::decompressed(name.as_str(), raw)
+            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+        Ok((input, bar))
+    }
+
+    /// The bytes of an input as stored, and their number when it is known beforehand.
+    fn open_raw(&mut self, path: &Path) -> std::io::Result<(Box<dyn Read>, Option<u64>)> {
+        if !open::is_stdin(path) {
+            let size = std::fs::metadata(path).ok().map(|m| m.len());
+            return Ok((open::open_raw(path)?, size));
+        }
+        if !self.keep_stdin {
+            return Ok((open::open_raw(path)?, None));
+        }
+        let kept = match &self.stdin {
+            Some(kept) => kept.clone(),
+            None => {
+                let mut bytes = Vec::new();
+                std::io::stdin().lock().read_to_end(&mut bytes)?;
+                self.stdin.insert(bytes.into()).clone()
+            }
+        };
+        let size = kept.len() as u64;
+        Ok((Box::new(std::io::Cursor::new(kept)), Some(size)))
+    }
+}
+
+/// A progress bar over `size` bytes (a spinner and a count when the size is unknown).
+fn progress_bar(size: Option<u64>) -> ProgressBar {
+    let (bar, template) = match size {
+        Some(size) => (
+            ProgressBar::new(size),
+            "{spinner} events {bytes}/{total_bytes} {wide_bar} {eta}",
+        ),
+        None => (ProgressBar::no_length(), "{spinner} events {bytes}"),
+    };
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    bar
 }

@@ -1,18 +1,19 @@
 //! `leadscore diff OLD NEW --leads … --events …`: the impact of a model change.
 
-use super::data::{DataArgs, Timings};
-use super::score::scorer;
+use super::data::{DataArgs, Run};
+use super::score::{model_name, scorer};
 use super::{EXIT_FINDINGS, EXIT_OK};
-use leadscore::diff::{self, Limits, Side};
+use leadscore::diff::{self, Limits};
+use leadscore::job::RunCounts;
 use leadscore::Scorer;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The model as it is (a `.score` file or a plan).
+    /// The model as it is (a `.score` file or a plan; `-`: read from stdin).
     old: PathBuf,
-    /// The model as proposed.
+    /// The model as proposed (`-`: read from stdin).
     new: PathBuf,
     #[command(flatten)]
     data: DataArgs,
@@ -41,44 +42,46 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let old = match scorer(&args.old, &args.data, false) {
-        Ok(scorer) => scorer,
-        Err(code) => return code,
-    };
-    let new = match scorer(&args.new, &args.data, false) {
-        Ok(scorer) => scorer,
-        Err(code) => return code,
-    };
     // One as-of time for both models, so only the model differs.
-    let mut job = args.data.job(args.data.as_of());
-    job.explain = true;
-    let mut timings = Timings::from_env();
-    let mut outcomes = |scorer: &Arc<Scorer>| {
-        args.data
-            .run(&mut timings, |leads, events, rejects, progress| {
-                job.outcomes(scorer.clone(), leads, events, rejects, progress)
-            })
-    };
-    let (old_outcomes, _) = match outcomes(&old) {
-        Ok(outcomes) => outcomes,
+    let mut run = args.data.start("diff");
+    let exit = run_in(&args, &mut run);
+    run.finish(exit)
+}
+
+fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
+    let models = [("OLD", args.old.as_path()), ("NEW", args.new.as_path())];
+    if let Err(exit) = args.data.stdin_once(run, &models) {
+        return exit;
+    }
+    // The data is read once per model: standard input must be kept to be read again.
+    run.keep_stdin();
+    let old = match scorer(&args.old, &args.data, false, run) {
+        Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let (new_outcomes, _) = match outcomes(&new) {
-        Ok(outcomes) => outcomes,
+    let new = match scorer(&args.new, &args.data, false, run) {
+        Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let mut report = diff::diff(
-        Side {
-            plan: old.plan(),
-            outcomes: &old_outcomes,
-        },
-        Side {
-            plan: new.plan(),
-            outcomes: &new_outcomes,
-        },
-        job.as_of,
-        args.top,
-    );
+    let job = args.data.job(run.as_of);
+    let results = |model: &PathBuf, scorer: &Arc<Scorer>, run: &mut Run<'_>| {
+        let results = args.data.run(run, |leads, events, rejects, progress| {
+            job.results(scorer.clone(), leads, events, rejects, progress)
+        })?;
+        let counts = RunCounts::new(model_name(model), &results.summary, results.files.clone());
+        run.summary.runs.push(counts);
+        Ok::<_, i32>(results)
+    };
+    let old_results = match results(&args.old, &old, run) {
+        Ok(results) => results,
+        Err(code) => return code,
+    };
+    let new_results = match results(&args.new, &new, run) {
+        Ok(results) => results,
+        Err(code) => return code,
+    };
+    let mut report = diff::diff(&old_results, &new_results, job.as_of, args.top);
+    run.summary.seconds.score += run.lap("compare");
     // Both versions usually share a model name; the files tell them apart.
     report.old_model = args.old.display().to_string();
     report.new_model = args.new.display().to_string();
@@ -90,6 +93,7 @@ pub fn run(args: Args) -> i32 {
             serde_json::to_string_pretty(&report).expect("reports serialize")
         ),
     }
+    run.summary.seconds.write += run.lap("write the report");
     let limits = Limits {
         grade_changes: args.max_grade_changes,
         score_changes: args.max_score_changes,
@@ -100,8 +104,12 @@ pub fn run(args: Args) -> i32 {
         eprintln!("limit exceeded: {limit}");
     }
     if broken.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
+        return EXIT_OK;
     }
+    let words: Vec<String> = broken
+        .iter()
+        .map(|l| format!("limit exceeded: {l}"))
+        .collect();
+    run.record(None, words.join("; "));
+    EXIT_FINDINGS
 }

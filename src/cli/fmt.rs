@@ -1,14 +1,16 @@
 //! `leadscore fmt [--check] PATH...`
 
-use super::out::{err, errln, outln};
+use super::out::{err, errln, out, outln};
 use super::{model, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
+use leadscore::open;
 use leadscore::Sources;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model files to format in place, or directories: every `.score` file below them.
+    /// Model files to format in place, or directories: every `.score` file below them
+    /// (`-`: format stdin to stdout).
     #[arg(required = true, value_name = "PATH")]
     files: Vec<PathBuf>,
     /// Change nothing; list the files that are not formatted and exit 1 if there are any.
@@ -31,29 +33,32 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
+        let name = open::name_of(&path);
         let formatted = match leadscore::format::format_source(&text) {
             Ok(formatted) => formatted,
             Err(diagnostics) => {
                 let mut sources = Sources::new();
-                sources.add(path.display().to_string(), text);
+                sources.add(name.clone(), text);
                 err!(
                     "{}",
                     render::human(&diagnostics.into_vec(), &sources, args.color.for_stderr())
                 );
-                errln!(
-                    "error: `{}` has syntax errors; not formatted",
-                    path.display()
-                );
+                errln!("error: `{name}` has syntax errors; not formatted");
                 broken += 1;
                 continue;
             }
         };
+        if open::is_stdin(&path) && !args.check {
+            // Standard input is formatted to stdout, changed or not.
+            out!("{formatted}");
+            continue;
+        }
         if formatted == text {
             continue;
         }
         unformatted += 1;
         if args.check {
-            outln!("{}", path.display());
+            outln!("{name}");
         } else if let Err(e) = std::fs::write(&path, formatted) {
             errln!("error: cannot write `{}`: {e}", path.display());
             trouble = true;

@@ -3,11 +3,14 @@
 //! source for the commands that work on source (`check`, `fmt`, `test`).
 //!
 //! What a file holds is decided by its bytes, never by its name: a model may be called
-//! `x.plan` and a plan `x.score`.
+//! `x.plan` and a plan `x.score`. Files are read as every input is
+//! ([`leadscore::open`]): `-` is standard input, and gzip or zstd data is
+//! decompressed.
 
 use super::out::{err, errln};
 use super::{io_message, plural, EXIT_FINDINGS, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
+use leadscore::open;
 use leadscore::Plan;
 use leadscore::{size_in_words, MAX_MODEL_BYTES};
 use std::io::Read;
@@ -47,17 +50,20 @@ impl Contents {
         }
     }
 
-    /// Reads the file at `path`: at most [`MAX_MODEL_BYTES`] of a model, and at most
-    /// [`MAX_PLAN_BYTES`] of a plan, never more (so `/dev/zero` is refused, not read on).
+    /// Reads the file at `path` (stdin for `-`, decompressed if it is compressed): at
+    /// most [`MAX_MODEL_BYTES`] of a model, and at most [`MAX_PLAN_BYTES`] of a plan, never
+    /// more (so `/dev/zero` is refused, not read on, and neither is a compressed bomb).
     fn read(path: &Path) -> Result<Contents, String> {
-        let mut file = std::fs::File::open(path).map_err(|e| io_message(path, &e))?;
+        let name = open::name_of(path);
+        let unreadable = |e: std::io::Error| io_message(Path::new(&name), &e);
+        let mut file = open::open(path).map_err(unreadable)?.reader;
         let mut bytes = Vec::new();
         let mut read_up_to = |bytes: &mut Vec<u8>, limit: usize| {
             let room = (limit + 1).saturating_sub(bytes.len());
             (&mut file)
                 .take(room as u64)
                 .read_to_end(bytes)
-                .map_err(|e| io_message(path, &e))
+                .map_err(unreadable)
         };
         read_up_to(&mut bytes, MAX_MODEL_BYTES)?;
         let (limit, what) = if Contents::is_plan(&bytes) {
@@ -71,8 +77,7 @@ impl Contents {
         }
         if bytes.len() > limit {
             return Err(format!(
-                "`{}` is too large for {what}: larger than {}",
-                path.display(),
+                "`{name}` is too large for {what}: larger than {}",
                 size_in_words(limit)
             ));
         }
@@ -84,7 +89,7 @@ impl Contents {
 fn binary_message(path: &Path) -> String {
     format!(
         "`{}` is binary data: neither a model (UTF-8 text) nor a compiled plan (a plan starts with `LEADPLAN`)",
-        path.display()
+        open::name_of(path)
     )
 }
 
@@ -104,7 +109,8 @@ fn read_source(path: &Path) -> Result<String, String> {
     match Contents::read(path)? {
         Contents::Source(text) => Ok(text),
         Contents::Plan(_) => Err(format!(
-            "`{path}` is a compiled plan, not a model: give the `.score` file it was compiled from (`leadscore plan show {path}` shows what the plan holds)",
+            "`{name}` is a compiled plan, not a model: give the `.score` file it was compiled from (`leadscore plan show {path}` shows what the plan holds)",
+            name = open::name_of(path),
             path = path.display()
         )),
         Contents::Binary => Err(binary_message(path)),
@@ -113,10 +119,11 @@ fn read_source(path: &Path) -> Result<String, String> {
 
 /// The plan of a model file; on failure, the exit code (diagnostics already shown).
 pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
+    let name = open::name_of(path);
     let text = match Contents::read(path) {
         Ok(Contents::Plan(bytes)) => {
             return Plan::from_bytes(&bytes).map_err(|e| {
-                errln!("error: `{}`: {e}", path.display());
+                errln!("error: `{name}`: {e}");
                 EXIT_TROUBLE
             })
         }
@@ -130,8 +137,7 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
             return Err(EXIT_TROUBLE);
         }
     };
-    let compiled =
-        leadscore::compile_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+    let compiled = leadscore::compile_source(&name, &text, &leadscore::FsLoader);
     let diagnostics = compiled.diagnostics.clone().into_vec();
     if !diagnostics.is_empty() {
         err!("{}", render::human(&diagnostics, &compiled.sources, color));
@@ -139,8 +145,7 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
     compiled.plan.ok_or_else(|| {
         let errors = compiled.diagnostics.error_count();
         errln!(
-            "error: `{}` has {errors} error{}; fix {} to run it",
-            path.display(),
+            "error: `{name}` has {errors} error{}; fix {} to run it",
             plural(errors),
             if errors == 1 { "it" } else { "them" },
         );
@@ -151,10 +156,19 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
 /// The model files `paths` name, in order: a file as given, a directory as every `.score`
 /// file below it, sorted by path so runs are repeatable. Below a directory, hidden entries
 /// (`.git`) and links to directories are skipped. A directory that cannot be read, or
-/// holds no `.score` file, gives an error message in its place.
+/// holds no `.score` file, gives an error message in its place, and so does a second `-`
+/// (standard input can be read only once).
 fn model_files(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     let mut files = Vec::new();
+    let mut stdin_seen = false;
     for path in paths {
+        if open::is_stdin(path) && std::mem::replace(&mut stdin_seen, true) {
+            files.push(Err(
+                "`-` (standard input) is given more than once, but it can be read only once"
+                    .to_string(),
+            ));
+            continue;
+        }
         if !path.is_dir() {
             files.push(Ok(path.clone()));
             continue;

@@ -1,18 +1,18 @@
 //! `leadscore score` (every lead) and `leadscore explain` (one lead, as a table).
 
-use super::data::{DataArgs, Timings};
+use super::data::{DataArgs, Run};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::Code;
-use leadscore::{Scorer, Summary};
+use leadscore::job::RunCounts;
+use leadscore::{OutputFormat as Format, Scorer, Summary};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// A model and the data to run it on (shared by `score` and `explain`).
 #[derive(clap::Args)]
 pub struct InputArgs {
-    /// The model: a `.score` file or a compiled plan.
+    /// The model: a `.score` file or a compiled plan (`-`: read from stdin).
     model: PathBuf,
     #[command(flatten)]
     data: DataArgs,
@@ -25,9 +25,10 @@ pub struct ScoreArgs {
     /// Add each lead's explanation: every rule that gave points, decay and clamp.
     #[arg(long)]
     explain: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
-    format: OutputFormat,
+    /// Output format (default: from the `--output` file's extension, `.csv` for CSV,
+    /// else JSON Lines).
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
     /// Write results here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -37,6 +38,22 @@ pub struct ScoreArgs {
 enum OutputFormat {
     Jsonl,
     Csv,
+}
+
+impl ScoreArgs {
+    /// The output format: `--format`, else what the output file's name asks for, else
+    /// JSON Lines.
+    fn output_format(&self) -> Format {
+        match self.format {
+            Some(OutputFormat::Jsonl) => Format::Jsonl,
+            Some(OutputFormat::Csv) => Format::Csv,
+            None => self
+                .output
+                .as_deref()
+                .and_then(Format::from_path)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -49,26 +66,37 @@ pub struct ExplainArgs {
 }
 
 pub fn score(args: ScoreArgs) -> i32 {
-    let started = Instant::now();
-    let data = &args.input.data;
-    let scorer = match scorer(&args.input.model, data, args.explain) {
+    let mut run = args.input.data.start("score");
+    let exit = score_in(&args, &mut run);
+    run.finish(exit)
+}
+
+fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
+    let input = &args.input;
+    let data = &input.data;
+    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+        return exit;
+    }
+    let scorer = match scorer(&input.model, data, args.explain, run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let mut job = data.job(data.as_of());
+    let mut job = data.job(run.as_of);
     job.explain = args.explain;
-    job.output_format = match args.format {
-        OutputFormat::Jsonl => leadscore::OutputFormat::Jsonl,
-        OutputFormat::Csv => leadscore::OutputFormat::Csv,
-    };
-    let mut timings = Timings::from_env();
-    let scored = data.run(&mut timings, |leads, events, rejects, progress| {
+    job.output_format = args.output_format();
+    let scored = data.run(run, |leads, events, rejects, progress| {
         job.score(scorer, leads, events, rejects, progress)
     });
     let scored = match scored {
         Ok(scored) => scored,
         Err(code) => return code,
     };
+    let counts = RunCounts::new(
+        model_name(&input.model),
+        &scored.summary,
+        scored.files.clone(),
+    );
+    run.summary.runs.push(counts);
     // The output is created only now, so a run that stops leaves no file behind.
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
@@ -78,60 +106,84 @@ pub fn score(args: ScoreArgs) -> i32 {
             .write_to(&mut BufWriter::new(std::io::stdout().lock()))
             .map_err(|e| format!("cannot write results: {e}")),
     };
-    timings.phase("write results");
+    run.summary.seconds.write += run.lap("write results");
     if let Err(message) = written {
-        eprintln!("error[{}]: {message}", Code::UnwritableOutput);
-        return EXIT_TROUBLE;
+        return run.failed(EXIT_TROUBLE, Some(Code::UnwritableOutput), message);
     }
-    eprintln!(
-        "{}",
-        describe(&scored.summary, started.elapsed().as_secs_f64())
-    );
+    if !run.quiet() {
+        eprintln!("{}", describe(&scored.summary, run.elapsed()));
+    }
     EXIT_OK
 }
 
 pub fn explain(args: ExplainArgs) -> i32 {
-    let data = &args.input.data;
-    let scorer = match scorer(&args.input.model, data, true) {
+    let mut run = args.input.data.start("explain");
+    let exit = explain_in(&args, &mut run);
+    run.finish(exit)
+}
+
+fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
+    let input = &args.input;
+    let data = &input.data;
+    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+        return exit;
+    }
+    let scorer = match scorer(&input.model, data, true, run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let job = data.job(data.as_of());
-    let outcome = data.run(
-        &mut Timings::from_env(),
-        |leads, events, rejects, progress| {
-            job.explain(scorer.clone(), &args.lead, leads, events, rejects, progress)
-        },
+    let job = data.job(run.as_of);
+    let explained = data.run(run, |leads, events, rejects, progress| {
+        job.explained(scorer.clone(), &args.lead, leads, events, rejects, progress)
+    });
+    let explained = match explained {
+        Ok(explained) => explained,
+        Err(code) => return code,
+    };
+    let counts = RunCounts::new(
+        model_name(&input.model),
+        &explained.summary,
+        explained.files,
     );
-    match outcome {
-        Ok(Some(outcome)) => {
+    run.summary.runs.push(counts);
+    match explained.outcome {
+        Some(outcome) => {
             print!(
                 "{}",
                 leadscore::explain_table(scorer.plan(), &outcome, job.as_of)
             );
+            run.summary.seconds.write += run.lap("write the explanation");
             EXIT_OK
         }
-        Ok(None) => {
-            eprintln!(
-                "error: no lead `{}` in the leads or events given",
-                args.lead
-            );
-            EXIT_FINDINGS
+        None => {
+            let message = format!("no lead `{}` in the leads or events given", args.lead);
+            run.failed(EXIT_FINDINGS, None, message)
         }
-        Err(code) => code,
     }
+}
+
+/// A model's name in the run summary, as given (`<stdin>` for `-`).
+pub fn model_name(path: &Path) -> String {
+    leadscore::open::name_of(path)
 }
 
 /// The scorer of a model, once there is data to run it on; on failure, the exit code
 /// (the reason already on stderr). With `explain`, it keeps the times of the newest
 /// events each rule counted, for the explanations.
-pub fn scorer(model: &Path, data: &DataArgs, explain: bool) -> Result<Arc<Scorer>, i32> {
-    data.require_data()?;
-    let plan = model::load(model, data.color.for_stderr())?;
-    let scorer = Scorer::new(plan).map_err(|e| {
-        eprintln!("error: `{}`: {e}", model.display());
-        EXIT_TROUBLE
+pub fn scorer(
+    model: &Path,
+    data: &DataArgs,
+    explain: bool,
+    run: &mut Run<'_>,
+) -> Result<Arc<Scorer>, i32> {
+    data.require_data(run)?;
+    let name = model_name(model);
+    let plan = model::load(model, data.color.for_stderr()).inspect_err(|_| {
+        // The reasons are on stderr already: diagnostics, or why the file cannot be read.
+        run.record(None, format!("the model `{name}` cannot be run"));
     })?;
+    let scorer =
+        Scorer::new(plan).map_err(|e| run.failed(EXIT_TROUBLE, None, format!("`{name}`: {e}")))?;
     Ok(Arc::new(if explain {
         scorer.with_event_times()
     } else {

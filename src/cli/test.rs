@@ -3,6 +3,7 @@
 use super::out::{err, errln, outln};
 use super::{model, plural, Color, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::render;
+use leadscore::open;
 use leadscore::testing::{run_tests, TestResult};
 use leadscore::Scorer;
 use std::fmt::Write as _;
@@ -35,14 +36,14 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let checked =
-            leadscore::check_source(&path.display().to_string(), &text, &leadscore::FsLoader);
+        let name = open::name_of(&path);
+        let checked = leadscore::check_source(&name, &text, &leadscore::FsLoader);
         let diagnostics = checked.diagnostics.clone().into_vec();
         if !diagnostics.is_empty() {
             err!("{}", render::human(&diagnostics, &checked.sources, color));
         }
         let Some(model) = checked.model else {
-            outln!("{}: does not check, no tests run", path.display());
+            outln!("{name}: does not check, no tests run");
             failed += 1;
             continue;
         };
@@ -53,7 +54,7 @@ pub fn run(args: Args) -> i32 {
             "running {} test{} from {}",
             results.len(),
             plural(results.len()),
-            path.display()
+            name
         );
         for result in &results {
             if result.passed() {

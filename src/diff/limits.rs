@@ -21,14 +21,18 @@ pub struct Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LimitKind {
+    /// Leads that change band in a grade (`--max-grade-changes`).
     Grade,
+    /// Leads whose score changes (`--max-score-changes`).
     Score,
+    /// Leads that gain or lose a flag (`--max-flag-changes`).
     Flag,
 }
 
 /// A limit a change goes over.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokenLimit {
+    /// What the limit counts.
     pub kind: LimitKind,
     /// The grade's score, the score or the flag.
     pub name: String,
@@ -78,7 +82,7 @@ impl DiffReport {
         let scores = self
             .scores
             .iter()
-            .map(|s| (LimitKind::Score, &s.score, s.changed));
+            .map(|s| (LimitKind::Score, &s.score, s.changed.leads));
         let flags = self
             .flags
             .iter()
@@ -106,7 +110,7 @@ impl DiffReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::{FlagChange, Presence, ScoreChange};
+    use crate::diff::{AllLeads, ChangedLeads, FlagChange, Presence, ScoreChange};
 
     #[test]
     fn only_the_limits_set_and_gone_over_are_broken() {
@@ -118,13 +122,19 @@ mod tests {
             scores: vec![ScoreChange {
                 score: "fit".into(),
                 presence: Presence::Both,
-                changed: 2,
-                up: 2,
-                down: 0,
-                mean: 1.0,
-                min: 4.0,
-                median: 4.0,
-                max: 4.0,
+                changed: ChangedLeads {
+                    leads: 2,
+                    up: 2,
+                    down: 0,
+                    mean: Some(4.0),
+                    min: Some(4.0),
+                    median: Some(4.0),
+                    max: Some(4.0),
+                },
+                all_leads: AllLeads {
+                    leads: 8,
+                    mean: 1.0,
+                },
             }],
             grades: Vec::new(),
             flags: vec![FlagChange {

@@ -17,10 +17,11 @@ pub fn markdown(report: &DiffReport) -> String {
         "{} leads, scored as of {}.\n",
         report.leads, report.as_of
     );
+    let leads = report.leads;
     let _ = writeln!(out, "### Scores\n");
     let _ = writeln!(
         out,
-        "| score | leads changed | up | down | mean change | smallest | median | largest |"
+        "| score | leads changed | up | down | changed: mean | changed: median | changed: range | all leads: mean |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for s in &report.scores {
@@ -29,26 +30,30 @@ pub fn markdown(report: &DiffReport) -> String {
             Presence::Added => format!("`{}` (new)", s.score),
             Presence::Removed => format!("`{}` (removed)", s.score),
         };
+        let changed = &s.changed;
+        let range = match (changed.min, changed.max) {
+            (Some(min), Some(max)) => format!("{} .. {}", signed(min), signed(max)),
+            _ => or_dash(None, signed),
+        };
         let _ = writeln!(
             out,
-            "| {name} | {} ({}) | {} | {} | {} | {} | {} | {} |",
-            s.changed,
-            percent(s.changed, report.leads),
-            s.up,
-            s.down,
-            mean(s.mean),
-            signed(s.min),
-            signed(s.median),
-            signed(s.max)
+            "| {name} | {} of {leads} ({}) | {} | {} | {} | {} | {range} | {} |",
+            changed.leads,
+            percent(changed.leads, leads),
+            changed.up,
+            changed.down,
+            or_dash(changed.mean, mean),
+            or_dash(changed.median, signed),
+            mean(s.all_leads.mean)
         );
     }
     for g in &report.grades {
         let _ = writeln!(
             out,
-            "\n### Grade `{}`: {} leads ({}) change band\n",
+            "\n### Grade `{}`: {} of {leads} leads ({}) change band\n",
             g.score,
             g.moved,
-            percent(g.moved, report.leads)
+            percent(g.moved, leads)
         );
         let _ = writeln!(out, "| old ↓ new → | {} |", g.bands.join(" | "));
         let _ = writeln!(out, "|---|{}", "---:|".repeat(g.bands.len()));
@@ -68,8 +73,8 @@ pub fn markdown(report: &DiffReport) -> String {
         }
     }
     if !report.flags.is_empty() {
-        let _ = writeln!(out, "\n### Flags\n");
-        let _ = writeln!(out, "| flag | before | after | gained | lost |");
+        let _ = writeln!(out, "\n### Flags (of {leads} leads)\n");
+        let _ = writeln!(out, "| flag | set before | set after | gained | lost |");
         let _ = writeln!(out, "|---|---:|---:|---:|---:|");
         for f in &report.flags {
             let _ = writeln!(
@@ -118,4 +123,9 @@ pub fn markdown(report: &DiffReport) -> String {
         }
     }
     out
+}
+
+/// A figure shown by `show`, or `—` for a figure over no leads.
+fn or_dash(x: Option<f64>, show: fn(f64) -> String) -> String {
+    x.map_or_else(|| "—".to_string(), show)
 }

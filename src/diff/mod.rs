@@ -2,8 +2,10 @@
 //! leads cross grades, which flags they gain or lose, and which rules moved the leads
 //! that moved most.
 //!
-//! `report.rs` computes a [`DiffReport`] (JSON through serde), `limits.rs` checks it
-//! against `--max-…` limits, and each other format has its own renderer.
+//! `report.rs` computes a [`DiffReport`] (JSON through serde) from each model's
+//! [`crate::job::LeadResults`], `limits.rs` checks it against `--max-…` limits, and each
+//! other format has its own renderer. Every figure names the leads it is over: those
+//! whose score changed, or all leads compared.
 
 mod limits;
 mod markdown;
@@ -13,7 +15,8 @@ mod text;
 pub use limits::{BrokenLimit, LimitKind, Limits};
 pub use markdown::markdown;
 pub use report::{
-    diff, DiffReport, FlagChange, GradeChange, Mover, Presence, RuleChange, ScoreChange, Side,
+    diff, AllLeads, ChangedLeads, DiffReport, FlagChange, GradeChange, Mover, Presence, RuleChange,
+    ScoreChange,
 };
 pub use text::text;
 

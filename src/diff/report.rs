@@ -1,6 +1,11 @@
-//! The report and how it is computed from two models' outcomes for the same leads.
+//! The report and how it is computed from two models' results for the same leads.
+//!
+//! Every figure over leads is computed from each lead's results alone (a few numbers
+//! per lead, see [`LeadResults`]); explanations are built only for the top movers, to
+//! show the rules that moved them.
 
 use crate::eval::{round_points, Outcome};
+use crate::job::LeadResults;
 use crate::plan::Plan;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -8,13 +13,21 @@ use std::collections::BTreeMap;
 /// How a model change moves the same leads. Serializes to the JSON `--format json` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
+    /// The old model (its name in the plan; the CLI puts the file given instead).
     pub old_model: String,
+    /// The new model, likewise.
     pub new_model: String,
+    /// The leads compared: those both runs scored. Every count is out of these.
     pub leads: usize,
+    /// The time both models scored the leads as of (RFC 3339).
     pub as_of: String,
+    /// Every score of either model: old order, then scores only the new one has.
     pub scores: Vec<ScoreChange>,
+    /// Every grade both models have.
     pub grades: Vec<GradeChange>,
+    /// Every flag of either model.
     pub flags: Vec<FlagChange>,
+    /// The leads whose scores moved most, biggest move first (ties in lead id order).
     pub movers: Vec<Mover>,
 }
 
@@ -22,28 +35,61 @@ pub struct DiffReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Presence {
+    /// In both models.
     Both,
+    /// Only in the new model (its old value counts as 0, or unset).
     Added,
+    /// Only in the old model (its new value counts as 0, or unset).
     Removed,
 }
 
+/// How one score changes (new − old). Each figure is over the population it is in:
+/// the leads whose score changed, or all leads compared.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreChange {
+    /// The score's name.
     pub score: String,
+    /// Which models have the score.
     pub presence: Presence,
-    /// Leads whose score changed.
-    pub changed: usize,
-    pub up: usize,
-    pub down: usize,
-    /// Change over all leads (new − old): mean, and quantiles of the changed leads.
-    pub mean: f64,
-    pub min: f64,
-    pub median: f64,
-    pub max: f64,
+    /// The leads whose score changed, and by how much.
+    pub changed: ChangedLeads,
+    /// The change over all leads compared.
+    pub all_leads: AllLeads,
 }
 
+/// The leads whose score changed, and how it changed for them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedLeads {
+    /// How many leads' score changed.
+    pub leads: usize,
+    /// How many of them gained points.
+    pub up: usize,
+    /// How many of them lost points.
+    pub down: usize,
+    /// The mean change of these leads; `None` (JSON `null`) when no lead changed, as
+    /// for the other figures.
+    pub mean: Option<f64>,
+    /// The smallest change (the most negative).
+    pub min: Option<f64>,
+    /// The median change.
+    pub median: Option<f64>,
+    /// The largest change.
+    pub max: Option<f64>,
+}
+
+/// How a score changed over all leads compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllLeads {
+    /// How many leads were compared.
+    pub leads: usize,
+    /// The mean change (0 when no lead changed).
+    pub mean: f64,
+}
+
+/// How leads move between the bands of a grade both models have.
 #[derive(Debug, Clone, Serialize)]
 pub struct GradeChange {
+    /// The graded score's name.
     pub score: String,
     /// Band names, old bands first, then bands only the new grade has.
     pub bands: Vec<String>,
@@ -53,48 +99,118 @@ pub struct GradeChange {
     pub moved: usize,
 }
 
+/// How many leads have a flag before and after, out of all leads compared.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagChange {
+    /// The flag's name.
     pub flag: String,
+    /// Which models have the flag.
     pub presence: Presence,
+    /// Leads with the flag set by the old model.
     pub before: usize,
+    /// Leads with the flag set by the new model.
     pub after: usize,
+    /// Leads that gain it.
     pub gained: usize,
+    /// Leads that lose it.
     pub lost: usize,
 }
 
+/// A lead whose scores moved, with the rules that moved them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mover {
+    /// The lead's id.
     pub lead: String,
     /// (score, old, new) for every score that changed.
     pub changes: Vec<(String, f64, f64)>,
+    /// The rules whose points differ, by score and rule text.
     pub rules: Vec<RuleChange>,
 }
 
 /// A rule whose points for a lead differ between the two models.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleChange {
+    /// The score the rule is in.
     pub score: String,
+    /// The rule's text (a rule whose text changed is two rules: the old one's points
+    /// go to 0, the new one's come in).
     pub rule: String,
+    /// The points the old model gave the lead for the rule.
     pub old_points: f64,
+    /// The points the new model gives.
     pub new_points: f64,
 }
 
-/// The two sides of a comparison: a model's plan and its outcomes for the same leads
-/// (sorted by lead id, with explanations).
-pub struct Side<'a> {
-    pub plan: &'a Plan,
-    pub outcomes: &'a [Outcome],
+/// One side of a comparison: a model's results for the leads, and where in its plan
+/// each score, grade and flag is.
+struct Side<'a> {
+    results: &'a LeadResults,
+    plan: &'a Plan,
 }
 
-/// Compares two runs over the same leads; `top` is how many movers to list.
-pub fn diff(old: Side<'_>, new: Side<'_>, as_of: i64, top: usize) -> DiffReport {
-    let (old_plan, new_plan) = (old.plan, new.plan);
-    let (old, new) = (old.outcomes, new.outcomes);
-    let pairs = pair_by_lead(old, new);
+impl<'a> Side<'a> {
+    fn new(results: &'a LeadResults) -> Self {
+        Side {
+            plan: results.plan(),
+            results,
+        }
+    }
+
+    fn score_names(&self) -> Vec<String> {
+        self.plan.scores.iter().map(|s| s.name.clone()).collect()
+    }
+
+    fn graded_names(&self) -> Vec<String> {
+        let plan = self.plan;
+        let name = |g: &crate::plan::GradePlan| plan.scores[g.score as usize].name.clone();
+        plan.grades.iter().map(name).collect()
+    }
+
+    fn flag_names(&self) -> Vec<String> {
+        self.plan.flags.iter().map(|f| f.name.clone()).collect()
+    }
+
+    fn score_index(&self, name: &str) -> Option<usize> {
+        self.plan.scores.iter().position(|s| s.name == name)
+    }
+
+    fn grade_index(&self, score: &str) -> Option<usize> {
+        let plan = self.plan;
+        plan.grades
+            .iter()
+            .position(|g| plan.scores[g.score as usize].name == score)
+    }
+
+    fn flag_index(&self, name: &str) -> Option<usize> {
+        self.plan.flags.iter().position(|f| f.name == name)
+    }
+
+    /// Lead `lead`'s value of score `index` (0 for a score the model does not have).
+    fn score(&self, lead: usize, index: Option<usize>) -> f64 {
+        index.map_or(0.0, |i| self.results.scores(lead)[i])
+    }
+
+    /// The name of lead `lead`'s band in grade `grade`.
+    fn band(&self, lead: usize, grade: usize) -> &str {
+        let band = self.results.bands(lead)[grade];
+        &self.plan.grades[grade].bands[band].name
+    }
+
+    fn flag(&self, lead: usize, index: Option<usize>) -> bool {
+        index.is_some_and(|i| self.results.flags(lead)[i])
+    }
+}
+
+/// A lead's row on each side.
+type Pair = (usize, usize);
+
+/// Compares two models' results over the same leads; `top` is how many movers to list.
+pub fn diff(old: &LeadResults, new: &LeadResults, as_of: i64, top: usize) -> DiffReport {
+    let (old, new) = (Side::new(old), Side::new(new));
+    let pairs = pair_by_lead(old.results, new.results);
     let mut report = DiffReport {
-        old_model: old_plan.model.clone(),
-        new_model: new_plan.model.clone(),
+        old_model: old.plan.model.clone(),
+        new_model: new.plan.model.clone(),
         leads: pairs.len(),
         as_of: crate::time::format_timestamp(as_of),
         scores: Vec::new(),
@@ -102,45 +218,53 @@ pub fn diff(old: Side<'_>, new: Side<'_>, as_of: i64, top: usize) -> DiffReport 
         flags: Vec::new(),
         movers: Vec::new(),
     };
-    let (Some(first_old), Some(first_new)) = (old.first(), new.first()) else {
+    if old.results.is_empty() || new.results.is_empty() {
         return report;
-    };
-    for name in union(names(&first_old.scores), names(&first_new.scores)) {
-        report.scores.push(score_change(
-            &pairs,
-            &name,
-            presence(&first_old.scores, &first_new.scores, &name),
-        ));
     }
-    for name in union(names(&first_old.grades), names(&first_new.grades)) {
-        if presence(&first_old.grades, &first_new.grades, &name) == Presence::Both {
-            report.grades.push(grade_change(
-                &pairs,
-                &name,
-                band_order(old_plan, new_plan, &name),
-            ));
+    let (old_scores, new_scores) = (old.score_names(), new.score_names());
+    let scores = union(old_scores.clone(), new_scores.clone());
+    for name in &scores {
+        let presence = presence(&old_scores, &new_scores, name);
+        report
+            .scores
+            .push(score_change(&old, &new, &pairs, name, presence));
+    }
+    let (old_grades, new_grades) = (old.graded_names(), new.graded_names());
+    for name in union(old_grades.clone(), new_grades.clone()) {
+        if presence(&old_grades, &new_grades, &name) == Presence::Both {
+            let bands = band_order(old.plan, new.plan, &name);
+            report
+                .grades
+                .push(grade_change(&old, &new, &pairs, &name, bands));
         }
     }
-    for name in union(names(&first_old.flags), names(&first_new.flags)) {
-        report.flags.push(flag_change(
-            &pairs,
-            &name,
-            presence(&first_old.flags, &first_new.flags, &name),
-        ));
+    let (old_flags, new_flags) = (old.flag_names(), new.flag_names());
+    for name in union(old_flags.clone(), new_flags.clone()) {
+        let presence = presence(&old_flags, &new_flags, &name);
+        report
+            .flags
+            .push(flag_change(&old, &new, &pairs, &name, presence));
     }
-    report.movers = movers(&pairs, top);
+    report.movers = movers(&old, &new, &pairs, &scores, top);
     report
 }
 
-fn pair_by_lead<'a>(old: &'a [Outcome], new: &'a [Outcome]) -> Vec<(&'a Outcome, &'a Outcome)> {
-    let new_by_id: BTreeMap<&str, &Outcome> = new.iter().map(|o| (o.lead.as_str(), o)).collect();
-    old.iter()
-        .filter_map(|o| Some((o, *new_by_id.get(o.lead.as_str())?)))
-        .collect()
-}
-
-fn names<T>(entries: &[(String, T)]) -> Vec<String> {
-    entries.iter().map(|(n, _)| n.clone()).collect()
+/// The rows of each lead both sides have, in lead id order (both are sorted by id).
+fn pair_by_lead(old: &LeadResults, new: &LeadResults) -> Vec<Pair> {
+    let mut pairs = Vec::with_capacity(old.len().min(new.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() && j < new.len() {
+        match old.id(i).cmp(new.id(j)) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                pairs.push((i, j));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    pairs
 }
 
 /// Old names in order, then names only the new side has.
@@ -154,57 +278,72 @@ fn union(old: Vec<String>, new: Vec<String>) -> Vec<String> {
     all
 }
 
-fn presence<T>(old: &[(String, T)], new: &[(String, T)], name: &str) -> Presence {
-    match (
-        old.iter().any(|(n, _)| n == name),
-        new.iter().any(|(n, _)| n == name),
-    ) {
+fn presence(old: &[String], new: &[String], name: &str) -> Presence {
+    match (old.iter().any(|n| n == name), new.iter().any(|n| n == name)) {
         (true, true) => Presence::Both,
         (false, _) => Presence::Added,
         (true, false) => Presence::Removed,
     }
 }
 
-fn score_change(pairs: &[(&Outcome, &Outcome)], name: &str, presence: Presence) -> ScoreChange {
+fn score_change(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    pairs: &[Pair],
+    name: &str,
+    presence: Presence,
+) -> ScoreChange {
+    let (a, b) = (old.score_index(name), new.score_index(name));
     let mut deltas: Vec<f64> = pairs
         .iter()
-        .map(|(o, n)| round_points(n.score(name).unwrap_or(0.0) - o.score(name).unwrap_or(0.0)))
+        .map(|&(i, j)| round_points(new.score(j, b) - old.score(i, a)))
+        .filter(|d| *d != 0.0)
         .collect();
-    let mean = if deltas.is_empty() {
-        0.0
-    } else {
-        deltas.iter().sum::<f64>() / deltas.len() as f64
-    };
     let up = deltas.iter().filter(|d| **d > 0.0).count();
-    let down = deltas.iter().filter(|d| **d < 0.0).count();
-    deltas.retain(|d| *d != 0.0);
+    let total: f64 = deltas.iter().sum();
     deltas.sort_by(f64::total_cmp);
     let quantile = |q: f64| {
-        if deltas.is_empty() {
+        let last = deltas.len().checked_sub(1)?;
+        Some(deltas[(last as f64 * q).round() as usize])
+    };
+    let mean_over = |n: usize| {
+        if n == 0 {
             0.0
         } else {
-            deltas[((deltas.len() - 1) as f64 * q).round() as usize]
+            round_points(total / n as f64)
         }
     };
     ScoreChange {
         score: name.to_string(),
         presence,
-        changed: up + down,
-        up,
-        down,
-        mean: round_points(mean),
-        min: quantile(0.0),
-        median: quantile(0.5),
-        max: quantile(1.0),
+        changed: ChangedLeads {
+            leads: deltas.len(),
+            up,
+            down: deltas.len() - up,
+            mean: (!deltas.is_empty()).then(|| mean_over(deltas.len())),
+            min: quantile(0.0),
+            median: quantile(0.5),
+            max: quantile(1.0),
+        },
+        all_leads: AllLeads {
+            leads: pairs.len(),
+            mean: mean_over(pairs.len()),
+        },
     }
 }
 
 fn grade_change(
-    pairs: &[(&Outcome, &Outcome)],
+    old: &Side<'_>,
+    new: &Side<'_>,
+    pairs: &[Pair],
     score: &str,
     mut bands: Vec<String>,
 ) -> GradeChange {
-    let mut index = |band: &str| match bands.iter().position(|b| b == band) {
+    let (a, b) = (
+        old.grade_index(score).expect("a grade both sides have"),
+        new.grade_index(score).expect("a grade both sides have"),
+    );
+    let mut index = |band: &str| match bands.iter().position(|x| x == band) {
         Some(i) => i,
         None => {
             bands.push(band.to_string());
@@ -213,12 +352,7 @@ fn grade_change(
     };
     let cells: Vec<(usize, usize)> = pairs
         .iter()
-        .map(|(o, n)| {
-            (
-                index(o.grade(score).unwrap_or("?")),
-                index(n.grade(score).unwrap_or("?")),
-            )
-        })
+        .map(|&(i, j)| (index(old.band(i, a)), index(new.band(j, b))))
         .collect();
     let mut matrix = vec![vec![0; bands.len()]; bands.len()];
     for (from, to) in &cells {
@@ -250,10 +384,17 @@ fn band_order(old: &Plan, new: &Plan, score: &str) -> Vec<String> {
     order
 }
 
-fn flag_change(pairs: &[(&Outcome, &Outcome)], name: &str, presence: Presence) -> FlagChange {
+fn flag_change(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    pairs: &[Pair],
+    name: &str,
+    presence: Presence,
+) -> FlagChange {
+    let (a, b) = (old.flag_index(name), new.flag_index(name));
     let (mut before, mut after, mut gained, mut lost) = (0, 0, 0, 0);
-    for (o, n) in pairs {
-        let (was, is) = (o.flag(name).unwrap_or(false), n.flag(name).unwrap_or(false));
+    for &(i, j) in pairs {
+        let (was, is) = (old.flag(i, a), new.flag(j, b));
         before += was as usize;
         after += is as usize;
         gained += (!was && is) as usize;
@@ -269,38 +410,54 @@ fn flag_change(pairs: &[(&Outcome, &Outcome)], name: &str, presence: Presence) -
     }
 }
 
-/// The leads whose scores moved most, with the rules that moved them.
-fn movers(pairs: &[(&Outcome, &Outcome)], top: usize) -> Vec<Mover> {
-    let mut moved: Vec<(f64, Mover)> = pairs
+/// The leads whose scores (`scores`: every name on either side) moved most, with the
+/// rules that moved them. Only these leads are explained.
+fn movers(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    pairs: &[Pair],
+    scores: &[String],
+    top: usize,
+) -> Vec<Mover> {
+    let indices: Vec<(Option<usize>, Option<usize>)> = scores
         .iter()
-        .filter_map(|(o, n)| {
-            let changes: Vec<(String, f64, f64)> = union(names(&o.scores), names(&n.scores))
-                .into_iter()
-                .map(|s| {
-                    let (a, b) = (o.score(&s).unwrap_or(0.0), n.score(&s).unwrap_or(0.0));
-                    (s, a, b)
-                })
-                .filter(|(_, a, b)| round_points(*a) != round_points(*b))
-                .collect();
+        .map(|s| (old.score_index(s), new.score_index(s)))
+        .collect();
+    let changes = |&(i, j): &Pair| -> Vec<(String, f64, f64)> {
+        scores
+            .iter()
+            .zip(&indices)
+            .map(|(s, &(a, b))| (s.clone(), old.score(i, a), new.score(j, b)))
+            .filter(|(_, a, b)| round_points(*a) != round_points(*b))
+            .collect()
+    };
+    let mut moved: Vec<(f64, Pair)> = pairs
+        .iter()
+        .filter_map(|pair| {
+            let changes = changes(pair);
             let size = changes
                 .iter()
                 .map(|(_, a, b)| (b - a).abs())
                 .fold(0.0, f64::max);
-            (!changes.is_empty()).then(|| {
-                (
-                    size,
-                    Mover {
-                        lead: o.lead.clone(),
-                        changes,
-                        rules: rule_changes(o, n),
-                    },
-                )
-            })
+            (!changes.is_empty()).then_some((size, *pair))
         })
         .collect();
-    // Biggest moves first; ties in lead order, so the report is deterministic.
-    moved.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.lead.cmp(&b.1.lead)));
-    moved.into_iter().take(top).map(|(_, m)| m).collect()
+    // Biggest moves first; ties in lead order (pairs are in lead order), so the report
+    // is deterministic.
+    moved.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    moved
+        .into_iter()
+        .take(top)
+        .map(|(_, pair)| {
+            let lead = old.results.id(pair.0);
+            let explained = |side: &Side<'_>| side.results.explain(lead).expect("a lead it has");
+            Mover {
+                lead: lead.to_string(),
+                changes: changes(&pair),
+                rules: rule_changes(&explained(old), &explained(new)),
+            }
+        })
+        .collect()
 }
 
 fn rule_changes(old: &Outcome, new: &Outcome) -> Vec<RuleChange> {

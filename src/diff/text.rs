@@ -12,28 +12,44 @@ pub fn text(report: &DiffReport) -> String {
         "{} → {}: {} leads as of {}",
         report.old_model, report.new_model, report.leads, report.as_of
     );
+    let leads = report.leads;
     for s in &report.scores {
         let tag = match s.presence {
             Presence::Both => "",
             Presence::Added => " (new)",
             Presence::Removed => " (removed)",
         };
-        let _ = writeln!(
+        let changed = &s.changed;
+        let _ = write!(
             out,
-            "\nscore {}{tag}: {} leads changed ({}), {} up, {} down; mean {}, range {} .. {}, median {}",
+            "\nscore {}{tag}: changed: {} of {leads} leads ({})",
             s.score,
-            s.changed,
-            percent(s.changed, report.leads),
-            s.up,
-            s.down,
-            mean(s.mean),
-            signed(s.min),
-            signed(s.max),
-            signed(s.median)
+            changed.leads,
+            percent(changed.leads, leads),
         );
+        if let (Some(mean_change), Some(min), Some(median), Some(max)) =
+            (changed.mean, changed.min, changed.median, changed.max)
+        {
+            let _ = write!(
+                out,
+                ", {} up, {} down, mean {}, median {}, range {} .. {}; all leads: mean {}",
+                changed.up,
+                changed.down,
+                mean(mean_change),
+                signed(median),
+                signed(min),
+                signed(max),
+                mean(s.all_leads.mean),
+            );
+        }
+        out.push('\n');
     }
     for g in &report.grades {
-        let _ = writeln!(out, "\ngrade {}: {} leads change band", g.score, g.moved);
+        let _ = writeln!(
+            out,
+            "\ngrade {}: {} of {leads} leads change band",
+            g.score, g.moved
+        );
         for (i, row) in g.matrix.iter().enumerate() {
             for (j, n) in row.iter().enumerate() {
                 if i != j && *n > 0 {
@@ -45,7 +61,7 @@ pub fn text(report: &DiffReport) -> String {
     for f in &report.flags {
         let _ = writeln!(
             out,
-            "\nflag {}: {} → {} (+{} gained, −{} lost)",
+            "\nflag {}: set for {} → {} of {leads} leads (+{} gained, −{} lost)",
             f.flag, f.before, f.after, f.gained, f.lost
         );
     }

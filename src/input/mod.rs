@@ -11,6 +11,7 @@
 
 mod csv;
 mod jsonl;
+pub mod open;
 pub mod scan;
 mod schema;
 
@@ -37,9 +38,13 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name suggests: `.csv` is CSV, anything else JSON Lines.
+    /// The format a file name suggests: `.csv` is CSV, anything else JSON Lines (a
+    /// compression extension does not count: `.csv.gz` is CSV).
     pub fn from_path(path: &Path) -> Format {
-        match path.extension().and_then(|e| e.to_str()) {
+        match open::without_compression(path)
+            .extension()
+            .and_then(|e| e.to_str())
+        {
             Some(ext) if ext.eq_ignore_ascii_case("csv") => Format::Csv,
             _ => Format::Jsonl,
         }
@@ -179,13 +184,9 @@ impl<'r> Source<Box<dyn Read + 'r>> {
 }
 
 impl Source<Box<dyn Read>> {
-    /// The file at `path`.
+    /// Opens a file (standard input for `-`), decompressed: see [`open::open`].
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        let file = std::fs::File::open(path)?;
-        Ok(Source {
-            name: path.display().to_string(),
-            reader: Box::new(file),
-        })
+        open::open(path)
     }
 }
 

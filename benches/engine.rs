@@ -35,46 +35,33 @@ fn dataset(scorer: &Scorer, leads: u64, events: u64) -> Vec<(Lead, Vec<Event>)> 
         seed: 1,
     };
     leadscore::gen::generate(&config, &mut lead_bytes, &mut event_bytes).unwrap();
-    let (keys, options) = (Keys::default(), input::ReadOptions::default());
+    let (plan, keys) = (scorer.plan(), Keys::default());
+    let options = input::ReadOptions::default();
     let mut by_id: HashMap<String, (Lead, Vec<Event>)> = HashMap::new();
     let source = Source {
         name: "leads".into(),
         reader: &lead_bytes[..],
     };
-    input::read_leads(
-        source,
-        Format::Jsonl,
-        scorer.plan(),
-        &keys,
-        options,
-        |_, lead| {
-            let lead = lead?;
-            by_id.insert(lead.id.clone(), (lead, Vec::new()));
-            Ok(())
-        },
-    )
+    input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead| {
+        let lead = lead?;
+        by_id.insert(lead.id.clone(), (lead, Vec::new()));
+        Ok(())
+    })
     .unwrap();
     let source = Source {
         name: "events".into(),
         reader: &event_bytes[..],
     };
-    input::read_events(
-        source,
-        Format::Jsonl,
-        scorer.plan(),
-        &keys,
-        options,
-        |_, record| {
-            if let EventRecord::Declared(event) = record? {
-                by_id
-                    .get_mut(&event.lead)
-                    .expect("generated events name generated leads")
-                    .1
-                    .push(event);
-            }
-            Ok(())
-        },
-    )
+    input::read_events(source, Format::Jsonl, plan, &keys, options, |_, record| {
+        if let EventRecord::Declared(event) = record? {
+            by_id
+                .get_mut(&event.lead)
+                .expect("generated events name generated leads")
+                .1
+                .push(event);
+        }
+        Ok(())
+    })
     .unwrap();
     let mut all: Vec<_> = by_id.into_values().collect();
     all.sort_by(|a, b| a.0.id.cmp(&b.0.id));

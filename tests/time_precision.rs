@@ -10,6 +10,11 @@ const T: &str = "2026-11-01T00:00:00Z";
 
 /// Scores `events` (a JSON Lines or CSV file body) with `MODEL` as of `as_of`; returns stdout.
 fn score(file_name: &str, events: &str, as_of: &str) -> String {
+    score_with(file_name, events, as_of, &[])
+}
+
+/// [`score`] with more options.
+fn score_with(file_name: &str, events: &str, as_of: &str, options: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("m.score"), MODEL).unwrap();
     std::fs::write(dir.path().join(file_name), events).unwrap();
@@ -17,6 +22,7 @@ fn score(file_name: &str, events: &str, as_of: &str) -> String {
         .current_dir(dir.path())
         .args(["score", "m.score", "--events", file_name, "--as-of", as_of])
         .args(["--format", "csv"])
+        .args(options)
         .output()
         .unwrap();
     assert!(
@@ -76,6 +82,44 @@ fn sub_second_times_decide_windows_and_the_future_in_json_lines() {
 #[test]
 fn sub_second_times_decide_windows_and_the_future_in_csv() {
     assert_eq!(score("events.csv", &csv(&edge_events()), T), EXPECTED);
+}
+
+/// [`edge_events`] with its epoch times in milliseconds (`--ts-unit ms`), as text or as
+/// numbers: the fraction of a millisecond is kept to the microsecond.
+#[test]
+fn sub_second_times_in_milliseconds_decide_windows_and_the_future() {
+    let in_ms = |ts: &str| match ts.split_once('.') {
+        _ if ts.starts_with('"') => ts.to_string(),
+        Some((whole, fraction)) => {
+            let fraction = format!("{fraction:0<3}");
+            let (ms, rest) = fraction.split_at(3);
+            format!("{whole}{ms}.{rest}")
+                .trim_end_matches('.')
+                .to_string()
+        }
+        None => format!("{ts}000"),
+    };
+    let events: Vec<(&str, String)> = edge_events()
+        .into_iter()
+        .map(|(lead, ts)| (lead, in_ms(ts)))
+        .collect();
+    let events: Vec<(&str, &str)> = events.iter().map(|(l, t)| (*l, t.as_str())).collect();
+    let ms = ["--ts-unit", "ms"];
+    assert_eq!(
+        score_with("events.jsonl", &jsonl(&events), T, &ms),
+        EXPECTED
+    );
+    assert_eq!(score_with("events.csv", &csv(&events), T, &ms), EXPECTED);
+    // The as-of time too: a microsecond before the event, and at it.
+    let events = jsonl(&[("L1", "1793491200500")]);
+    assert_eq!(
+        score_with("events.jsonl", &events, "1793491200499.999", &ms),
+        "lead,recent\nL1,0\n"
+    );
+    assert_eq!(
+        score_with("events.jsonl", &events, "1793491200500", &ms),
+        "lead,recent\nL1,1\n"
+    );
 }
 
 #[test]

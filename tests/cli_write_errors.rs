@@ -166,3 +166,43 @@ fn output_that_is_written_keeps_its_exit_code() {
         assert!(output.stdout.len() > 1 << 16, "{args:?}");
     }
 }
+
+#[test]
+fn the_data_commands_fail_with_exit_2_on_a_full_disk() {
+    // `explain` and `diff` used `print!`, which panics when stdout cannot be written.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = [
+        "--leads",
+        "examples/data/b2b/leads.jsonl",
+        "--events",
+        "examples/data/b2b/events.jsonl",
+        "--as-of",
+        "2026-11-01",
+    ];
+    let explain: Vec<&str> = ["explain", "examples/b2b.score", "--lead", "L002"]
+        .into_iter()
+        .chain(data)
+        .collect();
+    let diff: Vec<&str> = [
+        "diff",
+        "examples/b2b.score",
+        "examples/changes/b2b-v2.score",
+    ]
+    .into_iter()
+    .chain(data)
+    .collect();
+    let score: Vec<&str> = ["score", "examples/b2b.score"]
+        .into_iter()
+        .chain(data)
+        .collect();
+    for args in [&explain, &diff, &score] {
+        let output = to_full_disk(root, args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(!message.contains("panicked"), "{args:?}: {message}");
+        assert!(
+            message.contains("No space left on device"),
+            "{args:?}: {message}"
+        );
+    }
+}

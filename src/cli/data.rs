@@ -2,6 +2,7 @@
 //! over them: files opened (compressed or not, `-` for stdin), a progress bar, timings,
 //! job errors rendered, the run summary (`--summary`, `--quiet`).
 
+use super::out::errln;
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::diagnostics::Code;
@@ -264,7 +265,7 @@ fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
                 return run.failed(EXIT_TROUBLE, code, record.to_string());
             }
             let exit = run.failed(EXIT_FINDINGS, code, record.to_string());
-            eprintln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            errln!("  (use --rejects FILE to set bad records aside and score the rest)");
             exit
         }
         JobError::Rejects(e) => {
@@ -355,8 +356,8 @@ impl Run<'_> {
     /// returns `exit`.
     pub fn failed(&mut self, exit: i32, code: Option<Code>, message: String) -> i32 {
         match code {
-            Some(code) => eprintln!("error[{code}]: {message}"),
-            None => eprintln!("error: {message}"),
+            Some(code) => errln!("error[{code}]: {message}"),
+            None => errln!("error: {message}"),
         }
         self.record(code, message);
         exit
@@ -376,7 +377,7 @@ impl Run<'_> {
     pub fn lap(&mut self, name: &str) -> f64 {
         let seconds = self.lap.elapsed().as_secs_f64();
         if self.show_timings {
-            eprintln!("  {name}: {seconds:.3}s");
+            errln!("  {name}: {seconds:.3}s");
         }
         self.lap = Instant::now();
         seconds
@@ -398,11 +399,11 @@ impl Run<'_> {
         self.summary.ended(exit, seconds);
         let json = self.summary.to_json();
         if self.report.summary.is_some() {
-            eprintln!("{json}");
+            errln!("{json}");
         }
         if let Some(path) = &self.report.summary_file {
             if let Err(e) = std::fs::write(path, json + "\n") {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
+                errln!("error: cannot write `{}`: {e}", path.display());
                 return EXIT_TROUBLE;
             }
         }

@@ -1,6 +1,7 @@
 //! `leadscore diff OLD NEW --leads … --events …`: the impact of a model change.
 
 use super::data::{DataArgs, Run};
+use super::out::{errln, out, outln};
 use super::score::{model_name, scorer};
 use super::{EXIT_FINDINGS, EXIT_OK};
 use leadscore::diff::{self, Limits};
@@ -86,9 +87,9 @@ fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
     report.old_model = args.old.display().to_string();
     report.new_model = args.new.display().to_string();
     match args.format {
-        Format::Text => print!("{}", diff::text(&report)),
-        Format::Markdown => print!("{}", diff::markdown(&report)),
-        Format::Json => println!(
+        Format::Text => out!("{}", diff::text(&report)),
+        Format::Markdown => out!("{}", diff::markdown(&report)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("reports serialize")
         ),
@@ -101,7 +102,7 @@ fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
     };
     let broken = report.broken_limits(&limits);
     for limit in &broken {
-        eprintln!("limit exceeded: {limit}");
+        errln!("limit exceeded: {limit}");
     }
     if broken.is_empty() {
         return EXIT_OK;

@@ -1,6 +1,7 @@
 //! `leadscore score` (every lead) and `leadscore explain` (one lead, as a table).
 
 use super::data::{DataArgs, Run};
+use super::out::{errln, out};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::Code;
 use leadscore::job::RunCounts;
@@ -111,7 +112,7 @@ fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
         return run.failed(EXIT_TROUBLE, Some(Code::UnwritableOutput), message);
     }
     if !run.quiet() {
-        eprintln!("{}", describe(&scored.summary, run.elapsed()));
+        errln!("{}", describe(&scored.summary, run.elapsed()));
     }
     EXIT_OK
 }
@@ -148,7 +149,7 @@ fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
     run.summary.runs.push(counts);
     match explained.outcome {
         Some(outcome) => {
-            print!(
+            out!(
                 "{}",
                 leadscore::explain_table(scorer.plan(), &outcome, job.as_of)
             );

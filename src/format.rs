@@ -704,7 +704,7 @@ impl Formatter<'_> {
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let level = precedence(*op);
+                let level = op.precedence();
                 let left = self.operand(lhs, |l| {
                     l < level || (*op == BinOp::Or && l == 2) || (level >= 4 && l == 3)
                 });
@@ -720,7 +720,7 @@ impl Formatter<'_> {
     fn operand(&self, e: &Expr, needs: impl Fn(u8) -> bool) -> String {
         let text = self.expr(e);
         let level = match &e.kind {
-            ExprKind::Binary { op, .. } => precedence(*op),
+            ExprKind::Binary { op, .. } => op.precedence(),
             ExprKind::Not(_) => 3,
             _ => u8::MAX,
         };
@@ -729,17 +729,6 @@ impl Formatter<'_> {
         } else {
             text
         }
-    }
-}
-
-/// Binding strength, loosest first, as in the grammar.
-fn precedence(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Cmp(_) | BinOp::In | BinOp::NotIn | BinOp::Matches => 4,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div => 6,
     }
 }
 

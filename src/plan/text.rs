@@ -5,7 +5,6 @@
 //! shows as its value) and only the parentheses that precedence needs.
 
 use crate::check::{Const, Model, TExpr, TExprKind};
-use crate::syntax::ast::BinOp;
 use crate::time::{format_duration, format_timestamp};
 
 /// The text of `e`; `event` is the event type whose properties a `where` sees.
@@ -23,20 +22,10 @@ struct Printer<'m> {
 /// loosely than its context needs parentheses.
 fn precedence(e: &TExpr) -> u8 {
     match &e.kind {
-        TExprKind::Binary { op, .. } => binary_precedence(*op),
+        TExprKind::Binary { op, .. } => op.precedence(),
         TExprKind::Not(_) => 3,
         TExprKind::Neg(_) => 7,
         _ => 8,
-    }
-}
-
-fn binary_precedence(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Cmp(_) | BinOp::In | BinOp::NotIn | BinOp::Matches => 4,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div => 6,
     }
 }
 

@@ -252,6 +252,19 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Binding strength, loosest first, as in the grammar (`not` binds at 3, between
+    /// `and` and the comparisons; unary minus at 7): what printers need to decide where
+    /// parentheses go.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Cmp(_) | BinOp::In | BinOp::NotIn | BinOp::Matches => 4,
+            BinOp::Add | BinOp::Sub => 5,
+            BinOp::Mul | BinOp::Div => 6,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "or",

@@ -64,7 +64,8 @@ pub struct ScoreJob {
     pub output_format: output::Format,
     /// Add each lead's explanation to the results: every rule that gave points.
     pub explain: bool,
-    /// Worker threads (at least one is used). The results do not depend on it.
+    /// Worker threads (at least one and at most [`MAX_THREADS`](crate::MAX_THREADS) are
+    /// used). The results do not depend on it.
     pub threads: usize,
 }
 

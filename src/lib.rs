@@ -101,7 +101,7 @@ pub mod job;
 pub mod testing;
 pub mod time;
 
-pub use batch::{LeadError, Summary};
+pub use batch::{LeadError, Summary, MAX_THREADS};
 pub use check::loader::{
     read_bounded, size_in_words, FsLoader, Loader, MemoryLoader, MAX_MODEL_BYTES,
 };

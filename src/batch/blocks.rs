@@ -29,7 +29,7 @@ pub fn in_parallel<R: Read, W: Send>(
     init: impl Fn() -> W + Sync,
     work: impl Fn(&mut W, &[u8], u64) + Sync,
 ) -> (Result<(), RecordError>, Vec<W>) {
-    let threads = threads.max(1);
+    let threads = threads.clamp(1, super::MAX_THREADS);
     let (sender, receiver) = mpsc::sync_channel::<Block>(threads * 2);
     let receiver = Mutex::new(receiver);
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();

@@ -48,11 +48,11 @@ impl Batch {
         let mut summary = self.events.summary.clone();
         summary.leads = order.len();
         // Several shares per thread keep the threads busy when leads differ in cost.
-        let size = order.len().div_ceil(threads.max(1) * 4).max(1);
+        let size = order.len().div_ceil(threads.clamp(1, super::MAX_THREADS) * 4).max(1);
         let shares: Vec<&[(&str, Row)]> = order.chunks(size).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads.max(1))
+            let handles: Vec<_> = (0..threads.clamp(1, super::MAX_THREADS))
                 .map(|_| {
                     scope.spawn(|| {
                         let mut done = Vec::new();

@@ -30,6 +30,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use store::{Leads, Shard};
 
+/// The most worker threads a job uses, whatever it is asked for: far more than any
+/// machine's cores, and few enough that their buffers (a few MiB each) always fit.
+pub const MAX_THREADS: usize = 256;
+
 /// Counts for the run summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::diagnostics::Code;
 use leadscore::job::{JobError, Phase, Problem, RunSummary, ScoreJob};
 use leadscore::time::TsUnit;
-use leadscore::{open, Input, InputFormat as Format, Keys, ReadOptions};
+use leadscore::{open, Input, InputFormat as Format, Keys, ReadOptions, MAX_THREADS};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,8 +56,8 @@ pub struct DataArgs {
     /// them) instead of refusing them. (CSV cells are always read by the field's type.)
     #[arg(long)]
     coerce_numbers: bool,
-    /// Worker threads (default: one per core). The output does not depend on it.
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 256 (default: one per core). The output does not depend on it.
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
     threads: Option<usize>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -77,6 +77,14 @@ enum Unit {
     S,
     Ms,
     Us,
+}
+
+/// `--threads`: a whole number from 1 to [`MAX_THREADS`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("give a whole number from 1 to {MAX_THREADS}")),
+    }
 }
 
 /// `--as-of` as a time with `options`: read as every reader reads a time cell.

@@ -286,17 +286,15 @@ impl ScoreJob {
         };
         let mut files = Vec::new();
         if let Some(source) = leads {
-            let mut counts = self.counts(InputKind::Leads, &source);
-            counts.records = self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
-            counts.rejected = rejects.take_count();
-            files.push(counts);
+            let counts = self.counts(InputKind::Leads, &source);
+            let good = self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
+            files.push(counts.tallied(good, &mut rejects));
         }
         progress(Phase::LeadsRead);
         if let Some(source) = events {
-            let mut counts = self.counts(InputKind::Events, &source);
-            counts.records = self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
-            counts.rejected = rejects.take_count();
-            files.push(counts);
+            let counts = self.counts(InputKind::Events, &source);
+            let good = self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
+            files.push(counts.tallied(good, &mut rejects));
         }
         rejects.flush()?;
         progress(Phase::EventsRead);
@@ -392,6 +390,16 @@ impl ScoreJob {
     fn format_of(&self, source: &Input<'_>) -> Format {
         self.input_format
             .unwrap_or_else(|| Format::from_path(Path::new(&source.name)))
+    }
+}
+
+impl FileCounts {
+    /// These counts once the input is read: `good` records, and the bad ones set aside
+    /// since the last input.
+    fn tallied(mut self, good: u64, rejects: &mut Rejects<'_>) -> FileCounts {
+        self.records = good;
+        self.rejected = rejects.take_count();
+        self
     }
 }
 

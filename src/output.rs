@@ -301,6 +301,15 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
             if let Some(events) = event_dates(r) {
                 let _ = writeln!(out, "{indent}{events}");
             }
+            if let Some(unanswered) = unanswered_dates(r) {
+                let _ = writeln!(out, "{indent}{unanswered}");
+            }
+            for kept in &r.kept {
+                let _ = writeln!(out, "{indent}{}", kept_event(kept));
+            }
+            if !r.kept.is_empty() && r.more_events > 0 {
+                let _ = writeln!(out, "{indent}and {} more", r.more_events);
+            }
         }
     }
     if !outcome.flags.is_empty() {
@@ -376,6 +385,38 @@ fn event_dates(r: &crate::eval::Reason) -> Option<String> {
         _ => "events",
     };
     Some(format!("{what} {}{more}", dates.join(", ")))
+}
+
+/// The sends a non-response rule found unanswered:
+/// `unanswered 2026-10-01, 2026-09-20 and 3 more`.
+fn unanswered_dates(r: &crate::eval::Reason) -> Option<String> {
+    if r.unanswered.is_empty() {
+        return None;
+    }
+    let dates: Vec<String> = r.unanswered.iter().map(|&t| date(t)).collect();
+    let more = match r.more_unanswered {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!("unanswered {}{more}", dates.join(", ")))
+}
+
+/// One event an `on` rule kept and its points, with their fading:
+/// `2026-09-28  +20 → 10 (1 period, -50%)`, or `2026-10-28  +20`.
+fn kept_event(kept: &crate::eval::KeptPoints) -> String {
+    let full = signed(kept.full);
+    match (kept.periods, kept.percent) {
+        (Some(periods), Some(percent)) => {
+            let unit = if periods == 1 { "period" } else { "periods" };
+            format!(
+                "{}  {full} → {} ({periods} {unit}, -{}%)",
+                date(kept.ts),
+                format_points(kept.points),
+                format_points(percent)
+            )
+        }
+        _ => format!("{}  {full}", date(kept.ts)),
+    }
 }
 
 /// The date (UTC) of a time, as in `2026-10-28`.

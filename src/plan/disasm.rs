@@ -54,6 +54,13 @@ impl Disassembler<'_> {
         let _ = writeln!(out, "\norder: {}", order.join(", "));
     }
 
+    /// The name of a property of the events of `slot`.
+    fn prop_name(&self, slot: &Slot, prop: u32) -> &str {
+        slot.event
+            .map(|e| self.plan.events[e as usize].props[prop as usize].name.as_str())
+            .unwrap_or("?")
+    }
+
     fn origin(&self, id: OriginId) -> String {
         let o = &self.plan.origins[id as usize];
         format!("{}:{}  {}", o.file, o.line, o.text)
@@ -68,14 +75,38 @@ impl Disassembler<'_> {
             let kind = match slot.kind {
                 SlotKind::Count => "count".to_string(),
                 SlotKind::Latest => "latest".to_string(),
-                SlotKind::Sum { prop } => {
-                    let event = slot.event.map(|e| &self.plan.events[e as usize]);
-                    format!(
-                        "sum {}",
-                        event
-                            .map(|e| e.props[prop as usize].name.as_str())
-                            .unwrap_or("?")
-                    )
+                SlotKind::Sum { prop } => format!("sum {}", self.prop_name(slot, prop)),
+                SlotKind::Events {
+                    pair,
+                    distinct,
+                    answered_by,
+                    keep,
+                } => {
+                    let mut kind = "events".to_string();
+                    if let Some(prop) = pair {
+                        let _ = write!(kind, " pairing {}", self.prop_name(slot, prop));
+                    }
+                    if let Some(prop) = distinct {
+                        let _ = write!(kind, " by {}", self.prop_name(slot, prop));
+                    }
+                    if let Some(answers) = answered_by {
+                        let _ = write!(kind, " answered by s{answers}");
+                    }
+                    match keep {
+                        Keep::All => {}
+                        Keep::NewestPerValue => kind.push_str(" (newest per value)"),
+                        Keep::Newest { per, max } => {
+                            let per = per.map(|(k, d)| format!(" {k} per {}", format_duration(d)));
+                            let max = max.map(|k| format!(" {k} in all"));
+                            let _ = write!(
+                                kind,
+                                " (newest{}{})",
+                                per.unwrap_or_default(),
+                                max.unwrap_or_default()
+                            );
+                        }
+                    }
+                    kind
                 }
             };
             let event = match slot.event {
@@ -117,6 +148,7 @@ impl Disassembler<'_> {
                             RuleKind::Decay { slot, per } => {
                                 format!("decay since s{slot} per {}", format_duration(per))
                             }
+                            RuleKind::Kept { slot, pipeline } => kept_steps(slot, &pipeline),
                         };
                         let _ = writeln!(
                             out,
@@ -283,4 +315,26 @@ fn constant_text(c: &Constant) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// The steps of an `on` rule with the options of section 11.3, in the order they apply:
+/// `kept s3 unanswered by s2 for 60d, distinct, max 2 per 1w, max 5, decay 50% per 30d`.
+fn kept_steps(slot: SlotId, pipeline: &PipelinePlan) -> String {
+    let mut steps = vec![format!("kept s{slot}")];
+    if let Some(u) = pipeline.unanswered {
+        steps[0].push_str(&format!(" unanswered by s{} for {}", u.slot, format_duration(u.wait)));
+    }
+    if pipeline.distinct {
+        steps.push("distinct".to_string());
+    }
+    if let Some((k, per)) = pipeline.max_per {
+        steps.push(format!("max {k} per {}", format_duration(per)));
+    }
+    if let Some(k) = pipeline.max {
+        steps.push(format!("max {k}"));
+    }
+    if let Some((percent, per)) = pipeline.decay {
+        steps.push(format!("decay {percent}% per {}", format_duration(per)));
+    }
+    steps.join(", ")
 }

@@ -147,15 +147,28 @@ impl Lowerer {
                 points,
                 within,
                 max,
+                pipeline,
             } => {
-                let slot = self.slot(
-                    Some(event.0),
-                    filter.as_ref(),
-                    *within,
-                    SlotKind::Count,
-                    origin,
-                );
-                (*points, RuleKind::On { slot, max: *max })
+                let kind = match pipeline {
+                    None => {
+                        let slot = self.slot(
+                            Some(event.0),
+                            filter.as_ref(),
+                            *within,
+                            SlotKind::Count,
+                            origin,
+                        );
+                        RuleKind::On { slot, max: *max }
+                    }
+                    Some(pipeline) => {
+                        let matched = check::EventMatch {
+                            event: *event,
+                            filter: filter.clone(),
+                        };
+                        self.kept(&matched, *within, *max, pipeline, origin)
+                    }
+                };
+                (*points, kind)
             }
             check::RuleKind::When { condition, points } => {
                 let condition = self.chunk(condition, origin, false);
@@ -179,6 +192,65 @@ impl Lowerer {
             points,
             kind,
             origin,
+        }
+    }
+
+    /// An `on` rule with the options of section 11.3: a slot of its events (and one of
+    /// the answers of a non-response rule) and the steps after `within`.
+    fn kept(
+        &mut self,
+        matched: &check::EventMatch,
+        within: Option<i64>,
+        max: Option<u32>,
+        pipeline: &check::Pipeline,
+        origin: OriginId,
+    ) -> RuleKind {
+        let answers = pipeline.unanswered.as_ref().map(|u| {
+            let kind = SlotKind::Events {
+                pair: u.same.map(|(_, on_answer)| on_answer.0),
+                distinct: None,
+                answered_by: None,
+                keep: Keep::All,
+            };
+            let slot = self.slot(
+                Some(u.answer.event.0),
+                u.answer.filter.as_ref(),
+                None,
+                kind,
+                origin,
+            );
+            UnansweredPlan {
+                slot,
+                wait: u.wait,
+            }
+        });
+        let plan = PipelinePlan {
+            unanswered: answers,
+            distinct: pipeline.distinct.is_some(),
+            max_per: pipeline.max_per,
+            max,
+            decay: pipeline.decay,
+        };
+        let kind = SlotKind::Events {
+            pair: pipeline
+                .unanswered
+                .as_ref()
+                .and_then(|u| u.same)
+                .map(|(on_event, _)| on_event.0),
+            distinct: pipeline.distinct.map(|p| p.0),
+            answered_by: answers.map(|a| a.slot),
+            keep: plan.keep(),
+        };
+        let slot = self.slot(
+            Some(matched.event.0),
+            matched.filter.as_ref(),
+            within,
+            kind,
+            origin,
+        );
+        RuleKind::Kept {
+            slot,
+            pipeline: plan,
         }
     }
 
@@ -375,6 +447,12 @@ impl Lowerer {
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
                     Some(prop) => SlotKind::Sum { prop: prop.0 },
+                    None if agg.distinct.is_some() => SlotKind::Events {
+                        pair: None,
+                        distinct: agg.distinct.map(|p| p.0),
+                        answered_by: None,
+                        keep: Keep::NewestPerValue,
+                    },
                     None if agg.function == AggFn::DaysSince => SlotKind::Latest,
                     None => SlotKind::Count,
                 };

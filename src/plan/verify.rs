@@ -34,6 +34,15 @@ fn finite(x: f64, message: &str) -> Result<(), PlanError> {
     }
 }
 
+/// The (K, D) of `max K per D`: K at least 1, D positive.
+fn period_cap(cap: Option<(u32, i64)>) -> Result<(), PlanError> {
+    match cap {
+        Some((0, _)) => Err(invalid("a rule has `max 0 per …`")),
+        Some((_, per)) if per <= 0 => Err(invalid("a `max … per` period is not positive")),
+        _ => Ok(()),
+    }
+}
+
 fn finite_constant(c: &Constant) -> Result<(), PlanError> {
     match c {
         Constant::Number(n) => finite(*n, "a constant is not a finite number"),
@@ -172,6 +181,15 @@ impl Verifier<'_> {
                 "slot {index} has a window that is not positive"
             )));
         }
+        if let SlotKind::Events {
+            pair,
+            distinct,
+            answered_by,
+            keep,
+        } = slot.kind
+        {
+            self.events_slot(index, slot, (pair, distinct, answered_by), keep)?;
+        }
         if let SlotKind::Sum { prop } = slot.kind {
             let event = slot
                 .event
@@ -187,6 +205,59 @@ impl Verifier<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A slot of events: its properties exist, the slot of answers it pairs with comes
+    /// before it, keeps answers, and pairs on a property of the same type.
+    fn events_slot(
+        &self,
+        index: usize,
+        slot: &Slot,
+        (pair, distinct, answered_by): (Option<u32>, Option<u32>, Option<SlotId>),
+        keep: Keep,
+    ) -> Result<(), PlanError> {
+        let p = self.plan;
+        let prop_type = |slot: &Slot, prop: Option<u32>| -> Result<Option<ValueType>, PlanError> {
+            let Some(prop) = prop else { return Ok(None) };
+            slot.event
+                .and_then(|e| p.events[e as usize].props.get(prop as usize))
+                .map(|d| Some(d.ty))
+                .ok_or_else(|| invalid(format!("slot {index} keeps an unknown property")))
+        };
+        let pair_type = prop_type(slot, pair)?;
+        prop_type(slot, distinct)?;
+        if let Some(answers) = answered_by {
+            let theirs = p
+                .slots
+                .get(answers as usize)
+                .filter(|_| (answers as usize) < index)
+                .ok_or_else(|| invalid(format!("slot {index} pairs with a later slot")))?;
+            let SlotKind::Events {
+                pair: their_pair,
+                answered_by: None,
+                keep: Keep::All,
+                ..
+            } = theirs.kind
+            else {
+                return Err(invalid(format!("slot {index} pairs with a slot of no answers")));
+            };
+            let numeric = |t: Option<ValueType>| matches!(t, Some(ValueType::Int | ValueType::Number));
+            let their_type = prop_type(theirs, their_pair)?;
+            if pair_type != their_type && !(numeric(pair_type) && numeric(their_type)) {
+                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+            }
+        }
+        match keep {
+            Keep::All => Ok(()),
+            Keep::NewestPerValue if distinct.is_some() => Ok(()),
+            Keep::NewestPerValue => Err(invalid(format!("slot {index} keeps values it has not"))),
+            Keep::Newest { per, max } => {
+                if max == Some(0) {
+                    return Err(invalid(format!("slot {index} keeps no event")));
+                }
+                period_cap(per)
+            }
+        }
     }
 
     fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {
@@ -205,6 +276,47 @@ impl Verifier<'_> {
                 if per <= 0 {
                     return Err(invalid("a decay period is not positive"));
                 }
+            }
+            RuleKind::Kept { slot, pipeline } => self.kept(slot, &pipeline)?,
+        }
+        Ok(())
+    }
+
+    /// An `on` rule with the options of section 11.3: its slot keeps the events its
+    /// steps need (and no fewer), and every number is in range.
+    fn kept(&self, slot: SlotId, pipeline: &PipelinePlan) -> Result<(), PlanError> {
+        self.slot_ref(slot)?;
+        let SlotKind::Events {
+            distinct,
+            answered_by,
+            keep,
+            ..
+        } = self.plan.slots[slot as usize].kind
+        else {
+            return Err(invalid("a rule keeps events in a slot that does not keep them"));
+        };
+        if answered_by != pipeline.unanswered.map(|u| u.slot) {
+            return Err(invalid("a rule's answers are not those its slot pairs with"));
+        }
+        if pipeline.unanswered.is_some_and(|u| u.wait <= 0) {
+            return Err(invalid("a rule's waiting period is not positive"));
+        }
+        if pipeline.distinct != distinct.is_some() {
+            return Err(invalid("a rule's `distinct by` is not its slot's"));
+        }
+        if keep != pipeline.keep() {
+            return Err(invalid("a rule's slot forgets events the rule needs"));
+        }
+        if pipeline.max == Some(0) {
+            return Err(invalid("a rule has `max 0`"));
+        }
+        period_cap(pipeline.max_per)?;
+        if let Some((percent, per)) = pipeline.decay {
+            if !(percent.is_finite() && percent > 0.0 && percent <= 100.0) {
+                return Err(invalid("a rule's decay percentage is not in (0, 100]"));
+            }
+            if per <= 0 {
+                return Err(invalid("a decay period is not positive"));
             }
         }
         Ok(())

@@ -96,9 +96,17 @@ pub enum RuleKind {
     On {
         event: Ident,
         filter: Option<Expr>,
+        /// `without F [where Q] [same PROP] for D` (a non-response rule).
+        unanswered: Option<Unanswered>,
         points: Points,
         within: Vec<Duration>,
         max: Vec<(f64, Span)>,
+        /// `max K per D` (each option is a list so a repeat can be reported).
+        max_per: Vec<MaxPer>,
+        /// `distinct by PROP`.
+        distinct: Vec<Ident>,
+        /// `decay -PCT% per D`.
+        decay: Vec<PercentDecay>,
     },
     When {
         condition: Expr,
@@ -113,6 +121,32 @@ pub enum RuleKind {
         low: (f64, Span),
         high: (f64, Span),
     },
+}
+
+/// The `without F [where Q] [same PROP] for D` of a non-response `on` rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unanswered {
+    pub event: Ident,
+    pub filter: Option<Expr>,
+    pub same: Option<Ident>,
+    pub wait: Duration,
+    pub span: Span,
+}
+
+/// `max K per D` of an `on` rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MaxPer {
+    pub count: (f64, Span),
+    pub per: Duration,
+    pub span: Span,
+}
+
+/// `decay -PCT% per D` of an `on` rule: `percent` is the signed amount as written.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PercentDecay {
+    pub percent: Points,
+    pub per: Duration,
+    pub span: Span,
 }
 
 /// What resets a decay's idle clock.
@@ -227,6 +261,8 @@ pub enum ExprKind {
         target: Ident,
         filter: Option<Box<Expr>>,
         within: Option<Duration>,
+        /// `distinct by PROP` (only `count` takes it; the checker says so).
+        distinct: Option<Ident>,
     },
     Neg(Box<Expr>),
     Not(Box<Expr>),

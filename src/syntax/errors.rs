@@ -139,7 +139,11 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::matches_op => "`matches`",
             Rule::where_clause => "`where`",
             Rule::within_opt => "`within`",
-            Rule::max_opt => "`max`",
+            Rule::max_opt | Rule::max_per_opt => "`max`",
+            Rule::unanswered => "`without`",
+            Rule::same_clause => "`same`",
+            Rule::distinct_opt => "`distinct by`",
+            Rule::percent_decay_opt => "`decay`",
             Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
             Rule::idle | Rule::without => "`idle` or `without`",
             Rule::model_decl

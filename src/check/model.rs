@@ -245,6 +245,7 @@ pub enum RuleKind {
         max: Option<u32>,
         /// The options of Language 1.1 (section 11.3); `None` for a v1 rule, which is
         /// only a count.
+        #[serde(skip_serializing_if = "Option::is_none")]
         pipeline: Option<Box<Pipeline>>,
     },
     When {
@@ -350,6 +351,7 @@ pub struct Aggregate {
     pub filter: Option<TExpr>,
     pub within: Option<i64>,
     /// `count(… distinct by PROP)`: count distinct present values instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distinct: Option<PropId>,
 }
 

@@ -320,11 +320,13 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::new(
                     Code::BadDecayPercent,
-                    format!("a decay of {percent}% per period is not between 0% and 100%"),
+                    format!("a decay of {percent}% a period is out of range"),
                     decay.percent.span,
-                    "out of range",
+                    "not more than 0% and at most 100%",
                 )
-                .with_help("a rule's points can fade by more than 0% and at most 100% a period: write `decay -50% per 30d`"),
+                .with_help(
+                    "points fade by more than 0% and at most 100% a period, like `decay -50% per 30d`",
+                ),
             );
             return None;
         }

@@ -94,7 +94,7 @@ pub(crate) fn forget(list: &mut Vec<KeptEvent>, keep: Keep, as_of: i64) {
 
 /// Sorts events newest first.
 pub(crate) fn newest_first(list: &mut [KeptEvent]) {
-    list.sort_unstable_by(|a, b| b.ts.cmp(&a.ts));
+    list.sort_unstable_by_key(|e| std::cmp::Reverse(e.ts));
 }
 
 /// Keeps the newest event of each `distinct` value (events lacking one are dropped),

@@ -97,15 +97,19 @@ pub enum RuleKind {
         event: Ident,
         filter: Option<Expr>,
         /// `without F [where Q] [same PROP] for D` (a non-response rule).
-        unanswered: Option<Unanswered>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unanswered: Option<Box<Unanswered>>,
         points: Points,
         within: Vec<Duration>,
         max: Vec<(f64, Span)>,
         /// `max K per D` (each option is a list so a repeat can be reported).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         max_per: Vec<MaxPer>,
         /// `distinct by PROP`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         distinct: Vec<Ident>,
         /// `decay -PCT% per D`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         decay: Vec<PercentDecay>,
     },
     When {
@@ -262,6 +266,7 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
         within: Option<Duration>,
         /// `distinct by PROP` (only `count` takes it; the checker says so).
+        #[serde(skip_serializing_if = "Option::is_none")]
         distinct: Option<Ident>,
     },
     Neg(Box<Expr>),

@@ -94,6 +94,11 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for expected in rules {
         let name = format!("{expected:?}");
+        // `without … for` where an `on` rule's points could come instead is not
+        // offered: nearly every rule there wants its points.
+        if *expected == Rule::kw_without && rules.contains(&Rule::points) {
+            continue;
+        }
         if let Some(keyword) = name.strip_prefix("kw_") {
             let word = if DECLARATION_KEYWORDS.contains(&keyword) {
                 DECLARATION_WORDS.to_string()
@@ -140,7 +145,6 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::where_clause => "`where`",
             Rule::within_opt => "`within`",
             Rule::max_opt | Rule::max_per_opt => "`max`",
-            Rule::unanswered => "`without`",
             Rule::same_clause => "`same`",
             Rule::distinct_opt => "`distinct by`",
             Rule::percent_decay_opt => "`decay`",

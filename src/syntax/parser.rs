@@ -296,7 +296,7 @@ impl<'t> Builder<'t> {
                 for p in inner {
                     match p.as_rule() {
                         Rule::where_clause => filter = Some(self.expr(only_child(p))),
-                        Rule::unanswered => unanswered = Some(self.unanswered(p)),
+                        Rule::unanswered => unanswered = Some(Box::new(self.unanswered(p))),
                         Rule::points => points = Some(self.points(p)),
                         Rule::within_opt => {
                             within.push(self.duration(only_child(p), DurationUse::Period))

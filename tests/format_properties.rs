@@ -11,6 +11,8 @@ const DECLARATIONS: &[&str] = &[
     "lead { industry: string, size: int, email: string, student: bool, since: time }",
     "event email.click { campaign: string }",
     "event page.view { path: string, seconds: number }",
+    "event email.send { message_id: string }",
+    "event email.open { message_id: string }",
     "let countries = [\"PL\", \"DE\"]",
 ];
 
@@ -29,6 +31,12 @@ const RULES: &[&str] = &[
     "decay -5 per 2w without email.click where campaign == \"x\"",
     "clamp 0 100",
     "when domain(lead.email) not in [\"gmail.com\"] +1",
+    "on email.send without email.open same message_id for 60d -5 within 180d",
+    "on email.send where message_id != \"x\" without email.open where message_id == \"y\" for 2d -1",
+    "on email.open without email.open for 7d -1 max 2",
+    "on page.view +2 decay -12.5% per 30d distinct by path max 1 per 7d within 90d max 5",
+    "on page.view where seconds > 3 +20 max 2 per 1w decay -100% per 2w",
+    "when count(page.view within 30d distinct by path) >= 3 +4",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.

@@ -576,8 +576,14 @@ fn kept_events_show_their_fading_and_non_response_rules_their_unanswered_sends()
         text.contains("2026-10-20  +20 → 20 (0 periods, -50%)\n"),
         "{text}"
     );
-    assert!(text.contains("2026-09-20  +20 → 10 (1 period, -50%)\n"), "{text}");
-    assert!(text.contains("unanswered 2026-09-01, 2026-08-01\n"), "{text}");
+    assert!(
+        text.contains("2026-09-20  +20 → 10 (1 period, -50%)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unanswered 2026-09-01, 2026-08-01\n"),
+        "{text}"
+    );
     assert!(text.contains("event 2026-09-01\n"), "{text}");
     let json = serde_json::to_value(&out).unwrap();
     assert_eq!(

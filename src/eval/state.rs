@@ -145,7 +145,7 @@ impl Layout {
     /// The events kept in the slot of events `slot` (in no particular order).
     pub fn events<'s>(&self, state: StateRef<'s>, slot: usize) -> &'s [KeptEvent] {
         match (self.kinds[slot], self.history(state)) {
-            (Cell::Events(list, _), Some(history)) => &history.lists[list],
+            (Cell::Events(list, _), Some(history)) => history.lists.get(list).map_or(&[], |l| l),
             _ => &[],
         }
     }

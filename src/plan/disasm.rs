@@ -318,7 +318,7 @@ fn constant_text(c: &Constant) -> String {
 }
 
 /// The steps of an `on` rule with the options of section 11.3, in the order they apply:
-/// `kept s3 unanswered by s2 for 60d, distinct, max 2 per 1w, max 5, decay 50% per 30d`.
+/// `kept s3 unanswered by s2 for 60d, distinct, max 2 per 1w, max 5, decay -50% per 30d`.
 fn kept_steps(slot: SlotId, pipeline: &PipelinePlan) -> String {
     let mut steps = vec![format!("kept s{slot}")];
     if let Some(u) = pipeline.unanswered {
@@ -334,7 +334,7 @@ fn kept_steps(slot: SlotId, pipeline: &PipelinePlan) -> String {
         steps.push(format!("max {k}"));
     }
     if let Some((percent, per)) = pipeline.decay {
-        steps.push(format!("decay {percent}% per {}", format_duration(per)));
+        steps.push(format!("decay -{percent}% per {}", format_duration(per)));
     }
     steps.join(", ")
 }

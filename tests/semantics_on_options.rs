@@ -515,3 +515,33 @@ fn count_distinct_by_counts_distinct_present_values() {
     );
     assert_eq!(outcome.score("e"), Some(6.0));
 }
+
+#[test]
+fn many_events_give_the_same_result_in_any_order_as_the_slot_forgets_what_no_rule_needs() {
+    // 40 daily views over 3 paths: enough for the slots to forget old events.
+    let days: Vec<Ev<'static>> = (0..40)
+        .map(|d| {
+            let ts = leadscore::time::format_timestamp(at(T) - d * leadscore::time::DAY);
+            view(&ts, ["/a", "/b", "/c"][d as usize % 3])
+        })
+        .collect();
+    let cases = [
+        // Periods 0..=5 of 7 days each have at least 2 views.
+        ("on page.view +1 max 2 per 7d", 12.0),
+        ("on page.view +1 distinct by path", 3.0),
+        // The 3 newest are 0, 1 and 2 days old: one period of 30 days.
+        ("on page.view +4 max 3 decay -50% per 30d", 12.0),
+        // One per week, the 2 newest weeks.
+        ("on page.view +1 max 1 per 7d max 2", 2.0),
+        // The newest of each path is 0, 1 and 2 days old; days 0 and 1 share a 2-day period.
+        ("on page.view +1 distinct by path max 1 per 2d", 2.0),
+    ];
+    for (rule, expected) in cases {
+        let mut events = days.clone();
+        assert_eq!(score(rule, events.clone()), expected, "{rule}");
+        events.reverse();
+        assert_eq!(score(rule, events.clone()), expected, "{rule} reversed");
+        events.rotate_left(17);
+        assert_eq!(score(rule, events), expected, "{rule} rotated");
+    }
+}

@@ -1,5 +1,6 @@
 //! Score blocks and derived scores: each rule (`on`, `when`, `decay`), its options
-//! (`within`, `max`), the one `clamp`, and the numeric checks on points and amounts.
+//! (`within`, `max`, and section 11.3's `without … for`, `distinct by`, `max K per D`,
+//! `decay -PCT%`), the one `clamp`, and the numeric checks on points and amounts.
 
 use super::expr::Cx;
 use super::Checker;

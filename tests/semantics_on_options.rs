@@ -545,3 +545,17 @@ fn many_events_give_the_same_result_in_any_order_as_the_slot_forgets_what_no_rul
         assert_eq!(score(rule, events), expected, "{rule} rotated");
     }
 }
+
+#[test]
+fn the_new_keywords_cannot_be_names() {
+    for word in ["for", "same", "distinct", "by"] {
+        let source = format!("event page.view {{ {word}: string }}\nscore e {{ on page.view +1 }}");
+        let compiled = leadscore::compile_source("m.score", &source, &MemoryLoader::new());
+        let codes: Vec<&str> = compiled
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(codes.contains(&"E0202"), "{word}: {codes:?}");
+    }
+}

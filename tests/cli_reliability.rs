@@ -94,3 +94,154 @@ fn a_sum_out_of_range_is_absent() {
         stdout(&output)
     );
 }
+
+// ---- Item 7: an output is never an input or another output ----
+
+/// Asserts `output` is the refusal of a clash naming `first` and `second`, exit 2.
+#[track_caller]
+fn refused_clash(output: &Output, first: &str, second: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    let message = stderr(output);
+    let expected = format!("{first} and {second} name the same file");
+    assert!(message.contains(&expected), "{message}");
+    assert!(output.stdout.is_empty(), "{}", stdout(output));
+}
+
+#[test]
+fn rejects_naming_an_input_are_refused_and_the_input_kept() {
+    let dir = setup();
+    let events = events_csv(&["1", "2"]);
+    write(dir.path(), "e.csv", &events);
+    write(dir.path(), "l.csv", "id,name\nL1,a\n");
+    for (rejects, input) in [
+        ("e.csv", "--events"),
+        ("./e.csv", "--events"),
+        ("l.csv", "--leads"),
+        ("m.score", "the model"),
+    ] {
+        let output = score(
+            dir.path(),
+            &[
+                "--events",
+                "e.csv",
+                "--leads",
+                "l.csv",
+                "--rejects",
+                rejects,
+            ],
+        );
+        refused_clash(&output, "--rejects", input);
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("e.csv")).unwrap(),
+        events
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("m.score")).unwrap(),
+        MODEL
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_an_input_is_the_same_file() {
+    let dir = setup();
+    write(dir.path(), "e.csv", events_csv(&["1"]));
+    std::os::unix::fs::symlink("e.csv", dir.path().join("link.csv")).unwrap();
+    std::fs::hard_link(dir.path().join("e.csv"), dir.path().join("hard.csv")).unwrap();
+    for rejects in ["link.csv", "hard.csv"] {
+        let output = score(dir.path(), &["--events", "e.csv", "--rejects", rejects]);
+        refused_clash(&output, "--rejects", "--events");
+    }
+}
+
+#[test]
+fn outputs_naming_one_new_file_are_refused() {
+    let dir = setup();
+    write(dir.path(), "e.csv", events_csv(&["1"]));
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let output = score(
+        dir.path(),
+        &[
+            "--events",
+            "e.csv",
+            "-o",
+            "out.jsonl",
+            "--rejects",
+            "sub/../out.jsonl",
+        ],
+    );
+    refused_clash(&output, "--rejects", "-o");
+    assert!(!dir.path().join("out.jsonl").exists());
+    let output = score(
+        dir.path(),
+        &[
+            "--events",
+            "e.csv",
+            "-o",
+            "out.jsonl",
+            "--summary-file",
+            "out.jsonl",
+        ],
+    );
+    refused_clash(&output, "--summary-file", "-o");
+    assert!(
+        !dir.path().join("out.jsonl").exists(),
+        "the summary is not written either"
+    );
+}
+
+#[test]
+fn every_command_that_writes_refuses_to_overwrite_its_inputs() {
+    let dir = setup();
+    let events = events_csv(&["1"]);
+    write(dir.path(), "e.csv", &events);
+    let run = |args: &[&str]| leadscore(dir.path()).args(args).output().unwrap();
+    let explain = run(&[
+        "explain",
+        "m.score",
+        "--events",
+        "e.csv",
+        "--lead",
+        "L1",
+        "--rejects",
+        "e.csv",
+    ]);
+    refused_clash(&explain, "--rejects", "--events");
+    let diff = run(&[
+        "diff",
+        "m.score",
+        "m.score",
+        "--events",
+        "e.csv",
+        "--summary-file",
+        "m.score",
+    ]);
+    refused_clash(&diff, "--summary-file", "OLD");
+    let compile = run(&["compile", "m.score", "-o", "m.score"]);
+    refused_clash(&compile, "-o", "the model");
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    write(dir.path(), "out/leads.jsonl", MODEL);
+    let gen = run(&["gen", "--model", "out/leads.jsonl", "--out", "out"]);
+    refused_clash(&gen, "--out (leads.jsonl)", "--model");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("m.score")).unwrap(),
+        MODEL
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("e.csv")).unwrap(),
+        events
+    );
+}
+
+#[test]
+fn gen_needs_no_counts() {
+    // `--leads` and `--events` are counts with defaults here, not data files.
+    let dir = setup();
+    let output = leadscore(dir.path())
+        .args(["gen", "--model", "m.score", "--out", "g"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(dir.path().join("g/events.jsonl").exists());
+}

@@ -54,6 +54,9 @@ fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
     if let Err(exit) = args.data.stdin_once(run, &models) {
         return exit;
     }
+    if let Err(exit) = args.data.distinct_files(run, &models, &[]) {
+        return exit;
+    }
     // The data is read once per model: standard input must be kept to be read again.
     run.keep_stdin();
     let old = match scorer(&args.old, &args.data, false, run) {

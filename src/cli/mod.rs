@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod data;
 mod diff;
+mod files;
 mod fmt;
 mod gen;
 mod manual;
@@ -113,7 +114,13 @@ fn polish(command: clap::Command) -> clap::Command {
     if has(&command, "color") {
         command = command.mut_arg("color", |arg| arg.help(COLOR_HELP));
     }
-    if has(&command, "leads") && has(&command, "events") {
+    // The data files (`gen`'s `--leads` and `--events` are counts, with defaults).
+    let is_file = |command: &clap::Command, id: &str| {
+        command
+            .get_arguments()
+            .any(|a| a.get_id() == id && a.get_value_names().is_some_and(|names| names == ["FILE"]))
+    };
+    if is_file(&command, "leads") && is_file(&command, "events") {
         command = command.group(
             ArgGroup::new("data")
                 .args(["leads", "events"])

@@ -245,3 +245,67 @@ fn gen_needs_no_counts() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(dir.path().join("g/events.jsonl").exists());
 }
+
+// ---- Item 8: an unterminated quote in CSV is a bad record, never silent ----
+
+#[test]
+fn an_unterminated_quote_names_the_line_it_opened_on() {
+    let dir = setup();
+    write(
+        dir.path(),
+        "l.csv",
+        "id,name\nL0,ok\nL1,\"abc\nL2,x\nL3,y\n",
+    );
+    let output = score(dir.path(), &["--leads", "l.csv"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("error[E0801]: l.csv:3: the quote opened on line 3 is never closed"),
+        "{message}"
+    );
+    // Under --rejects the swallowed rows are one bad record; the rows before are scored.
+    let output = score(dir.path(), &["--leads", "l.csv", "--rejects", "r.jsonl"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 1, "{}", stdout(&output));
+    let rejects = std::fs::read_to_string(dir.path().join("r.jsonl")).unwrap();
+    let reject: serde_json::Value = serde_json::from_str(rejects.trim()).unwrap();
+    assert_eq!(reject["line"], 3);
+    assert_eq!(reject["code"], "E0801");
+    assert_eq!(reject["record"], "L1,abc\nL2,x\nL3,y\n");
+    assert!(
+        stderr(&output).contains("1 bad record set aside"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_unterminated_quote_in_the_header_stops_the_run() {
+    let dir = setup();
+    write(dir.path(), "l.csv", "id,\"name\nL1,a\n");
+    let output = score(dir.path(), &["--leads", "l.csv", "--rejects", "r.jsonl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("l.csv:1: the quote opened on line 1"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("use --rejects"),
+        "--rejects was given: {message}"
+    );
+}
+
+#[test]
+fn quotes_that_close_are_read_as_before() {
+    let dir = setup();
+    // A doubled quote, a cell over two lines, a quote closed at the very end.
+    write(
+        dir.path(),
+        "l.csv",
+        "id,name\nL1,\"a\"\"b\"\nL2,\"x\ny\"\nL3,\"z\"",
+    );
+    let output = score(dir.path(), &["--leads", "l.csv"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 3, "{}", stdout(&output));
+}

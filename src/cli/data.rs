@@ -304,7 +304,9 @@ fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
                 return run.failed(EXIT_TROUBLE, code, record.to_string());
             }
             let exit = run.failed(EXIT_FINDINGS, code, record.to_string());
-            errln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            if rejects.is_none() {
+                errln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            }
             exit
         }
         JobError::Rejects(e) => {

@@ -309,3 +309,32 @@ fn quotes_that_close_are_read_as_before() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output).lines().count(), 3, "{}", stdout(&output));
 }
+
+// ---- Item 11: a diff gate cannot be switched off by its limit ----
+
+#[test]
+fn limits_that_are_not_percentages_are_refused() {
+    let dir = setup();
+    write(dir.path(), "e.csv", events_csv(&["1"]));
+    for option in [
+        "--max-score-changes",
+        "--max-grade-changes",
+        "--max-flag-changes",
+    ] {
+        for bad in ["NaN", "inf", "-1"] {
+            let output = leadscore(dir.path())
+                .args([
+                    "diff", "m.score", "m.score", "--events", "e.csv", "--as-of", AS_OF,
+                ])
+                .arg(format!("{option}={bad}"))
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(2), "{option} {bad}");
+            let message = stderr(&output);
+            assert!(
+                message.contains(option) && message.contains("not a percentage"),
+                "{message}"
+            );
+        }
+    }
+}

@@ -25,13 +25,13 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_name = "N")]
     top: usize,
     /// Fail (exit 1) when more than PCT percent of leads change band in any grade.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_grade_changes: Option<f64>,
     /// Fail (exit 1) when more than PCT percent of leads change in any score.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_score_changes: Option<f64>,
     /// Fail (exit 1) when more than PCT percent of leads gain or lose any flag.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_flag_changes: Option<f64>,
 }
 

@@ -338,3 +338,85 @@ fn limits_that_are_not_percentages_are_refused() {
         }
     }
 }
+
+// ---- Item 10: a number that is not finite is absent in every output ----
+
+/// Derived scores that are huge, infinite and NaN for lead L1.
+const BIG: &str = "lead { x: number }
+score big = lead.x
+score huge = lead.x * 10000000000
+score nan = lead.x * 10000000000 - lead.x * 10000000000
+";
+
+#[test]
+fn huge_scores_are_shown_and_non_finite_ones_are_absent_everywhere() {
+    let dir = setup();
+    write(dir.path(), "big.score", BIG);
+    write(dir.path(), "l.jsonl", "{\"id\":\"L1\",\"x\":2e302}\n");
+    let run = |args: &[&str]| {
+        let output = leadscore(dir.path())
+            .args(args)
+            .args(["--leads", "l.jsonl", "--as-of", AS_OF])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    // 2e302 was `null` (its rounding overflowed); inf and NaN are null, as in CSV.
+    let json = run(&["score", "big.score"]);
+    assert!(
+        json.contains(r#""scores":{"big":2e+302,"huge":null,"nan":null}"#),
+        "{json}"
+    );
+    let csv = run(&["score", "big.score", "--format", "csv"]);
+    let row = csv.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with("L1,2000000000") && row.ends_with(",,"),
+        "{row}"
+    );
+    let why = run(&["score", "big.score", "--format", "csv", "--explain"]);
+    assert!(
+        why.contains("huge: absent score huge") && !why.contains("inf"),
+        "{why}"
+    );
+    let table = run(&["explain", "big.score", "--lead", "L1"]);
+    assert!(
+        table.contains("huge = absent") && table.contains("nan = absent"),
+        "{table}"
+    );
+    assert!(
+        !table.to_lowercase().contains("inf") && !table.contains("NaN"),
+        "{table}"
+    );
+}
+
+#[test]
+fn diff_counts_absent_to_absent_as_no_change() {
+    let dir = setup();
+    write(dir.path(), "big.score", BIG);
+    write(
+        dir.path(),
+        "new.score",
+        BIG.replace("lead.x * 10000000000\n", "lead.x\n"),
+    );
+    write(dir.path(), "l.jsonl", "{\"id\":\"L1\",\"x\":2e302}\n");
+    let diff = |old: &str, new: &str| {
+        let output = leadscore(dir.path())
+            .args(["diff", old, new, "--leads", "l.jsonl", "--as-of", AS_OF])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let changed = |name: &str| {
+            let score = report["scores"].as_array().unwrap();
+            let score = score.iter().find(|s| s["score"] == name).unwrap();
+            score["changed"]["leads"].as_u64().unwrap()
+        };
+        (changed("huge"), changed("nan"))
+    };
+    // The same model: NaN was counted as a change from NaN.
+    assert_eq!(diff("big.score", "big.score"), (0, 0));
+    // `huge` goes from absent to 2e302: a change (without a figure).
+    assert_eq!(diff("big.score", "new.score"), (1, 0));
+}

@@ -420,3 +420,262 @@ fn diff_counts_absent_to_absent_as_no_change() {
     // `huge` goes from absent to 2e302: a change (without a figure).
     assert_eq!(diff("big.score", "new.score"), (1, 0));
 }
+
+// ---- Item 12: records set aside keep their text; bad UTF-8 is one bad row ----
+
+/// The rejects of a run, one JSON object per record.
+fn rejects(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("r.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_lead_listed_twice_is_set_aside_with_its_record() {
+    let dir = setup();
+    write(dir.path(), "l.csv", "id,name\nL1,a\nL1,b\n");
+    write(
+        dir.path(),
+        "l.jsonl",
+        "{\"id\":\"L1\",\"name\":\"a\"}\n{\"id\":\"L1\",  \"name\":\"b\"}\n",
+    );
+    for (file, record) in [
+        ("l.csv", "L1,b"),
+        ("l.jsonl", "{\"id\":\"L1\",  \"name\":\"b\"}"),
+    ] {
+        // JSON Lines is read on every core, CSV (and explain) record by record.
+        for command in ["score", "explain"] {
+            let mut args = vec![command, "m.score", "--leads", file, "--rejects", "r.jsonl"];
+            args.extend(["--as-of", AS_OF]);
+            if command == "explain" {
+                args.extend(["--lead", "L1"]);
+            }
+            let output = leadscore(dir.path()).args(&args).output().unwrap();
+            assert!(output.status.success(), "{}", stderr(&output));
+            let rejects = rejects(dir.path());
+            assert_eq!(rejects.len(), 1, "{rejects:?}");
+            assert_eq!(rejects[0]["code"], "E0804");
+            assert_eq!(rejects[0]["line"], 3 - u64::from(file.ends_with("jsonl")));
+            assert_eq!(rejects[0]["record"], record, "{command} {file}");
+        }
+    }
+}
+
+#[test]
+fn a_csv_row_that_is_not_utf8_is_set_aside_and_the_run_goes_on() {
+    let dir = setup();
+    write(dir.path(), "l.csv", b"id,name\nL1,a\nL2,b\xff\nL3,c\n");
+    write(
+        dir.path(),
+        "e.csv",
+        b"lead,type,ts,v\nL1,e,2026-10-01,1\nL2,e\xff,2026-10-01,2\nL3,e,2026-10-01,3\n",
+    );
+    let output = score(
+        dir.path(),
+        &[
+            "--leads",
+            "l.csv",
+            "--events",
+            "e.csv",
+            "--rejects",
+            "r.jsonl",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    // L2's lead and event are both set aside: L1 and L3 are scored.
+    assert_eq!(stdout(&output).lines().count(), 2, "{}", stdout(&output));
+    let lines: Vec<_> = rejects(dir.path())
+        .iter()
+        .map(|r| (r["file"].clone(), r["line"].clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        [("l.csv".into(), 3.into()), ("e.csv".into(), 3.into())]
+    );
+    assert!(
+        !stderr(&output).contains("use --rejects"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+// ---- Item 14: the smaller promises of the data path ----
+
+#[test]
+fn a_directory_given_as_data_is_an_unreadable_input() {
+    let dir = setup();
+    std::fs::create_dir(dir.path().join("d.csv")).unwrap();
+    for option in ["--leads", "--events"] {
+        let output = score(dir.path(), &[option, "d.csv"]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let message = stderr(&output);
+        assert!(
+            message.contains("error[E0806]: cannot read `d.csv`: it is a directory"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_at_the_start_of_a_file_only() {
+    let dir = setup();
+    write(
+        dir.path(),
+        "l.jsonl",
+        b"\xEF\xBB\xBF{\"id\":\"L1\",\"name\":\"a\"}\n",
+    );
+    write(dir.path(), "l.csv", b"\xEF\xBB\xBFid,name\nL1,a\n");
+    for file in ["l.jsonl", "l.csv"] {
+        let output = score(dir.path(), &["--leads", file]);
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        assert!(
+            stdout(&output).starts_with("{\"lead\":\"L1\""),
+            "{}",
+            stdout(&output)
+        );
+    }
+    // Further in, it is part of the record: a bad JSON line, part of a CSV cell.
+    write(
+        dir.path(),
+        "l.jsonl",
+        b"{\"id\":\"L1\",\"name\":\"a\"}\n\xEF\xBB\xBF{\"id\":\"L2\"}\n",
+    );
+    write(dir.path(), "l.csv", b"id,name\nL1,a\n\xEF\xBB\xBFL2,b\n");
+    let output = score(dir.path(), &["--leads", "l.jsonl", "--rejects", "r.jsonl"]);
+    assert_eq!(rejects(dir.path())[0]["line"], 2, "{}", stderr(&output));
+    let output = score(dir.path(), &["--leads", "l.csv"]);
+    assert!(
+        stdout(&output).contains("{\"lead\":\"\u{feff}L2\""),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// The time of L1's one event, as `explain` dates it, for `ts` as written in `file`.
+fn event_date(dir: &Path, file: &str, text: &str) -> Result<String, String> {
+    write(dir, file, text);
+    let output = leadscore(dir)
+        .args([
+            "explain", "m.score", "--events", file, "--lead", "L1", "--as-of", AS_OF,
+        ])
+        .output()
+        .unwrap();
+    let table = stdout(&output);
+    match table.lines().find_map(|l| l.trim().strip_prefix("event ")) {
+        Some(date) => Ok(date.to_string()),
+        None => Err(stderr(&output)),
+    }
+}
+
+#[test]
+fn epochs_read_alike_as_json_numbers_json_text_and_csv_cells() {
+    let dir = setup();
+    for (epoch, date) in [
+        ("1790000000", Ok("2026-09-21")),
+        ("1790000000.5", Ok("2026-09-21")),
+        ("1.79e9", Ok("2026-09-21")),
+        ("-1", Ok("1969-12-31")),
+        (
+            "1e300",
+            Err("1e300 seconds since 1970 is after the year 9999"),
+        ),
+        ("-1e300", Err("-1e300 seconds since 1970 is out of range")),
+    ] {
+        let forms = [
+            (
+                "e.jsonl",
+                format!("{{\"lead\":\"L1\",\"type\":\"e\",\"ts\":{epoch}}}\n"),
+            ),
+            (
+                "e.jsonl",
+                format!("{{\"lead\":\"L1\",\"type\":\"e\",\"ts\":\"{epoch}\"}}\n"),
+            ),
+            ("e.csv", format!("lead,type,ts\nL1,e,{epoch}\n")),
+        ];
+        for (file, text) in forms {
+            match (event_date(dir.path(), file, &text), date) {
+                (Ok(seen), Ok(date)) => assert_eq!(seen, date, "{text}"),
+                (Err(message), Err(expected)) => {
+                    assert!(
+                        message.contains(expected) && message.contains("E0803"),
+                        "{text}: {message}"
+                    )
+                }
+                (seen, _) => panic!("{text}: {seen:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn csv_cells_and_json_text_are_taken_as_written() {
+    // Neither format trims an id or a string: ` L1 ` is not `L1`.
+    let dir = setup();
+    write(dir.path(), "l.csv", "id,name\n L1 , a \n");
+    write(
+        dir.path(),
+        "l.jsonl",
+        "{\"id\":\" L1 \",\"name\":\" a \"}\n",
+    );
+    for file in ["l.csv", "l.jsonl"] {
+        let output = score(dir.path(), &["--leads", file]);
+        assert!(
+            stdout(&output).starts_with("{\"lead\":\" L1 \""),
+            "{file}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn ints_are_exact_or_refused() {
+    let dir = setup();
+    write(dir.path(), "i.score", "lead { n: int }\nscore c = lead.n\n");
+    let run = |file: &str, text: &str| {
+        write(dir.path(), file, text);
+        leadscore(dir.path())
+            .args(["score", "i.score", "--leads", file, "--as-of", AS_OF])
+            .output()
+            .unwrap()
+    };
+    for (file, text) in [
+        ("l.jsonl", "{\"id\":\"L1\",\"n\":9007199254740991}\n"),
+        ("l.csv", "id,n\nL1,-9007199254740991\n"),
+    ] {
+        let output = run(file, text);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    // 2^53 + 1 would be read as 2^53.
+    for (file, text) in [
+        ("l.jsonl", "{\"id\":\"L1\",\"n\":9007199254740993}\n"),
+        ("l.csv", "id,n\nL1,9007199254740993\n"),
+        ("l.jsonl", "{\"id\":\"L1\",\"n\":1e20}\n"),
+    ] {
+        let output = run(file, text);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        let message = stderr(&output);
+        assert!(
+            message.contains("E0803") && message.contains("too large for an int"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn explain_refuses_one_lead_asked_for_twice() {
+    let dir = setup();
+    write(dir.path(), "e.csv", events_csv(&["1"]));
+    let output = leadscore(dir.path())
+        .args([
+            "explain", "m.score", "--events", "e.csv", "--lead", "L1", "--lead", "L1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot be used multiple times"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -463,9 +463,11 @@ impl Run<'_> {
     /// read on a progress bar on stderr, when it is a terminal and the run is not quiet.
     fn open(&mut self, path: &Path, progress: bool) -> Result<(Input<'static>, ProgressBar), i32> {
         let name = open::name_of(path);
+        // Like an input that fails while being read: E0806, exit 2.
+        let unreadable = Some(Code::UnreadableInput);
         let (raw, size) = self
             .open_raw(path)
-            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+            .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
         let bar = if progress && !self.quiet() && std::io::stderr().is_terminal() {
             progress_bar(size)
         } else {
@@ -473,7 +475,7 @@ impl Run<'_> {
         };
         let raw: Box<dyn Read> = Box::new(bar.wrap_read(raw));
         let input = open::decompressed(name.as_str(), raw)
-            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+            .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
         Ok((input, bar))
     }
 

@@ -175,6 +175,7 @@ pub fn io_message(path: &std::path::Path, error: &std::io::Error) -> String {
     let reason = match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
         std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_string(),
         _ => error.to_string(),
     };

@@ -19,6 +19,11 @@ impl CsvRow<'_> {
     fn column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
+
+    /// The row as read, for the rejects file.
+    pub(super) fn text(&self) -> String {
+        joined(self.record)
+    }
 }
 
 impl Record for CsvRow<'_> {

@@ -709,7 +709,7 @@ fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
 
 #[test]
 fn every_single_byte_change_of_a_plan_is_refused() {
-    for model in 0..MODELS.len() {
+    for (model, name) in MODELS.iter().enumerate() {
         let bytes = model_plan(model).to_bytes();
         assert!(
             Plan::from_bytes(&reseal(bytes.clone())).is_ok(),
@@ -722,8 +722,7 @@ fn every_single_byte_change_of_a_plan_is_refused() {
                 changed[i] ^= mask;
                 assert!(
                     Plan::from_bytes(&changed).is_err(),
-                    "{}: byte {i} ^ {mask:#x} loads",
-                    MODELS[model]
+                    "{name}: byte {i} ^ {mask:#x} loads"
                 );
             }
         }

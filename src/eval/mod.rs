@@ -765,7 +765,7 @@ pub enum ReasonKind {
 /// it as absent (`null`, a blank CSV cell, `absent`).
 pub fn round_points(x: f64) -> f64 {
     const WHOLE_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
-    if !(x.abs() < WHOLE_FROM) {
+    if x.abs() >= WHOLE_FROM || x.is_nan() {
         return x;
     }
     let rounded = (x * 1e6).round() / 1e6;

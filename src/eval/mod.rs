@@ -760,7 +760,14 @@ pub enum ReasonKind {
 
 /// Scores are shown rounded to 6 decimals (hiding float noise such as
 /// 0.30000000000000004), and whole numbers without a fraction: `35`, not `35.0`.
+/// From 2^52 up every float is whole, so such a number is shown as it is (scaling it
+/// by 10^6 could overflow); a number that is not finite stays so, and every output shows
+/// it as absent (`null`, a blank CSV cell, `absent`).
 pub fn round_points(x: f64) -> f64 {
+    const WHOLE_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x.abs() >= WHOLE_FROM || x.is_nan() {
+        return x;
+    }
     let rounded = (x * 1e6).round() / 1e6;
     if rounded == 0.0 {
         0.0 // no negative zero
@@ -771,7 +778,9 @@ pub fn round_points(x: f64) -> f64 {
 
 fn serialize_points<S: Serializer>(x: f64, s: S) -> Result<S::Ok, S::Error> {
     let x = round_points(x);
-    if x.fract() == 0.0 && x.abs() < 9e15 {
+    if !x.is_finite() {
+        s.serialize_none() // absent
+    } else if x.fract() == 0.0 && x.abs() < 9e15 {
         s.serialize_i64(x as i64)
     } else {
         s.serialize_f64(x)

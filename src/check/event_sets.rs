@@ -59,9 +59,13 @@ impl Checker<'_> {
                 None => false,
             },
             ast::EventRef::Group(name) => self.resolve_group(name, out),
-            ast::EventRef::List { items, .. } => items
-                .iter()
-                .fold(true, |ok, item| self.collect_events(item, out) && ok),
+            ast::EventRef::List { items, .. } => {
+                let mut ok = true;
+                for item in items {
+                    ok &= self.collect_events(item, out);
+                }
+                ok
+            }
         }
     }
 

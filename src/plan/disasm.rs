@@ -84,9 +84,9 @@ impl Disassembler<'_> {
                 [only] if event_name(only) == slot.source => Some(only),
                 _ => None,
             };
-            let event = match (&slot.events, single) {
-                (None, _) => "any declared event",
-                _ => slot.source.as_str(),
+            let event = match slot.events {
+                None => "any declared event",
+                Some(_) => slot.source.as_str(),
             };
             let mut line = format!("  s{i:<3} {kind} of {event}");
             if let Some(w) = slot.within {

@@ -398,3 +398,58 @@ fn a_plan_whose_slot_types_do_not_hold_together_is_refused() {
     refused(&sum, |m| m[0].prop = Some(1), "not a number"); // social.like's url
     refused(&count, |m| m[0].prop = Some(0), "does not sum");
 }
+
+#[test]
+fn the_batch_reader_scores_groups_as_one_lead_at_a_time_does() {
+    use leadscore::batch::Batch;
+    use leadscore::input::{Keys, Source};
+    use std::sync::Arc;
+    let scorer = Arc::new(scorer(
+        "score e {\n  on social.* where seconds > 1 +1\n  when sum(social.*.seconds) > 0 +0.5\n  decay -1 per 7d without [email.open, page.*]\n}",
+    ));
+    let types = ["social.like", "social.post.share", "email.open", "email.send", "page.view"];
+    let lines: String = (0..90)
+        .map(|i| {
+            format!(
+                "{{\"lead\":\"L{}\",\"type\":\"{}\",\"ts\":\"2026-10-{:02}\",\"seconds\":{}}}\n",
+                i % 4,
+                types[i % types.len()],
+                1 + i % 28,
+                i % 3
+            )
+        })
+        .collect();
+    let mut batch = Batch::new(Arc::clone(&scorer), at(T));
+    let source = Source {
+        name: "events.jsonl".into(),
+        reader: lines.as_bytes(),
+    };
+    let bad = batch
+        .read_events_parallel(source, &Keys::default(), Default::default(), 2)
+        .unwrap();
+    assert!(bad.is_empty());
+    let batched = batch.finish(false).0;
+    assert_eq!(batched.len(), 4);
+    for outcome in batched {
+        let lead = scorer.lead(&outcome.lead, vec![]).unwrap();
+        let events: Vec<_> = lines
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["lead"] == outcome.lead.as_str())
+            .filter_map(|v| {
+                let seconds = ("seconds", n(v["seconds"].as_f64().unwrap()));
+                let ts = at(v["ts"].as_str().unwrap());
+                let kind = v["type"].as_str().unwrap();
+                // Events of types without `seconds` are given none.
+                let props = if kind.starts_with("social") || kind == "page.view" {
+                    vec![seconds]
+                } else {
+                    vec![]
+                };
+                scorer.event(&outcome.lead, kind, ts, props).unwrap()
+            })
+            .collect();
+        let alone = scorer.evaluate(&lead, &events, at(T), false);
+        assert_eq!(outcome.score("e"), alone.score("e"), "{}", outcome.lead);
+    }
+}

@@ -407,7 +407,13 @@ fn the_batch_reader_scores_groups_as_one_lead_at_a_time_does() {
     let scorer = Arc::new(scorer(
         "score e {\n  on social.* where seconds > 1 +1\n  when sum(social.*.seconds) > 0 +0.5\n  decay -1 per 7d without [email.open, page.*]\n}",
     ));
-    let types = ["social.like", "social.post.share", "email.open", "email.send", "page.view"];
+    let types = [
+        "social.like",
+        "social.post.share",
+        "email.open",
+        "email.send",
+        "page.view",
+    ];
     let lines: String = (0..90)
         .map(|i| {
             format!(

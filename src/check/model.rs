@@ -108,7 +108,7 @@ pub struct FlagId(pub u32);
 /// A `where` over the set and the property of `sum` number properties as its
 /// [`first`](EventSet::first) type does: `TExprKind::Prop(id)` is that type's property
 /// `id`, which every type of the set declares by the same name (the checker makes sure);
-/// [`Model::member_prop`] finds its index in another type of the set.
+/// `Model::member_prop` finds its index in another type of the set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventSet {
     /// The declared types covered: never empty, ascending, each once (so an event listed

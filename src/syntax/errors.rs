@@ -133,6 +133,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             | Rule::aggregate
             | Rule::lead_ref
             | Rule::bool_lit => "a value or expression",
+            Rule::list_comma => "`,`",
+            Rule::list_close => "`]`",
             Rule::cmp_op => "a comparison like `>=`",
             Rule::add_op | Rule::mul_op => "an operator",
             Rule::or_op => "`or`",

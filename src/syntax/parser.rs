@@ -707,7 +707,10 @@ impl<'t> Builder<'t> {
                 let span = self.span(&pair);
                 let mut items = Vec::new();
                 let mut nested = false;
-                for p in pair.children() {
+                let entries = pair
+                    .children()
+                    .filter(|p| !matches!(p.as_rule(), Rule::list_comma | Rule::list_close));
+                for p in entries {
                     if p.as_rule() == Rule::event_list {
                         nested = true;
                         let inner = self.span(&p);

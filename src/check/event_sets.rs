@@ -4,8 +4,11 @@
 //!
 //! Every place that names events (`on`, `decay … without`, aggregates, and whatever
 //! else counts events) goes through [`Checker::resolve_events`], and every property
-//! named over a set (`sum`, and the like) through [`Checker::set_prop`]; a `where` over
-//! a set gets its properties from [`Checker::lookup_prop`].
+//! named over a set (the property of `sum`, and of options like `same PROP` or
+//! `distinct by PROP`) through [`Checker::set_prop`], which reports what is wrong; a
+//! `where` over a set gets its properties from [`Checker::lookup_prop`]. Both number a
+//! property as the set's first type does; lowering finds its index in each type of the
+//! set with `Model::member_prop`.
 
 use super::Checker;
 use crate::check::model::*;

@@ -441,7 +441,7 @@ impl Formatter<'_> {
                 within,
                 max,
             } => {
-                let mut head = format!("on {}", event.text);
+                let mut head = format!("on {event}");
                 if let Some(f) = filter {
                     let _ = write!(head, " where {}", self.expr(f));
                 }
@@ -472,8 +472,8 @@ impl Formatter<'_> {
                 let reset = match reset {
                     DecayReset::AnyEvent => "idle".to_string(),
                     DecayReset::Event { event, filter } => match filter {
-                        Some(f) => format!("without {} where {}", event.text, self.expr(f)),
-                        None => format!("without {}", event.text),
+                        Some(f) => format!("without {event} where {}", self.expr(f)),
+                        None => format!("without {event}"),
                     },
                 };
                 format!(
@@ -671,10 +671,14 @@ impl Formatter<'_> {
             ExprKind::Aggregate {
                 function,
                 target,
+                property,
                 filter,
                 within,
             } => {
-                let mut text = format!("{}({}", function.name(), target.text);
+                let mut text = format!("{}({target}", function.name());
+                if let Some(p) = property {
+                    let _ = write!(text, ".{}", p.text);
+                }
                 if let Some(f) = filter {
                     let _ = write!(text, " where {}", self.expr(f));
                 }

@@ -11,6 +11,7 @@ const DECLARATIONS: &[&str] = &[
     "lead { industry: string, size: int, email: string, student: bool, since: time }",
     "event email.click { campaign: string }",
     "event page.view { path: string, seconds: number }",
+    "event page.scroll.deep { seconds: int }",
     "let countries = [\"PL\", \"DE\"]",
 ];
 
@@ -29,6 +30,14 @@ const RULES: &[&str] = &[
     "decay -5 per 2w without email.click where campaign == \"x\"",
     "clamp 0 100",
     "when domain(lead.email) not in [\"gmail.com\"] +1",
+    "on page.* where seconds > 3 +2 within 7d",
+    "on [email.click,page.*, email.click] +1 max 5",
+    "on [\n    email.click,\n    page.view,\n  ] +1",
+    "when sum(page.*.seconds) > 100 +4",
+    "when count([email.click, page.view] within 7d) >= 2 +3",
+    "decay -5 per 30d without [email.click, page.*]",
+    "decay -5 per 30d without page.* where seconds > 1",
+    "when exists(page.* where seconds > 1) and days_since([page.view, email.*]) < 3 +2",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.

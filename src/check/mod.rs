@@ -8,6 +8,7 @@
 //! | file | checks |
 //! |---|---|
 //! | `declare.rs` | declarations: names, duplicates, keywords, field types |
+//! | `event_sets.rs` | event references (types, groups, lists) and the properties over them |
 //! | `lets.rs` | constants, folded once |
 //! | `scores.rs` | score blocks (rules, options, clamp) and derived scores |
 //! | `flags.rs`, `grades.rs` | flags; grades, bands and thresholds |
@@ -17,6 +18,7 @@
 //! | `lint.rs` | warnings |
 
 mod declare;
+mod event_sets;
 mod expr;
 mod flags;
 mod grades;

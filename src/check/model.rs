@@ -101,6 +101,50 @@ pub struct ScoreId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct FlagId(pub u32);
 
+/// The event types a rule or aggregate names, resolved: one type (`email.open`), a group
+/// (`social.*`) or a list (`[email.open, page.*]`). Made by the checker's
+/// `resolve_events`; properties over it are found with its `set_prop`.
+///
+/// A `where` over the set and the property of `sum` number properties as its
+/// [`first`](EventSet::first) type does: `TExprKind::Prop(id)` is that type's property
+/// `id`, which every type of the set declares by the same name (the checker makes sure);
+/// `Model::member_prop` finds its index in another type of the set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSet {
+    /// The declared types covered: never empty, ascending, each once (so an event listed
+    /// twice, directly or through a group, still counts once).
+    pub types: Vec<EventId>,
+    /// The reference as the model writes it, in canonical form (for listings).
+    pub text: String,
+}
+
+impl EventSet {
+    /// The type whose property indices the set's `where` and `sum` use.
+    pub fn first(&self) -> EventId {
+        self.types[0]
+    }
+
+    /// Whether the set was written as one type's name (not a group or list).
+    pub fn is_single_type(&self) -> bool {
+        !self.text.contains(['*', '['])
+    }
+}
+
+/// A set written as one type serializes as that type's id, as checked models did before
+/// groups existed; groups and lists as their types and text.
+impl Serialize for EventSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if self.is_single_type() {
+            return self.first().serialize(serializer);
+        }
+        let mut set = serializer.serialize_struct("EventSet", 2)?;
+        set.serialize_field("types", &self.types)?;
+        set.serialize_field("text", &self.text)?;
+        set.end()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDef {
     pub name: String,
@@ -145,6 +189,22 @@ impl Model {
     /// How many `test` blocks the main file has.
     pub fn test_count(&self) -> usize {
         self.tests.len()
+    }
+
+    /// The index in `event`'s properties of the property `prop` of `set` (numbered as
+    /// the set's first type numbers them; see [`EventSet`]). `event` is one of the set's
+    /// types, which the checker has made sure declares the property.
+    pub(crate) fn member_prop(&self, set: &EventSet, prop: PropId, event: EventId) -> PropId {
+        if event == set.first() {
+            return prop;
+        }
+        let name = &self.events[set.first().0 as usize].props[prop.0 as usize].name;
+        let index = self.events[event.0 as usize]
+            .props
+            .iter()
+            .position(|p| &p.name == name)
+            .expect("every type of a set declares its properties");
+        PropId(index as u32)
     }
 }
 
@@ -238,7 +298,7 @@ pub struct RuleDef {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum RuleKind {
     On {
-        event: EventId,
+        event: EventSet,
         filter: Option<TExpr>,
         points: f64,
         within: Option<i64>,
@@ -258,7 +318,7 @@ pub enum RuleKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventMatch {
-    pub event: EventId,
+    pub event: EventSet,
     pub filter: Option<TExpr>,
 }
 
@@ -318,8 +378,8 @@ pub enum TExprKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Aggregate {
     pub function: AggFn,
-    pub event: EventId,
-    /// The summed property (for `sum`).
+    pub event: EventSet,
+    /// The summed property (for `sum`), numbered as the set's first type numbers it.
     pub prop: Option<PropId>,
     pub filter: Option<TExpr>,
     pub within: Option<i64>,

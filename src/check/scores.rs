@@ -127,10 +127,12 @@ impl Checker<'_> {
                 let max = self
                     .single_option("max", max.iter().copied())
                     .and_then(|(k, span)| self.max_count(k, span));
-                let id = self.resolve_event(event)?;
-                let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
+                let events = self.resolve_events(event)?;
+                let filter = filter
+                    .as_ref()
+                    .map(|f| self.condition(f, &Cx::filter(&events)));
                 Some(RuleKind::On {
-                    event: id,
+                    event: events,
                     filter,
                     points: points.value,
                     within: within.map(|(d, _)| d),
@@ -161,9 +163,14 @@ impl Checker<'_> {
                 let reset = match reset {
                     ast::DecayReset::AnyEvent => None,
                     ast::DecayReset::Event { event, filter } => {
-                        let id = self.resolve_event(event)?;
-                        let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
-                        Some(EventMatch { event: id, filter })
+                        let events = self.resolve_events(event)?;
+                        let filter = filter
+                            .as_ref()
+                            .map(|f| self.condition(f, &Cx::filter(&events)));
+                        Some(EventMatch {
+                            event: events,
+                            filter,
+                        })
                     }
                 };
                 Some(RuleKind::Decay {

@@ -16,7 +16,7 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 
 use state::Layout;
 
-use crate::plan::{NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
+use crate::plan::{NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
@@ -24,13 +24,26 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use vm::Env;
 
+/// What an event of one type does to one slot (a slot a group or list feeds has one
+/// for each of its types).
+#[derive(Debug, Clone, Copy)]
+struct Feed {
+    slot: usize,
+    within: Option<i64>,
+    /// The slot's `where`, lowered for this type's properties.
+    filter: Option<u32>,
+    /// The property a `sum` slot adds up (`None` for other slots).
+    prop: Option<u32>,
+}
+
 /// A verified plan, ready to evaluate leads.
 #[derive(Debug, Clone)]
 pub struct Scorer {
     plan: Plan,
     regexes: Vec<Regex>,
-    /// For each event type, the slots its events feed.
-    slots_by_event: Vec<Vec<usize>>,
+    /// For each event type, what its events feed: flattened from the plan's slots when
+    /// the scorer is made, so an event finds its work without a search.
+    feeds_by_event: Vec<Vec<Feed>>,
     /// Slots fed by every declared event (`decay … idle`).
     slots_for_any: Vec<usize>,
     /// The deepest stack each chunk needs.
@@ -47,11 +60,20 @@ impl Scorer {
             .iter()
             .map(|r| Regex::new(r).map_err(|e| PlanError::Invalid(e.to_string())))
             .collect::<Result<_, _>>()?;
-        let mut slots_by_event = vec![Vec::new(); plan.events.len()];
+        let mut feeds_by_event = vec![Vec::new(); plan.events.len()];
         let mut slots_for_any = Vec::new();
         for (i, slot) in plan.slots.iter().enumerate() {
-            match slot.event {
-                Some(e) => slots_by_event[e as usize].push(i),
+            match &slot.events {
+                Some(members) => {
+                    for member in members {
+                        feeds_by_event[member.event as usize].push(Feed {
+                            slot: i,
+                            within: slot.within,
+                            filter: member.filter,
+                            prop: member.prop,
+                        });
+                    }
+                }
                 None => slots_for_any.push(i),
             }
         }
@@ -62,7 +84,7 @@ impl Scorer {
             layout: Layout::new(&plan, false),
             plan,
             regexes,
-            slots_by_event,
+            feeds_by_event,
             slots_for_any,
             depths,
         })
@@ -174,33 +196,29 @@ impl Scorer {
         for &slot in &self.slots_for_any {
             self.layout.record(state.reborrow(), slot, event.ts, None);
         }
-        let Some(slots) = self.slots_by_event.get(event.event_type as usize) else {
+        let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return true;
         };
         let mut env = self.env(lead, as_of);
         env.event = Some(event);
-        for &slot in slots {
-            let decl = &self.plan.slots[slot];
+        for feed in feeds {
             // Saturating is exact here: no event is before the earliest time.
-            if decl
+            if feed
                 .within
                 .is_some_and(|w| event.ts < as_of.saturating_sub(w))
             {
                 continue;
             }
-            if let Some(filter) = decl.filter {
+            if let Some(filter) = feed.filter {
                 if !vm::condition(&env, self.code(filter)) {
                     continue;
                 }
             }
-            let value = match decl.kind {
-                SlotKind::Sum { prop } => match event.props.get(prop as usize) {
-                    Some(Some(Value::Number(n))) => Some(*n),
-                    _ => None,
-                },
+            let value = match feed.prop.map(|prop| event.props.get(prop as usize)) {
+                Some(Some(Some(Value::Number(n)))) => Some(*n),
                 _ => None,
             };
-            self.layout.record(state.reborrow(), slot, event.ts, value);
+            self.layout.record(state.reborrow(), feed.slot, event.ts, value);
         }
         true
     }

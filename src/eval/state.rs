@@ -61,7 +61,7 @@ impl Layout {
                 }
                 SlotKind::Count => Cell::Count,
                 SlotKind::Latest => Cell::Latest,
-                SlotKind::Sum { .. } => {
+                SlotKind::Sum => {
                     sums += 1;
                     Cell::Sum(sums - 1)
                 }

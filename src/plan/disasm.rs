@@ -65,33 +65,50 @@ impl Disassembler<'_> {
             "\nslots (per-lead accumulators, updated as events stream past):"
         );
         for (i, slot) in self.plan.slots.iter().enumerate() {
+            let members = slot.events.as_deref().unwrap_or_default();
             let kind = match slot.kind {
                 SlotKind::Count => "count".to_string(),
                 SlotKind::Latest => "latest".to_string(),
-                SlotKind::Sum { prop } => {
-                    let event = slot.event.map(|e| &self.plan.events[e as usize]);
-                    format!(
-                        "sum {}",
-                        event
-                            .map(|e| e.props[prop as usize].name.as_str())
-                            .unwrap_or("?")
-                    )
+                SlotKind::Sum => {
+                    let prop = members.first().and_then(|m| {
+                        let props = &self.plan.events[m.event as usize].props;
+                        m.prop.map(|p| props[p as usize].name.as_str())
+                    });
+                    format!("sum {}", prop.unwrap_or("?"))
                 }
             };
-            let event = match slot.event {
-                Some(e) => self.plan.events[e as usize].name.clone(),
-                None => "any declared event".to_string(),
+            let event_name = |m: &SlotEvent| self.plan.events[m.event as usize].name.as_str();
+            // One type named as itself is listed on one line; a group or list names its
+            // types below it, each with its own filter.
+            let single = match members {
+                [only] if event_name(only) == slot.source => Some(only),
+                _ => None,
+            };
+            let event = match slot.events {
+                None => "any declared event",
+                Some(_) => slot.source.as_str(),
             };
             let mut line = format!("  s{i:<3} {kind} of {event}");
             if let Some(w) = slot.within {
                 let _ = write!(line, " within {}", format_duration(w));
             }
-            if let Some(f) = slot.filter {
+            if let Some(f) = single.and_then(|m| m.filter) {
                 let _ = write!(line, " where c{f}");
             }
             let _ = writeln!(out, "{line}");
-            if let Some(f) = slot.filter {
-                self.chunk_for(out, f, slot.event);
+            for member in members {
+                if single.is_none() {
+                    let filter = member.filter.map(|f| format!(" where c{f}"));
+                    let _ = writeln!(
+                        out,
+                        "         {}{}",
+                        event_name(member),
+                        filter.unwrap_or_default()
+                    );
+                }
+                if let Some(f) = member.filter {
+                    self.chunk_for(out, f, Some(member.event));
+                }
             }
         }
     }

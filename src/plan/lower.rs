@@ -38,6 +38,8 @@ pub fn lower(model: &Model) -> Plan {
             order: Vec::new(),
             origins: Vec::new(),
         },
+        model,
+        member: None,
         constants: HashMap::new(),
         slots: HashMap::new(),
         current_origin: 0,
@@ -92,8 +94,12 @@ fn constant(c: &Const) -> Constant {
     }
 }
 
-struct Lowerer {
+struct Lowerer<'m> {
     plan: Plan,
+    model: &'m Model,
+    /// While a filter over a set of event types is lowered for one of them: the set and
+    /// that type, whose property indices `Op::Prop` takes.
+    member: Option<(check::EventSet, check::EventId)>,
     /// Constant pool index by the constant's debug form (f64 is not `Hash`).
     constants: HashMap<String, u32>,
     /// Slots by their debug form, so identical aggregates share one accumulator.
@@ -105,7 +111,7 @@ struct Lowerer {
     code: Vec<Op>,
 }
 
-impl Lowerer {
+impl Lowerer<'_> {
     fn origin(&mut self, origin: &check::Origin) -> OriginId {
         self.plan.origins.push(Origin {
             file: origin.file.clone(),
@@ -148,13 +154,12 @@ impl Lowerer {
                 within,
                 max,
             } => {
-                let slot = self.slot(
-                    Some(event.0),
-                    filter.as_ref(),
-                    *within,
-                    SlotKind::Count,
-                    origin,
-                );
+                let feed = Feed {
+                    events: Some(event),
+                    filter: filter.as_ref(),
+                    prop: None,
+                };
+                let slot = self.slot(feed, *within, SlotKind::Count, origin);
                 (*points, RuleKind::On { slot, max: *max })
             }
             check::RuleKind::When { condition, points } => {
@@ -162,16 +167,12 @@ impl Lowerer {
                 (*points, RuleKind::When { condition })
             }
             check::RuleKind::Decay { points, per, reset } => {
-                let slot = match reset {
-                    None => self.slot(None, None, None, SlotKind::Latest, origin),
-                    Some(m) => self.slot(
-                        Some(m.event.0),
-                        m.filter.as_ref(),
-                        None,
-                        SlotKind::Latest,
-                        origin,
-                    ),
+                let feed = Feed {
+                    events: reset.as_ref().map(|m| &m.event),
+                    filter: reset.as_ref().and_then(|m| m.filter.as_ref()),
+                    prop: None,
                 };
+                let slot = self.slot(feed, None, SlotKind::Latest, origin);
                 (*points, RuleKind::Decay { slot, per: *per })
             }
         };
@@ -266,29 +267,47 @@ impl Lowerer {
         }
     }
 
-    fn slot(
-        &mut self,
-        event: Option<u32>,
-        filter: Option<&TExpr>,
-        within: Option<i64>,
-        kind: SlotKind,
-        origin: OriginId,
-    ) -> SlotId {
-        let filter_code = filter.map(|f| {
-            let outer = std::mem::take(&mut self.code);
-            self.emit(f, false);
-            std::mem::replace(&mut self.code, outer)
-        });
-        let key = format!("{event:?}|{filter_code:?}|{within:?}|{kind:?}");
+    /// The slot `feed` and the options fill, shared with an identical one made before.
+    fn slot(&mut self, feed: Feed, within: Option<i64>, kind: SlotKind, origin: OriginId) -> SlotId {
+        // What each type's events would do, with the filter's code, as the slot's key.
+        let mut members = Vec::new();
+        if let Some(set) = feed.events {
+            for &event in &set.types {
+                let code = feed.filter.map(|f| {
+                    let outer = std::mem::take(&mut self.code);
+                    self.member = Some((set.clone(), event));
+                    self.emit(f, false);
+                    self.member = None;
+                    std::mem::replace(&mut self.code, outer)
+                });
+                let prop = feed.prop.map(|p| self.model.member_prop(set, p, event).0);
+                members.push((event.0, code, prop));
+            }
+        }
+        let source = feed.events.map_or(String::new(), |set| set.text.clone());
+        let key = format!("{members:?}|{within:?}|{kind:?}|{source}");
         if let Some(&slot) = self.slots.get(&key) {
             return slot;
         }
-        let filter = filter.map(|f| self.chunk(f, origin, false));
+        let events = feed.events.map(|set| {
+            let mut events = Vec::new();
+            for (&event, (_, _, prop)) in set.types.iter().zip(members) {
+                self.member = Some((set.clone(), event));
+                let filter = feed.filter.map(|f| self.chunk(f, origin, false));
+                self.member = None;
+                events.push(SlotEvent {
+                    event: event.0,
+                    filter,
+                    prop,
+                });
+            }
+            events
+        });
         self.plan.slots.push(Slot {
-            event,
-            filter,
+            events,
             within,
             kind,
+            source,
         });
         let slot = (self.plan.slots.len() - 1) as SlotId;
         self.slots.insert(key, slot);
@@ -354,7 +373,13 @@ impl Lowerer {
                     self.code.push(Op::OrZero);
                 }
             }
-            TExprKind::Prop(id) => self.code.push(Op::Prop(id.0)),
+            TExprKind::Prop(id) => {
+                let prop = match &self.member {
+                    Some((set, event)) => self.model.member_prop(set, *id, *event),
+                    None => *id,
+                };
+                self.code.push(Op::Prop(prop.0));
+            }
             TExprKind::Score(id) => self.code.push(Op::Score(id.0)),
             TExprKind::Flag(id) => self.code.push(Op::Flag(id.0)),
             TExprKind::Neg(inner) => {
@@ -374,17 +399,16 @@ impl Lowerer {
             }
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
-                    Some(prop) => SlotKind::Sum { prop: prop.0 },
+                    Some(_) => SlotKind::Sum,
                     None if agg.function == AggFn::DaysSince => SlotKind::Latest,
                     None => SlotKind::Count,
                 };
-                let slot = self.slot(
-                    Some(agg.event.0),
-                    agg.filter.as_ref(),
-                    agg.within,
-                    kind,
-                    self.current_origin,
-                );
+                let feed = Feed {
+                    events: Some(&agg.event),
+                    filter: agg.filter.as_ref(),
+                    prop: agg.prop,
+                };
+                let slot = self.slot(feed, agg.within, kind, self.current_origin);
                 self.code.push(Op::Slot(slot, slot_read(agg.function)));
                 if derived && agg.function == AggFn::DaysSince {
                     self.code.push(Op::OrZero);
@@ -442,6 +466,15 @@ impl Lowerer {
             }
         }
     }
+}
+
+/// What feeds a slot: the events (`None` for every declared type), their `where` and
+/// the property a `sum` adds up (both numbered as the set's first type numbers them).
+#[derive(Clone, Copy)]
+struct Feed<'e> {
+    events: Option<&'e check::EventSet>,
+    filter: Option<&'e TExpr>,
+    prop: Option<check::PropId>,
 }
 
 /// The instruction for a call of a built-in function (`now()` has its own).

@@ -174,21 +174,36 @@ pub struct Chunk {
 /// A per-lead accumulator: what each matching event does to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slot {
-    /// The event type that feeds it; `None` for every declared type (`decay … idle`).
-    pub event: Option<u32>,
-    /// A per-event condition (`where`).
-    pub filter: Option<ChunkId>,
+    /// The event types that feed it, in ascending order, each once (a group or list
+    /// feeds one slot from several types, and each event counts once); `None` for every
+    /// declared type (`decay … idle`).
+    pub events: Option<Vec<SlotEvent>>,
     /// Only events at most this many microseconds before the as-of time count.
     pub within: Option<i64>,
     pub kind: SlotKind,
+    /// The events as the model names them (`email.open`, `social.*`,
+    /// `[email.open, page.*]`), for listings; empty for `idle`.
+    pub source: String,
+}
+
+/// One event type feeding a slot, with its own filter and property: property indices
+/// differ from type to type, so a `where` over a group is lowered once per type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotEvent {
+    pub event: u32,
+    /// A per-event condition (`where`), reading this type's properties.
+    pub filter: Option<ChunkId>,
+    /// The property a `sum` slot adds up, by this type's index (`None` for other kinds).
+    pub prop: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlotKind {
     /// Number of matching events.
     Count,
-    /// Sum of a numeric property over matching events (events lacking it are skipped).
-    Sum { prop: u32 },
+    /// Sum of a numeric property ([`SlotEvent::prop`]) over matching events (events
+    /// lacking it are skipped).
+    Sum,
     /// Time of the newest matching event.
     Latest,
 }

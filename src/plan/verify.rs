@@ -145,48 +145,72 @@ impl Verifier<'_> {
     }
 
     fn slot(&self, index: usize, slot: &Slot) -> Result<(), PlanError> {
-        let p = self.plan;
-        let props = match slot.event {
-            Some(e) => Some(
-                p.events
-                    .get(e as usize)
-                    .ok_or_else(|| invalid(format!("slot {index} reads an unknown event type")))?
-                    .props
-                    .len(),
-            ),
-            None => None,
-        };
-        if let Some(filter) = slot.filter {
-            let props =
-                props.ok_or_else(|| invalid(format!("slot {index} filters events of no type")))?;
-            self.chunk(
-                filter,
-                Context {
-                    props: Some(props),
-                    position: Some(0),
-                },
-            )?;
+        let sums = slot.kind == SlotKind::Sum;
+        match &slot.events {
+            None if sums => {
+                return Err(invalid(format!("slot {index} sums events of no type")));
+            }
+            None => {}
+            Some(members) if members.is_empty() => {
+                return Err(invalid(format!("slot {index} is fed by no event type")));
+            }
+            Some(members) => {
+                // Ascending, each type once: an event feeds a slot at most once.
+                if members.windows(2).any(|w| w[0].event >= w[1].event) {
+                    return Err(invalid(format!(
+                        "slot {index} names its event types out of order or twice"
+                    )));
+                }
+                for member in members {
+                    self.slot_event(index, member, sums)?;
+                }
+            }
         }
         if slot.within.is_some_and(|w| w <= 0) {
             return Err(invalid(format!(
                 "slot {index} has a window that is not positive"
             )));
         }
-        if let SlotKind::Sum { prop } = slot.kind {
-            let event = slot
-                .event
-                .ok_or_else(|| invalid(format!("slot {index} sums events of no type")))?;
-            let decl = p.events[event as usize]
-                .props
-                .get(prop as usize)
-                .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
-            if !matches!(decl.ty, ValueType::Int | ValueType::Number) {
-                return Err(invalid(format!(
-                    "slot {index} sums a property that is not a number"
-                )));
+        Ok(())
+    }
+
+    /// One event type of a slot: a declared type, its filter reading its properties, and
+    /// a numeric property to add up exactly when the slot sums.
+    fn slot_event(&self, index: usize, member: &SlotEvent, sums: bool) -> Result<(), PlanError> {
+        let props = &self
+            .plan
+            .events
+            .get(member.event as usize)
+            .ok_or_else(|| invalid(format!("slot {index} reads an unknown event type")))?
+            .props;
+        if let Some(filter) = member.filter {
+            self.chunk(
+                filter,
+                Context {
+                    props: Some(props.len()),
+                    position: Some(0),
+                },
+            )?;
+        }
+        match (member.prop, sums) {
+            (None, false) => Ok(()),
+            (Some(_), false) => Err(invalid(format!(
+                "slot {index} names a property but does not sum"
+            ))),
+            (None, true) => Err(invalid(format!("slot {index} sums no property"))),
+            (Some(prop), true) => {
+                let decl = props
+                    .get(prop as usize)
+                    .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
+                if matches!(decl.ty, ValueType::Int | ValueType::Number) {
+                    Ok(())
+                } else {
+                    Err(invalid(format!(
+                        "slot {index} sums a property that is not a number"
+                    )))
+                }
             }
         }
-        Ok(())
     }
 
     fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {

@@ -91,10 +91,55 @@ pub struct Rule {
     pub span: Span,
 }
 
+/// The event types a rule or aggregate names: one type, a group or a list of them.
+///
+/// Serialized without a tag, so a single type serializes as the [`Ident`] it was before
+/// groups existed (a group's text ends in `.*`, a list is a sequence).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventRef {
+    /// One event type: `email.open`.
+    Type(Ident),
+    /// `prefix.*`: every declared type whose name starts with `prefix.`. The text is as
+    /// written, `.*` included.
+    Group(Ident),
+    /// `[email.open, page.*]`: the union of its entries (which the parser has checked
+    /// are types and groups, at least one).
+    List { items: Vec<EventRef>, span: Span },
+}
+
+impl EventRef {
+    pub fn span(&self) -> Span {
+        match self {
+            EventRef::Type(name) | EventRef::Group(name) => name.span,
+            EventRef::List { span, .. } => *span,
+        }
+    }
+}
+
+/// The canonical text: `email.open`, `social.*`, `[email.open, page.*]`.
+impl std::fmt::Display for EventRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventRef::Type(name) | EventRef::Group(name) => f.write_str(&name.text),
+            EventRef::List { items, .. } => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum RuleKind {
     On {
-        event: Ident,
+        event: EventRef,
         filter: Option<Expr>,
         points: Points,
         within: Vec<Duration>,
@@ -120,8 +165,11 @@ pub enum RuleKind {
 pub enum DecayReset {
     /// Any event of a declared type (`idle`).
     AnyEvent,
-    /// A matching event of one type (`without E [where P]`).
-    Event { event: Ident, filter: Option<Expr> },
+    /// A matching event of the types named (`without E [where P]`).
+    Event {
+        event: EventRef,
+        filter: Option<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,8 +271,12 @@ pub enum ExprKind {
     },
     Aggregate {
         function: AggFn,
-        /// The event type (for `sum`, the event type and property: `page.view.seconds`).
-        target: Ident,
+        /// The events (for `sum` of one type, the type and property in one dotted name:
+        /// `page.view.seconds`).
+        target: EventRef,
+        /// The property written after a group or list (`sum(page.*.seconds)`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        property: Option<Ident>,
         filter: Option<Box<Expr>>,
         within: Option<Duration>,
     },

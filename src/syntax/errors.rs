@@ -110,7 +110,10 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
         let word = match expected {
             Rule::EOI => "the end of the statement",
             Rule::name | Rule::ident | Rule::band_name => "a name",
-            Rule::event_name => "an event type like `email.click`",
+            // Groups and lists too: the words stay those of v1, which had only types.
+            Rule::event_name | Rule::event_group | Rule::event_list | Rule::group_target => {
+                "an event type like `email.click`"
+            }
             Rule::points => "points like `+10` or `-5`",
             Rule::duration => "a duration like `30d`",
             Rule::number | Rule::signed_num => "a number",
@@ -130,6 +133,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             | Rule::aggregate
             | Rule::lead_ref
             | Rule::bool_lit => "a value or expression",
+            Rule::list_comma => "`,`",
+            Rule::list_close => "`]`",
             Rule::cmp_op => "a comparison like `>=`",
             Rule::add_op | Rule::mul_op => "an operator",
             Rule::or_op => "`or`",

@@ -284,7 +284,7 @@ impl<'t> Builder<'t> {
         let mut inner = pair.children();
         let kind = match which {
             Rule::on_rule => {
-                let event = self.ident(inner.next().expect("event"));
+                let event = self.event_ref(inner.next().expect("event"));
                 let mut filter = None;
                 let mut points = None;
                 let mut within = Vec::new();
@@ -325,7 +325,7 @@ impl<'t> Builder<'t> {
                     DecayReset::AnyEvent
                 } else {
                     let mut inner = reset.children();
-                    let event = self.ident(inner.next().expect("event"));
+                    let event = self.event_ref(inner.next().expect("event"));
                     let filter = inner.next().map(|w| self.expr(only_child(w)));
                     DecayReset::Event { event, filter }
                 };
@@ -674,11 +674,12 @@ impl<'t> Builder<'t> {
                     "exists" => AggFn::Exists,
                     _ => AggFn::DaysSince,
                 };
-                let target = self.ident(inner.next().expect("event"));
+                let (target, mut property) = self.agg_target(inner.next().expect("event"));
                 let mut filter = None;
                 let mut within = None;
                 for p in inner {
                     match p.as_rule() {
+                        Rule::agg_prop => property = Some(self.ident(only_child(p))),
                         Rule::where_clause => filter = Some(Box::new(self.expr(only_child(p)))),
                         _ => within = Some(self.duration(only_child(p), DurationUse::Period)),
                     }
@@ -686,6 +687,7 @@ impl<'t> Builder<'t> {
                 ExprKind::Aggregate {
                     function,
                     target,
+                    property,
                     filter,
                     within,
                 }
@@ -693,6 +695,60 @@ impl<'t> Builder<'t> {
             other => unreachable!("primary {other:?}"),
         };
         Expr { kind, span }
+    }
+
+    /// An event reference: a type, a group or a list. A list must name at least one
+    /// type or group, and cannot hold another list (E0310).
+    fn event_ref(&mut self, pair: P) -> EventRef {
+        match pair.as_rule() {
+            Rule::event_name => EventRef::Type(self.ident(pair)),
+            Rule::event_group => EventRef::Group(self.ident(pair)),
+            _ => {
+                let span = self.span(&pair);
+                let mut items = Vec::new();
+                let mut nested = false;
+                let entries = pair
+                    .children()
+                    .filter(|p| !matches!(p.as_rule(), Rule::list_comma | Rule::list_close));
+                for p in entries {
+                    if p.as_rule() == Rule::event_list {
+                        nested = true;
+                        let inner = self.span(&p);
+                        self.error(
+                            Code::BadEventList,
+                            "a list of event types cannot hold another list",
+                            inner,
+                            "list inside a list",
+                        )
+                        .help = Some("write its types and groups in the outer list".into());
+                    } else {
+                        items.push(self.event_ref(p));
+                    }
+                }
+                if items.is_empty() && !nested {
+                    self.error(
+                        Code::BadEventList,
+                        "a list of event types must name at least one type",
+                        span,
+                        "empty list",
+                    )
+                    .help = Some("name types or groups, like `[email.open, page.*]`".into());
+                }
+                EventRef::List { items, span }
+            }
+        }
+    }
+
+    /// What an aggregate looks at, and the property written after a group
+    /// (`page.*.seconds`); a property after a list comes as a separate `agg_prop`.
+    fn agg_target(&mut self, pair: P) -> (EventRef, Option<Ident>) {
+        if pair.as_rule() != Rule::group_target {
+            return (self.event_ref(pair), None);
+        }
+        let mut inner = pair.children();
+        let group = self.event_ref(inner.next().expect("group"));
+        let property = inner.next().map(|p| self.ident(only_child(p)));
+        (group, property)
     }
 
     fn ident(&mut self, pair: P) -> Ident {

@@ -23,8 +23,9 @@ pub(super) use fold::{fold, NoValue};
 #[derive(Debug, Clone)]
 pub(super) struct Cx {
     pub kind: CxKind,
-    /// The event a `where` clause looks at: its properties are in scope.
-    pub event: Option<EventId>,
+    /// The events a `where` clause looks at: the properties they all declare are in
+    /// scope.
+    pub events: Option<EventSet>,
     /// The score or flag being defined: the scores and flags it uses are recorded.
     pub owner: Option<Node>,
 }
@@ -47,15 +48,15 @@ impl Cx {
     pub fn constant() -> Cx {
         Cx {
             kind: CxKind::Constant,
-            event: None,
+            events: None,
             owner: None,
         }
     }
-    /// The `where` clause of a rule or aggregate over `event`.
-    pub fn filter(event: EventId) -> Cx {
+    /// The `where` clause of a rule or aggregate over `events`.
+    pub fn filter(events: &EventSet) -> Cx {
         Cx {
             kind: CxKind::Filter,
-            event: Some(event),
+            events: Some(events.clone()),
             owner: None,
         }
     }
@@ -63,7 +64,7 @@ impl Cx {
     pub fn condition(owner: Option<Node>) -> Cx {
         Cx {
             kind: CxKind::Condition,
-            event: None,
+            events: None,
             owner,
         }
     }
@@ -71,7 +72,7 @@ impl Cx {
     pub fn derived(owner: Node) -> Cx {
         Cx {
             kind: CxKind::Derived,
-            event: None,
+            events: None,
             owner: Some(owner),
         }
     }
@@ -114,9 +115,17 @@ impl Checker<'_> {
             ast::ExprKind::Aggregate {
                 function,
                 target,
+                property,
                 filter,
                 within,
-            } => self.aggregate(*function, target, filter.as_deref(), *within, cx, span),
+            } => self.aggregate(
+                *function,
+                (target, property.as_ref()),
+                filter.as_deref(),
+                *within,
+                cx,
+                span,
+            ),
             ast::ExprKind::Neg(inner) => self.negation(inner, cx, span),
             ast::ExprKind::Not(inner) => self.logical_not(inner, cx, span),
             ast::ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, cx, span),

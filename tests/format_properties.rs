@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use std::fmt::Write as _;
 
 const DECLARATIONS: &[&str] = &[
-    "lead { industry: string, size: int, email: string, student: bool, since: time }",
+    "lead { industry: string, size: int, email: string, student: bool, joined: time }",
     "event email.click { campaign: string }",
     "event page.view { path: string, seconds: number }",
     "let countries = [\"PL\", \"DE\"]",
@@ -19,7 +19,7 @@ const RULES: &[&str] = &[
     "when lead.size >= 50 and lead.size <= 500 +15",
     "when not (lead.industry == \"retail\") -5",
     "when (lead.size + 5) * 2 > 100 or lead.student +3",
-    "when lead.since < now() - 365d +1",
+    "when lead.joined < now() - 365d +1",
     "on email.click +15 within 30d",
     "on page.view where path == \"/pricing\" +10 within 30d max 3",
     "on page.view where starts_with(path, \"/careers\") and seconds > 3 -5 max 2",

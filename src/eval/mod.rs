@@ -16,7 +16,9 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 
 use state::Layout;
 
-use crate::plan::{NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody, SlotKind};
+use crate::plan::{
+    GradePlan, NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody, SlotKind,
+};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
@@ -151,6 +153,7 @@ impl Scorer {
             state: None,
             scores: &[],
             flags: &[],
+            bands: &[],
             as_of,
         }
     }
@@ -236,7 +239,7 @@ impl Scorer {
         if explain {
             let env = self
                 .env(lead, as_of)
-                .with_results(state, &results.scores, &results.flags);
+                .with_results(state, &results);
             outcome.flags_why = Some(self.flags_why(&env));
             outcome.next_bands = Some(self.next_bands(&env, &results));
         }
@@ -258,11 +261,11 @@ impl Scorer {
         out.scores.resize(plan.scores.len(), 0.0);
         out.flags.clear();
         out.flags.resize(plan.flags.len(), false);
+        out.bands.clear();
+        out.bands.resize(plan.grades.len(), 0);
         for node in &plan.order {
-            // Each score or flag sees the results computed before it.
-            let env = self
-                .env(lead, as_of)
-                .with_results(state, &out.scores, &out.flags);
+            // Each score, flag or grade sees the results computed before it.
+            let env = self.env(lead, as_of).with_results(state, out);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
@@ -272,25 +275,27 @@ impl Scorer {
                     let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
                     out.flags[i as usize] = set;
                 }
+                NodeRef::Grade(i) => {
+                    let band = self.band(&plan.grades[i as usize], &env);
+                    out.bands[i as usize] = band;
+                }
             }
         }
-        let env = self
-            .env(lead, as_of)
-            .with_results(state, &out.scores, &out.flags);
-        out.bands.clear();
-        out.bands.extend(plan.grades.iter().map(|grade| {
-            let score = out.scores[grade.score as usize];
-            grade
-                .bands
-                .iter()
-                .position(|band| {
-                    band.threshold.is_none_or(|t| score >= t)
-                        && band
-                            .condition
-                            .is_none_or(|c| vm::condition(&env, self.code(c)))
-                })
-                .expect("the last band is the default")
-        }));
+    }
+
+    /// The first band of `grade` whose threshold and condition hold for the lead.
+    fn band(&self, grade: &GradePlan, env: &Env<'_>) -> usize {
+        let score = env.scores[grade.score as usize];
+        grade
+            .bands
+            .iter()
+            .position(|band| {
+                band.threshold.is_none_or(|t| passes(score, t, band.strict))
+                    && band
+                        .condition
+                        .is_none_or(|c| vm::condition(env, self.code(c)))
+            })
+            .expect("the last band is the default")
     }
 
     /// The outcome of a lead, with the plan's names.
@@ -394,15 +399,21 @@ impl Scorer {
                         .is_none_or(|c| vm::condition(env, self.code(c)));
                     (holds && &band.name != name).then_some((band, threshold))
                 });
-                // The lowest threshold is reached first; of bands with equal ones, the
-                // first is chosen.
-                let (band, threshold) =
-                    reachable.reduce(|best, next| if next.1 < best.1 { next } else { best })?;
+                // The lowest threshold is reached first (`>= N` before `> N`); of bands
+                // with equal ones, the first is chosen.
+                let (band, threshold) = reachable.reduce(|best, next| {
+                    if (next.1, next.0.strict) < (best.1, best.0.strict) {
+                        next
+                    } else {
+                        best
+                    }
+                })?;
                 Some((
                     plan.scores[grade.score as usize].name.clone(),
                     NextBand {
                         band: band.name.clone(),
                         needs: threshold - score,
+                        beyond: band.strict,
                     },
                 ))
             })
@@ -445,16 +456,18 @@ impl Scorer {
                 RuleKind::When { condition } => {
                     (vm::condition(env, self.code(condition)) as u64, None)
                 }
-                RuleKind::Decay { slot, per } => match self.layout.latest(state, slot as usize) {
-                    Some(last) => {
-                        let idle = vm::elapsed(env.as_of, last);
-                        (
-                            idle.div_euclid(per.into()) as u64,
-                            Some(idle.div_euclid(crate::time::DAY.into()) as i64),
-                        )
+                RuleKind::Decay { slot, per, since } => {
+                    match self.idle_since(env, state, slot, since) {
+                        Some(last) => {
+                            let idle = vm::elapsed(env.as_of, last);
+                            (
+                                idle.div_euclid(per.into()) as u64,
+                                Some(idle.div_euclid(crate::time::DAY.into()) as i64),
+                            )
+                        }
+                        None => (0, None),
                     }
-                    None => (0, None),
-                },
+                }
             };
             let points = rule.points * fired as f64;
             total += points;
@@ -468,6 +481,7 @@ impl Scorer {
                     let mut reason =
                         self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
                     (reason.events, reason.more_events) = self.rule_events(state, &rule.kind);
+                    reason.label = rule.label.clone();
                     why.push(reason);
                 }
             }
@@ -487,6 +501,24 @@ impl Scorer {
             }
         }
         clamped
+    }
+
+    /// When a decay's idle clock started: the later of the newest event in `slot` and
+    /// the lead's `since` field, whichever are present; `None` (no decay) when neither
+    /// is, or when that time is after the as-of time.
+    fn idle_since(
+        &self,
+        env: &Env<'_>,
+        state: StateRef<'_>,
+        slot: u32,
+        since: Option<u32>,
+    ) -> Option<i64> {
+        let event = self.layout.latest(state, slot as usize);
+        let field = since.and_then(|f| match env.lead.fields.get(f as usize) {
+            Some(Some(Value::Time(t))) => Some(*t),
+            _ => None,
+        });
+        event.max(field).filter(|&last| last <= env.as_of)
     }
 
     /// The times of the events a rule counted that an explanation lists, and how many
@@ -526,6 +558,7 @@ impl Scorer {
             score: self.plan.scores[score].name.clone(),
             kind,
             rule: origin.text.clone(),
+            label: None,
             file: origin.file.clone(),
             line: origin.line,
             fired,
@@ -623,8 +656,11 @@ pub struct Reason {
     pub score: String,
     /// What kind of line it is.
     pub kind: ReasonKind,
-    /// The rule's source text.
+    /// The rule's source text (without its label).
     pub rule: String,
+    /// The rule's `label`, for the people who read scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The model file the rule is in.
     pub file: String,
     /// The rule's line in that file.
@@ -649,11 +685,13 @@ pub struct Reason {
 }
 
 impl Reason {
-    /// What a reader is shown for this reason: the rule's source text. (This is the
-    /// place for a rule's label, once the language has them: shown instead of the
-    /// source where a rule has one.)
-    pub fn text(&self) -> &str {
-        &self.rule
+    /// What a reader is shown for this reason: the rule's source text, and its label
+    /// in quotes beside it when it has one (`on demo.request +50 "Asked for a demo"`).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.label {
+            None => self.rule.as_str().into(),
+            Some(label) => format!("{} \"{label}\"", self.rule).into(),
+        }
     }
 }
 
@@ -741,6 +779,9 @@ pub struct NextBand {
     /// The points the score needs to reach it.
     #[serde(serialize_with = "points")]
     pub needs: f64,
+    /// Whether the band is `> N`: the score needs more than `needs` points.
+    #[serde(skip_serializing_if = "is_false")]
+    pub beyond: bool,
 }
 
 /// What kind of explanation line a [`Reason`] is.
@@ -812,6 +853,20 @@ fn timestamps<S: Serializer>(times: &[i64], s: S) -> Result<S::Ok, S::Error> {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// Whether a score passes a band's threshold: `>= threshold`, or `> threshold` when
+/// `strict`.
+fn passes(score: f64, threshold: f64, strict: bool) -> bool {
+    if strict {
+        score > threshold
+    } else {
+        score >= threshold
+    }
 }
 
 fn ordered<S: Serializer, T: Serialize>(entries: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The plan format this build writes and reads. Bump it whenever the serialized form of
 /// `Plan` changes (then regenerate the golden files: see `tests/plan_format.rs`).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const MAGIC: &[u8; 8] = b"LEADPLAN";
 
 impl Plan {

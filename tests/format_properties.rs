@@ -29,6 +29,10 @@ const RULES: &[&str] = &[
     "decay -5 per 2w without email.click where campaign == \"x\"",
     "clamp 0 100",
     "when domain(lead.email) not in [\"gmail.com\"] +1",
+    "on email.click +15 within 30d label \"Clicked\"",
+    "when greatest(lead.size, 10) > least(lead.size, 5, 2) +2 label \"Sized\"",
+    "decay -3 per 30d idle since lead.joined label \"Quiet\"",
+    "decay -2 per 7d without page.view where seconds > 3 since lead.joined",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.
@@ -81,7 +85,7 @@ fn model(rules: &[(usize, u64, bool)], blank_lines: bool) -> String {
         }
         text.push('\n');
     }
-    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\n");
+    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\ngrade total { top  >  90; rest }\nflag g when grade( s ) == \"hot\" or grade(total) in [\"top\"]\n");
     text
 }
 

@@ -92,6 +92,14 @@ fn since_takes_the_later_of_the_newest_event_and_the_field() {
         vec![("email.open", "2026-04-15", vec![])],
     );
     assert_eq!(field_later.score("e"), Some(-20.0));
+    // The explanation lists the event that reset the clock, if one did.
+    let events = |o: &Outcome| o.why.as_ref().unwrap()[0].events.clone();
+    assert_eq!(events(&event_later), [at("2026-10-01")]);
+    assert!(
+        events(&field_later).is_empty(),
+        "the field started the clock"
+    );
+    assert_eq!(field_later.why.as_ref().unwrap()[0].idle_days, Some(61));
 }
 
 #[test]

@@ -448,6 +448,7 @@ impl Scorer {
         };
         let mut total = 0.0;
         for rule in rules {
+            let mut idle_start = None;
             let (fired, idle_days) = match rule.kind {
                 RuleKind::On { slot, max } => {
                     let count = self.layout.count(state, slot as usize);
@@ -457,7 +458,8 @@ impl Scorer {
                     (vm::condition(env, self.code(condition)) as u64, None)
                 }
                 RuleKind::Decay { slot, per, since } => {
-                    match self.idle_since(env, state, slot, since) {
+                    idle_start = self.idle_since(env, state, slot, since);
+                    match idle_start {
                         Some(last) => {
                             let idle = vm::elapsed(env.as_of, last);
                             (
@@ -480,7 +482,7 @@ impl Scorer {
                     };
                     let mut reason =
                         self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
-                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind);
+                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind, idle_start);
                     reason.label = rule.label.clone();
                     why.push(reason);
                 }
@@ -523,8 +525,13 @@ impl Scorer {
 
     /// The times of the events a rule counted that an explanation lists, and how many
     /// more there were: for `on`, the newest (when the state keeps them); for decay,
-    /// the event that last reset it.
-    fn rule_events(&self, state: StateRef<'_>, kind: &RuleKind) -> (Vec<i64>, u64) {
+    /// the event that last reset it (`idle_since`: when its idle clock started).
+    fn rule_events(
+        &self,
+        state: StateRef<'_>,
+        kind: &RuleKind,
+        idle_since: Option<i64>,
+    ) -> (Vec<i64>, u64) {
         match *kind {
             RuleKind::On { slot, .. } => match self.layout.event_times(state, slot as usize) {
                 Some(times) => {
@@ -533,13 +540,13 @@ impl Scorer {
                 }
                 None => (Vec::new(), 0),
             },
-            RuleKind::Decay { slot, .. } => (
-                self.layout
-                    .latest(state, slot as usize)
-                    .into_iter()
-                    .collect(),
-                0,
-            ),
+            // When the lead's `since` field is later, no event reset it: none is listed.
+            RuleKind::Decay { slot, since, .. } => {
+                let latest = self.layout.latest(state, slot as usize);
+                let from_field = since.is_some() && idle_since.is_some_and(|t| Some(t) != latest);
+                let listed = if from_field { None } else { latest };
+                (listed.into_iter().collect(), 0)
+            }
             RuleKind::When { .. } => (Vec::new(), 0),
         }
     }

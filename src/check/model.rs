@@ -193,7 +193,7 @@ pub enum Expectation {
 pub enum Node {
     Score(ScoreId),
     Flag(FlagId),
-    /// The grade of a score: its band is known once its conditions' uses are.
+    /// The grade of a score: chosen after the score and what its bands' `if` use.
     Grade(ScoreId),
 }
 

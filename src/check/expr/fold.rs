@@ -101,8 +101,9 @@ fn overflow_diagnostic(overflow: &Overflow) -> Diagnostic {
 }
 
 /// Evaluates an expression made only of constants: literals, lists, constants,
-/// arithmetic on them, and `least`/`greatest` of them. `None` when it depends on anything else, or when its arithmetic
-/// leaves its type's range (which the checker reports, see [`Checker::fold_value`]).
+/// arithmetic on them, and `least`/`greatest` of them. `None` when it depends on anything
+/// else, or when its arithmetic leaves its type's range (which the checker reports, see
+/// [`Checker::fold_value`]).
 pub(in crate::check) fn fold(e: &TExpr) -> Option<Const> {
     fold_checked(e).ok()
 }

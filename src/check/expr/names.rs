@@ -113,11 +113,11 @@ impl Checker<'_> {
     /// `grade(SCORE)`: the band of a graded score, where grades are known.
     pub(super) fn grade_read(&mut self, score: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
         if !cx.grades_known() {
-            let place = match (cx.kind, cx.owner) {
-                (CxKind::Constant, _) => "in a constant",
-                (CxKind::Filter, _) => "inside `where`",
-                (CxKind::Derived, _) => "in a derived score",
-                _ => "in a `when` rule",
+            let place = match cx.kind {
+                CxKind::Constant => "in a constant",
+                CxKind::Filter => "inside `where`",
+                CxKind::Derived => "in a derived score",
+                CxKind::Condition => "in a `when` rule",
             };
             self.report(
                 Diagnostic::new(

@@ -455,20 +455,32 @@ impl Formatter<'_> {
                     max.iter()
                         .map(|(_, span)| format!("max {}", self.src(*span))),
                 );
+                options.extend(self.label(rule));
                 Some((head, self.src(points.span).to_string(), options.join(" ")))
             }
             RuleKind::When { condition, points } => Some((
                 format!("when {}", self.expr(condition)),
                 self.src(points.span).to_string(),
-                String::new(),
+                self.label(rule).unwrap_or_default(),
             )),
             _ => None,
         }
     }
 
+    /// A rule's `label "TEXT"`, its string as written.
+    fn label(&self, rule: &Rule) -> Option<String> {
+        let label = rule.label.as_ref()?;
+        Some(format!("label {}", self.src(label.string_span)))
+    }
+
     fn unaligned_rule(&self, rule: &Rule) -> String {
         match &rule.kind {
-            RuleKind::Decay { points, per, reset } => {
+            RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
                 let reset = match reset {
                     DecayReset::AnyEvent => "idle".to_string(),
                     DecayReset::Event { event, filter } => match filter {
@@ -476,11 +488,18 @@ impl Formatter<'_> {
                         None => format!("without {event}"),
                     },
                 };
-                format!(
+                let mut text = format!(
                     "decay {} per {} {reset}",
                     self.src(points.span),
                     self.src(per.span)
-                )
+                );
+                if let Some(field) = since {
+                    let _ = write!(text, " since lead.{}", field.text);
+                }
+                if let Some(label) = self.label(rule) {
+                    let _ = write!(text, " {label}");
+                }
+                text
             }
             RuleKind::Clamp { low, high } => {
                 format!("clamp {} {}", self.src(low.1), self.src(high.1))
@@ -531,7 +550,8 @@ impl Formatter<'_> {
         let mut text = name.clone();
         if let Some(t) = &band.threshold {
             let pad = width.saturating_sub(name.chars().count());
-            let _ = write!(text, "{} >= {}", " ".repeat(pad), self.expr(t));
+            let at_least = if band.strict { ">" } else { ">=" };
+            let _ = write!(text, "{} {at_least} {}", " ".repeat(pad), self.expr(t));
         }
         if let Some(c) = &band.condition {
             let _ = write!(text, " if {}", self.expr(c));
@@ -652,6 +672,7 @@ impl Formatter<'_> {
             | ExprKind::Time(_)
             | ExprKind::Name(_)
             | ExprKind::LeadField(_) => self.src(e.span).to_string(),
+            ExprKind::Grade(score) => format!("grade({})", score.text),
             ExprKind::List(items) => format!(
                 "[{}]",
                 items

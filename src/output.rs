@@ -131,7 +131,7 @@ pub fn write_csv_rows(outcomes: &[Outcome], explain: bool, out: &mut impl Write)
                         "{}: {} {} (line {})",
                         r.score,
                         signed(r.points),
-                        r.rule,
+                        r.text(),
                         r.line
                     )
                 })
@@ -283,7 +283,10 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
             .iter()
             .flatten()
             .find(|(score, _)| score == name)
-            .map(|(_, next)| format!("  ({} to reach {})", signed(next.needs), next.band))
+            .map(|(_, next)| {
+                let more = if next.beyond { "more than " } else { "" };
+                format!("  ({more}{} to reach {})", signed(next.needs), next.band)
+            })
             .unwrap_or_default();
         let _ = writeln!(out, "\n{name} = {}{grade}{next}", format_points(*value));
         let mine: Vec<_> = reasons.iter().filter(|r| &r.score == name).collect();
@@ -301,7 +304,7 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
                 (ReasonKind::Clamp, _) => "  (limit)".to_string(),
                 _ => String::new(),
             };
-            let mut lines = wrap(r.text(), width).into_iter();
+            let mut lines = wrap(&r.text(), width).into_iter();
             let first = lines.next().unwrap_or_default();
             let _ = writeln!(
                 out,

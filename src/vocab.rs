@@ -125,6 +125,10 @@ pub enum Function {
     Floor,
     Ceil,
     Now,
+    /// The smallest of two or more numbers (absent ones skipped).
+    Least,
+    /// The largest of two or more numbers (absent ones skipped).
+    Greatest,
 }
 
 impl Function {
@@ -143,6 +147,8 @@ impl Function {
         Function::Floor,
         Function::Ceil,
         Function::Now,
+        Function::Least,
+        Function::Greatest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -161,18 +167,26 @@ impl Function {
             Function::Floor => "floor",
             Function::Ceil => "ceil",
             Function::Now => "now",
+            Function::Least => "least",
+            Function::Greatest => "greatest",
         }
+    }
+
+    /// Whether the function takes any number of arguments from its [`Self::arity`] on.
+    pub fn is_variadic(self) -> bool {
+        matches!(self, Function::Least | Function::Greatest)
     }
 
     pub fn from_name(name: &str) -> Option<Function> {
         Function::ALL.iter().copied().find(|f| f.name() == name)
     }
 
-    /// How many arguments the function takes.
+    /// How many arguments the function takes (the fewest, for the variadic ones).
     pub fn arity(self) -> usize {
         match self {
             Function::Now => 0,
             Function::StartsWith | Function::EndsWith | Function::Contains => 2,
+            Function::Least | Function::Greatest => 2,
             _ => 1,
         }
     }

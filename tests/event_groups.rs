@@ -156,8 +156,8 @@ fn aggregates_take_groups_and_lists() {
          score all = count([social.*, socialx.like])\n\
          score total = sum(social.*.seconds)\n\
          score recent = sum(social.*.seconds within 10d)\n\
-         score since = days_since(social.*)\n\
-         score since_list = days_since([email.open, social.post.*])\n\
+         score quiet = days_since(social.*)\n\
+         score quiet_list = days_since([email.open, social.post.*])\n\
          flag any when exists(social.* where seconds > 4)\n\
          flag none when exists([email.open, email.click])",
     );
@@ -166,8 +166,8 @@ fn aggregates_take_groups_and_lists() {
     assert_eq!(outcome.score("all"), Some(4.0));
     assert_eq!(outcome.score("total"), Some(7.5));
     assert_eq!(outcome.score("recent"), Some(2.5));
-    assert_eq!(outcome.score("since"), Some(3.0));
-    assert_eq!(outcome.score("since_list"), Some(3.0));
+    assert_eq!(outcome.score("quiet"), Some(3.0));
+    assert_eq!(outcome.score("quiet_list"), Some(3.0));
     assert_eq!(outcome.flag("any"), Some(true));
     assert_eq!(outcome.flag("none"), Some(false));
 }

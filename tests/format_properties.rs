@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use std::fmt::Write as _;
 
 const DECLARATIONS: &[&str] = &[
-    "lead { industry: string, size: int, email: string, student: bool, since: time }",
+    "lead { industry: string, size: int, email: string, student: bool, joined: time }",
     "event email.click { campaign: string }",
     "event page.view { path: string, seconds: number }",
     "event page.scroll.deep { seconds: int }",
@@ -20,7 +20,7 @@ const RULES: &[&str] = &[
     "when lead.size >= 50 and lead.size <= 500 +15",
     "when not (lead.industry == \"retail\") -5",
     "when (lead.size + 5) * 2 > 100 or lead.student +3",
-    "when lead.since < now() - 365d +1",
+    "when lead.joined < now() - 365d +1",
     "on email.click +15 within 30d",
     "on page.view where path == \"/pricing\" +10 within 30d max 3",
     "on page.view where starts_with(path, \"/careers\") and seconds > 3 -5 max 2",
@@ -38,6 +38,10 @@ const RULES: &[&str] = &[
     "decay -5 per 30d without [email.click, page.*]",
     "decay -5 per 30d without page.* where seconds > 1",
     "when exists(page.* where seconds > 1) and days_since([page.view, email.*]) < 3 +2",
+    "on email.click +15 within 30d label \"Clicked\"",
+    "when greatest(lead.size, 10) > least(lead.size, 5, 2) +2 label \"Sized\"",
+    "decay -3 per 30d idle since lead.joined label \"Quiet\"",
+    "decay -2 per 7d without page.view where seconds > 3 since lead.joined",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.
@@ -90,7 +94,7 @@ fn model(rules: &[(usize, u64, bool)], blank_lines: bool) -> String {
         }
         text.push('\n');
     }
-    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\n");
+    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\ngrade total { top  >  90; rest }\nflag g when grade( s ) == \"hot\" or grade(total) in [\"top\"]\n");
     text
 }
 

@@ -55,9 +55,10 @@ pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) 
     checker.declare(&items, loaded.main);
     checker.check_lets();
     checker.check_scores();
+    // Grades before flags: flags may read `grade(S)`, which needs to know S is graded.
+    checker.check_grades(&items);
     checker.check_flags();
     let order = checker.order();
-    checker.check_grades(&items);
     let tests = checker.check_tests(&items, loaded.main);
     checker.lint();
     if checker.diagnostics.has_errors() {
@@ -141,9 +142,11 @@ struct Checker<'a> {
     scores: Vec<ScoreEntry<'a>>,
     flags: Vec<FlagEntry<'a>>,
     grades: Vec<GradeDef>,
-    /// What each score or flag uses, with the place of the use.
+    /// The graded scores, with where their grade names them.
+    graded: HashMap<ScoreId, Span>,
+    /// What each score, flag or grade uses, with the place of the use.
     deps: HashMap<Node, Vec<(Node, Span)>>,
-    /// Declaration order of scores and flags, for a stable evaluation order.
+    /// Declaration order of scores and flags, then grades, for a stable evaluation order.
     node_order: Vec<Node>,
 }
 
@@ -163,6 +166,7 @@ impl<'a> Checker<'a> {
             scores: Vec::new(),
             flags: Vec::new(),
             grades: Vec::new(),
+            graded: HashMap::new(),
             deps: HashMap::new(),
             node_order: Vec::new(),
         }

@@ -253,6 +253,8 @@ pub enum Expectation {
 pub enum Node {
     Score(ScoreId),
     Flag(FlagId),
+    /// The grade of a score: chosen after the score and what its bands' `if` use.
+    Grade(ScoreId),
 }
 
 /// Where a rule or declaration came from, for explanations and disassembly.
@@ -292,7 +294,11 @@ pub struct Clamp {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleDef {
     pub kind: RuleKind,
+    /// The rule's source (without its label).
     pub origin: Origin,
+    /// `label "TEXT"`: shown beside the source in explanations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -313,6 +319,9 @@ pub enum RuleKind {
         per: i64,
         /// `None` for `idle` (any declared event resets it).
         reset: Option<EventMatch>,
+        /// `since lead.FIELD` (a `time` field): the lead's own time resets it too.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<FieldId>,
     },
 }
 
@@ -340,6 +349,9 @@ pub struct GradeDef {
 pub struct BandDef {
     pub name: String,
     pub threshold: Option<f64>,
+    /// `> N` rather than `>= N`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub condition: Option<TExpr>,
     pub origin: Origin,
 }
@@ -361,6 +373,8 @@ pub enum TExprKind {
     Prop(PropId),
     Score(ScoreId),
     Flag(FlagId),
+    /// `grade(SCORE)`: the name of the band the lead gets from the score's grade.
+    Grade(ScoreId),
     Neg(Box<TExpr>),
     Not(Box<TExpr>),
     Binary {
@@ -387,7 +401,8 @@ pub struct Aggregate {
 
 /// The checker's view of a built-in function: its parameter and result types.
 pub(crate) trait Signature {
-    /// Parameter types and result type. `has` is special-cased by the checker.
+    /// Parameter types and result type. `has`, `least` and `greatest` are special-cased
+    /// by the checker.
     fn signature(self) -> (&'static [Type], Type);
 }
 
@@ -402,6 +417,8 @@ impl Signature for Function {
             Function::Has => (&[Type::Error], Type::Bool),
             Function::Abs | Function::Round | Function::Floor | Function::Ceil => (&[N], N),
             Function::Now => (&[], Type::Time),
+            // Two or more numbers: the checker takes any number of arguments past these.
+            Function::Least | Function::Greatest => (&[N, N], N),
         }
     }
 }

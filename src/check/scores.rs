@@ -1,5 +1,6 @@
 //! Score blocks and derived scores: each rule (`on`, `when`, `decay`), its options
-//! (`within`, `max`), the one `clamp`, and the numeric checks on points and amounts.
+//! (`within`, `max`, a decay's `since`), its `label`, the one `clamp`, and the numeric
+//! checks on points and amounts.
 
 use super::expr::Cx;
 use super::Checker;
@@ -98,10 +99,20 @@ impl Checker<'_> {
                 });
                 continue;
             }
+            let label = rule.label.as_ref().and_then(|l| self.label(l));
             if let Some(kind) = self.rule(rule, node) {
+                // The source shown beside the label is the rule without it.
+                let source = match &rule.label {
+                    Some(l) => Span {
+                        end: l.span.start,
+                        ..rule.span
+                    },
+                    None => rule.span,
+                };
                 checked.push(RuleDef {
                     kind,
-                    origin: self.origin(rule.span),
+                    origin: self.origin(source),
+                    label,
                 });
             }
         }
@@ -147,7 +158,12 @@ impl Checker<'_> {
                     points: points.value,
                 })
             }
-            ast::RuleKind::Decay { points, per, reset } => {
+            ast::RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
                 if points.value > 0.0 {
                     self.report(
                         Diagnostic::new(
@@ -173,14 +189,63 @@ impl Checker<'_> {
                         })
                     }
                 };
+                let since = match since {
+                    Some(field) => Some(self.since_field(field, node)?),
+                    None => None,
+                };
                 Some(RuleKind::Decay {
                     points: points.value,
                     per: per.micros,
                     reset,
+                    since,
                 })
             }
             ast::RuleKind::Clamp { .. } => None,
         }
+    }
+
+    /// The field of a decay's `since lead.FIELD`: a lead field of type `time`.
+    fn since_field(&mut self, field: &ast::Ident, node: Node) -> Option<FieldId> {
+        let typed = self.lead_field(field, &Cx::condition(Some(node)), field.span);
+        let TExprKind::LeadField(id) = typed.kind else {
+            return None; // unknown: reported
+        };
+        if typed.ty == Type::Time {
+            return Some(id);
+        }
+        self.report(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!(
+                    "`since` takes a time, but `lead.{}` is {}",
+                    field.text,
+                    typed.ty.an()
+                ),
+                field.span,
+                format!("this is {}", typed.ty.an()),
+            )
+            .with_help(format!(
+                "declare it as a time (`{}: time`), or name a lead field that is one",
+                field.text
+            )),
+        );
+        None
+    }
+
+    /// The text of a rule's `label "TEXT"`: one line, not empty.
+    fn label(&mut self, label: &ast::Label) -> Option<String> {
+        let problem = if label.text.trim().is_empty() {
+            "a label cannot be empty"
+        } else if label.text.contains(['\n', '\r']) {
+            "a label is one line of text"
+        } else {
+            return Some(label.text.clone());
+        };
+        self.report(
+            Diagnostic::new(Code::BadLabel, problem, label.string_span, "invalid label")
+                .with_help("write what the rule means to a reader, like `label \"Asked for a demo\"`"),
+        );
+        None
     }
 
     /// Warns about a rule worth nothing.

@@ -82,6 +82,7 @@ codes! {
     PositiveDecay = "E0505", "decay must be negative";
     GradeNeedsDefault = "E0506", "grade without a default band";
     DuplicateOption = "E0507", "rule option given twice";
+    BadLabel = "E0514", "invalid label";
     // Tests
     TestWithoutTime = "E0601", "test without `as of`";
     NotGraded = "E0602", "score has no grade";

@@ -16,7 +16,9 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 
 use state::Layout;
 
-use crate::plan::{NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody};
+use crate::plan::{
+    GradePlan, NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody,
+};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
@@ -173,6 +175,7 @@ impl Scorer {
             state: None,
             scores: &[],
             flags: &[],
+            bands: &[],
             as_of,
         }
     }
@@ -254,7 +257,7 @@ impl Scorer {
         if explain {
             let env = self
                 .env(lead, as_of)
-                .with_results(state, &results.scores, &results.flags);
+                .with_results(state, &results);
             outcome.flags_why = Some(self.flags_why(&env));
             outcome.next_bands = Some(self.next_bands(&env, &results));
         }
@@ -276,11 +279,11 @@ impl Scorer {
         out.scores.resize(plan.scores.len(), 0.0);
         out.flags.clear();
         out.flags.resize(plan.flags.len(), false);
+        out.bands.clear();
+        out.bands.resize(plan.grades.len(), 0);
         for node in &plan.order {
-            // Each score or flag sees the results computed before it.
-            let env = self
-                .env(lead, as_of)
-                .with_results(state, &out.scores, &out.flags);
+            // Each score, flag or grade sees the results computed before it.
+            let env = self.env(lead, as_of).with_results(state, out);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
@@ -290,25 +293,27 @@ impl Scorer {
                     let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
                     out.flags[i as usize] = set;
                 }
+                NodeRef::Grade(i) => {
+                    let band = self.band(&plan.grades[i as usize], &env);
+                    out.bands[i as usize] = band;
+                }
             }
         }
-        let env = self
-            .env(lead, as_of)
-            .with_results(state, &out.scores, &out.flags);
-        out.bands.clear();
-        out.bands.extend(plan.grades.iter().map(|grade| {
-            let score = out.scores[grade.score as usize];
-            grade
-                .bands
-                .iter()
-                .position(|band| {
-                    band.threshold.is_none_or(|t| score >= t)
-                        && band
-                            .condition
-                            .is_none_or(|c| vm::condition(&env, self.code(c)))
-                })
-                .expect("the last band is the default")
-        }));
+    }
+
+    /// The first band of `grade` whose threshold and condition hold for the lead.
+    fn band(&self, grade: &GradePlan, env: &Env<'_>) -> usize {
+        let score = env.scores[grade.score as usize];
+        grade
+            .bands
+            .iter()
+            .position(|band| {
+                band.threshold.is_none_or(|t| passes(score, t, band.strict))
+                    && band
+                        .condition
+                        .is_none_or(|c| vm::condition(env, self.code(c)))
+            })
+            .expect("the last band is the default")
     }
 
     /// The outcome of a lead, with the plan's names.
@@ -412,15 +417,21 @@ impl Scorer {
                         .is_none_or(|c| vm::condition(env, self.code(c)));
                     (holds && &band.name != name).then_some((band, threshold))
                 });
-                // The lowest threshold is reached first; of bands with equal ones, the
-                // first is chosen.
-                let (band, threshold) =
-                    reachable.reduce(|best, next| if next.1 < best.1 { next } else { best })?;
+                // The lowest threshold is reached first (`>= N` before `> N`); of bands
+                // with equal ones, the first is chosen.
+                let (band, threshold) = reachable.reduce(|best, next| {
+                    if (next.1, next.0.strict) < (best.1, best.0.strict) {
+                        next
+                    } else {
+                        best
+                    }
+                })?;
                 Some((
                     plan.scores[grade.score as usize].name.clone(),
                     NextBand {
                         band: band.name.clone(),
                         needs: threshold - score,
+                        beyond: band.strict,
                     },
                 ))
             })
@@ -455,6 +466,7 @@ impl Scorer {
         };
         let mut total = 0.0;
         for rule in rules {
+            let mut idle_start = None;
             let (fired, idle_days) = match rule.kind {
                 RuleKind::On { slot, max } => {
                     let count = self.layout.count(state, slot as usize);
@@ -463,16 +475,19 @@ impl Scorer {
                 RuleKind::When { condition } => {
                     (vm::condition(env, self.code(condition)) as u64, None)
                 }
-                RuleKind::Decay { slot, per } => match self.layout.latest(state, slot as usize) {
-                    Some(last) => {
-                        let idle = vm::elapsed(env.as_of, last);
-                        (
-                            idle.div_euclid(per.into()) as u64,
-                            Some(idle.div_euclid(crate::time::DAY.into()) as i64),
-                        )
+                RuleKind::Decay { slot, per, since } => {
+                    idle_start = self.idle_since(env, state, slot, since);
+                    match idle_start {
+                        Some(last) => {
+                            let idle = vm::elapsed(env.as_of, last);
+                            (
+                                idle.div_euclid(per.into()) as u64,
+                                Some(idle.div_euclid(crate::time::DAY.into()) as i64),
+                            )
+                        }
+                        None => (0, None),
                     }
-                    None => (0, None),
-                },
+                }
             };
             let points = rule.points * fired as f64;
             total += points;
@@ -485,7 +500,8 @@ impl Scorer {
                     };
                     let mut reason =
                         self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
-                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind);
+                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind, idle_start);
+                    reason.label = rule.label.clone();
                     why.push(reason);
                 }
             }
@@ -507,10 +523,33 @@ impl Scorer {
         clamped
     }
 
+    /// When a decay's idle clock started: the later of the newest event in `slot` and
+    /// the lead's `since` field, whichever are present; `None` (no decay) when neither
+    /// is, or when that time is after the as-of time.
+    fn idle_since(
+        &self,
+        env: &Env<'_>,
+        state: StateRef<'_>,
+        slot: u32,
+        since: Option<u32>,
+    ) -> Option<i64> {
+        let event = self.layout.latest(state, slot as usize);
+        let field = since.and_then(|f| match env.lead.fields.get(f as usize) {
+            Some(Some(Value::Time(t))) => Some(*t),
+            _ => None,
+        });
+        event.max(field).filter(|&last| last <= env.as_of)
+    }
+
     /// The times of the events a rule counted that an explanation lists, and how many
     /// more there were: for `on`, the newest (when the state keeps them); for decay,
-    /// the event that last reset it.
-    fn rule_events(&self, state: StateRef<'_>, kind: &RuleKind) -> (Vec<i64>, u64) {
+    /// the event that last reset it (`idle_since`: when its idle clock started).
+    fn rule_events(
+        &self,
+        state: StateRef<'_>,
+        kind: &RuleKind,
+        idle_since: Option<i64>,
+    ) -> (Vec<i64>, u64) {
         match *kind {
             RuleKind::On { slot, .. } => match self.layout.event_times(state, slot as usize) {
                 Some(times) => {
@@ -519,13 +558,13 @@ impl Scorer {
                 }
                 None => (Vec::new(), 0),
             },
-            RuleKind::Decay { slot, .. } => (
-                self.layout
-                    .latest(state, slot as usize)
-                    .into_iter()
-                    .collect(),
-                0,
-            ),
+            // When the lead's `since` field is later, no event reset it: none is listed.
+            RuleKind::Decay { slot, since, .. } => {
+                let latest = self.layout.latest(state, slot as usize);
+                let from_field = since.is_some() && idle_since.is_some_and(|t| Some(t) != latest);
+                let listed = if from_field { None } else { latest };
+                (listed.into_iter().collect(), 0)
+            }
             RuleKind::When { .. } => (Vec::new(), 0),
         }
     }
@@ -544,6 +583,7 @@ impl Scorer {
             score: self.plan.scores[score].name.clone(),
             kind,
             rule: origin.text.clone(),
+            label: None,
             file: origin.file.clone(),
             line: origin.line,
             fired,
@@ -641,8 +681,11 @@ pub struct Reason {
     pub score: String,
     /// What kind of line it is.
     pub kind: ReasonKind,
-    /// The rule's source text.
+    /// The rule's source text (without its label).
     pub rule: String,
+    /// The rule's `label`, for the people who read scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The model file the rule is in.
     pub file: String,
     /// The rule's line in that file.
@@ -667,11 +710,13 @@ pub struct Reason {
 }
 
 impl Reason {
-    /// What a reader is shown for this reason: the rule's source text. (This is the
-    /// place for a rule's label, once the language has them: shown instead of the
-    /// source where a rule has one.)
-    pub fn text(&self) -> &str {
-        &self.rule
+    /// What a reader is shown for this reason: the rule's source text, and its label
+    /// in quotes beside it when it has one (`on demo.request +50 "Asked for a demo"`).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.label {
+            None => self.rule.as_str().into(),
+            Some(label) => format!("{} \"{label}\"", self.rule).into(),
+        }
     }
 }
 
@@ -759,6 +804,9 @@ pub struct NextBand {
     /// The points the score needs to reach it.
     #[serde(serialize_with = "points")]
     pub needs: f64,
+    /// Whether the band is `> N`: the score needs more than `needs` points.
+    #[serde(skip_serializing_if = "is_false")]
+    pub beyond: bool,
 }
 
 /// What kind of explanation line a [`Reason`] is.
@@ -839,6 +887,20 @@ fn timestamps<S: Serializer>(times: &[i64], s: S) -> Result<S::Ok, S::Error> {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// Whether a score passes a band's threshold: `>= threshold`, or `> threshold` when
+/// `strict`.
+fn passes(score: f64, threshold: f64, strict: bool) -> bool {
+    if strict {
+        score > threshold
+    } else {
+        score >= threshold
+    }
 }
 
 fn ordered<S: Serializer, T: Serialize>(entries: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {

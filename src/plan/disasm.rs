@@ -49,6 +49,10 @@ impl Disassembler<'_> {
             .map(|n| match n {
                 NodeRef::Score(i) => p.scores[*i as usize].name.clone(),
                 NodeRef::Flag(i) => format!("flag {}", p.flags[*i as usize].name),
+                NodeRef::Grade(i) => {
+                    let score = p.grades[*i as usize].score;
+                    format!("grade {}", p.scores[score as usize].name)
+                }
             })
             .collect();
         let _ = writeln!(out, "\norder: {}", order.join(", "));
@@ -131,13 +135,21 @@ impl Disassembler<'_> {
                                 format!("on s{slot}{cap}")
                             }
                             RuleKind::When { condition } => format!("when c{condition}"),
-                            RuleKind::Decay { slot, per } => {
-                                format!("decay since s{slot} per {}", format_duration(per))
+                            RuleKind::Decay { slot, per, since } => {
+                                let field = since
+                                    .map(|f| format!(" or lead.{}", self.plan.lead_fields[f as usize].name))
+                                    .unwrap_or_default();
+                                format!("decay since s{slot}{field} per {}", format_duration(per))
                             }
                         };
+                        let label = rule
+                            .label
+                            .as_ref()
+                            .map(|l| format!("  label {l:?}"))
+                            .unwrap_or_default();
                         let _ = writeln!(
                             out,
-                            "  {:<32} {:>+8}    ; {}",
+                            "  {:<32} {:>+8}    ; {}{label}",
                             what,
                             rule.points,
                             self.origin(rule.origin)
@@ -220,9 +232,10 @@ impl Disassembler<'_> {
             let score = &self.plan.scores[grade.score as usize].name;
             let _ = writeln!(out, "\ngrade {score}    ; {}", self.origin(grade.origin));
             for band in &grade.bands {
+                let at_least = if band.strict { ">" } else { ">=" };
                 let threshold = band
                     .threshold
-                    .map(|t| format!(" >= {t}"))
+                    .map(|t| format!(" {at_least} {t}"))
                     .unwrap_or_default();
                 let condition = band
                     .condition
@@ -271,6 +284,10 @@ impl Disassembler<'_> {
             Op::Slot(s, read) => format!("slot      s{s} {read:?}"),
             Op::Score(i) => format!("score     {}", p.scores[i as usize].name),
             Op::Flag(i) => format!("flag      {}", p.flags[i as usize].name),
+            Op::Grade(i) => {
+                let score = p.grades[i as usize].score;
+                format!("grade     {}", p.scores[score as usize].name)
+            }
             Op::Now => "now".into(),
             Op::Cmp(c) => format!("cmp       {}", c.symbol()),
             Op::In(i) => format!("in        {}", constant_text(&p.constants[i as usize])),

@@ -42,6 +42,7 @@ pub fn lower(model: &Model) -> Plan {
         member: None,
         constants: HashMap::new(),
         slots: HashMap::new(),
+        graded: model.grades.iter().map(|g| g.score.0).collect(),
         current_origin: 0,
         code: Vec::new(),
     };
@@ -71,6 +72,7 @@ pub fn lower(model: &Model) -> Plan {
         .map(|n| match n {
             check::Node::Score(id) => NodeRef::Score(id.0),
             check::Node::Flag(id) => NodeRef::Flag(id.0),
+            check::Node::Grade(id) => NodeRef::Grade(lowerer.grade_index(*id)),
         })
         .collect();
     lowerer.plan
@@ -104,6 +106,8 @@ struct Lowerer<'m> {
     constants: HashMap<String, u32>,
     /// Slots by their debug form, so identical aggregates share one accumulator.
     slots: HashMap<String, SlotId>,
+    /// The score of each grade, in the plan's grade order.
+    graded: Vec<u32>,
     /// The origin of the chunk being emitted (for slots that aggregates create).
     current_origin: OriginId,
     /// The code of the chunk being emitted. Chunks are built apart and appended whole,
@@ -112,6 +116,14 @@ struct Lowerer<'m> {
 }
 
 impl Lowerer<'_> {
+    /// The plan's index of the grade of `score` (the checker allows only graded ones).
+    fn grade_index(&self, score: check::ScoreId) -> u32 {
+        self.graded
+            .iter()
+            .position(|&s| s == score.0)
+            .expect("the checker reads grades of graded scores only") as u32
+    }
+
     fn origin(&mut self, origin: &check::Origin) -> OriginId {
         self.plan.origins.push(Origin {
             file: origin.file.clone(),
@@ -166,20 +178,34 @@ impl Lowerer<'_> {
                 let condition = self.chunk(condition, origin, false);
                 (*points, RuleKind::When { condition })
             }
-            check::RuleKind::Decay { points, per, reset } => {
+            check::RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
                 let feed = Feed {
                     events: reset.as_ref().map(|m| &m.event),
                     filter: reset.as_ref().and_then(|m| m.filter.as_ref()),
                     prop: None,
                 };
                 let slot = self.slot(feed, None, SlotKind::Latest, origin);
-                (*points, RuleKind::Decay { slot, per: *per })
+                let since = since.map(|f| f.0);
+                (
+                    *points,
+                    RuleKind::Decay {
+                        slot,
+                        per: *per,
+                        since,
+                    },
+                )
             }
         };
         RulePlan {
             points,
             kind,
             origin,
+            label: rule.label.clone(),
         }
     }
 
@@ -253,6 +279,7 @@ impl Lowerer<'_> {
                 BandPlan {
                     name: b.name.clone(),
                     threshold: b.threshold,
+                    strict: b.strict,
                     condition: b
                         .condition
                         .as_ref()
@@ -382,6 +409,10 @@ impl Lowerer<'_> {
             }
             TExprKind::Score(id) => self.code.push(Op::Score(id.0)),
             TExprKind::Flag(id) => self.code.push(Op::Flag(id.0)),
+            TExprKind::Grade(id) => {
+                let grade = self.grade_index(*id);
+                self.code.push(Op::Grade(grade));
+            }
             TExprKind::Neg(inner) => {
                 self.emit(inner, derived);
                 self.code.push(Op::Neg);
@@ -391,6 +422,15 @@ impl Lowerer<'_> {
                 self.code.push(Op::Not);
             }
             TExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, derived),
+            TExprKind::Call { function, args } if function.is_variadic() => {
+                // `least(a, b, c)` is `least(least(a, b), c)`: the plan's call takes two.
+                for (i, arg) in args.iter().enumerate() {
+                    self.emit(arg, derived);
+                    if i > 0 {
+                        self.code.push(call(*function));
+                    }
+                }
+            }
             TExprKind::Call { function, args } => {
                 for arg in args {
                     self.emit(arg, derived);
@@ -494,6 +534,8 @@ fn call(function: Function) -> Op {
         Function::Round => Func::Round,
         Function::Floor => Func::Floor,
         Function::Ceil => Func::Ceil,
+        Function::Least => Func::Least,
+        Function::Greatest => Func::Greatest,
     };
     Op::Call(func)
 }

@@ -54,7 +54,7 @@ crate::internal_fields! {
         scores: Vec<ScorePlan>,
         flags: Vec<FlagPlan>,
         grades: Vec<GradePlan>,
-        /// Scores and flags in evaluation order (each after what it uses).
+        /// Scores, flags and grades in evaluation order (each after what it uses).
         order: Vec<NodeRef>,
         /// Source positions: rules, chunks and declarations point here.
         origins: Vec<Origin>,
@@ -238,6 +238,8 @@ pub struct RulePlan {
     pub points: f64,
     pub kind: RuleKind,
     pub origin: OriginId,
+    /// The rule's `label`, shown beside its source in explanations.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,8 +248,13 @@ pub enum RuleKind {
     On { slot: SlotId, max: Option<u32> },
     /// `when C`: points if the condition holds.
     When { condition: ChunkId },
-    /// `decay`: points × whole periods since the newest event in `slot`.
-    Decay { slot: SlotId, per: i64 },
+    /// `decay`: points × whole periods since the newest event in `slot`, or the lead's
+    /// `since` field (a `time`) when that is later; nothing when the later is after T.
+    Decay {
+        slot: SlotId,
+        per: i64,
+        since: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,6 +306,8 @@ pub struct GradePlan {
 pub struct BandPlan {
     pub name: String,
     pub threshold: Option<f64>,
+    /// `> threshold` rather than `>= threshold`.
+    pub strict: bool,
     pub condition: Option<ChunkId>,
 }
 
@@ -306,6 +315,8 @@ pub struct BandPlan {
 pub enum NodeRef {
     Score(u32),
     Flag(u32),
+    /// A grade, by its index in the plan's grades.
+    Grade(u32),
 }
 
 /// Why a plan could not be loaded.

@@ -51,6 +51,11 @@ impl Printer<'_> {
             }
             TExprKind::Score(id) => out.push_str(&self.model.scores[id.0 as usize].name),
             TExprKind::Flag(id) => out.push_str(&self.model.flags[id.0 as usize].name),
+            TExprKind::Grade(id) => {
+                out.push_str("grade(");
+                out.push_str(&self.model.scores[id.0 as usize].name);
+                out.push(')');
+            }
             TExprKind::Neg(inner) => {
                 out.push('-');
                 self.expr(out, inner, event, own);

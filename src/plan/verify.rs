@@ -1,7 +1,8 @@
 //! Verification of a loaded plan: every index in range, every jump forward and inside
-//! its chunk, every chunk leaving exactly one value, every number finite, scores and
-//! flags ordered so each only reads ones computed before it, and the parts of flags'
-//! conditions forming one condition each. After this, evaluation cannot go wrong.
+//! its chunk, every chunk leaving exactly one value, every number finite, scores, flags
+//! and grades ordered so each only reads ones computed before it (a grade after its
+//! score), labels one line each, and the parts of flags' conditions forming one
+//! condition each. After this, evaluation cannot go wrong.
 
 use super::*;
 
@@ -47,9 +48,9 @@ fn finite_constant(c: &Constant) -> Result<(), PlanError> {
 struct Context {
     /// Number of properties of the event a filter looks at; `None` outside filters.
     props: Option<usize>,
-    /// Position in the evaluation order of the score or flag it belongs to: only
-    /// scores and flags before it may be read. `None` for grades (after everything).
-    position: Option<usize>,
+    /// Position in the evaluation order of the score, flag or grade it belongs to:
+    /// only scores, flags and grades before it may be read.
+    position: usize,
 }
 
 impl Verifier<'_> {
@@ -74,7 +75,7 @@ impl Verifier<'_> {
             self.origin(score.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(self.positions.score[i]),
+                position: self.positions.score[i],
             };
             match &score.body {
                 ScoreBody::Derived { expr } => self.chunk(*expr, cx)?,
@@ -97,13 +98,13 @@ impl Verifier<'_> {
             self.origin(flag.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(self.positions.flag[i]),
+                position: self.positions.flag[i],
             };
             self.chunk(flag.condition, cx)?;
             self.parts(&flag.parts, cx)?;
         }
-        for grade in &p.grades {
-            self.grade(grade)?;
+        for (i, grade) in p.grades.iter().enumerate() {
+            self.grade(i, grade)?;
         }
         Ok(())
     }
@@ -120,16 +121,18 @@ impl Verifier<'_> {
         let mut positions = Positions {
             score: vec![usize::MAX; p.scores.len()],
             flag: vec![usize::MAX; p.flags.len()],
+            grade: vec![usize::MAX; p.grades.len()],
         };
         for (position, node) in p.order.iter().enumerate() {
             let entry = match node {
                 NodeRef::Score(i) => positions.score.get_mut(*i as usize),
                 NodeRef::Flag(i) => positions.flag.get_mut(*i as usize),
+                NodeRef::Grade(i) => positions.grade.get_mut(*i as usize),
             };
             match entry {
                 Some(slot) if *slot == usize::MAX => *slot = position,
                 _ => return Err(invalid(
-                    "the evaluation order names a score or flag twice or one that does not exist",
+                    "the evaluation order names a score, flag or grade twice or one that does not exist",
                 )),
             }
         }
@@ -137,9 +140,12 @@ impl Verifier<'_> {
             .score
             .iter()
             .chain(&positions.flag)
+            .chain(&positions.grade)
             .any(|&p| p == usize::MAX)
         {
-            return Err(invalid("the evaluation order leaves out a score or flag"));
+            return Err(invalid(
+                "the evaluation order leaves out a score, flag or grade",
+            ));
         }
         Ok(positions)
     }
@@ -188,7 +194,7 @@ impl Verifier<'_> {
                 filter,
                 Context {
                     props: Some(props.len()),
-                    position: Some(0),
+                    position: 0,
                 },
             )?;
         }
@@ -224,11 +230,20 @@ impl Verifier<'_> {
                 }
             }
             RuleKind::When { condition } => self.chunk(condition, cx)?,
-            RuleKind::Decay { slot, per } => {
+            RuleKind::Decay { slot, per, since } => {
                 self.slot_ref(slot)?;
                 if per <= 0 {
                     return Err(invalid("a decay period is not positive"));
                 }
+                let field = since.map(|f| self.plan.lead_fields.get(f as usize));
+                if field.is_some_and(|f| f.is_none_or(|f| f.ty != ValueType::Time)) {
+                    return Err(invalid("a decay's `since` is not a lead field of type time"));
+                }
+            }
+        }
+        if let Some(label) = &rule.label {
+            if label.trim().is_empty() || label.contains(['\n', '\r']) {
+                return Err(invalid("a rule's label is not one line of text"));
             }
         }
         Ok(())
@@ -281,25 +296,34 @@ impl Verifier<'_> {
         Ok(())
     }
 
-    fn grade(&self, grade: &GradePlan) -> Result<(), PlanError> {
+    /// A grade: after its score in the evaluation order, a default band last, and each
+    /// band's threshold finite (a strict one has one) and condition a chunk it may run.
+    fn grade(&self, index: usize, grade: &GradePlan) -> Result<(), PlanError> {
         self.origin(grade.origin)?;
-        if grade.score as usize >= self.plan.scores.len() {
-            return Err(invalid("a grade names a score that does not exist"));
+        let position = self.positions.grade[index];
+        match self.positions.score.get(grade.score as usize) {
+            None => return Err(invalid("a grade names a score that does not exist")),
+            Some(&score) if score >= position => {
+                return Err(invalid("a grade is chosen before its score is computed"))
+            }
+            Some(_) => {}
         }
         match grade.bands.last() {
             Some(last) if last.threshold.is_none() && last.condition.is_none() => {}
             _ => return Err(invalid("a grade has no default band")),
         }
         for band in &grade.bands {
-            if let Some(t) = band.threshold {
-                finite(t, "a band's threshold is not a finite number")?;
+            match band.threshold {
+                Some(t) => finite(t, "a band's threshold is not a finite number")?,
+                None if band.strict => return Err(invalid("a band is strict without a threshold")),
+                None => {}
             }
             if let Some(c) = band.condition {
                 self.chunk(
                     c,
                     Context {
                         props: None,
-                        position: None,
+                        position,
                     },
                 )?;
             }
@@ -410,6 +434,13 @@ impl Verifier<'_> {
                 )?;
                 self.before(NodeRef::Flag(i), cx, at)
             }
+            Op::Grade(i) => {
+                check(
+                    (i as usize) < p.grades.len() && cx.props.is_none(),
+                    "unknown grade",
+                )?;
+                self.before(NodeRef::Grade(i), cx, at)
+            }
             Op::In(i) | Op::NotIn(i) => check(
                 matches!(constant(i), Some(Constant::List(_))),
                 "membership in a non-list",
@@ -428,27 +459,27 @@ impl Verifier<'_> {
         }
     }
 
-    /// A score or flag may only read scores and flags computed before it.
+    /// A score, flag or grade may only read scores, flags and grades computed before it.
     fn before(&self, node: NodeRef, cx: Context, at: usize) -> Result<(), PlanError> {
-        let Some(position) = cx.position else {
-            return Ok(());
-        };
         // The callers have checked the index.
         let used = match node {
             NodeRef::Score(i) => self.positions.score[i as usize],
             NodeRef::Flag(i) => self.positions.flag[i as usize],
+            NodeRef::Grade(i) => self.positions.grade[i as usize],
         };
-        if used >= position {
+        if used >= cx.position {
             return Err(invalid(format!(
-                "instruction {at}: reads a score or flag before it is computed"
+                "instruction {at}: reads a score, flag or grade before it is computed"
             )));
         }
         Ok(())
     }
 }
 
+/// Where each score, flag and grade stands in the evaluation order.
 #[derive(Default)]
 struct Positions {
     score: Vec<usize>,
     flag: Vec<usize>,
+    grade: Vec<usize>,
 }

@@ -89,6 +89,20 @@ pub struct Duration {
 pub struct Rule {
     pub kind: RuleKind,
     pub span: Span,
+    /// `label "TEXT"` at the end of an `on`, `when` or `decay` rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+}
+
+/// A rule's `label "TEXT"`: what explanations show beside the rule's source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Label {
+    /// The string's value.
+    pub text: String,
+    /// The whole `label "TEXT"`.
+    pub span: Span,
+    /// The string literal as written.
+    pub string_span: Span,
 }
 
 /// The event types a rule or aggregate names: one type, a group or a list of them.
@@ -153,6 +167,9 @@ pub enum RuleKind {
         points: Points,
         per: Duration,
         reset: DecayReset,
+        /// `since lead.FIELD`: the lead's own time also starts the idle clock.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<Ident>,
     },
     Clamp {
         low: (f64, Span),
@@ -183,6 +200,9 @@ pub struct GradeDecl {
 pub struct Band {
     pub name: Ident,
     pub threshold: Option<Expr>,
+    /// Whether the threshold is `> N` (the score must be above N) rather than `>= N`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub condition: Option<Expr>,
     pub span: Span,
 }
@@ -265,6 +285,8 @@ pub enum ExprKind {
     Name(Ident),
     /// `lead.field`
     LeadField(Ident),
+    /// `grade(SCORE)`: the band the lead gets from SCORE's grade.
+    Grade(Ident),
     Call {
         function: Ident,
         args: Vec<Expr>,

@@ -131,6 +131,7 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             | Rule::list
             | Rule::call
             | Rule::aggregate
+            | Rule::grade_ref
             | Rule::lead_ref
             | Rule::bool_lit => "a value or expression",
             Rule::list_comma => "`,`",
@@ -145,6 +146,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::where_clause => "`where`",
             Rule::within_opt => "`within`",
             Rule::max_opt => "`max`",
+            Rule::since => "`since`",
+            Rule::label => "`label`",
             Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
             Rule::idle | Rule::without => "`idle` or `without`",
             Rule::model_decl
@@ -161,7 +164,7 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::field | Rule::record_field => "a field like `name: string`",
             Rule::type_expr => "a type like `string`",
             Rule::band => "a grade band like `hot >= 70`",
-            Rule::threshold => "`>=`",
+            Rule::threshold => "a threshold (`>= N` or `> N`)",
             Rule::band_if => "`if`",
             Rule::test_as_of | Rule::test_lead | Rule::test_events | Rule::test_expect => {
                 "a test statement (`as of`, `lead`, `events` or `expect`)"
@@ -266,8 +269,8 @@ fn other_language_help(
     }
     if positives.contains(&Rule::threshold) && symbol.chars().all(|c| "<>=!".contains(c)) {
         return Some(
-            "a band takes `>= N` (the score is at least N) and/or `if CONDITION`, like \
-             `hot >= 70`; bands are tried top to bottom, so the band above sets the upper bound"
+            "a band takes `>= N` (the score is at least N) or `> N` (above N) and/or \
+             `if CONDITION`, like `hot >= 70`; bands are tried top to bottom, so the band above sets the upper bound"
                 .into(),
         );
     }

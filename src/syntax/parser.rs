@@ -247,13 +247,17 @@ impl<'t> Builder<'t> {
                     span: band_span,
                 },
                 threshold: None,
+                strict: false,
                 condition: None,
                 span: band_span,
             };
             for part in p.children() {
                 match part.as_rule() {
                     Rule::band_name => band.name = self.band_name(part),
-                    Rule::threshold => band.threshold = Some(self.expr(only_child(part))),
+                    Rule::threshold => {
+                        band.strict = !part.as_str().starts_with(">=");
+                        band.threshold = Some(self.expr(only_child(part)));
+                    }
                     Rule::band_if => band.condition = Some(self.expr(only_child(part))),
                     other => unreachable!("band part {other:?}"),
                 }
@@ -281,7 +285,12 @@ impl<'t> Builder<'t> {
     fn rule(&mut self, pair: P) -> Rule_ {
         let span = self.span(&pair);
         let which = pair.as_rule();
-        let mut inner = pair.children();
+        let label = pair
+            .clone()
+            .children()
+            .find(|p| p.as_rule() == Rule::label)
+            .map(|p| self.label(p));
+        let mut inner = pair.children().filter(|p| p.as_rule() != Rule::label);
         let kind = match which {
             Rule::on_rule => {
                 let event = self.event_ref(inner.next().expect("event"));
@@ -329,7 +338,13 @@ impl<'t> Builder<'t> {
                     let filter = inner.next().map(|w| self.expr(only_child(w)));
                     DecayReset::Event { event, filter }
                 };
-                RuleKind::Decay { points, per, reset }
+                let since = inner.next().map(|s| self.ident(only_child(only_child(s))));
+                RuleKind::Decay {
+                    points,
+                    per,
+                    reset,
+                    since,
+                }
             }
             Rule::clamp_rule => {
                 let low = inner.next().expect("low");
@@ -342,7 +357,19 @@ impl<'t> Builder<'t> {
             }
             other => unreachable!("rule {other:?}"),
         };
-        Rule_ { kind, span }
+        Rule_ { kind, span, label }
+    }
+
+    /// `label "TEXT"`.
+    fn label(&mut self, pair: P) -> Label {
+        let span = self.span(&pair);
+        let string = only_child(pair);
+        let string_span = self.span(&string);
+        Label {
+            text: self.string(string),
+            span,
+            string_span,
+        }
     }
 
     fn points(&mut self, pair: P) -> Points {
@@ -660,6 +687,7 @@ impl<'t> Builder<'t> {
             Rule::list => ExprKind::List(pair.children().map(|p| self.expr(p)).collect()),
             Rule::ident => ExprKind::Name(self.ident(pair)),
             Rule::lead_ref => ExprKind::LeadField(self.ident(only_child(pair))),
+            Rule::grade_ref => ExprKind::Grade(self.ident(only_child(pair))),
             Rule::call => {
                 let mut inner = pair.children();
                 let function = self.ident(inner.next().expect("function"));
@@ -821,6 +849,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_in
             | Rule::kw_matches
             | Rule::kw_test
+            | Rule::kw_since
+            | Rule::kw_label
     )
 }
 

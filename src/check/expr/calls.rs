@@ -27,14 +27,20 @@ impl Checker<'_> {
             self.unknown_function(function);
             return error_expr(span);
         };
-        let (params, result) = func.signature();
-        if args.len() != params.len() {
+        let (params, mut result) = func.signature();
+        let count_fits = if func.is_variadic() {
+            args.len() >= params.len()
+        } else {
+            args.len() == params.len()
+        };
+        if !count_fits {
             self.report(
                 Diagnostic::new(
                     Code::BadArguments,
                     format!(
-                        "`{}` takes {} argument{}, not {}",
+                        "`{}` takes {}{} argument{}, not {}",
                         func.name(),
+                        if func.is_variadic() { "at least " } else { "" },
                         params.len(),
                         if params.len() == 1 { "" } else { "s" },
                         args.len()
@@ -51,7 +57,9 @@ impl Checker<'_> {
         }
         let mut typed_args = Vec::new();
         let mut failed = false;
-        for (arg, param) in args.iter().zip(params) {
+        for (i, arg) in args.iter().enumerate() {
+            // A variadic function's last parameter type repeats (the count fits).
+            let param = &params[i.min(params.len() - 1)];
             let a = self.expr(arg, cx);
             if !a.ty.compatible(param) {
                 self.report(
@@ -75,6 +83,10 @@ impl Checker<'_> {
         }
         if failed {
             return error_expr(span);
+        }
+        // `least` and `greatest` of whole numbers are one of them, so whole.
+        if func.is_variadic() && typed_args.iter().all(|a| a.ty == Type::Int) {
+            result = Type::Int;
         }
         typed(
             TExprKind::Call {
@@ -319,5 +331,7 @@ fn example_call(func: Function) -> &'static str {
         Function::Floor => "floor(lead.revenue)",
         Function::Ceil => "ceil(lead.revenue)",
         Function::Now => "now()",
+        Function::Least => "least(lead.discount, 20)",
+        Function::Greatest => "greatest(0, fit + engagement)",
     }
 }

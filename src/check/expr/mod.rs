@@ -60,7 +60,7 @@ impl Cx {
             owner: None,
         }
     }
-    /// A condition of `owner` (none for a grade band's `if`).
+    /// A condition of `owner` (a `when` rule's score, a flag, or a grade for its bands).
     pub fn condition(owner: Option<Node>) -> Cx {
         Cx {
             kind: CxKind::Condition,
@@ -75,6 +75,12 @@ impl Cx {
             events: None,
             owner: Some(owner),
         }
+    }
+
+    /// Whether the lead's grades are known here: in a flag's condition and a grade
+    /// band's `if` (not in `when` rules, `where`, derived scores or constants).
+    fn grades_known(&self) -> bool {
+        self.kind == CxKind::Condition && matches!(self.owner, Some(Node::Flag(_) | Node::Grade(_)))
     }
 
     /// Where this is, in words, for "cannot be used …" messages.
@@ -111,6 +117,7 @@ impl Checker<'_> {
             ast::ExprKind::List(items) => self.list(items, cx, span),
             ast::ExprKind::Name(name) => self.name(name, cx),
             ast::ExprKind::LeadField(field) => self.lead_field(field, cx, span),
+            ast::ExprKind::Grade(score) => self.grade_read(score, cx, span),
             ast::ExprKind::Call { function, args } => self.call(function, args, cx, span),
             ast::ExprKind::Aggregate {
                 function,

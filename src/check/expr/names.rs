@@ -114,6 +114,52 @@ impl Checker<'_> {
         typed(kind, ty, name.span)
     }
 
+    /// `grade(SCORE)`: the band of a graded score, where grades are known.
+    pub(super) fn grade_read(&mut self, score: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
+        if !cx.grades_known() {
+            let place = match cx.kind {
+                CxKind::Constant => "in a constant",
+                CxKind::Filter => "inside `where`",
+                CxKind::Derived => "in a derived score",
+                CxKind::Condition => "in a `when` rule",
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::NotAvailableHere,
+                    format!("`grade({})` cannot be used {place}", score.text),
+                    span,
+                    "grade not available here",
+                )
+                .with_note("a grade is chosen from its score, after the score is computed")
+                .with_help(format!(
+                    "use `grade({})` in a flag or in a grade's `if`, or test the score itself, like `{} >= 70`",
+                    score.text, score.text
+                )),
+            );
+            return error_expr(span);
+        }
+        let Some(id) = self.grade_target(score) else {
+            return error_expr(span);
+        };
+        if !self.graded.contains_key(&id) {
+            self.report(
+                Diagnostic::new(
+                    Code::NotGraded,
+                    format!("score `{}` has no grade", score.text),
+                    score.span,
+                    "not graded",
+                )
+                .with_help(format!(
+                    "grade it, like `grade {} {{ hot >= 70; cold }}`, or test its value, like `{} >= 70`",
+                    score.text, score.text
+                )),
+            );
+            return error_expr(span);
+        }
+        self.uses(cx.owner, Node::Grade(id), span);
+        typed(TExprKind::Grade(id), Type::String, span)
+    }
+
     /// Reports an unknown bare name, with the likeliest meaning as help.
     fn unknown_name(&mut self, name: &ast::Ident, cx: &Cx) {
         // A property used outside `where`?
@@ -188,7 +234,7 @@ impl Checker<'_> {
     }
 
     /// `lead.FIELD`: not in constants.
-    pub(super) fn lead_field(&mut self, field: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
+    pub(in crate::check) fn lead_field(&mut self, field: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
         if cx.kind == CxKind::Constant {
             self.report(
                 Diagnostic::new(

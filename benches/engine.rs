@@ -42,7 +42,7 @@ fn dataset(scorer: &Scorer, leads: u64, events: u64) -> Vec<(Lead, Vec<Event>)> 
         name: "leads".into(),
         reader: &lead_bytes[..],
     };
-    input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead| {
+    input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead, _| {
         let lead = lead?;
         by_id.insert(lead.id.clone(), (lead, Vec::new()));
         Ok(())

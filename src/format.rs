@@ -445,12 +445,12 @@ impl Formatter<'_> {
                 distinct,
                 decay,
             } => {
-                let mut head = format!("on {}", event.text);
+                let mut head = format!("on {event}");
                 if let Some(f) = filter {
                     let _ = write!(head, " where {}", self.expr(f));
                 }
                 if let Some(u) = unanswered {
-                    let _ = write!(head, " without {}", u.event.text);
+                    let _ = write!(head, " without {}", u.event);
                     if let Some(f) = &u.filter {
                         let _ = write!(head, " where {}", self.expr(f));
                     }
@@ -483,32 +483,51 @@ impl Formatter<'_> {
                         self.src(d.per.span)
                     )
                 }));
+                options.extend(self.label(rule));
                 Some((head, self.src(points.span).to_string(), options.join(" ")))
             }
             RuleKind::When { condition, points } => Some((
                 format!("when {}", self.expr(condition)),
                 self.src(points.span).to_string(),
-                String::new(),
+                self.label(rule).unwrap_or_default(),
             )),
             _ => None,
         }
     }
 
+    /// A rule's `label "TEXT"`, its string as written.
+    fn label(&self, rule: &Rule) -> Option<String> {
+        let label = rule.label.as_ref()?;
+        Some(format!("label {}", self.src(label.string_span)))
+    }
+
     fn unaligned_rule(&self, rule: &Rule) -> String {
         match &rule.kind {
-            RuleKind::Decay { points, per, reset } => {
+            RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
                 let reset = match reset {
                     DecayReset::AnyEvent => "idle".to_string(),
                     DecayReset::Event { event, filter } => match filter {
-                        Some(f) => format!("without {} where {}", event.text, self.expr(f)),
-                        None => format!("without {}", event.text),
+                        Some(f) => format!("without {event} where {}", self.expr(f)),
+                        None => format!("without {event}"),
                     },
                 };
-                format!(
+                let mut text = format!(
                     "decay {} per {} {reset}",
                     self.src(points.span),
                     self.src(per.span)
-                )
+                );
+                if let Some(field) = since {
+                    let _ = write!(text, " since lead.{}", field.text);
+                }
+                if let Some(label) = self.label(rule) {
+                    let _ = write!(text, " {label}");
+                }
+                text
             }
             RuleKind::Clamp { low, high } => {
                 format!("clamp {} {}", self.src(low.1), self.src(high.1))
@@ -559,7 +578,8 @@ impl Formatter<'_> {
         let mut text = name.clone();
         if let Some(t) = &band.threshold {
             let pad = width.saturating_sub(name.chars().count());
-            let _ = write!(text, "{} >= {}", " ".repeat(pad), self.expr(t));
+            let at_least = if band.strict { ">" } else { ">=" };
+            let _ = write!(text, "{} {at_least} {}", " ".repeat(pad), self.expr(t));
         }
         if let Some(c) = &band.condition {
             let _ = write!(text, " if {}", self.expr(c));
@@ -680,6 +700,7 @@ impl Formatter<'_> {
             | ExprKind::Time(_)
             | ExprKind::Name(_)
             | ExprKind::LeadField(_) => self.src(e.span).to_string(),
+            ExprKind::Grade(score) => format!("grade({})", score.text),
             ExprKind::List(items) => format!(
                 "[{}]",
                 items
@@ -699,11 +720,15 @@ impl Formatter<'_> {
             ExprKind::Aggregate {
                 function,
                 target,
+                property,
                 filter,
                 within,
                 distinct,
             } => {
-                let mut text = format!("{}({}", function.name(), target.text);
+                let mut text = format!("{}({target}", function.name());
+                if let Some(p) = property {
+                    let _ = write!(text, ".{}", p.text);
+                }
                 if let Some(f) = filter {
                     let _ = write!(text, " where {}", self.expr(f));
                 }

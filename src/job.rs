@@ -326,14 +326,14 @@ impl ScoreJob {
             plan,
             keys,
             self.read_options,
-            |line, lead| {
+            |line, lead, record| {
                 let added = lead.and_then(|lead| {
                     if only.is_some_and(|id| id != lead.id) {
                         return Ok(());
                     }
                     batch
                         .add_lead(lead, line)
-                        .map_err(|e| e.at(&file, line, &self.keys.id))
+                        .map_err(|e| e.at(&file, line, &self.keys.id).with_raw(record()))
                 });
                 good += u64::from(added.is_ok());
                 rejects.take(added, batch)

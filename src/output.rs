@@ -52,13 +52,26 @@ pub fn write_jsonl(outcomes: &[Outcome], out: &mut impl Write) -> io::Result<()>
     Ok(())
 }
 
-/// A number as the outputs show it: whole numbers without a fraction.
+/// A number as the outputs show it: whole numbers without a fraction; `absent` for a
+/// number that is not finite.
 pub fn format_points(x: f64) -> String {
+    if !x.is_finite() {
+        return "absent".to_string();
+    }
     let mut text = String::new();
     push_points(&mut text, x);
     text
 }
 
+/// A number as a CSV cell: as [`format_points`] shows it, blank (absent) when it is
+/// not finite.
+fn push_csv_points(text: &mut String, x: f64) {
+    if x.is_finite() {
+        push_points(text, x);
+    }
+}
+
+/// A finite number as the outputs show it.
 fn push_points(text: &mut String, x: f64) {
     let x = round_points(x);
     let _ = if x.fract() == 0.0 && x.abs() < 9e15 {
@@ -71,7 +84,7 @@ fn push_points(text: &mut String, x: f64) {
 /// A number with its sign: `+15`, `-5`, `0`.
 pub fn signed(x: f64) -> String {
     let text = format_points(x);
-    if x > 0.0 {
+    if x > 0.0 && x.is_finite() {
         format!("+{text}")
     } else {
         text
@@ -101,7 +114,11 @@ pub fn write_csv_rows(outcomes: &[Outcome], explain: bool, out: &mut impl Write)
     let mut writer = csv::Writer::from_writer(out);
     for outcome in outcomes {
         let mut row = vec![outcome.lead.clone()];
-        row.extend(outcome.scores.iter().map(|(_, v)| format_points(*v)));
+        row.extend(outcome.scores.iter().map(|(_, v)| {
+            let mut cell = String::new();
+            push_csv_points(&mut cell, *v);
+            cell
+        }));
         row.extend(outcome.grades.iter().map(|(_, g)| g.clone()));
         row.extend(outcome.flags.iter().map(|(_, f)| f.to_string()));
         if explain {
@@ -114,7 +131,7 @@ pub fn write_csv_rows(outcomes: &[Outcome], explain: bool, out: &mut impl Write)
                         "{}: {} {} (line {})",
                         r.score,
                         signed(r.points),
-                        r.rule,
+                        r.text(),
                         r.line
                     )
                 })
@@ -148,7 +165,7 @@ impl<'p, W: Write> CsvResults<'p, W> {
         w.write_field(id).map_err(io::Error::other)?;
         for &score in &results.scores {
             self.number.clear();
-            push_points(&mut self.number, score);
+            push_csv_points(&mut self.number, score);
             w.write_field(&self.number).map_err(io::Error::other)?;
         }
         for (grade, &band) in self.plan.grades.iter().zip(&results.bands) {
@@ -266,7 +283,10 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
             .iter()
             .flatten()
             .find(|(score, _)| score == name)
-            .map(|(_, next)| format!("  ({} to reach {})", signed(next.needs), next.band))
+            .map(|(_, next)| {
+                let more = if next.beyond { "more than " } else { "" };
+                format!("  ({more}{} to reach {})", signed(next.needs), next.band)
+            })
             .unwrap_or_default();
         let _ = writeln!(out, "\n{name} = {}{grade}{next}", format_points(*value));
         let mine: Vec<_> = reasons.iter().filter(|r| &r.score == name).collect();
@@ -284,7 +304,7 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
                 (ReasonKind::Clamp, _) => "  (limit)".to_string(),
                 _ => String::new(),
             };
-            let mut lines = wrap(r.text(), width).into_iter();
+            let mut lines = wrap(&r.text(), width).into_iter();
             let first = lines.next().unwrap_or_default();
             let _ = writeln!(
                 out,

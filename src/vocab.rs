@@ -125,6 +125,10 @@ pub enum Function {
     Floor,
     Ceil,
     Now,
+    /// The smallest of two or more numbers (absent ones skipped).
+    Least,
+    /// The largest of two or more numbers (absent ones skipped).
+    Greatest,
 }
 
 impl Function {
@@ -143,6 +147,8 @@ impl Function {
         Function::Floor,
         Function::Ceil,
         Function::Now,
+        Function::Least,
+        Function::Greatest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -161,18 +167,26 @@ impl Function {
             Function::Floor => "floor",
             Function::Ceil => "ceil",
             Function::Now => "now",
+            Function::Least => "least",
+            Function::Greatest => "greatest",
         }
+    }
+
+    /// Whether the function takes any number of arguments from its [`Self::arity`] on.
+    pub fn is_variadic(self) -> bool {
+        matches!(self, Function::Least | Function::Greatest)
     }
 
     pub fn from_name(name: &str) -> Option<Function> {
         Function::ALL.iter().copied().find(|f| f.name() == name)
     }
 
-    /// How many arguments the function takes.
+    /// How many arguments the function takes (the fewest, for the variadic ones).
     pub fn arity(self) -> usize {
         match self {
             Function::Now => 0,
             Function::StartsWith | Function::EndsWith | Function::Contains => 2,
+            Function::Least | Function::Greatest => 2,
             _ => 1,
         }
     }
@@ -307,6 +321,20 @@ fn why_not(ty: ValueType, raw: Raw<'_>, options: ReadOptions) -> String {
             return late;
         }
     }
+    let written = match raw {
+        Raw::Number(text) => Some(text),
+        _ => spelled(raw, options),
+    };
+    let too_large = |n: f64| n.fract() == 0.0 && n.abs() > MAX_INT;
+    if let (ValueType::Int, Some(text)) = (ty, written) {
+        if number(text).is_some_and(too_large) {
+            return format!(
+                "{text} is too large for an int: whole numbers are kept exactly up to \
+                 9007199254740991 either side of 0 (declare the field `number` for larger, \
+                 approximate ones)"
+            );
+        }
+    }
     match (ty, raw) {
         (ValueType::Int, Raw::Number(text)) => {
             let n = text.parse::<f64>().unwrap_or(f64::NAN);
@@ -348,18 +376,31 @@ fn why_not(ty: ValueType, raw: Raw<'_>, options: ReadOptions) -> String {
 }
 
 /// Why a time written as a number (or as text that is one) is refused, when the reason is
-/// that it falls after the year 9999 in [`ReadOptions::ts_unit`]: the words saying so,
-/// with the finer unit it is likely in. `None` when that is not the problem.
+/// that it falls after the year 9999 in [`ReadOptions::ts_unit`] (the words saying so,
+/// with the finer unit it is likely in) or before what a time holds. `None` when that is
+/// not the problem.
 #[cold]
 pub fn time_too_late(raw: Raw<'_>, options: ReadOptions) -> Option<String> {
     let text = match raw {
         Raw::Number(text) => text,
-        Raw::Text(text) | Raw::Untyped(text) if time::is_decimal(text.trim()) => text.trim(),
+        Raw::Text(text) | Raw::Untyped(text)
+            if time::is_decimal(text.trim()) || has_exponent(text.trim()) =>
+        {
+            text.trim()
+        }
         _ => return None,
     };
     let n = text.parse::<f64>().ok().filter(|n| n.is_finite())?;
     let fits = |unit: TsUnit| n * (unit.micros() as f64) < time::YEAR_10000 as f64;
     let unit = options.ts_unit;
+    if n * (unit.micros() as f64) < i64::MIN as f64 {
+        // Before what 64-bit microseconds hold: refused, never clamped.
+        let name = unit.name();
+        return Some(format!(
+            "{} {name} since 1970 is out of range (before the year -290000)",
+            shown(text)
+        ));
+    }
     if fits(unit) {
         return None;
     }
@@ -394,7 +435,24 @@ fn bool_text(text: &str) -> Option<bool> {
 
 /// A time written as text: RFC 3339, a date, or `unit`s since 1970.
 fn time_text(text: &str, unit: TsUnit) -> Option<i64> {
-    time::parse_timestamp(text).or_else(|| before_year_10000(time::parse_decimal(text, unit)?))
+    time::parse_timestamp(text).or_else(|| {
+        // A number as JSON may write it, exponent and all (`1.79e9`), as in a JSON number.
+        let micros = match has_exponent(text) {
+            true => number_in(text, unit)?,
+            false => time::parse_decimal(text, unit)?,
+        };
+        before_year_10000(micros)
+    })
+}
+
+/// Whether `text` is a decimal with an exponent, as JSON writes numbers: `1.79e9`,
+/// `-2E+3`.
+fn has_exponent(text: &str) -> bool {
+    let Some((mantissa, exponent)) = text.split_once(['e', 'E']) else {
+        return false;
+    };
+    let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    time::is_decimal(mantissa) && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A time given as a number, if it falls before the year 10000.
@@ -459,10 +517,20 @@ pub fn coerce(field: &str, ty: ValueType, value: Value) -> Result<Value, FieldEr
     }
 }
 
-/// `n` as a value of a numeric type: any finite number, or for `int` a whole one.
+/// The largest `int` a value may be (in magnitude): 2^53 - 1, the last whole number
+/// from which every smaller one is a float, so an `int` is always kept exactly (a larger
+/// one, `9007199254740993`, would be read as another).
+pub const MAX_INT: f64 = 9_007_199_254_740_991.0;
+
+/// `n` as a value of a numeric type: any finite number, or for `int` a whole one of at
+/// most [`MAX_INT`] either side of 0.
 fn whole_if_int(ty: ValueType, n: f64) -> Option<Value> {
-    let fits = n.is_finite() && (ty != ValueType::Int || n.fract() == 0.0);
+    let fits = n.is_finite() && (ty != ValueType::Int || is_int(n));
     fits.then_some(Value::Number(n))
+}
+
+fn is_int(n: f64) -> bool {
+    n.fract() == 0.0 && n.abs() <= MAX_INT
 }
 
 /// A JSON number of `unit`s as microseconds, from its digits as written; a number with an
@@ -477,8 +545,12 @@ fn number_in(text: &str, unit: TsUnit) -> Option<i64> {
 
 /// A number's text as messages show it (as a float prints, so `3.50` is `3.5`).
 fn shown(text: &str) -> String {
-    text.parse::<f64>()
-        .map_or_else(|_| text.to_string(), |n| n.to_string())
+    match text.parse::<f64>() {
+        // With an exponent from 10^21 up (as JavaScript prints), not hundreds of digits.
+        Ok(n) if n.abs() >= 1e21 => format!("{n:e}"),
+        Ok(n) => n.to_string(),
+        Err(_) => text.to_string(),
+    }
 }
 
 fn describe_raw(raw: Raw<'_>) -> String {
@@ -681,7 +753,7 @@ mod tests {
         );
         assert_eq!(
             read(ValueType::Time, Raw::Number("-9999999999999")),
-            Err("-9999999999999 is not a time in seconds since 1970".into())
+            Err("-9999999999999 seconds since 1970 is out of range (before the year -290000)".into())
         );
     }
 
@@ -748,10 +820,15 @@ mod tests {
             late(TsUnit::Micros, Raw::Number("99999999999999999999")),
             Err("100000000000000000000 microseconds since 1970 is after the year 9999".into())
         );
-        // Not a number: not a late time.
+        // Text that spells a number as JSON writes one, exponent and all, is read as
+        // the number is (a CSV cell, a JSON string).
         assert_eq!(
             late(TsUnit::Seconds, Raw::Text("1e13")),
-            Err("`1e13` is not a time: write a date like 2026-10-01 or a time like 2026-10-01T10:00:00Z".into())
+            Err("10000000000000 seconds since 1970 is after the year 9999: if it is in milliseconds, use --ts-unit ms".into())
+        );
+        assert_eq!(
+            late(TsUnit::Seconds, Raw::Text("1e")),
+            Err("`1e` is not a time: write a date like 2026-10-01 or a time like 2026-10-01T10:00:00Z".into())
         );
     }
 

@@ -193,7 +193,7 @@ fn a_name_that_says_compressed_over_plain_bytes_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains(&format!(
-            "error: cannot read `{}`: the name says gzip data (`.gz`), but the bytes are not compressed",
+            "error[E0806]: cannot read `{}`: the name says gzip data (`.gz`), but the bytes are not compressed",
             events.display()
         )),
         "{}",

@@ -71,7 +71,7 @@ fn every_path(
     let mut from_csv = None;
     let text = format!("id,{field}\nL1,{csv}\n");
     let source = Source::new("l.csv", text.as_bytes());
-    input::read_leads(source, Format::Csv, plan, &keys, options, |_, lead| {
+    input::read_leads(source, Format::Csv, plan, &keys, options, |_, lead, _| {
         from_csv = Some(
             lead.map(|lead| lead.fields[i].clone())
                 .map_err(|e| e.message),

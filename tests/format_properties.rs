@@ -8,11 +8,12 @@ use proptest::prelude::*;
 use std::fmt::Write as _;
 
 const DECLARATIONS: &[&str] = &[
-    "lead { industry: string, size: int, email: string, student: bool, since: time }",
-    "event email.click { campaign: string }",
+    "lead { industry: string, size: int, email: string, student: bool, joined: time }",
+    "event email.click { campaign: string, message_id: string }",
     "event page.view { path: string, seconds: number }",
     "event email.send { message_id: string }",
     "event email.open { message_id: string }",
+    "event page.scroll.deep { seconds: int }",
     "let countries = [\"PL\", \"DE\"]",
 ];
 
@@ -21,7 +22,7 @@ const RULES: &[&str] = &[
     "when lead.size >= 50 and lead.size <= 500 +15",
     "when not (lead.industry == \"retail\") -5",
     "when (lead.size + 5) * 2 > 100 or lead.student +3",
-    "when lead.since < now() - 365d +1",
+    "when lead.joined < now() - 365d +1",
     "on email.click +15 within 30d",
     "on page.view where path == \"/pricing\" +10 within 30d max 3",
     "on page.view where starts_with(path, \"/careers\") and seconds > 3 -5 max 2",
@@ -37,6 +38,25 @@ const RULES: &[&str] = &[
     "on page.view +2 decay -12.5% per 30d distinct by path max 1 per 7d within 90d max 5",
     "on page.view where seconds > 3 +20 max 2 per 1w decay -100% per 2w",
     "when count(page.view within 30d distinct by path) >= 3 +4",
+    "on page.* where seconds > 3 +2 within 7d",
+    "on [email.click,page.*, email.click] +1 max 5",
+    "on [\n    email.click,\n    page.view,\n  ] +1",
+    "when sum(page.*.seconds) > 100 +4",
+    "when count([email.click, page.view] within 7d) >= 2 +3",
+    "decay -5 per 30d without [email.click, page.*]",
+    "decay -5 per 30d without page.* where seconds > 1",
+    "when exists(page.* where seconds > 1) and days_since([page.view, email.*]) < 3 +2",
+    "on email.click +15 within 30d label \"Clicked\"",
+    "when greatest(lead.size, 10) > least(lead.size, 5, 2) +2 label \"Sized\"",
+    "decay -3 per 30d idle since lead.joined label \"Quiet\"",
+    "decay -2 per 7d without page.view where seconds > 3 since lead.joined",
+    "on email.* without [email.open, email.click] same message_id for 7d -5",
+    "on [email.send, email.click] where message_id != \"x\" without email.* where message_id == \"y\" for 2d -1 label \"Ignored\"",
+    "on page.* without page.view same seconds for 1d -1 max 3",
+    "on page.* where seconds > 1 +2 distinct by seconds max 1 per 7d decay -50% per 30d label \"Read\"",
+    "when count([email.open, email.click] within 30d distinct by message_id) >= 2 +3",
+    "when count(page.* distinct by seconds) > 1 +1 label \"Varied\"",
+    "decay -5 per 30d without email.* since lead.joined",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.
@@ -89,7 +109,7 @@ fn model(rules: &[(usize, u64, bool)], blank_lines: bool) -> String {
         }
         text.push('\n');
     }
-    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\n");
+    text.push_str("}\nscore total = s * 2 + 1\ngrade s { hot >= 50 ; warm >= 20;cold }\nflag f when s >= 10 and not lead.student\ngrade total { top  >  90; rest }\nflag g when grade( s ) == \"hot\" or grade(total) in [\"top\"]\n");
     text
 }
 

@@ -4,7 +4,8 @@
 //! - Arbitrary text, token soup and mutated example models (tokens or lines deleted,
 //!   duplicated or swapped) go through `compile_source` and `Scorer::new`, and a model
 //!   that compiles is run with generated leads and events.
-//! - A real plan's bytes with bytes changed, cut short, or its JSON form mutated, are
+//! - A real plan's bytes with any byte changed are refused (its checksum); changed
+//!   with the checksum made again, cut short, or its JSON form mutated, they are
 //!   refused by `Plan::from_bytes` or, when they load, run with generated leads and
 //!   events, one by one (`Scorer::observe`, `Scorer::outcome`) and through the batch
 //!   path (events added and read from JSON Lines, results formatted as every writer does).
@@ -338,6 +339,10 @@ const TOKENS: &[&str] = &[
     "lead.nope",
     "email.click",
     "page.view",
+    "page.*",
+    "email.*",
+    "nope.*",
+    "page.*.seconds",
     "path",
     "size",
     "fit",
@@ -647,17 +652,33 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn plans_with_changed_bytes_are_refused_or_run(
+    fn plans_with_changed_bytes_are_refused(
         model in 0..MODELS.len(),
         changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
-        seed in any::<u64>(),
     ) {
-        let mut bytes = model_plan(model).to_bytes();
+        let original = model_plan(model).to_bytes();
+        let mut bytes = original.clone();
         for (at, byte) in &changes {
             let i = at.index(bytes.len());
             bytes[i] = *byte;
         }
-        load_and_run(&bytes, seed);
+        // The checksum finds every change.
+        prop_assert_eq!(Plan::from_bytes(&bytes).is_ok(), bytes == original);
+    }
+
+    #[test]
+    fn plans_changed_with_their_checksum_redone_are_refused_or_run(
+        model in 0..MODELS.len(),
+        changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        seed in any::<u64>(),
+    ) {
+        // As someone would who recomputes the checksum: the verifier must hold alone.
+        let mut bytes = model_plan(model).to_bytes();
+        for (at, byte) in &changes {
+            let i = CHECKSUM_END + at.index(bytes.len() - CHECKSUM_END);
+            bytes[i] = *byte;
+        }
+        load_and_run(&reseal(bytes), seed);
     }
 
     #[test]
@@ -682,6 +703,39 @@ proptest! {
         for bytes in [model_plan(model).to_bytes(), model_plan(model).to_json().into_bytes()] {
             let cut = at.index(bytes.len());
             prop_assert!(Plan::from_bytes(&bytes[..cut]).is_err());
+        }
+    }
+}
+
+/// Where a binary plan's checksum ends: after `LEADPLAN`, the version and 32 bytes.
+const CHECKSUM_END: usize = 8 + 4 + 32;
+
+/// `bytes` with the checksum of their payload written over the one they carry.
+fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let sum = Sha256::digest(&bytes[CHECKSUM_END..]);
+    bytes[12..CHECKSUM_END].copy_from_slice(&sum);
+    bytes
+}
+
+#[test]
+fn every_single_byte_change_of_a_plan_is_refused() {
+    for (model, name) in MODELS.iter().enumerate() {
+        let bytes = model_plan(model).to_bytes();
+        assert!(
+            Plan::from_bytes(&reseal(bytes.clone())).is_ok(),
+            "reseal is a no-op"
+        );
+        for i in 0..bytes.len() {
+            // One bit (a different one from byte to byte) and every bit.
+            for mask in [1u8 << (i % 8), 0xFF] {
+                let mut changed = bytes.clone();
+                changed[i] ^= mask;
+                assert!(
+                    Plan::from_bytes(&changed).is_err(),
+                    "{name}: byte {i} ^ {mask:#x} loads"
+                );
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! events and their steps, and the verifier refuses every number out of range and every
 //! slot that does not keep what its rule needs (a plan may come from another machine).
 
-use leadscore::plan::{Keep, PipelinePlan, PlanError, RuleKind, ScoreBody, SlotKind};
+use leadscore::plan::{Keep, PipelinePlan, PlanError, RuleKind, ScoreBody, SlotEvent, SlotKind};
 use leadscore::{MemoryLoader, Plan};
 
 const MODEL: &str = r#"
@@ -52,6 +52,11 @@ fn pipeline(plan: &mut Plan, index: usize) -> &mut PipelinePlan {
         RuleKind::Kept { pipeline, .. } => pipeline,
         other => panic!("rule {index} is {other:?}"),
     }
+}
+
+/// Member `index` (an event type feeding it) of slot `slot`.
+fn member(plan: &mut Plan, slot: usize, index: usize) -> &mut SlotEvent {
+    &mut plan.slots[slot].events.as_mut().expect("typed")[index]
 }
 
 fn refused(plan: &Plan, why: &str) {
@@ -110,9 +115,7 @@ fn the_verifier_refuses_slots_that_do_not_keep_what_their_rule_needs() {
     }
     refused(&p, "a slot answered by itself");
     let mut p = base.clone();
-    if let SlotKind::Events { pair, .. } = &mut p.slots[1].kind {
-        *pair = Some(7);
-    }
+    member(&mut p, 1, 0).pair = Some(7);
     refused(&p, "an unknown property");
     // A rule whose slot counts instead of keeping events.
     let mut p = base.clone();

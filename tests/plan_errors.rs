@@ -38,6 +38,12 @@ fn each_plan_error_has_its_code() {
     assert_eq!(code(Plan::from_bytes(&bytes[..10])), "E0703");
     assert_eq!(code(Plan::from_bytes(&bytes[..bytes.len() - 1])), "E0703");
     assert_eq!(code(Plan::from_bytes(b"{ \"format_version\": ")), "E0703");
+    // One bit changed in the payload: its checksum no longer matches.
+    let mut flipped = bytes.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    let error = Plan::from_bytes(&flipped).expect_err("refused");
+    assert_eq!(error.code().as_str(), "E0703");
+    assert!(error.to_string().contains("checksum"), "{error}");
 
     let mut inconsistent = plan.clone();
     inconsistent.code[0] = Op::LeadField(999);

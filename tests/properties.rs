@@ -334,7 +334,7 @@ proptest! {
 }
 
 /// A model reading every type from leads and events, to compare the input formats.
-const DATA_MODEL: &str = r#"lead { industry: string, size: int, revenue: number, student: bool, since: time, trial: duration }
+const DATA_MODEL: &str = r#"lead { industry: string, size: int, revenue: number, student: bool, joined: time, trial: duration }
 event page.view { path: string, seconds: number }
 event form.submit { form: string, sent: time }
 score fit {
@@ -343,7 +343,7 @@ score fit {
   when lead.size > 100 +5
   when lead.revenue >= 2.5 +2
   when lead.student -20
-  when lead.since < @2026-01-01 +4
+  when lead.joined < @2026-01-01 +4
   when lead.trial > 14d +3
 }
 score engagement {
@@ -432,7 +432,7 @@ const FORMS: &[Written] = &[("contact", Json::Text), ("newsletter", Json::Text)]
 const LEAD_IDS: &[&str] = &["L1", "L 2 ", "a,b", "say \"hi\"", "7"];
 
 const LEAD_COLUMNS: [&str; 7] = [
-    "id", "industry", "size", "revenue", "student", "since", "trial",
+    "id", "industry", "size", "revenue", "student", "joined", "trial",
 ];
 const EVENT_COLUMNS: [&str; 7] = ["lead", "type", "ts", "path", "seconds", "form", "sent"];
 

@@ -288,7 +288,7 @@ fn aggregates_with_where_and_within() {
         score total_seconds = sum(page.view.seconds within 30d)
         score pricing_seconds = sum(page.view.seconds where path == "/pricing")
         score seen { when exists(email.click where campaign == "spring") +1 }
-        score since = days_since(page.view)
+        score recency = days_since(page.view)
         score stale { when days_since(email.click) > 5 +1 }"#,
     );
     let events = vec![
@@ -314,7 +314,7 @@ fn aggregates_with_where_and_within() {
     assert_eq!(outcome.score("total_seconds"), Some(40.5));
     assert_eq!(outcome.score("pricing_seconds"), Some(140.5));
     assert_eq!(outcome.score("seen"), Some(0.0));
-    assert_eq!(outcome.score("since"), Some(3.0));
+    assert_eq!(outcome.score("recency"), Some(3.0));
     assert_eq!(
         outcome.score("stale"),
         Some(0.0),
@@ -327,7 +327,7 @@ fn aggregates_with_where_and_within() {
         "sum of nothing is 0"
     );
     assert_eq!(
-        empty.score("since"),
+        empty.score("recency"),
         Some(0.0),
         "absent counts as 0 in a derived score"
     );
@@ -393,10 +393,10 @@ fn int_and_number_mix_freely() {
 #[test]
 fn time_arithmetic_and_now() {
     let sc = scorer(
-        "lead { since: time }\nscore loyal { when lead.since <= now() - 365d +1 }\nscore early { when lead.since < @2025-01-01 +1 }",
+        "lead { joined: time }\nscore loyal { when lead.joined <= now() - 365d +1 }\nscore early { when lead.joined < @2025-01-01 +1 }",
     );
     let old = sc
-        .lead("L1", [("since", Value::Time(at("2024-06-01")))])
+        .lead("L1", [("joined", Value::Time(at("2024-06-01")))])
         .unwrap();
     let outcome = sc.evaluate(&old, &[], at(T), false);
     assert_eq!(
@@ -404,7 +404,7 @@ fn time_arithmetic_and_now() {
         (Some(1.0), Some(1.0))
     );
     let new = sc
-        .lead("L1", [("since", Value::Str("2026-06-01".into()))])
+        .lead("L1", [("joined", Value::Str("2026-06-01".into()))])
         .unwrap();
     let outcome = sc.evaluate(&new, &[], at(T), false);
     assert_eq!(
@@ -417,10 +417,10 @@ fn time_arithmetic_and_now() {
 fn time_arithmetic_out_of_range_is_absent() {
     // Some 292,000 years from 1970 is the end of the range of times and durations.
     let sc = scorer(
-        "lead { since: time, trial: duration }
-        score ends { when lead.since + lead.trial > @2026-01-01 +1 }
-        score not_ends { when not (lead.since + lead.trial > @2026-01-01) +1 }
-        score long { when now() - lead.since > 1d +1 }
+        "lead { joined: time, trial: duration }
+        score ends { when lead.joined + lead.trial > @2026-01-01 +1 }
+        score not_ends { when not (lead.joined + lead.trial > @2026-01-01) +1 }
+        score long { when now() - lead.joined > 1d +1 }
         score back { when -lead.trial < 1s +1 }",
     );
     let far = |since: i64, trial: i64| {
@@ -428,7 +428,7 @@ fn time_arithmetic_out_of_range_is_absent() {
             .lead(
                 "L1",
                 [
-                    ("since", Value::Time(since)),
+                    ("joined", Value::Time(since)),
                     ("trial", Value::Duration(trial)),
                 ],
             )

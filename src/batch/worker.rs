@@ -11,13 +11,17 @@ use crate::plan::Plan;
 use crate::record::{Event, Lead};
 use crate::vocab;
 use std::io::Read;
+use std::ops::Range;
 
 /// The leads of one block of lines, parsed.
 struct LeadBlock {
     first_line: u64,
-    /// With their line numbers.
-    leads: Vec<(u64, Lead)>,
+    /// With their line numbers and where their text is in `text`.
+    leads: Vec<(u64, Lead, Range<usize>)>,
     errors: Vec<RecordError>,
+    /// The block as read, so that a lead found twice (only once every block is read)
+    /// is set aside with its record.
+    text: Vec<u8>,
 }
 
 impl Batch {
@@ -38,15 +42,21 @@ impl Batch {
                 first_line,
                 leads: Vec::new(),
                 errors: Vec::new(),
+                text: block.to_vec(),
             };
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
                 let lead = match line {
-                    Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text),
+                    Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text)
+                        .map(|lead| {
+                            // The line is a slice of the block.
+                            let start = text.as_ptr() as usize - block.as_ptr() as usize;
+                            (lead, start..start + text.len())
+                        }),
                     Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
                 match lead {
-                    Ok(lead) => done.leads.push((number, lead)),
+                    Ok((lead, range)) => done.leads.push((number, lead, range)),
                     Err(error) => done.errors.push(error),
                 }
             }
@@ -66,14 +76,15 @@ impl Batch {
             let hashes: Vec<u64> = block
                 .leads
                 .iter()
-                .map(|(_, lead)| self.leads.index.hash(&lead.id))
+                .map(|(_, lead, _)| self.leads.index.hash(&lead.id))
                 .collect();
-            for (k, (line, lead)) in block.leads.into_iter().enumerate() {
+            for (k, (line, lead, range)) in block.leads.into_iter().enumerate() {
                 if let Some(&ahead) = hashes.get(k + AHEAD) {
                     self.leads.index.prefetch(ahead);
                 }
                 if let Err(e) = self.add_lead_hashed(lead, line, hashes[k]) {
-                    errors.push(e.at(&name, line, &keys.id));
+                    let record = String::from_utf8_lossy(&block.text[range]);
+                    errors.push(e.at(&name, line, &keys.id).with_raw(record));
                 }
             }
         }

@@ -306,28 +306,6 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// Resolves the property of `same PROP` or `distinct by PROP` on an event type,
-    /// reporting an unknown one with a suggestion: its id and type.
-    pub(super) fn resolve_event_prop(
-        &mut self,
-        event: EventId,
-        name: &ast::Ident,
-    ) -> Option<(PropId, Type)> {
-        let entry = &self.events[event.0 as usize];
-        if let Some(&prop) = entry.props.get(&name.text) {
-            return Some((prop, entry.def.props[prop.0 as usize].ty.clone()));
-        }
-        let diagnostic = Diagnostic::new(
-            Code::UnknownProperty,
-            format!("`{}` has no property `{}`", entry.def.name, name.text),
-            name.span,
-            "not a property",
-        )
-        .with_did_you_mean(&name.text, entry.prop_names(), None);
-        self.report(diagnostic);
-        None
-    }
-
     /// The declared event types' names, for suggestions.
     fn event_names(&self) -> impl Iterator<Item = &str> {
         self.events.iter().map(|e| e.def.name.as_str())

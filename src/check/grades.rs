@@ -1,18 +1,20 @@
 //! Grades: each names a declared score (at most one grade per score); its bands have
-//! constant numeric thresholds and optional conditions, and the last band is the default.
+//! constant numeric thresholds (`>= N` or `> N`) and optional conditions, and the last
+//! band is the default.
 
 use super::expr::{Cx, NoValue};
 use super::{Checker, Global};
 use crate::check::model::*;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::{FileId, Span};
+use crate::source::FileId;
 use crate::syntax::ast;
-use std::collections::HashMap;
 
 impl Checker<'_> {
-    /// Checks every grade, in load order.
+    /// Checks every grade, in load order: first which scores are graded (so `grade(S)`
+    /// knows them everywhere), then each grade's bands. Each grade is a node of the
+    /// evaluation order, after its score and what its bands' conditions use.
     pub(super) fn check_grades(&mut self, items: &[(FileId, &ast::Item)]) {
-        let mut graded: HashMap<ScoreId, Span> = HashMap::new();
+        let mut grades = Vec::new();
         for (_, item) in items {
             let ast::Item::Grade(grade) = item else {
                 continue;
@@ -20,7 +22,7 @@ impl Checker<'_> {
             let Some(score) = self.grade_target(&grade.score) else {
                 continue;
             };
-            if let Some(first) = graded.get(&score) {
+            if let Some(first) = self.graded.get(&score) {
                 self.report(
                     Diagnostic::new(
                         Code::DuplicateGrade,
@@ -33,8 +35,14 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            graded.insert(score, grade.score.span);
-            let bands = self.bands(grade);
+            self.graded.insert(score, grade.score.span);
+            grades.push((grade, score));
+        }
+        for (grade, score) in grades {
+            let node = Node::Grade(score);
+            self.node_order.push(node);
+            self.uses(Some(node), Node::Score(score), grade.score.span);
+            let bands = self.bands(grade, node);
             self.grades.push(GradeDef {
                 score,
                 bands,
@@ -43,8 +51,8 @@ impl Checker<'_> {
         }
     }
 
-    /// The score a grade names.
-    fn grade_target(&mut self, name: &ast::Ident) -> Option<ScoreId> {
+    /// The score a grade (or `grade(SCORE)`) names.
+    pub(super) fn grade_target(&mut self, name: &ast::Ident) -> Option<ScoreId> {
         if let Some((Global::Score(id), _)) = self.globals.get(&name.text) {
             return Some(*id);
         }
@@ -62,17 +70,18 @@ impl Checker<'_> {
     }
 
     /// A grade's bands, in order; the last must be the default.
-    fn bands(&mut self, grade: &ast::GradeDecl) -> Vec<BandDef> {
+    fn bands(&mut self, grade: &ast::GradeDecl, node: Node) -> Vec<BandDef> {
         let mut bands = Vec::new();
         for band in &grade.bands {
             let threshold = band.threshold.as_ref().and_then(|t| self.threshold(t));
             let condition = band
                 .condition
                 .as_ref()
-                .map(|c| self.condition(c, &Cx::condition(None)));
+                .map(|c| self.condition(c, &Cx::condition(Some(node))));
             bands.push(BandDef {
                 name: band.name.text.clone(),
                 threshold,
+                strict: band.strict,
                 condition,
                 origin: self.origin(band.span),
             });
@@ -97,7 +106,7 @@ impl Checker<'_> {
         bands
     }
 
-    /// A band's `>= N`: a constant number.
+    /// A band's `>= N` or `> N`: a constant number.
     fn threshold(&mut self, e: &ast::Expr) -> Option<f64> {
         let typed = self.expr(e, &Cx::constant());
         if typed.ty.is_error() {

@@ -80,6 +80,7 @@ impl Checker<'_> {
                 | ast::ExprKind::Duration(_)
                 | ast::ExprKind::Time(_)
                 | ast::ExprKind::LeadField(_)
+                | ast::ExprKind::Grade(_)
                 | ast::ExprKind::Aggregate { .. } => {}
             }
         }

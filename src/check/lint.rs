@@ -1,6 +1,6 @@
 //! Warnings: things that check but are probably not what the author meant.
 
-use super::{Checker, Const, ScoreBody, TExpr, TExprKind};
+use super::{BandDef, Checker, Const, ScoreBody, TExpr, TExprKind};
 use crate::diagnostics::{Code, Diagnostic};
 
 impl Checker<'_> {
@@ -70,11 +70,9 @@ impl Checker<'_> {
                 _ => None,
             };
             for (i, band) in grade.bands.iter().enumerate() {
-                let threshold = band.threshold.unwrap_or(f64::NEG_INFINITY);
-                let shadow = grade.bands[..i].iter().find(|earlier| {
-                    earlier.condition.is_none()
-                        && earlier.threshold.unwrap_or(f64::NEG_INFINITY) <= threshold
-                });
+                let shadow = grade.bands[..i]
+                    .iter()
+                    .find(|earlier| earlier.condition.is_none() && takes_every_score(earlier, band));
                 if let Some(earlier) = shadow {
                     found.push(
                         Diagnostic::new(
@@ -87,7 +85,7 @@ impl Checker<'_> {
                         .with_help("order bands from the highest threshold to the lowest"),
                     );
                 } else if let (Some(t), Some(high)) = (band.threshold, ceiling) {
-                    if t > high {
+                    if t > high || (band.strict && t == high) {
                         found.push(
                             Diagnostic::new(
                                 Code::UnreachableBand,
@@ -147,6 +145,15 @@ impl Checker<'_> {
     }
 }
 
+/// Whether every score that passes `later`'s threshold passes `earlier`'s too.
+fn takes_every_score(earlier: &BandDef, later: &BandDef) -> bool {
+    match (earlier.threshold, later.threshold) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(e), Some(l)) => e < l || (e == l && (!earlier.strict || later.strict)),
+    }
+}
+
 /// Whether an expression reads anything that varies between leads.
 fn depends_on_lead(e: &TExpr) -> bool {
     match &e.kind {
@@ -155,6 +162,7 @@ fn depends_on_lead(e: &TExpr) -> bool {
         | TExprKind::Prop(_)
         | TExprKind::Score(_)
         | TExprKind::Flag(_)
+        | TExprKind::Grade(_)
         | TExprKind::Aggregate(_) => true,
         TExprKind::Neg(inner) | TExprKind::Not(inner) => depends_on_lead(inner),
         TExprKind::Binary { lhs, rhs, .. } => depends_on_lead(lhs) || depends_on_lead(rhs),

@@ -8,6 +8,7 @@
 //! | file | checks |
 //! |---|---|
 //! | `declare.rs` | declarations: names, duplicates, keywords, field types |
+//! | `event_sets.rs` | event references (types, groups, lists) and the properties over them |
 //! | `lets.rs` | constants, folded once |
 //! | `scores.rs` | score blocks (rules, options, clamp) and derived scores |
 //! | `flags.rs`, `grades.rs` | flags; grades, bands and thresholds |
@@ -17,6 +18,7 @@
 //! | `lint.rs` | warnings |
 
 mod declare;
+mod event_sets;
 mod expr;
 mod flags;
 mod grades;
@@ -53,9 +55,10 @@ pub fn check(loaded: &Loaded, sources: &Sources, diagnostics: &mut Diagnostics) 
     checker.declare(&items, loaded.main);
     checker.check_lets();
     checker.check_scores();
+    // Grades before flags: flags may read `grade(S)`, which needs to know S is graded.
+    checker.check_grades(&items);
     checker.check_flags();
     let order = checker.order();
-    checker.check_grades(&items);
     let tests = checker.check_tests(&items, loaded.main);
     checker.lint();
     if checker.diagnostics.has_errors() {
@@ -139,9 +142,11 @@ struct Checker<'a> {
     scores: Vec<ScoreEntry<'a>>,
     flags: Vec<FlagEntry<'a>>,
     grades: Vec<GradeDef>,
-    /// What each score or flag uses, with the place of the use.
+    /// The graded scores, with where their grade names them.
+    graded: HashMap<ScoreId, Span>,
+    /// What each score, flag or grade uses, with the place of the use.
     deps: HashMap<Node, Vec<(Node, Span)>>,
-    /// Declaration order of scores and flags, for a stable evaluation order.
+    /// Declaration order of scores and flags, then grades, for a stable evaluation order.
     node_order: Vec<Node>,
 }
 
@@ -161,6 +166,7 @@ impl<'a> Checker<'a> {
             scores: Vec::new(),
             flags: Vec::new(),
             grades: Vec::new(),
+            graded: HashMap::new(),
             deps: HashMap::new(),
             node_order: Vec::new(),
         }

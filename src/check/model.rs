@@ -101,6 +101,50 @@ pub struct ScoreId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct FlagId(pub u32);
 
+/// The event types a rule or aggregate names, resolved: one type (`email.open`), a group
+/// (`social.*`) or a list (`[email.open, page.*]`). Made by the checker's
+/// `resolve_events`; properties over it are found with its `set_prop`.
+///
+/// A `where` over the set and the property of `sum` number properties as its
+/// [`first`](EventSet::first) type does: `TExprKind::Prop(id)` is that type's property
+/// `id`, which every type of the set declares by the same name (the checker makes sure);
+/// `Model::member_prop` finds its index in another type of the set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSet {
+    /// The declared types covered: never empty, ascending, each once (so an event listed
+    /// twice, directly or through a group, still counts once).
+    pub types: Vec<EventId>,
+    /// The reference as the model writes it, in canonical form (for listings).
+    pub text: String,
+}
+
+impl EventSet {
+    /// The type whose property indices the set's `where` and `sum` use.
+    pub fn first(&self) -> EventId {
+        self.types[0]
+    }
+
+    /// Whether the set was written as one type's name (not a group or list).
+    pub fn is_single_type(&self) -> bool {
+        !self.text.contains(['*', '['])
+    }
+}
+
+/// A set written as one type serializes as that type's id, as checked models did before
+/// groups existed; groups and lists as their types and text.
+impl Serialize for EventSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if self.is_single_type() {
+            return self.first().serialize(serializer);
+        }
+        let mut set = serializer.serialize_struct("EventSet", 2)?;
+        set.serialize_field("types", &self.types)?;
+        set.serialize_field("text", &self.text)?;
+        set.end()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDef {
     pub name: String,
@@ -145,6 +189,22 @@ impl Model {
     /// How many `test` blocks the main file has.
     pub fn test_count(&self) -> usize {
         self.tests.len()
+    }
+
+    /// The index in `event`'s properties of the property `prop` of `set` (numbered as
+    /// the set's first type numbers them; see [`EventSet`]). `event` is one of the set's
+    /// types, which the checker has made sure declares the property.
+    pub(crate) fn member_prop(&self, set: &EventSet, prop: PropId, event: EventId) -> PropId {
+        if event == set.first() {
+            return prop;
+        }
+        let name = &self.events[set.first().0 as usize].props[prop.0 as usize].name;
+        let index = self.events[event.0 as usize]
+            .props
+            .iter()
+            .position(|p| &p.name == name)
+            .expect("every type of a set declares its properties");
+        PropId(index as u32)
     }
 }
 
@@ -193,6 +253,8 @@ pub enum Expectation {
 pub enum Node {
     Score(ScoreId),
     Flag(FlagId),
+    /// The grade of a score: chosen after the score and what its bands' `if` use.
+    Grade(ScoreId),
 }
 
 /// Where a rule or declaration came from, for explanations and disassembly.
@@ -232,13 +294,17 @@ pub struct Clamp {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleDef {
     pub kind: RuleKind,
+    /// The rule's source (without its label).
     pub origin: Origin,
+    /// `label "TEXT"`: shown beside the source in explanations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum RuleKind {
     On {
-        event: EventId,
+        event: EventSet,
         filter: Option<TExpr>,
         points: f64,
         within: Option<i64>,
@@ -257,6 +323,9 @@ pub enum RuleKind {
         per: i64,
         /// `None` for `idle` (any declared event resets it).
         reset: Option<EventMatch>,
+        /// `since lead.FIELD` (a `time` field): the lead's own time resets it too.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<FieldId>,
     },
 }
 
@@ -285,7 +354,7 @@ pub struct Unanswered {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventMatch {
-    pub event: EventId,
+    pub event: EventSet,
     pub filter: Option<TExpr>,
 }
 
@@ -307,6 +376,9 @@ pub struct GradeDef {
 pub struct BandDef {
     pub name: String,
     pub threshold: Option<f64>,
+    /// `> N` rather than `>= N`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub condition: Option<TExpr>,
     pub origin: Origin,
 }
@@ -328,6 +400,8 @@ pub enum TExprKind {
     Prop(PropId),
     Score(ScoreId),
     Flag(FlagId),
+    /// `grade(SCORE)`: the name of the band the lead gets from the score's grade.
+    Grade(ScoreId),
     Neg(Box<TExpr>),
     Not(Box<TExpr>),
     Binary {
@@ -345,8 +419,8 @@ pub enum TExprKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Aggregate {
     pub function: AggFn,
-    pub event: EventId,
-    /// The summed property (for `sum`).
+    pub event: EventSet,
+    /// The summed property (for `sum`), numbered as the set's first type numbers it.
     pub prop: Option<PropId>,
     pub filter: Option<TExpr>,
     pub within: Option<i64>,
@@ -357,7 +431,8 @@ pub struct Aggregate {
 
 /// The checker's view of a built-in function: its parameter and result types.
 pub(crate) trait Signature {
-    /// Parameter types and result type. `has` is special-cased by the checker.
+    /// Parameter types and result type. `has`, `least` and `greatest` are special-cased
+    /// by the checker.
     fn signature(self) -> (&'static [Type], Type);
 }
 
@@ -372,6 +447,8 @@ impl Signature for Function {
             Function::Has => (&[Type::Error], Type::Bool),
             Function::Abs | Function::Round | Function::Floor | Function::Ceil => (&[N], N),
             Function::Now => (&[], Type::Time),
+            // Two or more numbers: the checker takes any number of arguments past these.
+            Function::Least | Function::Greatest => (&[N, N], N),
         }
     }
 }

@@ -90,12 +90,8 @@ impl Checker<'_> {
             search.visit(node, &self.deps);
         }
         for cycle in std::mem::take(&mut search.cycles) {
-            let first = self.node_name(cycle.first[0]).to_string();
-            let names: Vec<String> = cycle
-                .first
-                .iter()
-                .map(|n| self.node_name(*n).to_string())
-                .collect();
+            let first = self.node_name(cycle.first[0]);
+            let names: Vec<String> = cycle.first.iter().map(|n| self.node_name(*n)).collect();
             let note = cycle_note(&names, cycle.len);
             self.report(
                 Diagnostic::new(
@@ -105,17 +101,22 @@ impl Checker<'_> {
                     "this use closes the cycle",
                 )
                 .with_note(note)
-                .with_help("a score or flag can only use ones that do not use it back"),
+                .with_help(if cycle.first.iter().any(|n| matches!(n, Node::Grade(_))) {
+                    "a grade is chosen after what its bands use, so they cannot depend on `grade(…)` of the grade itself"
+                } else {
+                    "a score or flag can only use ones that do not use it back"
+                }),
             );
         }
         search.out
     }
 
-    /// The declared name of a score or flag.
-    fn node_name(&self, node: Node) -> &str {
+    /// The declared name of a score or flag; `grade(S)` for the grade of S.
+    fn node_name(&self, node: Node) -> String {
         match node {
-            Node::Score(id) => &self.scores[id.0 as usize].decl.name.text,
-            Node::Flag(id) => &self.flags[id.0 as usize].decl.name.text,
+            Node::Score(id) => self.scores[id.0 as usize].decl.name.text.clone(),
+            Node::Flag(id) => self.flags[id.0 as usize].decl.name.text.clone(),
+            Node::Grade(id) => format!("grade({})", self.scores[id.0 as usize].decl.name.text),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Score blocks and derived scores: each rule (`on`, `when`, `decay`), its options
-//! (`within`, `max`, and section 11.3's `without … for`, `distinct by`, `max K per D`,
-//! `decay -PCT%`), the one `clamp`, and the numeric checks on points and amounts.
+//! (`within`, `max`, a decay's `since`, and section 11.3's `without … for`, `distinct by`,
+//! `max K per D`, `decay -PCT%`), its `label`, the one `clamp`, and the numeric checks on
+//! points and amounts.
 
 use super::expr::Cx;
 use super::Checker;
@@ -99,10 +100,20 @@ impl Checker<'_> {
                 });
                 continue;
             }
+            let label = rule.label.as_ref().and_then(|l| self.label(l));
             if let Some(kind) = self.rule(rule, node) {
+                // The source shown beside the label is the rule without it.
+                let source = match &rule.label {
+                    Some(l) => Span {
+                        end: l.span.start,
+                        ..rule.span
+                    },
+                    None => rule.span,
+                };
                 checked.push(RuleDef {
                     kind,
-                    origin: self.origin(rule.span),
+                    origin: self.origin(source),
+                    label,
                 });
             }
         }
@@ -139,13 +150,15 @@ impl Checker<'_> {
                 let decay = self
                     .single_option("decay", decay.iter().map(|d| (*d, d.span)))
                     .and_then(|(d, _)| self.percent_decay(&d));
-                let id = self.resolve_event(event)?;
-                let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
+                let events = self.resolve_events(event)?;
+                let filter = filter
+                    .as_ref()
+                    .map(|f| self.condition(f, &Cx::filter(&events)));
                 let distinct = distinct
-                    .and_then(|(name, _)| self.resolve_event_prop(id, name))
+                    .and_then(|(name, _)| self.set_prop(&events, name))
                     .map(|(prop, _)| prop);
                 let unanswered = match unanswered {
-                    Some(u) => Some(self.unanswered(id, u)?),
+                    Some(u) => Some(self.unanswered(&events, u)?),
                     None => None,
                 };
                 let pipeline = Pipeline {
@@ -159,7 +172,7 @@ impl Checker<'_> {
                     && pipeline.max_per.is_none()
                     && pipeline.decay.is_none();
                 Some(RuleKind::On {
-                    event: id,
+                    event: events,
                     filter,
                     points: points.value,
                     within: within.map(|(d, _)| d),
@@ -175,7 +188,12 @@ impl Checker<'_> {
                     points: points.value,
                 })
             }
-            ast::RuleKind::Decay { points, per, reset } => {
+            ast::RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
                 if points.value > 0.0 {
                     self.report(
                         Diagnostic::new(
@@ -191,19 +209,73 @@ impl Checker<'_> {
                 let reset = match reset {
                     ast::DecayReset::AnyEvent => None,
                     ast::DecayReset::Event { event, filter } => {
-                        let id = self.resolve_event(event)?;
-                        let filter = filter.as_ref().map(|f| self.condition(f, &Cx::filter(id)));
-                        Some(EventMatch { event: id, filter })
+                        let events = self.resolve_events(event)?;
+                        let filter = filter
+                            .as_ref()
+                            .map(|f| self.condition(f, &Cx::filter(&events)));
+                        Some(EventMatch {
+                            event: events,
+                            filter,
+                        })
                     }
+                };
+                let since = match since {
+                    Some(field) => Some(self.since_field(field, node)?),
+                    None => None,
                 };
                 Some(RuleKind::Decay {
                     points: points.value,
                     per: per.micros,
                     reset,
+                    since,
                 })
             }
             ast::RuleKind::Clamp { .. } => None,
         }
+    }
+
+    /// The field of a decay's `since lead.FIELD`: a lead field of type `time`.
+    fn since_field(&mut self, field: &ast::Ident, node: Node) -> Option<FieldId> {
+        let typed = self.lead_field(field, &Cx::condition(Some(node)), field.span);
+        let TExprKind::LeadField(id) = typed.kind else {
+            return None; // unknown: reported
+        };
+        if typed.ty == Type::Time {
+            return Some(id);
+        }
+        self.report(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!(
+                    "`since` takes a time, but `lead.{}` is {}",
+                    field.text,
+                    typed.ty.an()
+                ),
+                field.span,
+                format!("this is {}", typed.ty.an()),
+            )
+            .with_help(format!(
+                "declare it as a time (`{}: time`), or name a lead field that is one",
+                field.text
+            )),
+        );
+        None
+    }
+
+    /// The text of a rule's `label "TEXT"`: one line, not empty.
+    fn label(&mut self, label: &ast::Label) -> Option<String> {
+        let problem = if label.text.trim().is_empty() {
+            "a label cannot be empty"
+        } else if label.text.contains(['\n', '\r']) {
+            "a label is one line of text"
+        } else {
+            return Some(label.text.clone());
+        };
+        self.report(
+            Diagnostic::new(Code::BadLabel, problem, label.string_span, "invalid label")
+                .with_help("write what the rule means to a reader, like `label \"Asked for a demo\"`"),
+        );
+        None
     }
 
     /// Warns about a rule worth nothing.
@@ -243,15 +315,15 @@ impl Checker<'_> {
         Some(first)
     }
 
-    /// The `without F [where Q] [same PROP] for D` of an `on` rule on `event`.
-    fn unanswered(&mut self, event: EventId, clause: &ast::Unanswered) -> Option<Unanswered> {
-        let answer = self.resolve_event(&clause.event)?;
+    /// The `without F [where Q] [same PROP] for D` of an `on` rule on `events`.
+    fn unanswered(&mut self, events: &EventSet, clause: &ast::Unanswered) -> Option<Unanswered> {
+        let answer = self.resolve_events(&clause.event)?;
         let filter = clause
             .filter
             .as_ref()
-            .map(|f| self.condition(f, &Cx::filter(answer)));
+            .map(|f| self.condition(f, &Cx::filter(&answer)));
         let same = match &clause.same {
-            Some(name) => Some(self.same_prop(event, answer, name)?),
+            Some(name) => Some(self.same_prop(events, &answer, name)?),
             None => None,
         };
         Some(Unanswered {
@@ -264,29 +336,31 @@ impl Checker<'_> {
         })
     }
 
-    /// The property of `same PROP`: declared on both event types, with one type (`int`
-    /// and `number` count as one).
+    /// The property of `same PROP`: declared on every type of E and of F (each set
+    /// reports a type lacking it, E0309, or declaring it otherwise, E0410), with one type
+    /// on both sides (`int` and `number` count as one; E0510 otherwise). Its index as
+    /// each set numbers properties.
     fn same_prop(
         &mut self,
-        event: EventId,
-        answer: EventId,
+        events: &EventSet,
+        answer: &EventSet,
         name: &ast::Ident,
     ) -> Option<(PropId, PropId)> {
-        let (on_event, event_ty) = self.resolve_event_prop(event, name)?;
-        let (on_answer, answer_ty) = self.resolve_event_prop(answer, name)?;
+        let (on_event, event_ty) = self.set_prop(events, name)?;
+        let (on_answer, answer_ty) = self.set_prop(answer, name)?;
         let one_type =
             event_ty == answer_ty || (event_ty.is_numeric() && answer_ty.is_numeric());
         if !one_type {
-            let names = |id: EventId| self.events[id.0 as usize].def.name.clone();
-            let (event_name, answer_name) = (names(event), names(answer));
             self.report(
                 Diagnostic::new(
                     Code::SameTypeMismatch,
                     format!(
-                        "`{}` is {} on `{event_name}` but {} on `{answer_name}`",
+                        "`{}` is {} on `{}` but {} on `{}`",
                         name.text,
                         event_ty.an(),
-                        answer_ty.an()
+                        events.text,
+                        answer_ty.an(),
+                        answer.text
                     ),
                     name.span,
                     "values of different types are never the same",

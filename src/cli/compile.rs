@@ -1,7 +1,7 @@
 //! `leadscore compile` and `leadscore plan show`.
 
 use super::out::{self, errln, out};
-use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
+use super::{files, model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -48,6 +48,10 @@ pub fn compile(args: CompileArgs) -> i32 {
     if output.as_os_str() == "-" {
         out::stdout_bytes(&bytes);
         return EXIT_OK;
+    }
+    if let Err(clash) = files::distinct(&[("the model", &args.model)], &[("-o", &output)]) {
+        errln!("error: {clash}");
+        return EXIT_TROUBLE;
     }
     if let Err(e) = std::fs::write(&output, &bytes) {
         errln!("error: cannot write `{}`: {e}", output.display());

@@ -2,6 +2,7 @@
 //! over them: files opened (compressed or not, `-` for stdin), a progress bar, timings,
 //! job errors rendered, the run summary (`--summary`, `--quiet`).
 
+use super::files::{self, Named};
 use super::out::errln;
 use super::{io_message, Color, EXIT_FINDINGS, EXIT_TROUBLE};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -177,6 +178,36 @@ impl DataArgs {
         }
     }
 
+    /// Fails (exit 2, the reason on stderr and in the summary) when an output (`outputs`,
+    /// `--rejects`, `--summary-file`) is the same file as an input (`models`, `--leads`,
+    /// `--events`) or as another output, before anything is read or written (a summary
+    /// file in the clash is then not written either).
+    pub fn distinct_files(
+        &self,
+        run: &mut Run<'_>,
+        models: &[Named<'_>],
+        outputs: &[Named<'_>],
+    ) -> Result<(), i32> {
+        let leads = self.leads.as_deref().map(|path| ("--leads", path));
+        let events = self.events.as_deref().map(|path| ("--events", path));
+        let inputs: Vec<Named<'_>> = models.iter().copied().chain(leads).chain(events).collect();
+        let rejects = self.rejects.as_deref().map(|path| ("--rejects", path));
+        let summary = self.report.summary_file.as_deref();
+        let summary = summary.map(|path| (SUMMARY_FILE, path));
+        let outputs: Vec<Named<'_>> = outputs
+            .iter()
+            .copied()
+            .chain(rejects)
+            .chain(summary)
+            .collect();
+        files::distinct(&inputs, &outputs).map_err(|clash| {
+            if clash.output == SUMMARY_FILE || clash.other == SUMMARY_FILE {
+                run.summary_file_refused = true;
+            }
+            run.failed(EXIT_TROUBLE, None, clash.to_string())
+        })
+    }
+
     /// The job these options describe, as of `as_of` (results as JSON Lines, without
     /// explanations, until the command says otherwise).
     pub fn job(&self, as_of: i64) -> ScoreJob {
@@ -273,7 +304,9 @@ fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
                 return run.failed(EXIT_TROUBLE, code, record.to_string());
             }
             let exit = run.failed(EXIT_FINDINGS, code, record.to_string());
-            errln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            if rejects.is_none() {
+                errln!("  (use --rejects FILE to set bad records aside and score the rest)");
+            }
             exit
         }
         JobError::Rejects(e) => {
@@ -301,6 +334,9 @@ pub struct ReportArgs {
     quiet: bool,
 }
 
+/// The option naming the summary file, in messages.
+const SUMMARY_FILE: &str = "--summary-file";
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum SummaryFormat {
     Json,
@@ -321,6 +357,9 @@ pub struct Run<'a> {
     keep_stdin: bool,
     /// Standard input as read (still compressed, if it was), once it has been kept.
     stdin: Option<Arc<[u8]>>,
+    /// Whether the summary file is the same file as an input or another output (and so
+    /// is not written).
+    summary_file_refused: bool,
 }
 
 impl DataArgs {
@@ -343,6 +382,7 @@ impl DataArgs {
             summary: RunSummary::new(command, as_of),
             keep_stdin: false,
             stdin: None,
+            summary_file_refused: false,
         }
     }
 }
@@ -409,7 +449,8 @@ impl Run<'_> {
         if self.report.summary.is_some() {
             errln!("{json}");
         }
-        if let Some(path) = &self.report.summary_file {
+        let summary_file = self.report.summary_file.as_ref();
+        if let Some(path) = summary_file.filter(|_| !self.summary_file_refused) {
             if let Err(e) = std::fs::write(path, json + "\n") {
                 errln!("error: cannot write `{}`: {e}", path.display());
                 return EXIT_TROUBLE;
@@ -422,9 +463,11 @@ impl Run<'_> {
     /// read on a progress bar on stderr, when it is a terminal and the run is not quiet.
     fn open(&mut self, path: &Path, progress: bool) -> Result<(Input<'static>, ProgressBar), i32> {
         let name = open::name_of(path);
+        // Like an input that fails while being read: E0806, exit 2.
+        let unreadable = Some(Code::UnreadableInput);
         let (raw, size) = self
             .open_raw(path)
-            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+            .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
         let bar = if progress && !self.quiet() && std::io::stderr().is_terminal() {
             progress_bar(size)
         } else {
@@ -432,7 +475,7 @@ impl Run<'_> {
         };
         let raw: Box<dyn Read> = Box::new(bar.wrap_read(raw));
         let input = open::decompressed(name.as_str(), raw)
-            .map_err(|e| self.failed(EXIT_TROUBLE, None, io_message(Path::new(&name), &e)))?;
+            .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
         Ok((input, bar))
     }
 

@@ -25,13 +25,13 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_name = "N")]
     top: usize,
     /// Fail (exit 1) when more than PCT percent of leads change band in any grade.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_grade_changes: Option<f64>,
     /// Fail (exit 1) when more than PCT percent of leads change in any score.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_score_changes: Option<f64>,
     /// Fail (exit 1) when more than PCT percent of leads gain or lose any flag.
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", value_parser = diff::parse_limit)]
     max_flag_changes: Option<f64>,
 }
 
@@ -52,6 +52,9 @@ pub fn run(args: Args) -> i32 {
 fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
     let models = [("OLD", args.old.as_path()), ("NEW", args.new.as_path())];
     if let Err(exit) = args.data.stdin_once(run, &models) {
+        return exit;
+    }
+    if let Err(exit) = args.data.distinct_files(run, &models, &[]) {
         return exit;
     }
     // The data is read once per model: standard input must be kept to be read again.

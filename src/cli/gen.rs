@@ -1,7 +1,7 @@
 //! `leadscore gen`: synthetic data for the B2B example model, or for any model.
 
 use super::out::errln;
-use super::{model, Color, EXIT_OK, EXIT_TROUBLE};
+use super::{files, model, Color, EXIT_OK, EXIT_TROUBLE};
 use std::io::BufWriter;
 use std::path::PathBuf;
 
@@ -26,6 +26,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    let (leads_path, events_path) = (args.out.join("leads.jsonl"), args.out.join("events.jsonl"));
+    let model: Vec<_> = args
+        .model
+        .iter()
+        .map(|path| ("--model", path.as_path()))
+        .collect();
+    let outputs = [
+        ("--out (leads.jsonl)", leads_path.as_path()),
+        ("--out (events.jsonl)", events_path.as_path()),
+    ];
+    if let Err(clash) = files::distinct(&model, &outputs) {
+        errln!("error: {clash}");
+        return EXIT_TROUBLE;
+    }
     let plan = match &args.model {
         Some(path) => match model::load(path, Color::Auto.for_stderr()) {
             Ok(plan) => Some(plan),
@@ -35,8 +49,8 @@ pub fn run(args: Args) -> i32 {
     };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&args.out)?;
-        let mut leads = BufWriter::new(std::fs::File::create(args.out.join("leads.jsonl"))?);
-        let mut events = BufWriter::new(std::fs::File::create(args.out.join("events.jsonl"))?);
+        let mut leads = BufWriter::new(std::fs::File::create(&leads_path)?);
+        let mut events = BufWriter::new(std::fs::File::create(&events_path)?);
         let config = leadscore::gen::Config {
             leads: args.leads,
             events: args.events,

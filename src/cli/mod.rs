@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod data;
 mod diff;
+mod files;
 mod fmt;
 mod gen;
 mod manual;
@@ -113,7 +114,13 @@ fn polish(command: clap::Command) -> clap::Command {
     if has(&command, "color") {
         command = command.mut_arg("color", |arg| arg.help(COLOR_HELP));
     }
-    if has(&command, "leads") && has(&command, "events") {
+    // The data files (`gen`'s `--leads` and `--events` are counts, with defaults).
+    let is_file = |command: &clap::Command, id: &str| {
+        command
+            .get_arguments()
+            .any(|a| a.get_id() == id && a.get_value_names().is_some_and(|names| names == ["FILE"]))
+    };
+    if is_file(&command, "leads") && is_file(&command, "events") {
         command = command.group(
             ArgGroup::new("data")
                 .args(["leads", "events"])
@@ -168,6 +175,7 @@ pub fn io_message(path: &std::path::Path, error: &std::io::Error) -> String {
     let reason = match error.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
         std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_string(),
         _ => error.to_string(),
     };

@@ -75,7 +75,16 @@ pub fn score(args: ScoreArgs) -> i32 {
 fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
     let input = &args.input;
     let data = &input.data;
-    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+    let model = [("the model", input.model.as_path())];
+    if let Err(exit) = data.stdin_once(run, &model) {
+        return exit;
+    }
+    let output: Vec<_> = args
+        .output
+        .iter()
+        .map(|path| ("-o", path.as_path()))
+        .collect();
+    if let Err(exit) = data.distinct_files(run, &model, &output) {
         return exit;
     }
     let scorer = match scorer(&input.model, data, args.explain, run) {
@@ -126,7 +135,11 @@ pub fn explain(args: ExplainArgs) -> i32 {
 fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
     let input = &args.input;
     let data = &input.data;
-    if let Err(exit) = data.stdin_once(run, &[("the model", &input.model)]) {
+    let model = [("the model", input.model.as_path())];
+    if let Err(exit) = data.stdin_once(run, &model) {
+        return exit;
+    }
+    if let Err(exit) = data.distinct_files(run, &model, &[]) {
         return exit;
     }
     let scorer = match scorer(&input.model, data, true, run) {

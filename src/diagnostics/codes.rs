@@ -60,6 +60,9 @@ codes! {
     UnknownFunction = "E0305", "unknown function";
     UnknownScore = "E0306", "grade of an unknown score";
     NotAvailableHere = "E0307", "value not available here";
+    UnknownGroup = "E0308", "event group matches no type";
+    PropertyNotShared = "E0309", "property not declared by every type";
+    BadEventList = "E0310", "misused list of event types";
     // Types
     TypeMismatch = "E0401", "type mismatch";
     NotACondition = "E0402", "condition is not true/false";
@@ -70,6 +73,7 @@ codes! {
     MixedList = "E0407", "list mixes types";
     NotNumeric = "E0408", "number expected";
     OutOfRange = "E0409", "constant out of range";
+    PropertyTypesDiffer = "E0410", "property types differ between event types";
     // Rules and structure
     Cycle = "E0501", "definitions depend on each other";
     BadMax = "E0502", "invalid max";
@@ -81,6 +85,7 @@ codes! {
     BadDecayPercent = "E0508", "decay percentage out of range";
     DistinctNotCount = "E0509", "`distinct by` outside `count`";
     SameTypeMismatch = "E0510", "`same` property of two types";
+    BadLabel = "E0514", "invalid label";
     // Tests
     TestWithoutTime = "E0601", "test without `as of`";
     NotGraded = "E0602", "score has no grade";

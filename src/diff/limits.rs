@@ -17,6 +17,17 @@ pub struct Limits {
     pub flag_changes: Option<f64>,
 }
 
+/// Reads a limit as given on a command line: a percentage, a finite number from 0 up
+/// (`NaN`, `inf` or a negative number would set no limit at all, or an impossible one).
+pub fn parse_limit(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(pct) if pct.is_finite() && pct >= 0.0 => Ok(pct),
+        _ => Err(format!(
+            "`{text}` is not a percentage: give a number from 0 up, such as 5 or 12.5"
+        )),
+    }
+}
+
 /// What a limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,7 +77,8 @@ impl fmt::Display for BrokenLimit {
 
 impl DiffReport {
     /// The limits the change goes over: grades, then scores, then flags, each in the
-    /// report's order.
+    /// report's order. A limit that is not a number (NaN) is gone over by every change
+    /// and by none: the gate stays shut rather than open ([`parse_limit`] refuses one).
     pub fn broken_limits(&self, limits: &Limits) -> Vec<BrokenLimit> {
         let share = |n: usize| {
             if self.leads == 0 {
@@ -96,7 +108,7 @@ impl DiffReport {
                     LimitKind::Score => limits.score_changes,
                     LimitKind::Flag => limits.flag_changes,
                 }?;
-                (share(moved) > limit).then(|| BrokenLimit {
+                (share(moved) > limit || limit.is_nan()).then(|| BrokenLimit {
                     kind,
                     name: name.clone(),
                     share: share(moved),
@@ -156,5 +168,25 @@ mod tests {
         let words: Vec<String> = broken.iter().map(ToString::to_string).collect();
         assert_eq!(words, ["25.0% of leads change score `fit` (limit 20%)"]);
         assert!(report.broken_limits(&Limits::default()).is_empty());
+        let nan = Limits {
+            score_changes: Some(f64::NAN),
+            ..Limits::default()
+        };
+        assert_eq!(
+            report.broken_limits(&nan).len(),
+            1,
+            "a NaN limit shuts the gate"
+        );
+    }
+
+    #[test]
+    fn limits_are_finite_percentages_from_zero() {
+        assert_eq!(parse_limit("12.5"), Ok(12.5));
+        assert_eq!(parse_limit("0"), Ok(0.0));
+        for bad in [
+            "NaN", "nan", "inf", "-inf", "-1", "-0.5", "", "five", "1e999",
+        ] {
+            assert!(parse_limit(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -12,7 +12,7 @@ mod markdown;
 mod report;
 mod text;
 
-pub use limits::{BrokenLimit, LimitKind, Limits};
+pub use limits::{parse_limit, BrokenLimit, LimitKind, Limits};
 pub use markdown::markdown;
 pub use report::{
     diff, AllLeads, ChangedLeads, DiffReport, FlagChange, GradeChange, Mover, Presence, RuleChange,

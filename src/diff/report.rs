@@ -60,7 +60,7 @@ pub struct ScoreChange {
 /// The leads whose score changed, and how it changed for them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangedLeads {
-    /// How many leads' score changed.
+    /// How many leads' score changed (to or from absent too: those are in no figure).
     pub leads: usize,
     /// How many of them gained points.
     pub up: usize,
@@ -294,12 +294,24 @@ fn score_change(
     presence: Presence,
 ) -> ScoreChange {
     let (a, b) = (old.score_index(name), new.score_index(name));
-    let mut deltas: Vec<f64> = pairs
-        .iter()
-        .map(|&(i, j)| round_points(new.score(j, b) - old.score(i, a)))
-        .filter(|d| *d != 0.0)
-        .collect();
+    // A score that is not finite is absent: from absent to absent is no change, to or
+    // from absent (or by more than a float holds) a change without a figure.
+    let mut without_figure = 0;
+    let mut deltas = Vec::new();
+    for &(i, j) in pairs {
+        let (x, y) = (old.score(i, a), new.score(j, b));
+        if shown_equal(x, y) {
+            continue;
+        }
+        let delta = round_points(y - x);
+        if !delta.is_finite() {
+            without_figure += 1;
+        } else if delta != 0.0 {
+            deltas.push(delta);
+        }
+    }
     let up = deltas.iter().filter(|d| **d > 0.0).count();
+    let down = deltas.len() - up;
     let total: f64 = deltas.iter().sum();
     deltas.sort_by(f64::total_cmp);
     let quantile = |q: f64| {
@@ -317,9 +329,9 @@ fn score_change(
         score: name.to_string(),
         presence,
         changed: ChangedLeads {
-            leads: deltas.len(),
+            leads: deltas.len() + without_figure,
             up,
-            down: deltas.len() - up,
+            down,
             mean: (!deltas.is_empty()).then(|| mean_over(deltas.len())),
             min: quantile(0.0),
             median: quantile(0.5),
@@ -428,7 +440,7 @@ fn movers(
             .iter()
             .zip(&indices)
             .map(|(s, &(a, b))| (s.clone(), old.score(i, a), new.score(j, b)))
-            .filter(|(_, a, b)| round_points(*a) != round_points(*b))
+            .filter(|(_, a, b)| !shown_equal(*a, *b))
             .collect()
     };
     let mut moved: Vec<(f64, Pair)> = pairs
@@ -460,6 +472,12 @@ fn movers(
         .collect()
 }
 
+/// Whether two numbers are shown alike: equal once rounded, or both absent (not
+/// finite).
+fn shown_equal(x: f64, y: f64) -> bool {
+    round_points(x) == round_points(y) || (!x.is_finite() && !y.is_finite())
+}
+
 fn rule_changes(old: &Outcome, new: &Outcome) -> Vec<RuleChange> {
     let points = |o: &Outcome| -> BTreeMap<(String, String), f64> {
         let mut map = BTreeMap::new();
@@ -480,7 +498,7 @@ fn rule_changes(old: &Outcome, new: &Outcome) -> Vec<RuleChange> {
                 a.get(key).copied().unwrap_or(0.0),
                 b.get(key).copied().unwrap_or(0.0),
             );
-            (round_points(x) != round_points(y)).then(|| RuleChange {
+            (!shown_equal(x, y)).then(|| RuleChange {
                 score: key.0.clone(),
                 rule: key.1.clone(),
                 old_points: x,

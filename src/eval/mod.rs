@@ -19,8 +19,8 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 use state::Layout;
 
 use crate::plan::{
-    NodeRef, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind, ScoreBody, SlotId,
-    SlotKind,
+    GradePlan, NodeRef, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind, ScoreBody,
+    SlotId, SlotKind,
 };
 use history::{Key, KeptEvent};
 use crate::record::{Event, Lead};
@@ -30,13 +30,30 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use vm::Env;
 
+/// What an event of one type does to one slot (a slot a group or list feeds has one
+/// for each of its types).
+#[derive(Debug, Clone, Copy)]
+struct Feed {
+    slot: usize,
+    within: Option<i64>,
+    /// The slot's `where`, lowered for this type's properties.
+    filter: Option<u32>,
+    /// The property a `sum` slot adds up (`None` for other slots).
+    prop: Option<u32>,
+    /// The properties an events slot keeps of each event: of `same PROP` and of
+    /// `distinct by PROP` (`None` for other slots).
+    pair: Option<u32>,
+    distinct: Option<u32>,
+}
+
 /// A verified plan, ready to evaluate leads.
 #[derive(Debug, Clone)]
 pub struct Scorer {
     plan: Plan,
     regexes: Vec<Regex>,
-    /// For each event type, the slots its events feed.
-    slots_by_event: Vec<Vec<usize>>,
+    /// For each event type, what its events feed: flattened from the plan's slots when
+    /// the scorer is made, so an event finds its work without a search.
+    feeds_by_event: Vec<Vec<Feed>>,
     /// Slots fed by every declared event (`decay … idle`).
     slots_for_any: Vec<usize>,
     /// The deepest stack each chunk needs.
@@ -53,11 +70,22 @@ impl Scorer {
             .iter()
             .map(|r| Regex::new(r).map_err(|e| PlanError::Invalid(e.to_string())))
             .collect::<Result<_, _>>()?;
-        let mut slots_by_event = vec![Vec::new(); plan.events.len()];
+        let mut feeds_by_event = vec![Vec::new(); plan.events.len()];
         let mut slots_for_any = Vec::new();
         for (i, slot) in plan.slots.iter().enumerate() {
-            match slot.event {
-                Some(e) => slots_by_event[e as usize].push(i),
+            match &slot.events {
+                Some(members) => {
+                    for member in members {
+                        feeds_by_event[member.event as usize].push(Feed {
+                            slot: i,
+                            within: slot.within,
+                            filter: member.filter,
+                            prop: member.prop,
+                            pair: member.pair,
+                            distinct: member.distinct,
+                        });
+                    }
+                }
                 None => slots_for_any.push(i),
             }
         }
@@ -68,7 +96,7 @@ impl Scorer {
             layout: Layout::new(&plan, false),
             plan,
             regexes,
-            slots_by_event,
+            feeds_by_event,
             slots_for_any,
             depths,
         })
@@ -157,6 +185,7 @@ impl Scorer {
             state: None,
             scores: &[],
             flags: &[],
+            bands: &[],
             as_of,
         }
     }
@@ -180,65 +209,58 @@ impl Scorer {
         for &slot in &self.slots_for_any {
             self.layout.record(state.reborrow(), slot, event.ts, None);
         }
-        let Some(slots) = self.slots_by_event.get(event.event_type as usize) else {
+        let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return true;
         };
         let mut env = self.env(lead, as_of);
         env.event = Some(event);
-        for &slot in slots {
-            let decl = &self.plan.slots[slot];
+        for feed in feeds {
             // Saturating is exact here: no event is before the earliest time.
-            if decl
+            if feed
                 .within
                 .is_some_and(|w| event.ts < as_of.saturating_sub(w))
             {
                 continue;
             }
-            if let Some(filter) = decl.filter {
+            if let Some(filter) = feed.filter {
                 if !vm::condition(&env, self.code(filter)) {
                     continue;
                 }
             }
-            let value = match decl.kind {
-                SlotKind::Sum { prop } => match event.props.get(prop as usize) {
-                    Some(Some(Value::Number(n))) => Some(*n),
-                    _ => None,
-                },
-                SlotKind::Events {
-                    pair,
-                    distinct,
-                    answered_by,
-                    ..
-                } => {
-                    let kept = KeptEvent {
-                        ts: event.ts,
-                        pair: pair.and_then(|p| property_key(event, p)),
-                        distinct: distinct.and_then(|p| property_key(event, p)),
-                        answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
-                    };
-                    self.layout
-                        .record_event(state.reborrow(), slot, kept, as_of);
-                    continue;
-                }
+            if let SlotKind::Events { answered_by, .. } = self.plan.slots[feed.slot].kind {
+                let kept = KeptEvent {
+                    ts: event.ts,
+                    pair: feed.pair.and_then(|p| property_key(event, p)),
+                    distinct: feed.distinct.and_then(|p| property_key(event, p)),
+                    answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
+                };
+                self.layout
+                    .record_event(state.reborrow(), feed.slot, kept, as_of);
+                continue;
+            }
+            let value = match feed.prop.map(|prop| event.props.get(prop as usize)) {
+                Some(Some(Some(Value::Number(n)))) => Some(*n),
                 _ => None,
             };
-            self.layout.record(state.reborrow(), slot, event.ts, value);
+            self.layout.record(state.reborrow(), feed.slot, event.ts, value);
         }
         true
     }
 
-    /// Whether slot `slot` takes the event `env` looks at (its type, window and
-    /// `where`): for an event that may answer itself in a non-response rule.
+    /// Whether slot `slot` takes the event `env` looks at (its type, window and the
+    /// type's `where`): for an event that may answer itself in a non-response rule.
     fn admits(&self, env: &Env<'_>, slot: SlotId) -> bool {
-        let decl = &self.plan.slots[slot as usize];
         let Some(event) = env.event else { return false };
-        decl.event == Some(event.event_type)
-            && decl
-                .within
-                .is_none_or(|w| event.ts >= env.as_of.saturating_sub(w))
-            && decl
-                .filter
-                .is_none_or(|filter| vm::condition(env, self.code(filter)))
+        self.feeds_by_event[event.event_type as usize]
+            .iter()
+            .find(|feed| feed.slot == slot as usize)
+            .is_some_and(|feed| {
+                feed.within
+                    .is_none_or(|w| event.ts >= env.as_of.saturating_sub(w))
+                    && feed
+                        .filter
+                        .is_none_or(|filter| vm::condition(env, self.code(filter)))
+            })
     }
 
     /// Evaluates one lead from all its events at once.
@@ -272,7 +294,7 @@ impl Scorer {
         if explain {
             let env = self
                 .env(lead, as_of)
-                .with_results(state, &results.scores, &results.flags);
+                .with_results(state, &results);
             outcome.flags_why = Some(self.flags_why(&env));
             outcome.next_bands = Some(self.next_bands(&env, &results));
         }
@@ -294,11 +316,11 @@ impl Scorer {
         out.scores.resize(plan.scores.len(), 0.0);
         out.flags.clear();
         out.flags.resize(plan.flags.len(), false);
+        out.bands.clear();
+        out.bands.resize(plan.grades.len(), 0);
         for node in &plan.order {
-            // Each score or flag sees the results computed before it.
-            let env = self
-                .env(lead, as_of)
-                .with_results(state, &out.scores, &out.flags);
+            // Each score, flag or grade sees the results computed before it.
+            let env = self.env(lead, as_of).with_results(state, out);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
@@ -308,25 +330,27 @@ impl Scorer {
                     let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
                     out.flags[i as usize] = set;
                 }
+                NodeRef::Grade(i) => {
+                    let band = self.band(&plan.grades[i as usize], &env);
+                    out.bands[i as usize] = band;
+                }
             }
         }
-        let env = self
-            .env(lead, as_of)
-            .with_results(state, &out.scores, &out.flags);
-        out.bands.clear();
-        out.bands.extend(plan.grades.iter().map(|grade| {
-            let score = out.scores[grade.score as usize];
-            grade
-                .bands
-                .iter()
-                .position(|band| {
-                    band.threshold.is_none_or(|t| score >= t)
-                        && band
-                            .condition
-                            .is_none_or(|c| vm::condition(&env, self.code(c)))
-                })
-                .expect("the last band is the default")
-        }));
+    }
+
+    /// The first band of `grade` whose threshold and condition hold for the lead.
+    fn band(&self, grade: &GradePlan, env: &Env<'_>) -> usize {
+        let score = env.scores[grade.score as usize];
+        grade
+            .bands
+            .iter()
+            .position(|band| {
+                band.threshold.is_none_or(|t| passes(score, t, band.strict))
+                    && band
+                        .condition
+                        .is_none_or(|c| vm::condition(env, self.code(c)))
+            })
+            .expect("the last band is the default")
     }
 
     /// The outcome of a lead, with the plan's names.
@@ -430,15 +454,21 @@ impl Scorer {
                         .is_none_or(|c| vm::condition(env, self.code(c)));
                     (holds && &band.name != name).then_some((band, threshold))
                 });
-                // The lowest threshold is reached first; of bands with equal ones, the
-                // first is chosen.
-                let (band, threshold) =
-                    reachable.reduce(|best, next| if next.1 < best.1 { next } else { best })?;
+                // The lowest threshold is reached first (`>= N` before `> N`); of bands
+                // with equal ones, the first is chosen.
+                let (band, threshold) = reachable.reduce(|best, next| {
+                    if (next.1, next.0.strict) < (best.1, best.0.strict) {
+                        next
+                    } else {
+                        best
+                    }
+                })?;
                 Some((
                     plan.scores[grade.score as usize].name.clone(),
                     NextBand {
                         band: band.name.clone(),
                         needs: threshold - score,
+                        beyond: band.strict,
                     },
                 ))
             })
@@ -473,6 +503,7 @@ impl Scorer {
         };
         let mut total = 0.0;
         for rule in rules {
+            let mut idle_start = None;
             let (fired, idle_days) = match rule.kind {
                 RuleKind::Kept { slot, pipeline } => {
                     total +=
@@ -486,16 +517,19 @@ impl Scorer {
                 RuleKind::When { condition } => {
                     (vm::condition(env, self.code(condition)) as u64, None)
                 }
-                RuleKind::Decay { slot, per } => match self.layout.latest(state, slot as usize) {
-                    Some(last) => {
-                        let idle = vm::elapsed(env.as_of, last);
-                        (
-                            idle.div_euclid(per.into()) as u64,
-                            Some(idle.div_euclid(crate::time::DAY.into()) as i64),
-                        )
+                RuleKind::Decay { slot, per, since } => {
+                    idle_start = self.idle_since(env, state, slot, since);
+                    match idle_start {
+                        Some(last) => {
+                            let idle = vm::elapsed(env.as_of, last);
+                            (
+                                idle.div_euclid(per.into()) as u64,
+                                Some(idle.div_euclid(crate::time::DAY.into()) as i64),
+                            )
+                        }
+                        None => (0, None),
                     }
-                    None => (0, None),
-                },
+                }
             };
             let points = rule.points * fired as f64;
             total += points;
@@ -508,7 +542,8 @@ impl Scorer {
                     };
                     let mut reason =
                         self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
-                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind);
+                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind, idle_start);
+                    reason.label = rule.label.clone();
                     why.push(reason);
                 }
             }
@@ -530,10 +565,33 @@ impl Scorer {
         clamped
     }
 
+    /// When a decay's idle clock started: the later of the newest event in `slot` and
+    /// the lead's `since` field, whichever are present; `None` (no decay) when neither
+    /// is, or when that time is after the as-of time.
+    fn idle_since(
+        &self,
+        env: &Env<'_>,
+        state: StateRef<'_>,
+        slot: u32,
+        since: Option<u32>,
+    ) -> Option<i64> {
+        let event = self.layout.latest(state, slot as usize);
+        let field = since.and_then(|f| match env.lead.fields.get(f as usize) {
+            Some(Some(Value::Time(t))) => Some(*t),
+            _ => None,
+        });
+        event.max(field).filter(|&last| last <= env.as_of)
+    }
+
     /// The times of the events a rule counted that an explanation lists, and how many
     /// more there were: for `on`, the newest (when the state keeps them); for decay,
-    /// the event that last reset it.
-    fn rule_events(&self, state: StateRef<'_>, kind: &RuleKind) -> (Vec<i64>, u64) {
+    /// the event that last reset it (`idle_since`: when its idle clock started).
+    fn rule_events(
+        &self,
+        state: StateRef<'_>,
+        kind: &RuleKind,
+        idle_since: Option<i64>,
+    ) -> (Vec<i64>, u64) {
         match *kind {
             RuleKind::On { slot, .. } => match self.layout.event_times(state, slot as usize) {
                 Some(times) => {
@@ -542,13 +600,13 @@ impl Scorer {
                 }
                 None => (Vec::new(), 0),
             },
-            RuleKind::Decay { slot, .. } => (
-                self.layout
-                    .latest(state, slot as usize)
-                    .into_iter()
-                    .collect(),
-                0,
-            ),
+            // When the lead's `since` field is later, no event reset it: none is listed.
+            RuleKind::Decay { slot, since, .. } => {
+                let latest = self.layout.latest(state, slot as usize);
+                let from_field = since.is_some() && idle_since.is_some_and(|t| Some(t) != latest);
+                let listed = if from_field { None } else { latest };
+                (listed.into_iter().collect(), 0)
+            }
             RuleKind::When { .. } | RuleKind::Kept { .. } => (Vec::new(), 0),
         }
     }
@@ -567,10 +625,7 @@ impl Scorer {
         state: StateRef<'_>,
         why: &mut Option<&mut Vec<Reason>>,
     ) -> f64 {
-        let pairs = matches!(
-            self.plan.slots[slot as usize].kind,
-            SlotKind::Events { pair: Some(_), .. }
-        );
+        let pairs = self.plan.slots[slot as usize].pairs();
         let answers = pipeline
             .unanswered
             .map(|u| self.layout.events(state, u.slot as usize))
@@ -618,6 +673,7 @@ impl Scorer {
             score: self.plan.scores[score].name.clone(),
             kind,
             rule: origin.text.clone(),
+            label: None,
             file: origin.file.clone(),
             line: origin.line,
             fired,
@@ -726,8 +782,11 @@ pub struct Reason {
     pub score: String,
     /// What kind of line it is.
     pub kind: ReasonKind,
-    /// The rule's source text.
+    /// The rule's source text (without its label).
     pub rule: String,
+    /// The rule's `label`, for the people who read scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The model file the rule is in.
     pub file: String,
     /// The rule's line in that file.
@@ -811,11 +870,13 @@ impl KeptPoints {
 }
 
 impl Reason {
-    /// What a reader is shown for this reason: the rule's source text. (This is the
-    /// place for a rule's label, once the language has them: shown instead of the
-    /// source where a rule has one.)
-    pub fn text(&self) -> &str {
-        &self.rule
+    /// What a reader is shown for this reason: the rule's source text, and its label
+    /// in quotes beside it when it has one (`on demo.request +50 "Asked for a demo"`).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.label {
+            None => self.rule.as_str().into(),
+            Some(label) => format!("{} \"{label}\"", self.rule).into(),
+        }
     }
 }
 
@@ -903,6 +964,9 @@ pub struct NextBand {
     /// The points the score needs to reach it.
     #[serde(serialize_with = "points")]
     pub needs: f64,
+    /// Whether the band is `> N`: the score needs more than `needs` points.
+    #[serde(skip_serializing_if = "is_false")]
+    pub beyond: bool,
 }
 
 /// What kind of explanation line a [`Reason`] is.
@@ -922,7 +986,14 @@ pub enum ReasonKind {
 
 /// Scores are shown rounded to 6 decimals (hiding float noise such as
 /// 0.30000000000000004), and whole numbers without a fraction: `35`, not `35.0`.
+/// From 2^52 up every float is whole, so such a number is shown as it is (scaling it
+/// by 10^6 could overflow); a number that is not finite stays so, and every output shows
+/// it as absent (`null`, a blank CSV cell, `absent`).
 pub fn round_points(x: f64) -> f64 {
+    const WHOLE_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x.abs() >= WHOLE_FROM || x.is_nan() {
+        return x;
+    }
     let rounded = (x * 1e6).round() / 1e6;
     if rounded == 0.0 {
         0.0 // no negative zero
@@ -933,7 +1004,9 @@ pub fn round_points(x: f64) -> f64 {
 
 fn serialize_points<S: Serializer>(x: f64, s: S) -> Result<S::Ok, S::Error> {
     let x = round_points(x);
-    if x.fract() == 0.0 && x.abs() < 9e15 {
+    if !x.is_finite() {
+        s.serialize_none() // absent
+    } else if x.fract() == 0.0 && x.abs() < 9e15 {
         s.serialize_i64(x as i64)
     } else {
         s.serialize_f64(x)
@@ -982,6 +1055,20 @@ fn percent<S: Serializer>(p: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// Whether a score passes a band's threshold: `>= threshold`, or `> threshold` when
+/// `strict`.
+fn passes(score: f64, threshold: f64, strict: bool) -> bool {
+    if strict {
+        score > threshold
+    } else {
+        score >= threshold
+    }
 }
 
 fn ordered<S: Serializer, T: Serialize>(entries: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {

@@ -80,7 +80,7 @@ impl Layout {
                 }
                 SlotKind::Count => Cell::Count,
                 SlotKind::Latest => Cell::Latest,
-                SlotKind::Sum { .. } => {
+                SlotKind::Sum => {
                     sums += 1;
                     Cell::Sum(sums - 1)
                 }
@@ -219,10 +219,11 @@ impl Layout {
         Some(&times[..kept])
     }
 
-    pub fn sum(&self, state: StateRef<'_>, slot: usize) -> f64 {
+    /// The sum in `slot`; `None` when the exact sum is out of a float's range.
+    pub fn sum(&self, state: StateRef<'_>, slot: usize) -> Option<f64> {
         match self.kinds[slot] {
             Cell::Sum(i) => state.sums[i].value(),
-            _ => 0.0,
+            _ => Some(0.0),
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Env<'a> {
     pub state: Option<StateRef<'a>>,
     pub scores: &'a [f64],
     pub flags: &'a [bool],
+    /// The band index of each grade chosen so far (by the plan's grade order).
+    pub bands: &'a [usize],
     pub as_of: i64,
 }
 
@@ -64,16 +66,12 @@ pub struct Code<'p> {
 
 impl<'a> Env<'a> {
     /// The environment with a lead's results so far (for scores, flags and grades).
-    pub fn with_results(
-        self,
-        state: StateRef<'a>,
-        scores: &'a [f64],
-        flags: &'a [bool],
-    ) -> Env<'a> {
+    pub fn with_results(self, state: StateRef<'a>, results: &'a super::Results) -> Env<'a> {
         Env {
             state: Some(state),
-            scores,
-            flags,
+            scores: &results.scores,
+            flags: &results.flags,
+            bands: &results.bands,
             ..self
         }
     }
@@ -216,6 +214,10 @@ fn run<'a, const N: usize, R>(
             Op::Slot(slot, read) => m.push(read_slot(env, slot as usize, read)),
             Op::Score(i) => m.push(Val::Num(env.scores[i as usize])),
             Op::Flag(i) => m.push(Val::Bool(env.flags[i as usize])),
+            Op::Grade(i) => {
+                let grade = &env.plan.grades[i as usize];
+                m.push(Val::Str(&grade.bands[env.bands[i as usize]].name));
+            }
             Op::Now => m.push(Val::Time(env.as_of)),
             Op::Neg => {
                 let v = match m.pop() {
@@ -297,7 +299,9 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
     match (read, env.plan.slots[slot].kind) {
         (SlotRead::Count, _) => Val::Num(env.layout.count(state, slot) as f64),
         (SlotRead::Exists, _) => Val::Bool(env.layout.count(state, slot) > 0),
-        (SlotRead::Sum, SlotKind::Sum { .. }) => Val::Num(env.layout.sum(state, slot)),
+        (SlotRead::Sum, SlotKind::Sum) => {
+            env.layout.sum(state, slot).map_or(Val::Absent, Val::Num)
+        }
         (SlotRead::DaysSince, _) => match env.layout.latest(state, slot) {
             Some(last) => Val::Num(elapsed(env.as_of, last).div_euclid(DAY.into()) as f64),
             None => Val::Absent,
@@ -413,6 +417,16 @@ fn call<const N: usize>(m: &mut Machine<'_, N>, f: Func) {
                 .map_or(Val::Absent, |s| Val::Num(s.chars().count() as f64))
         }
         Func::Has => Val::Bool(m.pop() != Val::Absent),
+        Func::Least | Func::Greatest => {
+            let b = m.pop();
+            let a = m.pop();
+            match (a, b) {
+                (Val::Num(x), Val::Num(y)) if f == Func::Least => Val::Num(x.min(y)),
+                (Val::Num(x), Val::Num(y)) => Val::Num(x.max(y)),
+                (Val::Num(x), _) | (_, Val::Num(x)) => Val::Num(x),
+                _ => Val::Absent,
+            }
+        }
         Func::Abs | Func::Round | Func::Floor | Func::Ceil => match m.pop() {
             Val::Num(n) => Val::Num(match f {
                 Func::Abs => n.abs(),

@@ -91,8 +91,10 @@ impl<'p> Schema<'p> {
         // Properties are read only in `where` filters: the slot says whose.
         let mut event_of = vec![None; plan.chunks.len()];
         for slot in &plan.slots {
-            if let (Some(filter), Some(event)) = (slot.filter, slot.event) {
-                event_of[filter as usize] = Some(event);
+            for member in slot.events.iter().flatten() {
+                if let Some(filter) = member.filter {
+                    event_of[filter as usize] = Some(member.event);
+                }
             }
         }
         for (chunk, event) in event_of.into_iter().enumerate() {

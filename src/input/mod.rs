@@ -190,25 +190,32 @@ impl Source<Box<dyn Read>> {
     }
 }
 
-/// Reads lead records, calling `each` with each one (or its error) and its line.
+/// Reads lead records, calling `each` with each one (or its error), its line, and a
+/// way to get the record's text (for a record the caller sets aside: a lead listed
+/// twice).
 pub fn read_leads<R: Read>(
     source: Source<R>,
     format: Format,
     plan: &Plan,
     keys: &Keys,
     options: ReadOptions,
-    mut each: impl FnMut(u64, Result<Lead, RecordError>) -> Result<(), RecordError>,
+    mut each: impl FnMut(u64, Result<Lead, RecordError>, &dyn Fn() -> String) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
-        Format::Jsonl => jsonl::read_lines(source, |line, text| {
-            let lead =
-                text.and_then(|text| parse_lead_line(plan, keys, options, &file, line, text));
-            each(line, lead)
+        Format::Jsonl => jsonl::read_lines(source, |line, text| match text {
+            Ok(text) => {
+                let lead = parse_lead_line(plan, keys, options, &file, line, text);
+                each(line, lead, &|| text.to_string())
+            }
+            Err(error) => each(line, Err(error), &String::new),
         }),
-        Format::Csv => csv::read_rows(source, |line, row| {
-            let lead = row.and_then(|row| schema::read_lead(plan, keys, options, &row));
-            each(line, lead)
+        Format::Csv => csv::read_rows(source, |line, row| match row {
+            Ok(row) => {
+                let lead = schema::read_lead(plan, keys, options, &row);
+                each(line, lead, &|| row.text())
+            }
+            Err(error) => each(line, Err(error), &String::new),
         }),
     }
 }

@@ -49,16 +49,25 @@ impl Disassembler<'_> {
             .map(|n| match n {
                 NodeRef::Score(i) => p.scores[*i as usize].name.clone(),
                 NodeRef::Flag(i) => format!("flag {}", p.flags[*i as usize].name),
+                NodeRef::Grade(i) => {
+                    let score = p.grades[*i as usize].score;
+                    format!("grade {}", p.scores[score as usize].name)
+                }
             })
             .collect();
         let _ = writeln!(out, "\norder: {}", order.join(", "));
     }
 
-    /// The name of a property of the events of `slot`.
-    fn prop_name(&self, slot: &Slot, prop: u32) -> &str {
-        slot.event
-            .map(|e| self.plan.events[e as usize].props[prop as usize].name.as_str())
-            .unwrap_or("?")
+    /// The name of the property `pick` chooses of a slot's members (every member names
+    /// the same property, each at its own index): "?" when there is none.
+    fn member_prop(&self, members: &[SlotEvent], pick: fn(&SlotEvent) -> Option<u32>) -> &str {
+        members
+            .first()
+            .and_then(|m| {
+                let props = &self.plan.events[m.event as usize].props;
+                pick(m).and_then(|p| props.get(p as usize))
+            })
+            .map_or("?", |p| p.name.as_str())
     }
 
     fn origin(&self, id: OriginId) -> String {
@@ -72,22 +81,18 @@ impl Disassembler<'_> {
             "\nslots (per-lead accumulators, updated as events stream past):"
         );
         for (i, slot) in self.plan.slots.iter().enumerate() {
+            let members = slot.events.as_deref().unwrap_or_default();
             let kind = match slot.kind {
                 SlotKind::Count => "count".to_string(),
                 SlotKind::Latest => "latest".to_string(),
-                SlotKind::Sum { prop } => format!("sum {}", self.prop_name(slot, prop)),
-                SlotKind::Events {
-                    pair,
-                    distinct,
-                    answered_by,
-                    keep,
-                } => {
+                SlotKind::Sum => format!("sum {}", self.member_prop(members, |m| m.prop)),
+                SlotKind::Events { answered_by, keep } => {
                     let mut kind = "events".to_string();
-                    if let Some(prop) = pair {
-                        let _ = write!(kind, " pairing {}", self.prop_name(slot, prop));
+                    if slot.pairs() {
+                        let _ = write!(kind, " pairing {}", self.member_prop(members, |m| m.pair));
                     }
-                    if let Some(prop) = distinct {
-                        let _ = write!(kind, " by {}", self.prop_name(slot, prop));
+                    if members.iter().any(|m| m.distinct.is_some()) {
+                        let _ = write!(kind, " by {}", self.member_prop(members, |m| m.distinct));
                     }
                     if let Some(answers) = answered_by {
                         let _ = write!(kind, " answered by s{answers}");
@@ -109,20 +114,38 @@ impl Disassembler<'_> {
                     kind
                 }
             };
-            let event = match slot.event {
-                Some(e) => self.plan.events[e as usize].name.clone(),
-                None => "any declared event".to_string(),
+            let event_name = |m: &SlotEvent| self.plan.events[m.event as usize].name.as_str();
+            // One type named as itself is listed on one line; a group or list names its
+            // types below it, each with its own filter.
+            let single = match members {
+                [only] if event_name(only) == slot.source => Some(only),
+                _ => None,
+            };
+            let event = match slot.events {
+                None => "any declared event",
+                Some(_) => slot.source.as_str(),
             };
             let mut line = format!("  s{i:<3} {kind} of {event}");
             if let Some(w) = slot.within {
                 let _ = write!(line, " within {}", format_duration(w));
             }
-            if let Some(f) = slot.filter {
+            if let Some(f) = single.and_then(|m| m.filter) {
                 let _ = write!(line, " where c{f}");
             }
             let _ = writeln!(out, "{line}");
-            if let Some(f) = slot.filter {
-                self.chunk_for(out, f, slot.event);
+            for member in members {
+                if single.is_none() {
+                    let filter = member.filter.map(|f| format!(" where c{f}"));
+                    let _ = writeln!(
+                        out,
+                        "         {}{}",
+                        event_name(member),
+                        filter.unwrap_or_default()
+                    );
+                }
+                if let Some(f) = member.filter {
+                    self.chunk_for(out, f, Some(member.event));
+                }
             }
         }
     }
@@ -145,14 +168,22 @@ impl Disassembler<'_> {
                                 format!("on s{slot}{cap}")
                             }
                             RuleKind::When { condition } => format!("when c{condition}"),
-                            RuleKind::Decay { slot, per } => {
-                                format!("decay since s{slot} per {}", format_duration(per))
+                            RuleKind::Decay { slot, per, since } => {
+                                let field = since
+                                    .map(|f| format!(" or lead.{}", self.plan.lead_fields[f as usize].name))
+                                    .unwrap_or_default();
+                                format!("decay since s{slot}{field} per {}", format_duration(per))
                             }
                             RuleKind::Kept { slot, pipeline } => kept_steps(slot, &pipeline),
                         };
+                        let label = rule
+                            .label
+                            .as_ref()
+                            .map(|l| format!("  label {l:?}"))
+                            .unwrap_or_default();
                         let _ = writeln!(
                             out,
-                            "  {:<32} {:>+8}    ; {}",
+                            "  {:<32} {:>+8}    ; {}{label}",
                             what,
                             rule.points,
                             self.origin(rule.origin)
@@ -235,9 +266,10 @@ impl Disassembler<'_> {
             let score = &self.plan.scores[grade.score as usize].name;
             let _ = writeln!(out, "\ngrade {score}    ; {}", self.origin(grade.origin));
             for band in &grade.bands {
+                let at_least = if band.strict { ">" } else { ">=" };
                 let threshold = band
                     .threshold
-                    .map(|t| format!(" >= {t}"))
+                    .map(|t| format!(" {at_least} {t}"))
                     .unwrap_or_default();
                 let condition = band
                     .condition
@@ -286,6 +318,10 @@ impl Disassembler<'_> {
             Op::Slot(s, read) => format!("slot      s{s} {read:?}"),
             Op::Score(i) => format!("score     {}", p.scores[i as usize].name),
             Op::Flag(i) => format!("flag      {}", p.flags[i as usize].name),
+            Op::Grade(i) => {
+                let score = p.grades[i as usize].score;
+                format!("grade     {}", p.scores[score as usize].name)
+            }
             Op::Now => "now".into(),
             Op::Cmp(c) => format!("cmp       {}", c.symbol()),
             Op::In(i) => format!("in        {}", constant_text(&p.constants[i as usize])),

@@ -1,5 +1,13 @@
-//! The plan on disk: `LEADPLAN`, a little-endian u32 format version, and a postcard
-//! payload; or the same plan as pretty JSON.
+//! The plan on disk: `LEADPLAN`, a little-endian u32 format version, the SHA-256 of the
+//! payload, and a postcard payload; or the same plan as pretty JSON.
+//!
+//! The checksum makes any change to a binary plan's bytes a refusal ("damaged plan",
+//! E0703) instead of a plan that decodes to something else and scores differently:
+//! postcard has no redundancy of its own, so most single-byte changes still decode.
+//! SHA-256 (the `sha2` crate the checker already uses for the source hash) finds every
+//! change a copy, a download or a disk can make; it is no signature (anyone can
+//! recompute it), which a plan from an untrusted hand would need on top. The JSON form is
+//! for reading and editing: it is verified, but carries no checksum.
 //!
 //! The payload is the serde form of [`Plan`] and of the plan-side types it is made of
 //! (the instruction set in `op.rs`, and [`FieldType`] here), never of the shared
@@ -14,6 +22,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `Plan` changes (then regenerate the golden files: see `tests/plan_format.rs`).
 pub const FORMAT_VERSION: u32 = 4;
 const MAGIC: &[u8; 8] = b"LEADPLAN";
+/// The length of the payload's checksum (SHA-256), after the format version.
+const CHECKSUM_LEN: usize = 32;
 
 impl Plan {
     /// The compact binary form.
@@ -21,6 +31,7 @@ impl Plan {
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&self.format_version.to_le_bytes());
         let payload = postcard::to_stdvec(self).expect("plans always serialize");
+        bytes.extend_from_slice(&checksum(&payload));
         bytes.extend_from_slice(&payload);
         bytes
     }
@@ -53,6 +64,14 @@ fn from_binary(bytes: &[u8]) -> Result<Plan, PlanError> {
     if found != FORMAT_VERSION {
         return Err(PlanError::Version { found });
     }
+    let (sum, payload) = payload
+        .split_at_checked(CHECKSUM_LEN)
+        .ok_or(PlanError::Corrupt("it ends within its checksum".into()))?;
+    if sum != checksum(payload) {
+        return Err(PlanError::Corrupt(
+            "its checksum does not match its contents (it was changed or cut short after it was written): compile the model again".into(),
+        ));
+    }
     let plan: Plan =
         postcard::from_bytes(payload).map_err(|e| PlanError::Corrupt(e.to_string()))?;
     if plan.format_version != found {
@@ -61,6 +80,12 @@ fn from_binary(bytes: &[u8]) -> Result<Plan, PlanError> {
         ));
     }
     Ok(plan)
+}
+
+/// The SHA-256 of a plan's payload.
+fn checksum(payload: &[u8]) -> [u8; CHECKSUM_LEN] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(payload).into()
 }
 
 fn from_json(bytes: &[u8]) -> Result<Plan, PlanError> {

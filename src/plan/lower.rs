@@ -38,8 +38,11 @@ pub fn lower(model: &Model) -> Plan {
             order: Vec::new(),
             origins: Vec::new(),
         },
+        model,
+        member: None,
         constants: HashMap::new(),
         slots: HashMap::new(),
+        graded: model.grades.iter().map(|g| g.score.0).collect(),
         current_origin: 0,
         code: Vec::new(),
     };
@@ -69,6 +72,7 @@ pub fn lower(model: &Model) -> Plan {
         .map(|n| match n {
             check::Node::Score(id) => NodeRef::Score(id.0),
             check::Node::Flag(id) => NodeRef::Flag(id.0),
+            check::Node::Grade(id) => NodeRef::Grade(lowerer.grade_index(*id)),
         })
         .collect();
     lowerer.plan
@@ -92,12 +96,18 @@ fn constant(c: &Const) -> Constant {
     }
 }
 
-struct Lowerer {
+struct Lowerer<'m> {
     plan: Plan,
+    model: &'m Model,
+    /// While a filter over a set of event types is lowered for one of them: the set and
+    /// that type, whose property indices `Op::Prop` takes.
+    member: Option<(check::EventSet, check::EventId)>,
     /// Constant pool index by the constant's debug form (f64 is not `Hash`).
     constants: HashMap<String, u32>,
     /// Slots by their debug form, so identical aggregates share one accumulator.
     slots: HashMap<String, SlotId>,
+    /// The score of each grade, in the plan's grade order.
+    graded: Vec<u32>,
     /// The origin of the chunk being emitted (for slots that aggregates create).
     current_origin: OriginId,
     /// The code of the chunk being emitted. Chunks are built apart and appended whole,
@@ -105,7 +115,15 @@ struct Lowerer {
     code: Vec<Op>,
 }
 
-impl Lowerer {
+impl Lowerer<'_> {
+    /// The plan's index of the grade of `score` (the checker allows only graded ones).
+    fn grade_index(&self, score: check::ScoreId) -> u32 {
+        self.graded
+            .iter()
+            .position(|&s| s == score.0)
+            .expect("the checker reads grades of graded scores only") as u32
+    }
+
     fn origin(&mut self, origin: &check::Origin) -> OriginId {
         self.plan.origins.push(Origin {
             file: origin.file.clone(),
@@ -151,21 +169,13 @@ impl Lowerer {
             } => {
                 let kind = match pipeline {
                     None => {
-                        let slot = self.slot(
-                            Some(event.0),
-                            filter.as_ref(),
-                            *within,
-                            SlotKind::Count,
-                            origin,
-                        );
+                        let feed = Feed::new(Some(event), filter.as_ref());
+                        let slot = self.slot(feed, *within, SlotKind::Count, origin);
                         RuleKind::On { slot, max: *max }
                     }
                     Some(pipeline) => {
-                        let matched = check::EventMatch {
-                            event: *event,
-                            filter: filter.clone(),
-                        };
-                        self.kept(&matched, *within, *max, pipeline, origin)
+                        let feed = Feed::new(Some(event), filter.as_ref());
+                        self.kept(feed, *within, *max, pipeline, origin)
                     }
                 };
                 (*points, kind)
@@ -174,32 +184,42 @@ impl Lowerer {
                 let condition = self.chunk(condition, origin, false);
                 (*points, RuleKind::When { condition })
             }
-            check::RuleKind::Decay { points, per, reset } => {
-                let slot = match reset {
-                    None => self.slot(None, None, None, SlotKind::Latest, origin),
-                    Some(m) => self.slot(
-                        Some(m.event.0),
-                        m.filter.as_ref(),
-                        None,
-                        SlotKind::Latest,
-                        origin,
-                    ),
-                };
-                (*points, RuleKind::Decay { slot, per: *per })
+            check::RuleKind::Decay {
+                points,
+                per,
+                reset,
+                since,
+            } => {
+                let feed = Feed::new(
+                    reset.as_ref().map(|m| &m.event),
+                    reset.as_ref().and_then(|m| m.filter.as_ref()),
+                );
+                let slot = self.slot(feed, None, SlotKind::Latest, origin);
+                let since = since.map(|f| f.0);
+                (
+                    *points,
+                    RuleKind::Decay {
+                        slot,
+                        per: *per,
+                        since,
+                    },
+                )
             }
         };
         RulePlan {
             points,
             kind,
             origin,
+            label: rule.label.clone(),
         }
     }
 
-    /// An `on` rule with the options of section 11.3: a slot of its events (and one of
-    /// the answers of a non-response rule) and the steps after `within`.
+    /// An `on` rule with the options of section 11.3: a slot of its events (`feed`, and
+    /// one of the answers of a non-response rule) and the steps after `within`. Each
+    /// member type of either slot reads `same` and `distinct by` at its own index.
     fn kept(
         &mut self,
-        matched: &check::EventMatch,
+        feed: Feed,
         within: Option<i64>,
         max: Option<u32>,
         pipeline: &check::Pipeline,
@@ -207,18 +227,14 @@ impl Lowerer {
     ) -> RuleKind {
         let answers = pipeline.unanswered.as_ref().map(|u| {
             let kind = SlotKind::Events {
-                pair: u.same.map(|(_, on_answer)| on_answer.0),
-                distinct: None,
                 answered_by: None,
                 keep: Keep::All,
             };
-            let slot = self.slot(
-                Some(u.answer.event.0),
-                u.answer.filter.as_ref(),
-                None,
-                kind,
-                origin,
-            );
+            let answer_feed = Feed {
+                pair: u.same.map(|(_, on_answer)| on_answer),
+                ..Feed::new(Some(&u.answer.event), u.answer.filter.as_ref())
+            };
+            let slot = self.slot(answer_feed, None, kind, origin);
             UnansweredPlan {
                 slot,
                 wait: u.wait,
@@ -232,22 +248,19 @@ impl Lowerer {
             decay: pipeline.decay,
         };
         let kind = SlotKind::Events {
+            answered_by: answers.map(|a| a.slot),
+            keep: plan.keep(),
+        };
+        let feed = Feed {
             pair: pipeline
                 .unanswered
                 .as_ref()
                 .and_then(|u| u.same)
-                .map(|(on_event, _)| on_event.0),
-            distinct: pipeline.distinct.map(|p| p.0),
-            answered_by: answers.map(|a| a.slot),
-            keep: plan.keep(),
+                .map(|(on_event, _)| on_event),
+            distinct: pipeline.distinct,
+            ..feed
         };
-        let slot = self.slot(
-            Some(matched.event.0),
-            matched.filter.as_ref(),
-            within,
-            kind,
-            origin,
-        );
+        let slot = self.slot(feed, within, kind, origin);
         RuleKind::Kept {
             slot,
             pipeline: plan,
@@ -324,6 +337,7 @@ impl Lowerer {
                 BandPlan {
                     name: b.name.clone(),
                     threshold: b.threshold,
+                    strict: b.strict,
                     condition: b
                         .condition
                         .as_ref()
@@ -338,29 +352,54 @@ impl Lowerer {
         }
     }
 
-    fn slot(
-        &mut self,
-        event: Option<u32>,
-        filter: Option<&TExpr>,
-        within: Option<i64>,
-        kind: SlotKind,
-        origin: OriginId,
-    ) -> SlotId {
-        let filter_code = filter.map(|f| {
-            let outer = std::mem::take(&mut self.code);
-            self.emit(f, false);
-            std::mem::replace(&mut self.code, outer)
-        });
-        let key = format!("{event:?}|{filter_code:?}|{within:?}|{kind:?}");
+    /// The slot `feed` and the options fill, shared with an identical one made before.
+    fn slot(&mut self, feed: Feed, within: Option<i64>, kind: SlotKind, origin: OriginId) -> SlotId {
+        // What each type's events would do, with the filter's code, as the slot's key.
+        let mut members = Vec::new();
+        if let Some(set) = feed.events {
+            for &event in &set.types {
+                let code = feed.filter.map(|f| {
+                    let outer = std::mem::take(&mut self.code);
+                    self.member = Some((set.clone(), event));
+                    self.emit(f, false);
+                    self.member = None;
+                    std::mem::replace(&mut self.code, outer)
+                });
+                let index = |p: check::PropId| self.model.member_prop(set, p, event).0;
+                let props = MemberProps {
+                    prop: feed.prop.map(index),
+                    pair: feed.pair.map(index),
+                    distinct: feed.distinct.map(index),
+                };
+                members.push((event.0, code, props));
+            }
+        }
+        let source = feed.events.map_or(String::new(), |set| set.text.clone());
+        let key = format!("{members:?}|{within:?}|{kind:?}|{source}");
         if let Some(&slot) = self.slots.get(&key) {
             return slot;
         }
-        let filter = filter.map(|f| self.chunk(f, origin, false));
+        let events = feed.events.map(|set| {
+            let mut events = Vec::new();
+            for (&event, (_, _, props)) in set.types.iter().zip(members) {
+                self.member = Some((set.clone(), event));
+                let filter = feed.filter.map(|f| self.chunk(f, origin, false));
+                self.member = None;
+                events.push(SlotEvent {
+                    event: event.0,
+                    filter,
+                    prop: props.prop,
+                    pair: props.pair,
+                    distinct: props.distinct,
+                });
+            }
+            events
+        });
         self.plan.slots.push(Slot {
-            event,
-            filter,
+            events,
             within,
             kind,
+            source,
         });
         let slot = (self.plan.slots.len() - 1) as SlotId;
         self.slots.insert(key, slot);
@@ -426,9 +465,19 @@ impl Lowerer {
                     self.code.push(Op::OrZero);
                 }
             }
-            TExprKind::Prop(id) => self.code.push(Op::Prop(id.0)),
+            TExprKind::Prop(id) => {
+                let prop = match &self.member {
+                    Some((set, event)) => self.model.member_prop(set, *id, *event),
+                    None => *id,
+                };
+                self.code.push(Op::Prop(prop.0));
+            }
             TExprKind::Score(id) => self.code.push(Op::Score(id.0)),
             TExprKind::Flag(id) => self.code.push(Op::Flag(id.0)),
+            TExprKind::Grade(id) => {
+                let grade = self.grade_index(*id);
+                self.code.push(Op::Grade(grade));
+            }
             TExprKind::Neg(inner) => {
                 self.emit(inner, derived);
                 self.code.push(Op::Neg);
@@ -438,6 +487,15 @@ impl Lowerer {
                 self.code.push(Op::Not);
             }
             TExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, derived),
+            TExprKind::Call { function, args } if function.is_variadic() => {
+                // `least(a, b, c)` is `least(least(a, b), c)`: the plan's call takes two.
+                for (i, arg) in args.iter().enumerate() {
+                    self.emit(arg, derived);
+                    if i > 0 {
+                        self.code.push(call(*function));
+                    }
+                }
+            }
             TExprKind::Call { function, args } => {
                 for arg in args {
                     self.emit(arg, derived);
@@ -446,23 +504,20 @@ impl Lowerer {
             }
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
-                    Some(prop) => SlotKind::Sum { prop: prop.0 },
+                    Some(_) => SlotKind::Sum,
                     None if agg.distinct.is_some() => SlotKind::Events {
-                        pair: None,
-                        distinct: agg.distinct.map(|p| p.0),
                         answered_by: None,
                         keep: Keep::NewestPerValue,
                     },
                     None if agg.function == AggFn::DaysSince => SlotKind::Latest,
                     None => SlotKind::Count,
                 };
-                let slot = self.slot(
-                    Some(agg.event.0),
-                    agg.filter.as_ref(),
-                    agg.within,
-                    kind,
-                    self.current_origin,
-                );
+                let feed = Feed {
+                    prop: agg.prop,
+                    distinct: agg.distinct,
+                    ..Feed::new(Some(&agg.event), agg.filter.as_ref())
+                };
+                let slot = self.slot(feed, agg.within, kind, self.current_origin);
                 self.code.push(Op::Slot(slot, slot_read(agg.function)));
                 if derived && agg.function == AggFn::DaysSince {
                     self.code.push(Op::OrZero);
@@ -522,6 +577,39 @@ impl Lowerer {
     }
 }
 
+/// What feeds a slot: the events (`None` for every declared type), their `where`, the
+/// property a `sum` adds up, and the properties an events slot keeps of each event
+/// (`same PROP`, `distinct by PROP`), all numbered as the set's first type numbers them.
+#[derive(Clone, Copy)]
+struct Feed<'e> {
+    events: Option<&'e check::EventSet>,
+    filter: Option<&'e TExpr>,
+    prop: Option<check::PropId>,
+    pair: Option<check::PropId>,
+    distinct: Option<check::PropId>,
+}
+
+impl<'e> Feed<'e> {
+    /// The events and their `where`, with no property read.
+    fn new(events: Option<&'e check::EventSet>, filter: Option<&'e TExpr>) -> Feed<'e> {
+        Feed {
+            events,
+            filter,
+            prop: None,
+            pair: None,
+            distinct: None,
+        }
+    }
+}
+
+/// The properties of a [`Feed`] at one member type's indices (see [`SlotEvent`]).
+#[derive(Debug)]
+struct MemberProps {
+    prop: Option<u32>,
+    pair: Option<u32>,
+    distinct: Option<u32>,
+}
+
 /// The instruction for a call of a built-in function (`now()` has its own).
 fn call(function: Function) -> Op {
     let func = match function {
@@ -539,6 +627,8 @@ fn call(function: Function) -> Op {
         Function::Round => Func::Round,
         Function::Floor => Func::Floor,
         Function::Ceil => Func::Ceil,
+        Function::Least => Func::Least,
+        Function::Greatest => Func::Greatest,
     };
     Op::Call(func)
 }

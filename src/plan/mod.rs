@@ -54,7 +54,7 @@ crate::internal_fields! {
         scores: Vec<ScorePlan>,
         flags: Vec<FlagPlan>,
         grades: Vec<GradePlan>,
-        /// Scores and flags in evaluation order (each after what it uses).
+        /// Scores, flags and grades in evaluation order (each after what it uses).
         order: Vec<NodeRef>,
         /// Source positions: rules, chunks and declarations point here.
         origins: Vec<Origin>,
@@ -174,31 +174,64 @@ pub struct Chunk {
 /// A per-lead accumulator: what each matching event does to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slot {
-    /// The event type that feeds it; `None` for every declared type (`decay … idle`).
-    pub event: Option<u32>,
-    /// A per-event condition (`where`).
-    pub filter: Option<ChunkId>,
+    /// The event types that feed it, in ascending order, each once (a group or list
+    /// feeds one slot from several types, and each event counts once); `None` for every
+    /// declared type (`decay … idle`).
+    pub events: Option<Vec<SlotEvent>>,
     /// Only events at most this many microseconds before the as-of time count.
     pub within: Option<i64>,
     pub kind: SlotKind,
+    /// The events as the model names them (`email.open`, `social.*`,
+    /// `[email.open, page.*]`), for listings; empty for `idle`.
+    pub source: String,
+}
+
+impl Slot {
+    /// Whether the slot keeps each event's `same PROP` value (an events slot of a
+    /// non-response rule with `same`, or of its answers).
+    pub fn pairs(&self) -> bool {
+        self.events.iter().flatten().any(|m| m.pair.is_some())
+    }
+
+    /// Whether the slot keeps each event's `distinct by PROP` value.
+    pub fn distinct_by(&self) -> bool {
+        self.events.iter().flatten().any(|m| m.distinct.is_some())
+    }
+}
+
+/// One event type feeding a slot, with its own filter and property: property indices
+/// differ from type to type, so a `where` over a group is lowered once per type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotEvent {
+    pub event: u32,
+    /// A per-event condition (`where`), reading this type's properties.
+    pub filter: Option<ChunkId>,
+    /// The property a `sum` slot adds up, by this type's index (`None` for other kinds).
+    pub prop: Option<u32>,
+    /// In a [`SlotKind::Events`] slot, the property whose value pairs events with
+    /// answers (`same PROP`), by this type's index: every member has one or none does.
+    pub pair: Option<u32>,
+    /// In a [`SlotKind::Events`] slot, the property of `distinct by PROP`, by this type's
+    /// index: every member has one or none does.
+    pub distinct: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlotKind {
     /// Number of matching events.
     Count,
-    /// Sum of a numeric property over matching events (events lacking it are skipped).
-    Sum { prop: u32 },
+    /// Sum of a numeric property ([`SlotEvent::prop`]) over matching events (events
+    /// lacking it are skipped).
+    Sum,
     /// Time of the newest matching event.
     Latest,
     /// The matching events themselves, for `on` rules with the options of section 11.3
-    /// and `count(… distinct by)`: each one's time, the values of the properties `pair`
-    /// (of `same PROP`) and `distinct` (of `distinct by PROP`), and, when the slot
-    /// `answered_by` holds the answers of a non-response rule, whether the event is one
-    /// of them itself. `keep` says which events can be forgotten as others arrive.
+    /// and `count(… distinct by)`: each one's time, the values of its type's properties
+    /// [`SlotEvent::pair`] (of `same PROP`) and [`SlotEvent::distinct`] (of `distinct by
+    /// PROP`), and, when the slot `answered_by` holds the answers of a non-response rule,
+    /// whether the event is one of them itself. `keep` says which events can be
+    /// forgotten as others arrive.
     Events {
-        pair: Option<u32>,
-        distinct: Option<u32>,
         answered_by: Option<SlotId>,
         keep: Keep,
     },
@@ -251,6 +284,8 @@ pub struct RulePlan {
     pub points: f64,
     pub kind: RuleKind,
     pub origin: OriginId,
+    /// The rule's `label`, shown beside its source in explanations.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,8 +294,13 @@ pub enum RuleKind {
     On { slot: SlotId, max: Option<u32> },
     /// `when C`: points if the condition holds.
     When { condition: ChunkId },
-    /// `decay`: points × whole periods since the newest event in `slot`.
-    Decay { slot: SlotId, per: i64 },
+    /// `decay`: points × whole periods since the newest event in `slot`, or the lead's
+    /// `since` field (a `time`) when that is later; nothing when the later is after T.
+    Decay {
+        slot: SlotId,
+        per: i64,
+        since: Option<u32>,
+    },
     /// `on E …` with the options of section 11.3: points for each event of `slot`
     /// (a [`SlotKind::Events`] slot) the pipeline keeps, faded by its `decay`.
     Kept { slot: SlotId, pipeline: PipelinePlan },
@@ -356,6 +396,8 @@ pub struct GradePlan {
 pub struct BandPlan {
     pub name: String,
     pub threshold: Option<f64>,
+    /// `> threshold` rather than `>= threshold`.
+    pub strict: bool,
     pub condition: Option<ChunkId>,
 }
 
@@ -363,6 +405,8 @@ pub struct BandPlan {
 pub enum NodeRef {
     Score(u32),
     Flag(u32),
+    /// A grade, by its index in the plan's grades.
+    Grade(u32),
 }
 
 /// Why a plan could not be loaded.

@@ -44,6 +44,8 @@ pub enum Op {
     OrJump(u32),
     /// Replace an absent top with 0 (derived scores count absent values as 0).
     OrZero,
+    /// Push the name of the lead's band in grade `n` (an index into the plan's grades).
+    Grade(u32),
 }
 
 impl Op {
@@ -57,6 +59,7 @@ impl Op {
             | Op::Slot(..)
             | Op::Score(_)
             | Op::Flag(_)
+            | Op::Grade(_)
             | Op::Now => (0, 1),
             Op::Neg | Op::Not | Op::OrZero | Op::In(_) | Op::NotIn(_) | Op::Matches(_) => (1, 1),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (2, 1),
@@ -107,6 +110,11 @@ pub enum Func {
     Round,
     Floor,
     Ceil,
+    /// Of two numbers, the smaller; an absent one is skipped (`least(a, b, c)` is
+    /// two calls).
+    Least,
+    /// Of two numbers, the larger; an absent one is skipped.
+    Greatest,
 }
 
 impl Func {
@@ -126,13 +134,15 @@ impl Func {
             Func::Round => "round",
             Func::Floor => "floor",
             Func::Ceil => "ceil",
+            Func::Least => "least",
+            Func::Greatest => "greatest",
         }
     }
 
     /// How many arguments the call pops.
     pub fn arity(self) -> usize {
         match self {
-            Func::StartsWith | Func::EndsWith | Func::Contains => 2,
+            Func::StartsWith | Func::EndsWith | Func::Contains | Func::Least | Func::Greatest => 2,
             _ => 1,
         }
     }

@@ -51,6 +51,11 @@ impl Printer<'_> {
             }
             TExprKind::Score(id) => out.push_str(&self.model.scores[id.0 as usize].name),
             TExprKind::Flag(id) => out.push_str(&self.model.flags[id.0 as usize].name),
+            TExprKind::Grade(id) => {
+                out.push_str("grade(");
+                out.push_str(&self.model.scores[id.0 as usize].name);
+                out.push(')');
+            }
             TExprKind::Neg(inner) => {
                 out.push('-');
                 self.expr(out, inner, event, own);
@@ -81,17 +86,19 @@ impl Printer<'_> {
                 out.push(')');
             }
             TExprKind::Aggregate(agg) => {
-                let decl = &self.model.events[agg.event.0 as usize];
+                // Properties are numbered as the set's first type numbers them.
+                let first = agg.event.first().0;
+                let decl = &self.model.events[first as usize];
                 out.push_str(agg.function.name());
                 out.push('(');
-                out.push_str(&decl.name);
+                out.push_str(&agg.event.text);
                 if let Some(prop) = agg.prop {
                     out.push('.');
                     out.push_str(&decl.props[prop.0 as usize].name);
                 }
                 if let Some(filter) = &agg.filter {
                     out.push_str(" where ");
-                    self.expr(out, filter, Some(agg.event.0), 0);
+                    self.expr(out, filter, Some(first), 0);
                 }
                 if let Some(within) = agg.within {
                     out.push_str(" within ");

@@ -1,7 +1,8 @@
 //! Verification of a loaded plan: every index in range, every jump forward and inside
-//! its chunk, every chunk leaving exactly one value, every number finite, scores and
-//! flags ordered so each only reads ones computed before it, and the parts of flags'
-//! conditions forming one condition each. After this, evaluation cannot go wrong.
+//! its chunk, every chunk leaving exactly one value, every number finite, scores, flags
+//! and grades ordered so each only reads ones computed before it (a grade after its
+//! score), labels one line each, and the parts of flags' conditions forming one
+//! condition each. After this, evaluation cannot go wrong.
 
 use super::*;
 
@@ -18,6 +19,11 @@ struct Verifier<'p> {
     /// Where each score and flag stands in the evaluation order, once `run` has
     /// verified the order.
     positions: Positions,
+}
+
+/// The type of property `prop` of event type `event` (both checked to exist).
+fn prop_type(plan: &Plan, event: u32, prop: u32) -> Option<ValueType> {
+    Some(plan.events.get(event as usize)?.props.get(prop as usize)?.ty)
 }
 
 fn invalid(message: impl Into<String>) -> PlanError {
@@ -56,9 +62,9 @@ fn finite_constant(c: &Constant) -> Result<(), PlanError> {
 struct Context {
     /// Number of properties of the event a filter looks at; `None` outside filters.
     props: Option<usize>,
-    /// Position in the evaluation order of the score or flag it belongs to: only
-    /// scores and flags before it may be read. `None` for grades (after everything).
-    position: Option<usize>,
+    /// Position in the evaluation order of the score, flag or grade it belongs to:
+    /// only scores, flags and grades before it may be read.
+    position: usize,
 }
 
 impl Verifier<'_> {
@@ -83,7 +89,7 @@ impl Verifier<'_> {
             self.origin(score.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(self.positions.score[i]),
+                position: self.positions.score[i],
             };
             match &score.body {
                 ScoreBody::Derived { expr } => self.chunk(*expr, cx)?,
@@ -106,13 +112,13 @@ impl Verifier<'_> {
             self.origin(flag.origin)?;
             let cx = Context {
                 props: None,
-                position: Some(self.positions.flag[i]),
+                position: self.positions.flag[i],
             };
             self.chunk(flag.condition, cx)?;
             self.parts(&flag.parts, cx)?;
         }
-        for grade in &p.grades {
-            self.grade(grade)?;
+        for (i, grade) in p.grades.iter().enumerate() {
+            self.grade(i, grade)?;
         }
         Ok(())
     }
@@ -129,16 +135,18 @@ impl Verifier<'_> {
         let mut positions = Positions {
             score: vec![usize::MAX; p.scores.len()],
             flag: vec![usize::MAX; p.flags.len()],
+            grade: vec![usize::MAX; p.grades.len()],
         };
         for (position, node) in p.order.iter().enumerate() {
             let entry = match node {
                 NodeRef::Score(i) => positions.score.get_mut(*i as usize),
                 NodeRef::Flag(i) => positions.flag.get_mut(*i as usize),
+                NodeRef::Grade(i) => positions.grade.get_mut(*i as usize),
             };
             match entry {
                 Some(slot) if *slot == usize::MAX => *slot = position,
                 _ => return Err(invalid(
-                    "the evaluation order names a score or flag twice or one that does not exist",
+                    "the evaluation order names a score, flag or grade twice or one that does not exist",
                 )),
             }
         }
@@ -146,86 +154,123 @@ impl Verifier<'_> {
             .score
             .iter()
             .chain(&positions.flag)
+            .chain(&positions.grade)
             .any(|&p| p == usize::MAX)
         {
-            return Err(invalid("the evaluation order leaves out a score or flag"));
+            return Err(invalid(
+                "the evaluation order leaves out a score, flag or grade",
+            ));
         }
         Ok(positions)
     }
 
     fn slot(&self, index: usize, slot: &Slot) -> Result<(), PlanError> {
-        let p = self.plan;
-        let props = match slot.event {
-            Some(e) => Some(
-                p.events
-                    .get(e as usize)
-                    .ok_or_else(|| invalid(format!("slot {index} reads an unknown event type")))?
-                    .props
-                    .len(),
-            ),
-            None => None,
-        };
-        if let Some(filter) = slot.filter {
-            let props =
-                props.ok_or_else(|| invalid(format!("slot {index} filters events of no type")))?;
-            self.chunk(
-                filter,
-                Context {
-                    props: Some(props),
-                    position: Some(0),
-                },
-            )?;
+        let sums = slot.kind == SlotKind::Sum;
+        match &slot.events {
+            None if sums => {
+                return Err(invalid(format!("slot {index} sums events of no type")));
+            }
+            None => {}
+            Some(members) if members.is_empty() => {
+                return Err(invalid(format!("slot {index} is fed by no event type")));
+            }
+            Some(members) => {
+                // Ascending, each type once: an event feeds a slot at most once.
+                if members.windows(2).any(|w| w[0].event >= w[1].event) {
+                    return Err(invalid(format!(
+                        "slot {index} names its event types out of order or twice"
+                    )));
+                }
+                for member in members {
+                    self.slot_event(index, member, sums)?;
+                }
+            }
         }
         if slot.within.is_some_and(|w| w <= 0) {
             return Err(invalid(format!(
                 "slot {index} has a window that is not positive"
             )));
         }
-        if let SlotKind::Events {
-            pair,
-            distinct,
-            answered_by,
-            keep,
-        } = slot.kind
-        {
-            self.events_slot(index, slot, (pair, distinct, answered_by), keep)?;
-        }
-        if let SlotKind::Sum { prop } = slot.kind {
-            let event = slot
-                .event
-                .ok_or_else(|| invalid(format!("slot {index} sums events of no type")))?;
-            let decl = p.events[event as usize]
-                .props
-                .get(prop as usize)
-                .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
-            if !matches!(decl.ty, ValueType::Int | ValueType::Number) {
+        match slot.kind {
+            SlotKind::Events { answered_by, keep } => self.events_slot(index, slot, answered_by, keep)?,
+            _ if slot.pairs() || slot.distinct_by() => {
                 return Err(invalid(format!(
-                    "slot {index} sums a property that is not a number"
+                    "slot {index} keeps properties of events but not the events"
                 )));
             }
+            _ => {}
         }
         Ok(())
     }
 
-    /// A slot of events: its properties exist, the slot of answers it pairs with comes
-    /// before it, keeps answers, and pairs on a property of the same type.
+    /// One event type of a slot: a declared type, its filter reading its properties, and
+    /// a numeric property to add up exactly when the slot sums.
+    fn slot_event(&self, index: usize, member: &SlotEvent, sums: bool) -> Result<(), PlanError> {
+        let props = &self
+            .plan
+            .events
+            .get(member.event as usize)
+            .ok_or_else(|| invalid(format!("slot {index} reads an unknown event type")))?
+            .props;
+        if let Some(filter) = member.filter {
+            self.chunk(
+                filter,
+                Context {
+                    props: Some(props.len()),
+                    position: 0,
+                },
+            )?;
+        }
+        if [member.pair, member.distinct]
+            .into_iter()
+            .flatten()
+            .any(|prop| prop as usize >= props.len())
+        {
+            return Err(invalid(format!("slot {index} keeps an unknown property")));
+        }
+        match (member.prop, sums) {
+            (None, false) => Ok(()),
+            (Some(_), false) => Err(invalid(format!(
+                "slot {index} names a property but does not sum"
+            ))),
+            (None, true) => Err(invalid(format!("slot {index} sums no property"))),
+            (Some(prop), true) => {
+                let decl = props
+                    .get(prop as usize)
+                    .ok_or_else(|| invalid(format!("slot {index} sums an unknown property")))?;
+                if matches!(decl.ty, ValueType::Int | ValueType::Number) {
+                    Ok(())
+                } else {
+                    Err(invalid(format!(
+                        "slot {index} sums a property that is not a number"
+                    )))
+                }
+            }
+        }
+    }
+
+    /// A slot of events: fed by some types, each keeping the `same` and `distinct by`
+    /// properties or none doing so (their indices were checked per type), the `same`
+    /// property of one type (`int` and `number` as one) on every type and on the slot
+    /// of answers it pairs with, which comes before it and keeps its answers.
     fn events_slot(
         &self,
         index: usize,
         slot: &Slot,
-        (pair, distinct, answered_by): (Option<u32>, Option<u32>, Option<SlotId>),
+        answered_by: Option<SlotId>,
         keep: Keep,
     ) -> Result<(), PlanError> {
         let p = self.plan;
-        let prop_type = |slot: &Slot, prop: Option<u32>| -> Result<Option<ValueType>, PlanError> {
-            let Some(prop) = prop else { return Ok(None) };
-            slot.event
-                .and_then(|e| p.events[e as usize].props.get(prop as usize))
-                .map(|d| Some(d.ty))
-                .ok_or_else(|| invalid(format!("slot {index} keeps an unknown property")))
-        };
-        let pair_type = prop_type(slot, pair)?;
-        prop_type(slot, distinct)?;
+        if slot.events.is_none() {
+            return Err(invalid(format!("slot {index} keeps events of no type")));
+        }
+        let pair_type = self.pair_type(index, slot)?;
+        let members = slot.events.as_deref().unwrap_or_default();
+        if slot.distinct_by() && members.iter().any(|m| m.distinct.is_none()) {
+            return Err(invalid(format!(
+                "slot {index} keeps a `distinct by` property of some of its types only"
+            )));
+        }
         if let Some(answers) = answered_by {
             let theirs = p
                 .slots
@@ -233,23 +278,19 @@ impl Verifier<'_> {
                 .filter(|_| (answers as usize) < index)
                 .ok_or_else(|| invalid(format!("slot {index} pairs with a later slot")))?;
             let SlotKind::Events {
-                pair: their_pair,
                 answered_by: None,
                 keep: Keep::All,
-                ..
             } = theirs.kind
             else {
                 return Err(invalid(format!("slot {index} pairs with a slot of no answers")));
             };
-            let numeric = |t: Option<ValueType>| matches!(t, Some(ValueType::Int | ValueType::Number));
-            let their_type = prop_type(theirs, their_pair)?;
-            if pair_type != their_type && !(numeric(pair_type) && numeric(their_type)) {
+            if pair_type != self.pair_type(answers as usize, theirs)? {
                 return Err(invalid(format!("slot {index} pairs on properties of two types")));
             }
         }
         match keep {
             Keep::All => Ok(()),
-            Keep::NewestPerValue if distinct.is_some() => Ok(()),
+            Keep::NewestPerValue if slot.distinct_by() => Ok(()),
             Keep::NewestPerValue => Err(invalid(format!("slot {index} keeps values it has not"))),
             Keep::Newest { per, max } => {
                 if max == Some(0) {
@@ -258,6 +299,33 @@ impl Verifier<'_> {
                 period_cap(per)
             }
         }
+    }
+
+    /// The type of the `same` property an events slot keeps (`None` if it keeps none;
+    /// `int` and `number` both as `number`): every member type keeps one, of that type.
+    fn pair_type(&self, index: usize, slot: &Slot) -> Result<Option<ValueType>, PlanError> {
+        let members = slot.events.as_deref().unwrap_or_default();
+        if !slot.pairs() {
+            return Ok(None);
+        }
+        let mut common = None;
+        for member in members {
+            let ty = member
+                .pair
+                .and_then(|prop| prop_type(self.plan, member.event, prop))
+                .ok_or_else(|| {
+                    invalid(format!("slot {index} pairs some of its types only"))
+                })?;
+            let ty = match ty {
+                ValueType::Int => ValueType::Number,
+                other => other,
+            };
+            if common.is_some_and(|c| c != ty) {
+                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+            }
+            common = Some(ty);
+        }
+        Ok(common)
     }
 
     fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {
@@ -271,13 +339,22 @@ impl Verifier<'_> {
                 }
             }
             RuleKind::When { condition } => self.chunk(condition, cx)?,
-            RuleKind::Decay { slot, per } => {
+            RuleKind::Decay { slot, per, since } => {
                 self.slot_ref(slot)?;
                 if per <= 0 {
                     return Err(invalid("a decay period is not positive"));
                 }
+                let field = since.map(|f| self.plan.lead_fields.get(f as usize));
+                if field.is_some_and(|f| f.is_none_or(|f| f.ty != ValueType::Time)) {
+                    return Err(invalid("a decay's `since` is not a lead field of type time"));
+                }
             }
             RuleKind::Kept { slot, pipeline } => self.kept(slot, &pipeline)?,
+        }
+        if let Some(label) = &rule.label {
+            if label.trim().is_empty() || label.contains(['\n', '\r']) {
+                return Err(invalid("a rule's label is not one line of text"));
+            }
         }
         Ok(())
     }
@@ -286,13 +363,8 @@ impl Verifier<'_> {
     /// steps need (and no fewer), and every number is in range.
     fn kept(&self, slot: SlotId, pipeline: &PipelinePlan) -> Result<(), PlanError> {
         self.slot_ref(slot)?;
-        let SlotKind::Events {
-            distinct,
-            answered_by,
-            keep,
-            ..
-        } = self.plan.slots[slot as usize].kind
-        else {
+        let decl = &self.plan.slots[slot as usize];
+        let SlotKind::Events { answered_by, keep } = decl.kind else {
             return Err(invalid("a rule keeps events in a slot that does not keep them"));
         };
         if answered_by != pipeline.unanswered.map(|u| u.slot) {
@@ -301,7 +373,7 @@ impl Verifier<'_> {
         if pipeline.unanswered.is_some_and(|u| u.wait <= 0) {
             return Err(invalid("a rule's waiting period is not positive"));
         }
-        if pipeline.distinct != distinct.is_some() {
+        if pipeline.distinct != decl.distinct_by() {
             return Err(invalid("a rule's `distinct by` is not its slot's"));
         }
         if keep != pipeline.keep() {
@@ -369,25 +441,34 @@ impl Verifier<'_> {
         Ok(())
     }
 
-    fn grade(&self, grade: &GradePlan) -> Result<(), PlanError> {
+    /// A grade: after its score in the evaluation order, a default band last, and each
+    /// band's threshold finite (a strict one has one) and condition a chunk it may run.
+    fn grade(&self, index: usize, grade: &GradePlan) -> Result<(), PlanError> {
         self.origin(grade.origin)?;
-        if grade.score as usize >= self.plan.scores.len() {
-            return Err(invalid("a grade names a score that does not exist"));
+        let position = self.positions.grade[index];
+        match self.positions.score.get(grade.score as usize) {
+            None => return Err(invalid("a grade names a score that does not exist")),
+            Some(&score) if score >= position => {
+                return Err(invalid("a grade is chosen before its score is computed"))
+            }
+            Some(_) => {}
         }
         match grade.bands.last() {
             Some(last) if last.threshold.is_none() && last.condition.is_none() => {}
             _ => return Err(invalid("a grade has no default band")),
         }
         for band in &grade.bands {
-            if let Some(t) = band.threshold {
-                finite(t, "a band's threshold is not a finite number")?;
+            match band.threshold {
+                Some(t) => finite(t, "a band's threshold is not a finite number")?,
+                None if band.strict => return Err(invalid("a band is strict without a threshold")),
+                None => {}
             }
             if let Some(c) = band.condition {
                 self.chunk(
                     c,
                     Context {
                         props: None,
-                        position: None,
+                        position,
                     },
                 )?;
             }
@@ -498,6 +579,13 @@ impl Verifier<'_> {
                 )?;
                 self.before(NodeRef::Flag(i), cx, at)
             }
+            Op::Grade(i) => {
+                check(
+                    (i as usize) < p.grades.len() && cx.props.is_none(),
+                    "unknown grade",
+                )?;
+                self.before(NodeRef::Grade(i), cx, at)
+            }
             Op::In(i) | Op::NotIn(i) => check(
                 matches!(constant(i), Some(Constant::List(_))),
                 "membership in a non-list",
@@ -516,27 +604,27 @@ impl Verifier<'_> {
         }
     }
 
-    /// A score or flag may only read scores and flags computed before it.
+    /// A score, flag or grade may only read scores, flags and grades computed before it.
     fn before(&self, node: NodeRef, cx: Context, at: usize) -> Result<(), PlanError> {
-        let Some(position) = cx.position else {
-            return Ok(());
-        };
         // The callers have checked the index.
         let used = match node {
             NodeRef::Score(i) => self.positions.score[i as usize],
             NodeRef::Flag(i) => self.positions.flag[i as usize],
+            NodeRef::Grade(i) => self.positions.grade[i as usize],
         };
-        if used >= position {
+        if used >= cx.position {
             return Err(invalid(format!(
-                "instruction {at}: reads a score or flag before it is computed"
+                "instruction {at}: reads a score, flag or grade before it is computed"
             )));
         }
         Ok(())
     }
 }
 
+/// Where each score, flag and grade stands in the evaluation order.
 #[derive(Default)]
 struct Positions {
     score: Vec<usize>,
     flag: Vec<usize>,
+    grade: Vec<usize>,
 }

@@ -89,12 +89,71 @@ pub struct Duration {
 pub struct Rule {
     pub kind: RuleKind,
     pub span: Span,
+    /// `label "TEXT"` at the end of an `on`, `when` or `decay` rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+}
+
+/// A rule's `label "TEXT"`: what explanations show beside the rule's source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Label {
+    /// The string's value.
+    pub text: String,
+    /// The whole `label "TEXT"`.
+    pub span: Span,
+    /// The string literal as written.
+    pub string_span: Span,
+}
+
+/// The event types a rule or aggregate names: one type, a group or a list of them.
+///
+/// Serialized without a tag, so a single type serializes as the [`Ident`] it was before
+/// groups existed (a group's text ends in `.*`, a list is a sequence).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventRef {
+    /// One event type: `email.open`.
+    Type(Ident),
+    /// `prefix.*`: every declared type whose name starts with `prefix.`. The text is as
+    /// written, `.*` included.
+    Group(Ident),
+    /// `[email.open, page.*]`: the union of its entries (which the parser has checked
+    /// are types and groups, at least one).
+    List { items: Vec<EventRef>, span: Span },
+}
+
+impl EventRef {
+    pub fn span(&self) -> Span {
+        match self {
+            EventRef::Type(name) | EventRef::Group(name) => name.span,
+            EventRef::List { span, .. } => *span,
+        }
+    }
+}
+
+/// The canonical text: `email.open`, `social.*`, `[email.open, page.*]`.
+impl std::fmt::Display for EventRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventRef::Type(name) | EventRef::Group(name) => f.write_str(&name.text),
+            EventRef::List { items, .. } => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum RuleKind {
     On {
-        event: Ident,
+        event: EventRef,
         filter: Option<Expr>,
         /// `without F [where Q] [same PROP] for D` (a non-response rule).
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +179,9 @@ pub enum RuleKind {
         points: Points,
         per: Duration,
         reset: DecayReset,
+        /// `since lead.FIELD`: the lead's own time also starts the idle clock.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<Ident>,
     },
     Clamp {
         low: (f64, Span),
@@ -130,7 +192,7 @@ pub enum RuleKind {
 /// The `without F [where Q] [same PROP] for D` of a non-response `on` rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unanswered {
-    pub event: Ident,
+    pub event: EventRef,
     pub filter: Option<Expr>,
     pub same: Option<Ident>,
     pub wait: Duration,
@@ -158,8 +220,11 @@ pub struct PercentDecay {
 pub enum DecayReset {
     /// Any event of a declared type (`idle`).
     AnyEvent,
-    /// A matching event of one type (`without E [where P]`).
-    Event { event: Ident, filter: Option<Expr> },
+    /// A matching event of the types named (`without E [where P]`).
+    Event {
+        event: EventRef,
+        filter: Option<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,6 +238,9 @@ pub struct GradeDecl {
 pub struct Band {
     pub name: Ident,
     pub threshold: Option<Expr>,
+    /// Whether the threshold is `> N` (the score must be above N) rather than `>= N`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub condition: Option<Expr>,
     pub span: Span,
 }
@@ -255,14 +323,20 @@ pub enum ExprKind {
     Name(Ident),
     /// `lead.field`
     LeadField(Ident),
+    /// `grade(SCORE)`: the band the lead gets from SCORE's grade.
+    Grade(Ident),
     Call {
         function: Ident,
         args: Vec<Expr>,
     },
     Aggregate {
         function: AggFn,
-        /// The event type (for `sum`, the event type and property: `page.view.seconds`).
-        target: Ident,
+        /// The events (for `sum` of one type, the type and property in one dotted name:
+        /// `page.view.seconds`).
+        target: EventRef,
+        /// The property written after a group or list (`sum(page.*.seconds)`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        property: Option<Ident>,
         filter: Option<Box<Expr>>,
         within: Option<Duration>,
         /// `distinct by PROP` (only `count` takes it; the checker says so).

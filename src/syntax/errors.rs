@@ -115,7 +115,10 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
         let word = match expected {
             Rule::EOI => "the end of the statement",
             Rule::name | Rule::ident | Rule::band_name => "a name",
-            Rule::event_name => "an event type like `email.click`",
+            // Groups and lists too: the words stay those of v1, which had only types.
+            Rule::event_name | Rule::event_group | Rule::event_list | Rule::group_target => {
+                "an event type like `email.click`"
+            }
             Rule::points => "points like `+10` or `-5`",
             Rule::duration => "a duration like `30d`",
             Rule::number | Rule::signed_num => "a number",
@@ -133,8 +136,11 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             | Rule::list
             | Rule::call
             | Rule::aggregate
+            | Rule::grade_ref
             | Rule::lead_ref
             | Rule::bool_lit => "a value or expression",
+            Rule::list_comma => "`,`",
+            Rule::list_close => "`]`",
             Rule::cmp_op => "a comparison like `>=`",
             Rule::add_op | Rule::mul_op => "an operator",
             Rule::or_op => "`or`",
@@ -148,6 +154,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::same_clause => "`same`",
             Rule::distinct_opt => "`distinct by`",
             Rule::percent_decay_opt => "`decay`",
+            Rule::since => "`since`",
+            Rule::label => "`label`",
             Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,
             Rule::idle | Rule::without => "`idle` or `without`",
             Rule::model_decl
@@ -164,7 +172,7 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::field | Rule::record_field => "a field like `name: string`",
             Rule::type_expr => "a type like `string`",
             Rule::band => "a grade band like `hot >= 70`",
-            Rule::threshold => "`>=`",
+            Rule::threshold => "a threshold (`>= N` or `> N`)",
             Rule::band_if => "`if`",
             Rule::test_as_of | Rule::test_lead | Rule::test_events | Rule::test_expect => {
                 "a test statement (`as of`, `lead`, `events` or `expect`)"
@@ -269,8 +277,8 @@ fn other_language_help(
     }
     if positives.contains(&Rule::threshold) && symbol.chars().all(|c| "<>=!".contains(c)) {
         return Some(
-            "a band takes `>= N` (the score is at least N) and/or `if CONDITION`, like \
-             `hot >= 70`; bands are tried top to bottom, so the band above sets the upper bound"
+            "a band takes `>= N` (the score is at least N) or `> N` (above N) and/or \
+             `if CONDITION`, like `hot >= 70`; bands are tried top to bottom, so the band above sets the upper bound"
                 .into(),
         );
     }

@@ -247,13 +247,17 @@ impl<'t> Builder<'t> {
                     span: band_span,
                 },
                 threshold: None,
+                strict: false,
                 condition: None,
                 span: band_span,
             };
             for part in p.children() {
                 match part.as_rule() {
                     Rule::band_name => band.name = self.band_name(part),
-                    Rule::threshold => band.threshold = Some(self.expr(only_child(part))),
+                    Rule::threshold => {
+                        band.strict = !part.as_str().starts_with(">=");
+                        band.threshold = Some(self.expr(only_child(part)));
+                    }
                     Rule::band_if => band.condition = Some(self.expr(only_child(part))),
                     other => unreachable!("band part {other:?}"),
                 }
@@ -281,10 +285,15 @@ impl<'t> Builder<'t> {
     fn rule(&mut self, pair: P) -> Rule_ {
         let span = self.span(&pair);
         let which = pair.as_rule();
-        let mut inner = pair.children();
+        let label = pair
+            .clone()
+            .children()
+            .find(|p| p.as_rule() == Rule::label)
+            .map(|p| self.label(p));
+        let mut inner = pair.children().filter(|p| p.as_rule() != Rule::label);
         let kind = match which {
             Rule::on_rule => {
-                let event = self.ident(inner.next().expect("event"));
+                let event = self.event_ref(inner.next().expect("event"));
                 let mut filter = None;
                 let mut unanswered = None;
                 let mut points = None;
@@ -345,11 +354,17 @@ impl<'t> Builder<'t> {
                     DecayReset::AnyEvent
                 } else {
                     let mut inner = reset.children();
-                    let event = self.ident(inner.next().expect("event"));
+                    let event = self.event_ref(inner.next().expect("event"));
                     let filter = inner.next().map(|w| self.expr(only_child(w)));
                     DecayReset::Event { event, filter }
                 };
-                RuleKind::Decay { points, per, reset }
+                let since = inner.next().map(|s| self.ident(only_child(only_child(s))));
+                RuleKind::Decay {
+                    points,
+                    per,
+                    reset,
+                    since,
+                }
             }
             Rule::clamp_rule => {
                 let low = inner.next().expect("low");
@@ -362,14 +377,26 @@ impl<'t> Builder<'t> {
             }
             other => unreachable!("rule {other:?}"),
         };
-        Rule_ { kind, span }
+        Rule_ { kind, span, label }
+    }
+
+    /// `label "TEXT"`.
+    fn label(&mut self, pair: P) -> Label {
+        let span = self.span(&pair);
+        let string = only_child(pair);
+        let string_span = self.span(&string);
+        Label {
+            text: self.string(string),
+            span,
+            string_span,
+        }
     }
 
     /// The `without F [where Q] [same PROP] for D` of an `on` rule.
     fn unanswered(&mut self, pair: P) -> Unanswered {
         let span = self.span(&pair);
         let mut inner = pair.children();
-        let event = self.ident(inner.next().expect("event"));
+        let event = self.event_ref(inner.next().expect("event"));
         let mut filter = None;
         let mut same = None;
         let mut wait = None;
@@ -710,6 +737,7 @@ impl<'t> Builder<'t> {
             Rule::list => ExprKind::List(pair.children().map(|p| self.expr(p)).collect()),
             Rule::ident => ExprKind::Name(self.ident(pair)),
             Rule::lead_ref => ExprKind::LeadField(self.ident(only_child(pair))),
+            Rule::grade_ref => ExprKind::Grade(self.ident(only_child(pair))),
             Rule::call => {
                 let mut inner = pair.children();
                 let function = self.ident(inner.next().expect("function"));
@@ -724,12 +752,13 @@ impl<'t> Builder<'t> {
                     "exists" => AggFn::Exists,
                     _ => AggFn::DaysSince,
                 };
-                let target = self.ident(inner.next().expect("event"));
+                let (target, mut property) = self.agg_target(inner.next().expect("event"));
                 let mut filter = None;
                 let mut within = None;
                 let mut distinct = None;
                 for p in inner {
                     match p.as_rule() {
+                        Rule::agg_prop => property = Some(self.ident(only_child(p))),
                         Rule::where_clause => filter = Some(Box::new(self.expr(only_child(p)))),
                         Rule::distinct_opt => distinct = Some(self.ident(only_child(p))),
                         _ => within = Some(self.duration(only_child(p), DurationUse::Period)),
@@ -738,6 +767,7 @@ impl<'t> Builder<'t> {
                 ExprKind::Aggregate {
                     function,
                     target,
+                    property,
                     filter,
                     within,
                     distinct,
@@ -746,6 +776,60 @@ impl<'t> Builder<'t> {
             other => unreachable!("primary {other:?}"),
         };
         Expr { kind, span }
+    }
+
+    /// An event reference: a type, a group or a list. A list must name at least one
+    /// type or group, and cannot hold another list (E0310).
+    fn event_ref(&mut self, pair: P) -> EventRef {
+        match pair.as_rule() {
+            Rule::event_name => EventRef::Type(self.ident(pair)),
+            Rule::event_group => EventRef::Group(self.ident(pair)),
+            _ => {
+                let span = self.span(&pair);
+                let mut items = Vec::new();
+                let mut nested = false;
+                let entries = pair
+                    .children()
+                    .filter(|p| !matches!(p.as_rule(), Rule::list_comma | Rule::list_close));
+                for p in entries {
+                    if p.as_rule() == Rule::event_list {
+                        nested = true;
+                        let inner = self.span(&p);
+                        self.error(
+                            Code::BadEventList,
+                            "a list of event types cannot hold another list",
+                            inner,
+                            "list inside a list",
+                        )
+                        .help = Some("write its types and groups in the outer list".into());
+                    } else {
+                        items.push(self.event_ref(p));
+                    }
+                }
+                if items.is_empty() && !nested {
+                    self.error(
+                        Code::BadEventList,
+                        "a list of event types must name at least one type",
+                        span,
+                        "empty list",
+                    )
+                    .help = Some("name types or groups, like `[email.open, page.*]`".into());
+                }
+                EventRef::List { items, span }
+            }
+        }
+    }
+
+    /// What an aggregate looks at, and the property written after a group
+    /// (`page.*.seconds`); a property after a list comes as a separate `agg_prop`.
+    fn agg_target(&mut self, pair: P) -> (EventRef, Option<Ident>) {
+        if pair.as_rule() != Rule::group_target {
+            return (self.event_ref(pair), None);
+        }
+        let mut inner = pair.children();
+        let group = self.event_ref(inner.next().expect("group"));
+        let property = inner.next().map(|p| self.ident(only_child(p)));
+        (group, property)
     }
 
     fn ident(&mut self, pair: P) -> Ident {
@@ -822,6 +906,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_same
             | Rule::kw_distinct
             | Rule::kw_by
+            | Rule::kw_since
+            | Rule::kw_label
     )
 }
 

@@ -27,14 +27,20 @@ impl Checker<'_> {
             self.unknown_function(function);
             return error_expr(span);
         };
-        let (params, result) = func.signature();
-        if args.len() != params.len() {
+        let (params, mut result) = func.signature();
+        let count_fits = if func.is_variadic() {
+            args.len() >= params.len()
+        } else {
+            args.len() == params.len()
+        };
+        if !count_fits {
             self.report(
                 Diagnostic::new(
                     Code::BadArguments,
                     format!(
-                        "`{}` takes {} argument{}, not {}",
+                        "`{}` takes {}{} argument{}, not {}",
                         func.name(),
+                        if func.is_variadic() { "at least " } else { "" },
                         params.len(),
                         if params.len() == 1 { "" } else { "s" },
                         args.len()
@@ -51,7 +57,9 @@ impl Checker<'_> {
         }
         let mut typed_args = Vec::new();
         let mut failed = false;
-        for (arg, param) in args.iter().zip(params) {
+        for (i, arg) in args.iter().enumerate() {
+            // A variadic function's last parameter type repeats (the count fits).
+            let param = &params[i.min(params.len() - 1)];
             let a = self.expr(arg, cx);
             if !a.ty.compatible(param) {
                 self.report(
@@ -75,6 +83,10 @@ impl Checker<'_> {
         }
         if failed {
             return error_expr(span);
+        }
+        // `least` and `greatest` of whole numbers are one of them, so whole.
+        if func.is_variadic() && typed_args.iter().all(|a| a.ty == Type::Int) {
+            result = Type::Int;
         }
         typed(
             TExprKind::Call {
@@ -137,11 +149,12 @@ impl Checker<'_> {
     }
 
     /// `count`, `sum`, `exists` or `days_since` over the lead's events: not where one
-    /// event or no lead is known (`where`, constants).
+    /// event or no lead is known (`where`, constants). `target` is the events and the
+    /// property written after a group or list.
     pub(super) fn aggregate(
         &mut self,
         function: AggFn,
-        target: &ast::Ident,
+        target: (&ast::EventRef, Option<&ast::Ident>),
         (filter, within, distinct): (
             Option<&ast::Expr>,
             Option<ast::Duration>,
@@ -167,24 +180,36 @@ impl Checker<'_> {
             );
             return error_expr(span);
         }
-        let (event, prop) = if function == AggFn::Sum {
-            match self.sum_target(target) {
-                Some(found) => found,
-                None => return error_expr(span),
-            }
-        } else {
-            match self.resolve_event(target) {
-                Some(id) => (id, None),
-                None => return error_expr(span),
+        let found = match (function, target) {
+            (AggFn::Sum, (events, property)) => self.sum_target(events, property),
+            (_, (events, None)) => self.resolve_events(events).map(|set| (set, None)),
+            (_, (_, Some(property))) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::BadArguments,
+                        format!("`{}` takes no property", function.name()),
+                        property.span,
+                        "only `sum` names a property",
+                    )
+                    .with_help(format!(
+                        "write `{}({})`, or `sum(…)` to add the property up",
+                        function.name(),
+                        target.0
+                    )),
+                );
+                None
             }
         };
-        let filter = filter.map(|f| self.condition(f, &Cx::filter(event)));
+        let Some((event, prop)) = found else {
+            return error_expr(span);
+        };
+        let filter = filter.map(|f| self.condition(f, &Cx::filter(&event)));
         if filter.as_ref().is_some_and(|f| f.ty.is_error()) {
             return error_expr(span);
         }
         let distinct = match distinct {
             None => None,
-            Some(prop) if function == AggFn::Count => match self.resolve_event_prop(event, prop) {
+            Some(prop) if function == AggFn::Count => match self.set_prop(&event, prop) {
                 Some((id, _)) => Some(id),
                 None => return error_expr(span),
             },
@@ -220,14 +245,63 @@ impl Checker<'_> {
         typed(TExprKind::Aggregate(Box::new(aggregate)), ty, span)
     }
 
-    /// `sum(page.view.seconds)`: the last segment is the property.
-    fn sum_target(&mut self, target: &ast::Ident) -> Option<(EventId, Option<PropId>)> {
+    /// What `sum` adds up: `sum(page.view.seconds)` (one dotted name, the last segment
+    /// the property) or `sum(page.*.seconds)` (a group; every type of it declares the
+    /// property as a number). Not a list (E0310).
+    fn sum_target(
+        &mut self,
+        target: &ast::EventRef,
+        property: Option<&ast::Ident>,
+    ) -> Option<(EventSet, Option<PropId>)> {
+        let (events, prop) = match (target, property) {
+            (ast::EventRef::List { span, .. }, _) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::BadEventList,
+                        "`sum` adds up a property of one type or a group, not of a list",
+                        *span,
+                        "a list",
+                    )
+                    .with_help(
+                        "use a group like `sum(page.*.seconds)`, or add up one sum per type: `sum(a.x) + sum(b.x)`",
+                    ),
+                );
+                return None;
+            }
+            (ast::EventRef::Group(_), Some(prop)) => (self.resolve_events(target)?, prop.clone()),
+            (ast::EventRef::Type(name), None) => self.split_sum_name(name)?,
+            (_, _) => {
+                self.sum_needs_property(target);
+                return None;
+            }
+        };
+        let (id, ty) = self.set_prop(&events, &prop)?;
+        if !ty.is_numeric() {
+            self.report(
+                Diagnostic::new(
+                    Code::SumNotNumeric,
+                    format!("cannot sum `{}`: it is {}", prop.text, ty.an()),
+                    prop.span,
+                    format!("{} property", ty.an()),
+                )
+                .with_help(format!(
+                    "`sum` adds up numbers; to count the events use `count({})`",
+                    events.text
+                )),
+            );
+            return None;
+        }
+        Some((events, Some(id)))
+    }
+
+    /// `page.view.seconds`: the event type `page.view` and the property `seconds`.
+    fn split_sum_name(&mut self, target: &ast::Ident) -> Option<(EventSet, ast::Ident)> {
         let Some((event_name, prop_name)) = target.text.rsplit_once('.') else {
-            self.sum_needs_property(target);
+            self.sum_needs_property(&ast::EventRef::Type(target.clone()));
             return None;
         };
         if self.event_index.contains_key(&target.text) {
-            self.sum_needs_property(target);
+            self.sum_needs_property(&ast::EventRef::Type(target.clone()));
             return None;
         }
         let event_span = Span {
@@ -238,54 +312,29 @@ impl Checker<'_> {
             start: event_span.end + 1,
             ..target.span
         };
-        let event_ident = ast::Ident {
+        let event = ast::EventRef::Type(ast::Ident {
             text: event_name.to_string(),
             span: event_span,
+        });
+        let events = self.resolve_events(&event)?;
+        let prop = ast::Ident {
+            text: prop_name.to_string(),
+            span: prop_span,
         };
-        let event = self.resolve_event(&event_ident)?;
-        let entry = &self.events[event.0 as usize];
-        let Some(&prop) = entry.props.get(prop_name) else {
-            self.report(
-                Diagnostic::new(
-                    Code::UnknownProperty,
-                    format!("`{event_name}` has no property `{prop_name}`"),
-                    prop_span,
-                    "not a property",
-                )
-                .with_did_you_mean(prop_name, entry.prop_names(), None),
-            );
-            return None;
-        };
-        let ty = entry.def.props[prop.0 as usize].ty.clone();
-        if !ty.is_numeric() {
-            self.report(
-                Diagnostic::new(
-                    Code::SumNotNumeric,
-                    format!("cannot sum `{prop_name}`: it is {}", ty.an()),
-                    prop_span,
-                    format!("{} property", ty.an()),
-                )
-                .with_help(format!(
-                    "`sum` adds up numbers; to count the events use `count({event_name})`"
-                )),
-            );
-            return None;
-        }
-        Some((event, Some(prop)))
+        Some((events, prop))
     }
 
-    /// Reports a `sum` over an event type with no property named.
-    fn sum_needs_property(&mut self, target: &ast::Ident) {
+    /// Reports a `sum` over events with no property named.
+    fn sum_needs_property(&mut self, target: &ast::EventRef) {
         self.report(
             Diagnostic::new(
                 Code::BadArguments,
                 "`sum` needs an event property to add up",
-                target.span,
+                target.span(),
                 "no property named",
             )
             .with_help(format!(
-                "name the property after the event type, like `sum({}.seconds)`",
-                target.text
+                "name the property after the event type, like `sum({target}.seconds)`"
             )),
         );
     }
@@ -308,5 +357,7 @@ fn example_call(func: Function) -> &'static str {
         Function::Floor => "floor(lead.revenue)",
         Function::Ceil => "ceil(lead.revenue)",
         Function::Now => "now()",
+        Function::Least => "least(lead.discount, 20)",
+        Function::Greatest => "greatest(0, fit + engagement)",
     }
 }

@@ -6,6 +6,7 @@ use crate::check::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
+use crate::vocab::Function;
 
 /// The type of a constant value (a whole number is an `int`).
 pub(super) fn const_type(c: &Const) -> Type {
@@ -99,9 +100,10 @@ fn overflow_diagnostic(overflow: &Overflow) -> Diagnostic {
     .with_help(help)
 }
 
-/// Evaluates an expression made only of constants: literals, lists, constants and
-/// arithmetic on them. `None` when it depends on anything else, or when its arithmetic
-/// leaves its type's range (which the checker reports, see [`Checker::fold_value`]).
+/// Evaluates an expression made only of constants: literals, lists, constants,
+/// arithmetic on them, and `least`/`greatest` of them. `None` when it depends on anything
+/// else, or when its arithmetic leaves its type's range (which the checker reports, see
+/// [`Checker::fold_value`]).
 pub(in crate::check) fn fold(e: &TExpr) -> Option<Const> {
     fold_checked(e).ok()
 }
@@ -152,6 +154,23 @@ fn fold_checked(e: &TExpr) -> Result<Const, Unfolded> {
                 }
                 _ => Err(Unfolded::NotConstant),
             }
+        }
+        TExprKind::Call {
+            function: function @ (Function::Least | Function::Greatest),
+            args,
+        } => {
+            let mut extreme: Option<f64> = None;
+            for arg in args {
+                let Const::Number(n) = fold_checked(arg)? else {
+                    return Err(Unfolded::NotConstant);
+                };
+                extreme = Some(match (extreme, function) {
+                    (None, _) => n,
+                    (Some(e), Function::Least) => e.min(n),
+                    (Some(e), _) => e.max(n),
+                });
+            }
+            extreme.map(Const::Number).ok_or(Unfolded::NotConstant)
         }
         _ => Err(Unfolded::NotConstant),
     }

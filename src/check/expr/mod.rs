@@ -23,8 +23,9 @@ pub(super) use fold::{fold, NoValue};
 #[derive(Debug, Clone)]
 pub(super) struct Cx {
     pub kind: CxKind,
-    /// The event a `where` clause looks at: its properties are in scope.
-    pub event: Option<EventId>,
+    /// The events a `where` clause looks at: the properties they all declare are in
+    /// scope.
+    pub events: Option<EventSet>,
     /// The score or flag being defined: the scores and flags it uses are recorded.
     pub owner: Option<Node>,
 }
@@ -47,23 +48,23 @@ impl Cx {
     pub fn constant() -> Cx {
         Cx {
             kind: CxKind::Constant,
-            event: None,
+            events: None,
             owner: None,
         }
     }
-    /// The `where` clause of a rule or aggregate over `event`.
-    pub fn filter(event: EventId) -> Cx {
+    /// The `where` clause of a rule or aggregate over `events`.
+    pub fn filter(events: &EventSet) -> Cx {
         Cx {
             kind: CxKind::Filter,
-            event: Some(event),
+            events: Some(events.clone()),
             owner: None,
         }
     }
-    /// A condition of `owner` (none for a grade band's `if`).
+    /// A condition of `owner` (a `when` rule's score, a flag, or a grade for its bands).
     pub fn condition(owner: Option<Node>) -> Cx {
         Cx {
             kind: CxKind::Condition,
-            event: None,
+            events: None,
             owner,
         }
     }
@@ -71,9 +72,15 @@ impl Cx {
     pub fn derived(owner: Node) -> Cx {
         Cx {
             kind: CxKind::Derived,
-            event: None,
+            events: None,
             owner: Some(owner),
         }
+    }
+
+    /// Whether the lead's grades are known here: in a flag's condition and a grade
+    /// band's `if` (not in `when` rules, `where`, derived scores or constants).
+    fn grades_known(&self) -> bool {
+        self.kind == CxKind::Condition && matches!(self.owner, Some(Node::Flag(_) | Node::Grade(_)))
     }
 
     /// Where this is, in words, for "cannot be used …" messages.
@@ -110,16 +117,18 @@ impl Checker<'_> {
             ast::ExprKind::List(items) => self.list(items, cx, span),
             ast::ExprKind::Name(name) => self.name(name, cx),
             ast::ExprKind::LeadField(field) => self.lead_field(field, cx, span),
+            ast::ExprKind::Grade(score) => self.grade_read(score, cx, span),
             ast::ExprKind::Call { function, args } => self.call(function, args, cx, span),
             ast::ExprKind::Aggregate {
                 function,
                 target,
+                property,
                 filter,
                 within,
                 distinct,
             } => self.aggregate(
                 *function,
-                target,
+                (target, property.as_ref()),
                 (filter.as_deref(), *within, distinct.as_ref()),
                 cx,
                 span,

@@ -4,6 +4,7 @@
 
 use super::{error_expr, typed, Cx, CxKind};
 use crate::check::declare::{Global, LetState};
+use crate::check::event_sets::PropLookup;
 use crate::check::model::*;
 use crate::check::Checker;
 use crate::diagnostics::{closest, Code, Diagnostic};
@@ -14,27 +15,30 @@ impl Checker<'_> {
     /// A bare name: a property inside `where`, else a constant, score or flag.
     pub(super) fn name(&mut self, name: &ast::Ident, cx: &Cx) -> TExpr {
         let span = name.span;
-        if let Some(event) = cx.event {
-            if let Some(&prop) = self.events[event.0 as usize].props.get(&name.text) {
-                if matches!(self.globals.get(&name.text), Some((Global::Let(_), _))) {
-                    let event_name = self.events[event.0 as usize].def.name.clone();
-                    self.report(
-                        Diagnostic::new(
-                            Code::ShadowedName,
-                            format!(
-                                "`{}` is both a property of `{event_name}` and a constant",
-                                name.text
-                            ),
-                            span,
-                            "this is the event's property",
-                        )
-                        .with_help("rename the constant to use it here"),
-                    );
+        if let Some(events) = &cx.events {
+            match self.lookup_prop(events, &name.text) {
+                PropLookup::Shared(prop, ty) => {
+                    if matches!(self.globals.get(&name.text), Some((Global::Let(_), _))) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::ShadowedName,
+                                format!(
+                                    "`{}` is both a property of `{}` and a constant",
+                                    name.text, events.text
+                                ),
+                                span,
+                                "this is the event's property",
+                            )
+                            .with_help("rename the constant to use it here"),
+                        );
+                    }
+                    return typed(TExprKind::Prop(prop), ty, span);
                 }
-                let ty = self.events[event.0 as usize].def.props[prop.0 as usize]
-                    .ty
-                    .clone();
-                return typed(TExprKind::Prop(prop), ty, span);
+                PropLookup::Absent => {}
+                problem => {
+                    self.prop_not_shared(events, name, &problem);
+                    return error_expr(span);
+                }
             }
         }
         match self.globals.get(&name.text).map(|(g, _)| *g) {
@@ -110,10 +114,56 @@ impl Checker<'_> {
         typed(kind, ty, name.span)
     }
 
+    /// `grade(SCORE)`: the band of a graded score, where grades are known.
+    pub(super) fn grade_read(&mut self, score: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
+        if !cx.grades_known() {
+            let place = match cx.kind {
+                CxKind::Constant => "in a constant",
+                CxKind::Filter => "inside `where`",
+                CxKind::Derived => "in a derived score",
+                CxKind::Condition => "in a `when` rule",
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::NotAvailableHere,
+                    format!("`grade({})` cannot be used {place}", score.text),
+                    span,
+                    "grade not available here",
+                )
+                .with_note("a grade is chosen from its score, after the score is computed")
+                .with_help(format!(
+                    "use `grade({})` in a flag or in a grade's `if`, or test the score itself, like `{} >= 70`",
+                    score.text, score.text
+                )),
+            );
+            return error_expr(span);
+        }
+        let Some(id) = self.grade_target(score) else {
+            return error_expr(span);
+        };
+        if !self.graded.contains_key(&id) {
+            self.report(
+                Diagnostic::new(
+                    Code::NotGraded,
+                    format!("score `{}` has no grade", score.text),
+                    score.span,
+                    "not graded",
+                )
+                .with_help(format!(
+                    "grade it, like `grade {} {{ hot >= 70; cold }}`, or test its value, like `{} >= 70`",
+                    score.text, score.text
+                )),
+            );
+            return error_expr(span);
+        }
+        self.uses(cx.owner, Node::Grade(id), span);
+        typed(TExprKind::Grade(id), Type::String, span)
+    }
+
     /// Reports an unknown bare name, with the likeliest meaning as help.
     fn unknown_name(&mut self, name: &ast::Ident, cx: &Cx) {
         // A property used outside `where`?
-        if cx.event.is_none() {
+        if cx.events.is_none() {
             if let Some(event) = self
                 .events
                 .iter()
@@ -135,18 +185,21 @@ impl Checker<'_> {
                 return;
             }
         }
-        if let Some(event) = cx.event {
-            let entry = &self.events[event.0 as usize];
-            let event_name = &entry.def.name;
-            let declare = format!(
-                "declare it: `event {event_name} {{ {}: string }}`",
-                name.text
-            );
-            let in_scope = entry.prop_names().chain(self.global_names());
+        if let Some(events) = &cx.events {
+            let declare = if events.is_single_type() {
+                format!(
+                    "declare it: `event {} {{ {}: string }}`",
+                    events.text, name.text
+                )
+            } else {
+                format!("declare it on every type of `{}`", events.text)
+            };
+            let props = self.shared_prop_names(events);
+            let in_scope = props.iter().map(String::as_str).chain(self.global_names());
             self.report(
                 Diagnostic::new(
                     Code::UnknownProperty,
-                    format!("`{event_name}` has no property `{}`", name.text),
+                    format!("`{}` has no property `{}`", events.text, name.text),
                     name.span,
                     "not a property or constant",
                 )
@@ -181,7 +234,7 @@ impl Checker<'_> {
     }
 
     /// `lead.FIELD`: not in constants.
-    pub(super) fn lead_field(&mut self, field: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
+    pub(in crate::check) fn lead_field(&mut self, field: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
         if cx.kind == CxKind::Constant {
             self.report(
                 Diagnostic::new(

@@ -648,6 +648,7 @@ impl Scorer {
                 let fired = kept.len() as u64;
                 let mut reason =
                     self.reason(score, rule.origin, ReasonKind::Rule, Some(fired), points, None);
+                reason.label = rule.label.clone();
                 reason.more_events = fired.saturating_sub(SHOWN_EVENTS as u64);
                 reason.kept = kept.into_iter().take(SHOWN_EVENTS).collect();
                 reason.more_unanswered =

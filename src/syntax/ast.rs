@@ -223,7 +223,8 @@ pub enum DecayReset {
     /// A matching event of the types named (`without E [where P]`).
     Event {
         event: EventRef,
-        filter: Option<Expr>,
+        /// Boxed: most decays have none, and an expression is large.
+        filter: Option<Box<Expr>>,
     },
 }
 

@@ -355,7 +355,7 @@ impl<'t> Builder<'t> {
                 } else {
                     let mut inner = reset.children();
                     let event = self.event_ref(inner.next().expect("event"));
-                    let filter = inner.next().map(|w| self.expr(only_child(w)));
+                    let filter = inner.next().map(|w| Box::new(self.expr(only_child(w))));
                     DecayReset::Event { event, filter }
                 };
                 let since = inner.next().map(|s| self.ident(only_child(only_child(s))));

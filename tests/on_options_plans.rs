@@ -125,3 +125,84 @@ fn the_verifier_refuses_slots_that_do_not_keep_what_their_rule_needs() {
     pipeline(&mut p, 1).distinct = false;
     refused(&p, "distinct without its property");
 }
+
+/// A non-response rule and a `distinct by` over groups and lists whose types declare
+/// the properties at different places.
+const GROUPS: &str = r#"
+event ticket.open { priority: int, ref: int }
+event ticket.reply { ref: number }
+event ticket.note { text: string, ref: int }
+event page.view { path: string }
+event page.scroll { depth: int, path: string }
+score e {
+  on ticket.open without [ticket.reply, ticket.note] same ref for 2d -3
+  on page.* +1 distinct by path
+  when count(page.*) > 1 +1
+}
+"#;
+
+fn group_plan() -> Plan {
+    let compiled = leadscore::compile_source("m.score", GROUPS, &MemoryLoader::new());
+    assert!(
+        !compiled.diagnostics.has_errors(),
+        "{:#?}",
+        compiled.diagnostics
+    );
+    compiled.plan.unwrap()
+}
+
+#[test]
+fn each_member_of_a_group_keeps_its_own_property_indices() {
+    let p = group_plan();
+    let indices = |slot: usize| -> Vec<(Option<u32>, Option<u32>)> {
+        p.slots[slot]
+            .events
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|m| (m.pair, m.distinct))
+            .collect()
+    };
+    // s0: the answers (ticket.reply, ticket.note); s1: the opens; s2: the pages.
+    assert_eq!(indices(0), [(Some(0), None), (Some(1), None)]);
+    assert_eq!(indices(1), [(Some(1), None)]);
+    assert_eq!(indices(2), [(None, Some(0)), (None, Some(1))]);
+    let text = p.disassemble();
+    for line in [
+        "s0   events pairing ref of [ticket.reply, ticket.note]",
+        "s1   events pairing ref answered by s0 of ticket.open",
+        "s2   events by path (newest per value) of page.*",
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+}
+
+#[test]
+fn the_verifier_refuses_member_data_that_does_not_fit() {
+    let base = group_plan();
+    assert_eq!(base.verify(), Ok(()));
+    // A `same` index past the member's own properties (ticket.reply has one).
+    let mut p = base.clone();
+    member(&mut p, 0, 0).pair = Some(1);
+    refused(&p, "a pair index of another type");
+    // One member pairing and another not.
+    let mut p = base.clone();
+    member(&mut p, 0, 1).pair = None;
+    refused(&p, "a member without its pair");
+    // Members pairing on properties of two types (ticket.note's `text` is a string).
+    let mut p = base.clone();
+    member(&mut p, 0, 1).pair = Some(0);
+    refused(&p, "pairs of two types");
+    // One member keeping a `distinct by` value and another not.
+    let mut p = base.clone();
+    member(&mut p, 2, 1).distinct = None;
+    refused(&p, "a member without its distinct value");
+    let mut p = base.clone();
+    member(&mut p, 2, 0).distinct = Some(3);
+    refused(&p, "an unknown distinct index");
+    // Properties kept by a slot that does not keep events (s3 counts `page.*`).
+    let mut p = base;
+    assert_eq!(p.slots[3].kind, SlotKind::Count);
+    member(&mut p, 3, 0).distinct = Some(0);
+    refused(&p, "a count slot with distinct values");
+}

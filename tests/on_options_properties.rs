@@ -1,6 +1,7 @@
 //! Section 11.3's options keep the engine's laws: the order events arrive in, how the
 //! input is cut and how many threads read it never change the output (explanations
-//! included), and observing a lead's events one by one gives the batch's outcome.
+//! included), and observing a lead's events one by one gives the batch's outcome; over
+//! groups and lists too.
 
 use leadscore::batch::Batch;
 use leadscore::input::{Keys, Source};
@@ -13,7 +14,7 @@ const AS_OF: i64 = 1_793_491_200 * SECOND; // 2026-11-01T00:00:00Z
 
 const MODEL: &str = r#"
 event email.send { message_id: string, topic: string }
-event email.open { message_id: string }
+event email.open { n: number, message_id: string }
 event page.view { path: string, n: int }
 score e {
   on email.send without email.open same message_id for 3d -5 within 60d distinct by topic
@@ -25,6 +26,9 @@ score e {
   on page.view +3 max 2 per 2d
   on email.send +1 decay -100% per 10d
   when count(page.view within 30d distinct by path) >= 2 +1
+  on email.* without [email.open, page.view] for 2d -1 distinct by message_id
+  on email.* without email.* same message_id for 1d -3 max 2 per 7d label "Alone"
+  when count([email.open, page.view] distinct by n) >= 2 +1
 }
 "#;
 

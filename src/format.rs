@@ -437,24 +437,52 @@ impl Formatter<'_> {
             RuleKind::On {
                 event,
                 filter,
+                unanswered,
                 points,
                 within,
                 max,
+                max_per,
+                distinct,
+                decay,
             } => {
                 let mut head = format!("on {event}");
                 if let Some(f) = filter {
                     let _ = write!(head, " where {}", self.expr(f));
                 }
+                if let Some(u) = unanswered {
+                    let _ = write!(head, " without {}", u.event);
+                    if let Some(f) = &u.filter {
+                        let _ = write!(head, " where {}", self.expr(f));
+                    }
+                    if let Some(prop) = &u.same {
+                        let _ = write!(head, " same {}", prop.text);
+                    }
+                    let _ = write!(head, " for {}", self.src(u.wait.span));
+                }
+                // Options in the order they are applied (section 11.3).
                 let mut options = Vec::new();
                 options.extend(
                     within
                         .iter()
                         .map(|d| format!("within {}", self.src(d.span))),
                 );
+                options.extend(distinct.iter().map(|p| format!("distinct by {}", p.text)));
+                options.extend(
+                    max_per.iter().map(|m| {
+                        format!("max {} per {}", self.src(m.count.1), self.src(m.per.span))
+                    }),
+                );
                 options.extend(
                     max.iter()
                         .map(|(_, span)| format!("max {}", self.src(*span))),
                 );
+                options.extend(decay.iter().map(|d| {
+                    format!(
+                        "decay {}% per {}",
+                        self.src(d.percent.span),
+                        self.src(d.per.span)
+                    )
+                }));
                 options.extend(self.label(rule));
                 Some((head, self.src(points.span).to_string(), options.join(" ")))
             }
@@ -695,6 +723,7 @@ impl Formatter<'_> {
                 property,
                 filter,
                 within,
+                distinct,
             } => {
                 let mut text = format!("{}({target}", function.name());
                 if let Some(p) = property {
@@ -705,6 +734,9 @@ impl Formatter<'_> {
                 }
                 if let Some(d) = within {
                     let _ = write!(text, " within {}", self.src(d.span));
+                }
+                if let Some(p) = distinct {
+                    let _ = write!(text, " distinct by {}", p.text);
                 }
                 text.push(')');
                 text

@@ -108,7 +108,8 @@ pub use check::loader::{
 pub use check::Model;
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use eval::{
-    LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer, EVENT_TIMES,
+    KeptPoints, LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer,
+    EVENT_TIMES, SHOWN_EVENTS,
 };
 pub use input::{open, Format as InputFormat, Input, Keys, RecordError, Source};
 pub use output::{explain_table, Format as OutputFormat};

@@ -321,6 +321,12 @@ pub fn explain_table(plan: &Plan, outcome: &Outcome, as_of: i64) -> String {
             if let Some(events) = event_dates(r) {
                 let _ = writeln!(out, "{indent}{events}");
             }
+            if let Some(unanswered) = unanswered_dates(r) {
+                let _ = writeln!(out, "{indent}{unanswered}");
+            }
+            for line in kept_events(r) {
+                let _ = writeln!(out, "{indent}{line}");
+            }
         }
     }
     if !outcome.flags.is_empty() {
@@ -396,6 +402,62 @@ fn event_dates(r: &crate::eval::Reason) -> Option<String> {
         _ => "events",
     };
     Some(format!("{what} {}{more}", dates.join(", ")))
+}
+
+/// The sends a non-response rule found unanswered:
+/// `unanswered 2026-10-01, 2026-09-20 and 3 more`.
+fn unanswered_dates(r: &crate::eval::Reason) -> Option<String> {
+    if r.unanswered.is_empty() {
+        return None;
+    }
+    let dates: Vec<String> = r.unanswered.iter().map(|&t| date(t)).collect();
+    let more = match r.more_unanswered {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!("unanswered {}{more}", dates.join(", ")))
+}
+
+/// The events an `on` rule with the options of section 11.3 kept: with `decay`, one
+/// line each with its fading, `2026-09-28  +20 → 10 (1 period, -50%)`; without, their
+/// dates on one line, `events 2026-10-28, 2026-10-21` (left out when they are the
+/// unanswered sends listed already).
+fn kept_events(r: &crate::eval::Reason) -> Vec<String> {
+    let more = match r.more_events {
+        0 => None,
+        n => Some(format!("and {n} more")),
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for kept in &r.kept {
+        let (Some(periods), Some(percent)) = (kept.periods, kept.percent) else {
+            continue;
+        };
+        let unit = if periods == 1 { "period" } else { "periods" };
+        lines.push(format!(
+            "{}  {} → {} ({periods} {unit}, -{}%)",
+            date(kept.ts),
+            signed(kept.full),
+            format_points(kept.points),
+            format_points(percent)
+        ));
+    }
+    if !lines.is_empty() {
+        lines.extend(more);
+        return lines;
+    }
+    let times: Vec<i64> = r.kept.iter().map(|k| k.ts).collect();
+    if times.is_empty() || (times == r.unanswered && r.more_events == r.more_unanswered) {
+        return lines;
+    }
+    let dates: Vec<String> = times.iter().map(|&t| date(t)).collect();
+    let what = if times.len() == 1 && more.is_none() {
+        "event"
+    } else {
+        "events"
+    };
+    let more = more.map(|m| format!(" {m}")).unwrap_or_default();
+    lines.push(format!("{what} {}{more}", dates.join(", ")));
+    lines
 }
 
 /// The date (UTC) of a time, as in `2026-10-28`.

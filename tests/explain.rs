@@ -547,3 +547,57 @@ fn plans_whose_flag_parts_are_not_one_condition_are_refused() {
     });
     assert!(deep.contains("too deeply"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Section 11.3's options
+
+#[test]
+fn kept_events_show_their_fading_and_non_response_rules_their_unanswered_sends() {
+    let scorer = explaining(
+        "event email.send { id: string }\nevent email.seen { id: string }\n\
+         score e {\n  on page.view +20 distinct by path decay -50% per 30d\n  \
+         on email.send without email.seen same id for 10d -5 max 1\n}",
+    );
+    let send = |ts: &'static str, id: &str| ("email.send", ts, vec![("id", s(id))]);
+    let out = outcome(
+        &scorer,
+        vec![],
+        vec![
+            ("page.view", "2026-10-20", vec![("path", s("/a"))]),
+            ("page.view", "2026-09-20", vec![("path", s("/b"))]),
+            send("2026-09-01", "m1"),
+            send("2026-09-05", "m2"),
+            ("email.seen", "2026-09-06", vec![("id", s("m2"))]),
+            send("2026-08-01", "m3"),
+        ],
+    );
+    let text = table(&scorer, &out);
+    assert!(
+        text.contains("2026-10-20  +20 → 20 (0 periods, -50%)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-09-20  +20 → 10 (1 period, -50%)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unanswered 2026-09-01, 2026-08-01\n"),
+        "{text}"
+    );
+    assert!(text.contains("event 2026-09-01\n"), "{text}");
+    let json = serde_json::to_value(&out).unwrap();
+    assert_eq!(
+        json["why"][0]["kept"][1],
+        json!({"ts": "2026-09-20T00:00:00Z", "full": 20, "points": 10, "periods": 1, "percent": 50})
+    );
+    assert_eq!(json["why"][0]["fired"], json!(2));
+    assert_eq!(
+        json["why"][1]["unanswered"],
+        json!(["2026-09-01T00:00:00Z", "2026-08-01T00:00:00Z"])
+    );
+    assert_eq!(json["why"][1]["fired"], json!(1));
+    assert_eq!(
+        json["why"][1]["kept"],
+        json!([{"ts": "2026-09-01T00:00:00Z", "full": -5, "points": -5}])
+    );
+}

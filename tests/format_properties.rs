@@ -9,8 +9,10 @@ use std::fmt::Write as _;
 
 const DECLARATIONS: &[&str] = &[
     "lead { industry: string, size: int, email: string, student: bool, joined: time }",
-    "event email.click { campaign: string }",
+    "event email.click { campaign: string, message_id: string }",
     "event page.view { path: string, seconds: number }",
+    "event email.send { message_id: string }",
+    "event email.open { message_id: string }",
     "event page.scroll.deep { seconds: int }",
     "let countries = [\"PL\", \"DE\"]",
 ];
@@ -30,6 +32,12 @@ const RULES: &[&str] = &[
     "decay -5 per 2w without email.click where campaign == \"x\"",
     "clamp 0 100",
     "when domain(lead.email) not in [\"gmail.com\"] +1",
+    "on email.send without email.open same message_id for 60d -5 within 180d",
+    "on email.send where message_id != \"x\" without email.open where message_id == \"y\" for 2d -1",
+    "on email.open without email.open for 7d -1 max 2",
+    "on page.view +2 decay -12.5% per 30d distinct by path max 1 per 7d within 90d max 5",
+    "on page.view where seconds > 3 +20 max 2 per 1w decay -100% per 2w",
+    "when count(page.view within 30d distinct by path) >= 3 +4",
     "on page.* where seconds > 3 +2 within 7d",
     "on [email.click,page.*, email.click] +1 max 5",
     "on [\n    email.click,\n    page.view,\n  ] +1",
@@ -42,6 +50,13 @@ const RULES: &[&str] = &[
     "when greatest(lead.size, 10) > least(lead.size, 5, 2) +2 label \"Sized\"",
     "decay -3 per 30d idle since lead.joined label \"Quiet\"",
     "decay -2 per 7d without page.view where seconds > 3 since lead.joined",
+    "on email.* without [email.open, email.click] same message_id for 7d -5",
+    "on [email.send, email.click] where message_id != \"x\" without email.* where message_id == \"y\" for 2d -1 label \"Ignored\"",
+    "on page.* without page.view same seconds for 1d -1 max 3",
+    "on page.* where seconds > 1 +2 distinct by seconds max 1 per 7d decay -50% per 30d label \"Read\"",
+    "when count([email.open, email.click] within 30d distinct by message_id) >= 2 +3",
+    "when count(page.* distinct by seconds) > 1 +1 label \"Varied\"",
+    "decay -5 per 30d without email.* since lead.joined",
 ];
 
 /// Respaces a statement: every single space becomes 1–4 spaces or tabs.

@@ -309,6 +309,10 @@ pub enum RuleKind {
         points: f64,
         within: Option<i64>,
         max: Option<u32>,
+        /// The options of Language 1.1 (section 11.3); `None` for a v1 rule, which is
+        /// only a count.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pipeline: Option<Box<Pipeline>>,
     },
     When {
         condition: TExpr,
@@ -323,6 +327,29 @@ pub enum RuleKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         since: Option<FieldId>,
     },
+}
+
+/// What an `on` rule does beyond counting (section 11.3), in the order it is applied
+/// after matching and `within`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pipeline {
+    /// `without F [where Q] [same PROP] for D`.
+    pub unanswered: Option<Unanswered>,
+    /// `distinct by PROP` (a property of E).
+    pub distinct: Option<PropId>,
+    /// `max K per D`: (K, D).
+    pub max_per: Option<(u32, i64)>,
+    /// `decay -PCT% per D`: (PCT, D), PCT in (0, 100].
+    pub decay: Option<(f64, i64)>,
+}
+
+/// A non-response clause: events of F that answer an event of E within `wait`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unanswered {
+    pub answer: EventMatch,
+    /// `same PROP`: the property on E and on F.
+    pub same: Option<(PropId, PropId)>,
+    pub wait: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -397,6 +424,9 @@ pub struct Aggregate {
     pub prop: Option<PropId>,
     pub filter: Option<TExpr>,
     pub within: Option<i64>,
+    /// `count(… distinct by PROP)`: count distinct present values instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<PropId>,
 }
 
 /// The checker's view of a built-in function: its parameter and result types.

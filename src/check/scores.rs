@@ -1,6 +1,7 @@
 //! Score blocks and derived scores: each rule (`on`, `when`, `decay`), its options
-//! (`within`, `max`, a decay's `since`), its `label`, the one `clamp`, and the numeric
-//! checks on points and amounts.
+//! (`within`, `max`, a decay's `since`, and section 11.3's `without … for`, `distinct by`,
+//! `max K per D`, `decay -PCT%`), its `label`, the one `clamp`, and the numeric checks on
+//! points and amounts.
 
 use super::expr::Cx;
 use super::Checker;
@@ -128,9 +129,13 @@ impl Checker<'_> {
             ast::RuleKind::On {
                 event,
                 filter,
+                unanswered,
                 points,
                 within,
                 max,
+                max_per,
+                distinct,
+                decay,
             } => {
                 self.zero_points(points);
                 let within =
@@ -138,16 +143,41 @@ impl Checker<'_> {
                 let max = self
                     .single_option("max", max.iter().copied())
                     .and_then(|(k, span)| self.max_count(k, span));
+                let max_per = self
+                    .single_option("max K per D", max_per.iter().map(|m| (*m, m.span)))
+                    .and_then(|(m, _)| Some((self.max_count(m.count.0, m.count.1)?, m.per.micros)));
+                let distinct = self.single_option("distinct by", distinct.iter().map(|d| (d, d.span)));
+                let decay = self
+                    .single_option("decay", decay.iter().map(|d| (*d, d.span)))
+                    .and_then(|(d, _)| self.percent_decay(&d));
                 let events = self.resolve_events(event)?;
                 let filter = filter
                     .as_ref()
                     .map(|f| self.condition(f, &Cx::filter(&events)));
+                let distinct = distinct
+                    .and_then(|(name, _)| self.set_prop(&events, name))
+                    .map(|(prop, _)| prop);
+                let unanswered = match unanswered {
+                    Some(u) => Some(self.unanswered(&events, u)?),
+                    None => None,
+                };
+                let pipeline = Pipeline {
+                    unanswered,
+                    distinct,
+                    max_per,
+                    decay,
+                };
+                let v1 = pipeline.unanswered.is_none()
+                    && pipeline.distinct.is_none()
+                    && pipeline.max_per.is_none()
+                    && pipeline.decay.is_none();
                 Some(RuleKind::On {
                     event: events,
                     filter,
                     points: points.value,
                     within: within.map(|(d, _)| d),
                     max,
+                    pipeline: (!v1).then(|| Box::new(pipeline)),
                 })
             }
             ast::RuleKind::When { condition, points } => {
@@ -283,6 +313,99 @@ impl Checker<'_> {
             );
         }
         Some(first)
+    }
+
+    /// The `without F [where Q] [same PROP] for D` of an `on` rule on `events`.
+    fn unanswered(&mut self, events: &EventSet, clause: &ast::Unanswered) -> Option<Unanswered> {
+        let answer = self.resolve_events(&clause.event)?;
+        let filter = clause
+            .filter
+            .as_ref()
+            .map(|f| self.condition(f, &Cx::filter(&answer)));
+        let same = match &clause.same {
+            Some(name) => Some(self.same_prop(events, &answer, name)?),
+            None => None,
+        };
+        Some(Unanswered {
+            answer: EventMatch {
+                event: answer,
+                filter,
+            },
+            same,
+            wait: clause.wait.micros,
+        })
+    }
+
+    /// The property of `same PROP`: declared on every type of E and of F (each set
+    /// reports a type lacking it, E0309, or declaring it otherwise, E0410), with one type
+    /// on both sides (`int` and `number` count as one; E0510 otherwise). Its index as
+    /// each set numbers properties.
+    fn same_prop(
+        &mut self,
+        events: &EventSet,
+        answer: &EventSet,
+        name: &ast::Ident,
+    ) -> Option<(PropId, PropId)> {
+        let (on_event, event_ty) = self.set_prop(events, name)?;
+        let (on_answer, answer_ty) = self.set_prop(answer, name)?;
+        let one_type =
+            event_ty == answer_ty || (event_ty.is_numeric() && answer_ty.is_numeric());
+        if !one_type {
+            self.report(
+                Diagnostic::new(
+                    Code::SameTypeMismatch,
+                    format!(
+                        "`{}` is {} on `{}` but {} on `{}`",
+                        name.text,
+                        event_ty.an(),
+                        events.text,
+                        answer_ty.an(),
+                        answer.text
+                    ),
+                    name.span,
+                    "values of different types are never the same",
+                )
+                .with_help(format!(
+                    "declare `{}` with one type on both event types",
+                    name.text
+                )),
+            );
+            return None;
+        }
+        Some((on_event, on_answer))
+    }
+
+    /// The percentage of `decay -PCT% per D`: more than 0, at most 100.
+    fn percent_decay(&mut self, decay: &ast::PercentDecay) -> Option<(f64, i64)> {
+        let value = decay.percent.value;
+        if value > 0.0 {
+            self.report(
+                Diagnostic::new(
+                    Code::PositiveDecay,
+                    "decay must take points away",
+                    decay.percent.span,
+                    "positive percentage",
+                )
+                .with_help(format!("write `-{value}%`")),
+            );
+            return None;
+        }
+        let percent = -value;
+        if !(percent > 0.0 && percent <= 100.0) {
+            self.report(
+                Diagnostic::new(
+                    Code::BadDecayPercent,
+                    format!("a decay of {percent}% a period is out of range"),
+                    decay.percent.span,
+                    "not more than 0% and at most 100%",
+                )
+                .with_help(
+                    "points fade by more than 0% and at most 100% a period, like `decay -50% per 30d`",
+                ),
+            );
+            return None;
+        }
+        Some((percent, decay.per.micros))
     }
 
     /// The `K` of `max K`: a whole number of events, at least 1.

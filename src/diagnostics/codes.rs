@@ -82,6 +82,9 @@ codes! {
     PositiveDecay = "E0505", "decay must be negative";
     GradeNeedsDefault = "E0506", "grade without a default band";
     DuplicateOption = "E0507", "rule option given twice";
+    BadDecayPercent = "E0508", "decay percentage out of range";
+    DistinctNotCount = "E0509", "`distinct by` outside `count`";
+    SameTypeMismatch = "E0510", "`same` property of two types";
     BadLabel = "E0514", "invalid label";
     // Tests
     TestWithoutTime = "E0601", "test without `as of`";

@@ -6,6 +6,8 @@
 //! of the events behind it, from a scorer made [`Scorer::with_event_times`]), why each
 //! flag is set or not, and how far each graded score is from its next band.
 
+mod history;
+mod pipeline;
 mod state;
 mod sum;
 mod vm;
@@ -17,8 +19,10 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 use state::Layout;
 
 use crate::plan::{
-    GradePlan, NodeRef, PartKind, PartPlan, Plan, PlanError, RuleKind, ScoreBody,
+    GradePlan, NodeRef, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind, ScoreBody,
+    SlotId, SlotKind,
 };
+use history::{Key, KeptEvent};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
 use regex::Regex;
@@ -36,6 +40,10 @@ struct Feed {
     filter: Option<u32>,
     /// The property a `sum` slot adds up (`None` for other slots).
     prop: Option<u32>,
+    /// The properties an events slot keeps of each event: of `same PROP` and of
+    /// `distinct by PROP` (`None` for other slots).
+    pair: Option<u32>,
+    distinct: Option<u32>,
 }
 
 /// A verified plan, ready to evaluate leads.
@@ -73,6 +81,8 @@ impl Scorer {
                             within: slot.within,
                             filter: member.filter,
                             prop: member.prop,
+                            pair: member.pair,
+                            distinct: member.distinct,
                         });
                     }
                 }
@@ -217,6 +227,17 @@ impl Scorer {
                     continue;
                 }
             }
+            if let SlotKind::Events { answered_by, .. } = self.plan.slots[feed.slot].kind {
+                let kept = KeptEvent {
+                    ts: event.ts,
+                    pair: feed.pair.and_then(|p| property_key(event, p)),
+                    distinct: feed.distinct.and_then(|p| property_key(event, p)),
+                    answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
+                };
+                self.layout
+                    .record_event(state.reborrow(), feed.slot, kept, as_of);
+                continue;
+            }
             let value = match feed.prop.map(|prop| event.props.get(prop as usize)) {
                 Some(Some(Some(Value::Number(n)))) => Some(*n),
                 _ => None,
@@ -224,6 +245,22 @@ impl Scorer {
             self.layout.record(state.reborrow(), feed.slot, event.ts, value);
         }
         true
+    }
+
+    /// Whether slot `slot` takes the event `env` looks at (its type, window and the
+    /// type's `where`): for an event that may answer itself in a non-response rule.
+    fn admits(&self, env: &Env<'_>, slot: SlotId) -> bool {
+        let Some(event) = env.event else { return false };
+        self.feeds_by_event[event.event_type as usize]
+            .iter()
+            .find(|feed| feed.slot == slot as usize)
+            .is_some_and(|feed| {
+                feed.within
+                    .is_none_or(|w| event.ts >= env.as_of.saturating_sub(w))
+                    && feed
+                        .filter
+                        .is_none_or(|filter| vm::condition(env, self.code(filter)))
+            })
     }
 
     /// Evaluates one lead from all its events at once.
@@ -468,6 +505,11 @@ impl Scorer {
         for rule in rules {
             let mut idle_start = None;
             let (fired, idle_days) = match rule.kind {
+                RuleKind::Kept { slot, pipeline } => {
+                    total +=
+                        self.kept_rule(index, rule, slot, &pipeline, env.as_of, state, &mut why);
+                    continue;
+                }
                 RuleKind::On { slot, max } => {
                     let count = self.layout.count(state, slot as usize);
                     (max.map_or(count, |k| count.min(k as u64)), None)
@@ -565,8 +607,57 @@ impl Scorer {
                 let listed = if from_field { None } else { latest };
                 (listed.into_iter().collect(), 0)
             }
-            RuleKind::When { .. } => (Vec::new(), 0),
+            RuleKind::When { .. } | RuleKind::Kept { .. } => (Vec::new(), 0),
         }
+    }
+
+    /// The points of an `on` rule with the options of section 11.3: the sum over the
+    /// events its steps keep, each faded by the rule's `decay`; with `why`, the reason,
+    /// listing the kept events (and the unanswered ones of a non-response rule).
+    #[allow(clippy::too_many_arguments)]
+    fn kept_rule(
+        &self,
+        score: usize,
+        rule: &crate::plan::RulePlan,
+        slot: SlotId,
+        pipeline: &PipelinePlan,
+        as_of: i64,
+        state: StateRef<'_>,
+        why: &mut Option<&mut Vec<Reason>>,
+    ) -> f64 {
+        let pairs = self.plan.slots[slot as usize].pairs();
+        let answers = pipeline
+            .unanswered
+            .map(|u| self.layout.events(state, u.slot as usize))
+            .unwrap_or_default();
+        let inputs = pipeline::Inputs {
+            events: self.layout.events(state, slot as usize),
+            answers,
+            pairs,
+        };
+        let steps = pipeline::run(pipeline, inputs, as_of);
+        // Newest first, so equal times (equal points) are added in one order.
+        let kept: Vec<KeptPoints> = steps
+            .kept
+            .iter()
+            .map(|&ts| KeptPoints::new(ts, rule.points, pipeline.decay, as_of))
+            .collect();
+        let points: f64 = kept.iter().map(|k| k.points).sum();
+        if let Some(why) = why.as_deref_mut() {
+            if !kept.is_empty() && points != 0.0 {
+                let fired = kept.len() as u64;
+                let mut reason =
+                    self.reason(score, rule.origin, ReasonKind::Rule, Some(fired), points, None);
+                reason.label = rule.label.clone();
+                reason.more_events = fired.saturating_sub(SHOWN_EVENTS as u64);
+                reason.kept = kept.into_iter().take(SHOWN_EVENTS).collect();
+                reason.more_unanswered =
+                    (steps.unanswered.len() as u64).saturating_sub(SHOWN_EVENTS as u64);
+                reason.unanswered = steps.unanswered.into_iter().take(SHOWN_EVENTS).collect();
+                why.push(reason);
+            }
+        }
+        points
     }
 
     fn reason(
@@ -591,9 +682,20 @@ impl Scorer {
             idle_days,
             events: Vec::new(),
             more_events: 0,
+            kept: Vec::new(),
+            unanswered: Vec::new(),
+            more_unanswered: 0,
         }
     }
 }
+
+/// The value of property `prop` of `event` as a key to pair or group by.
+fn property_key(event: &Event, prop: u32) -> Option<Key> {
+    event.props.get(prop as usize)?.as_ref().map(Key::of)
+}
+
+/// How many kept (and unanswered) events an explanation lists, the newest.
+pub const SHOWN_EVENTS: usize = 10;
 
 fn typed_fields<'a>(
     decls: &[crate::plan::FieldDecl],
@@ -704,9 +806,68 @@ pub struct Reason {
     /// [`Scorer::with_event_times`]), for decay the event that last reset it.
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "timestamps")]
     pub events: Vec<i64>,
-    /// How many more events the rule counted than `events` lists.
+    /// How many more events the rule counted than `events` (or `kept`) lists.
     #[serde(skip_serializing_if = "is_zero")]
     pub more_events: u64,
+    /// For an `on` rule with the options of section 11.3: the events it kept, newest
+    /// first (at most [`SHOWN_EVENTS`]), each with the points it gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<KeptPoints>,
+    /// For a non-response rule: the times of the events no answer came for, newest
+    /// first (at most [`SHOWN_EVENTS`]), before `distinct by` and `max`.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "timestamps")]
+    pub unanswered: Vec<i64>,
+    /// How many more events went unanswered than `unanswered` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_unanswered: u64,
+}
+
+/// One event an `on` rule kept, and what it gave (see [`Reason::kept`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct KeptPoints {
+    /// The event's time.
+    #[serde(serialize_with = "timestamp")]
+    pub ts: i64,
+    /// The rule's points, before fading.
+    #[serde(serialize_with = "points")]
+    pub full: f64,
+    /// What the event gave.
+    #[serde(serialize_with = "points")]
+    pub points: f64,
+    /// With `decay -PCT% per D`: the whole periods since the event …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<u64>,
+    /// … and PCT.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "percent")]
+    pub percent: Option<f64>,
+}
+
+impl KeptPoints {
+    /// An event at `ts` of a rule worth `full` points, faded by `decay` (PCT, D) as of
+    /// `as_of`: `full × (1 − PCT/100)^⌊(as_of − ts) / D⌋`.
+    fn new(ts: i64, full: f64, decay: Option<(f64, i64)>, as_of: i64) -> KeptPoints {
+        let Some((percent, per)) = decay else {
+            return KeptPoints {
+                ts,
+                full,
+                points: full,
+                periods: None,
+                percent: None,
+            };
+        };
+        let periods = history::periods(as_of, ts, per);
+        let exponent = i32::try_from(periods).unwrap_or(i32::MAX);
+        // powi(0) is 1, so even -100% keeps the current period's points.
+        let factor = (1.0 - percent / 100.0).powi(exponent);
+        KeptPoints {
+            ts,
+            full,
+            points: full * factor,
+            periods: Some(periods),
+            percent: Some(percent),
+        }
+    }
 }
 
 impl Reason {
@@ -883,6 +1044,14 @@ fn ordered_options<S: Serializer, T: Serialize>(
 
 fn timestamps<S: Serializer>(times: &[i64], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(times.iter().map(|&t| crate::time::format_timestamp(t)))
+}
+
+fn timestamp<S: Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::time::format_timestamp(*t))
+}
+
+fn percent<S: Serializer>(p: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    serialize_points(p.unwrap_or_default(), s)
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -9,12 +9,22 @@
 //! For explanations, a layout may also keep the times of the newest [`EVENT_TIMES`]
 //! events of each slot an `on` rule counts, in cells after the slots' own: still a
 //! fixed size per lead, and merged exactly like the rest.
+//!
+//! Slots of events (`on` rules with the options of section 11.3) keep a variable number
+//! of events per lead. They live in a side store beside the cells: a plan that has such
+//! slots gives each row one more cell, the index of the lead's [`History`] in the store
+//! (or [`NO_HISTORY`]), and a history is made only for a lead that has such an event.
+//! Plans without them have no such cell and never touch the store.
 
+use super::history::{self, History, KeptEvent};
 use super::sum::ExactSum;
-use crate::plan::{Plan, RuleKind, ScoreBody, SlotKind};
+use crate::plan::{Keep, Plan, RuleKind, ScoreBody, SlotKind};
 
 /// A cell of a `Latest` slot with no matching event yet (and an unused event time).
 const NO_TIME: i64 = i64::MIN;
+
+/// The history cell of a lead with no kept events yet.
+const NO_HISTORY: i64 = -1;
 
 /// How many event times (the newest) a layout that keeps them keeps per `on` rule slot.
 pub const EVENT_TIMES: usize = 3;
@@ -26,6 +36,11 @@ pub(crate) struct Layout {
     /// A fresh state's cells.
     init: Vec<i64>,
     sums: usize,
+    /// The cell holding the row's index in the side store of histories, when the plan
+    /// has slots of events.
+    history: Option<usize>,
+    /// How many slots of events the plan has (the lists of a [`History`]).
+    event_lists: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,6 +52,9 @@ enum Cell {
     Latest,
     /// The cell is unused; the value is the slot's exact sum at this index.
     Sum(usize),
+    /// The cell is unused; the slot's events are this list of the lead's [`History`],
+    /// kept as `keep` allows.
+    Events(usize, Keep),
 }
 
 impl Layout {
@@ -49,6 +67,7 @@ impl Layout {
             vec![false; plan.slots.len()]
         };
         let mut sums = 0;
+        let mut event_lists = 0;
         let mut times = plan.slots.len();
         let kinds: Vec<Cell> = plan
             .slots
@@ -65,6 +84,10 @@ impl Layout {
                     sums += 1;
                     Cell::Sum(sums - 1)
                 }
+                SlotKind::Events { keep, .. } => {
+                    event_lists += 1;
+                    Cell::Events(event_lists - 1, keep)
+                }
             })
             .collect();
         let mut init: Vec<i64> = kinds
@@ -72,13 +95,58 @@ impl Layout {
             .map(|k| if *k == Cell::Latest { NO_TIME } else { 0 })
             .collect();
         init.resize(times, NO_TIME);
-        Layout { kinds, init, sums }
+        let history = (event_lists > 0).then(|| {
+            init.push(NO_HISTORY);
+            init.len() - 1
+        });
+        Layout {
+            kinds,
+            init,
+            sums,
+            history,
+            event_lists,
+        }
     }
 
     pub fn new_state(&self) -> LeadState {
         LeadState {
             cells: self.init.clone(),
             sums: vec![ExactSum::default(); self.sums],
+            histories: Vec::new(),
+        }
+    }
+
+    /// Keeps one matching event in the slot of events `slot`, as of `as_of`.
+    pub fn record_event(&self, state: StateMut<'_>, slot: usize, event: KeptEvent, as_of: i64) {
+        let Cell::Events(list, keep) = self.kinds[slot] else {
+            return;
+        };
+        let history = self.history_mut(state);
+        history::keep_event(&mut history.lists[list], event, keep, as_of);
+    }
+
+    /// The lead's history, made on first use.
+    fn history_mut<'s>(&self, state: StateMut<'s>) -> &'s mut History {
+        let cell = self.history.expect("a plan with slots of events has a history cell");
+        if state.cells[cell] == NO_HISTORY {
+            state.cells[cell] = state.histories.len() as i64;
+            state.histories.push(History::new(self.event_lists));
+        }
+        &mut state.histories[state.cells[cell] as usize]
+    }
+
+    /// The lead's history, if it has kept an event.
+    fn history<'s>(&self, state: StateRef<'s>) -> Option<&'s History> {
+        let cell = self.history?;
+        let index = usize::try_from(state.cells[cell]).ok()?;
+        state.histories.get(index)
+    }
+
+    /// The events kept in the slot of events `slot` (in no particular order).
+    pub fn events<'s>(&self, state: StateRef<'s>, slot: usize) -> &'s [KeptEvent] {
+        match (self.kinds[slot], self.history(state)) {
+            (Cell::Events(list, _), Some(history)) => history.lists.get(list).map_or(&[], |l| l),
+            _ => &[],
         }
     }
 
@@ -96,13 +164,22 @@ impl Layout {
                     state.sums[i].add(v);
                 }
             }
+            Cell::Events(..) => {}
         }
     }
 
     /// Combines the state of another share of the same lead's events (from another
     /// thread). Counts add, the latest time is the later one, sums add exactly, so the
     /// result does not depend on how the events were split.
-    pub fn merge(&self, mine: StateMut<'_>, theirs: StateRef<'_>) {
+    pub fn merge(&self, mut mine: StateMut<'_>, theirs: StateRef<'_>) {
+        if let Some(their_history) = self.history(theirs) {
+            // Kept events add up: both shares' events are the lead's (each share has
+            // forgotten only what no result needs).
+            let history = self.history_mut(mine.reborrow());
+            for (list, theirs) in history.lists.iter_mut().zip(&their_history.lists) {
+                list.extend_from_slice(theirs);
+            }
+        }
         for (slot, kind) in self.kinds.iter().enumerate() {
             match *kind {
                 Cell::Count => mine.cells[slot] += theirs.cells[slot],
@@ -116,13 +193,17 @@ impl Layout {
                 }
                 Cell::Latest => mine.cells[slot] = mine.cells[slot].max(theirs.cells[slot]),
                 Cell::Sum(i) => mine.sums[i].merge(&theirs.sums[i]),
+                Cell::Events(..) => {}
             }
         }
     }
 
+    /// The number of events counted in `slot`; for a slot of events, the number of
+    /// distinct values of its `distinct` property (`count(… distinct by)`).
     pub fn count(&self, state: StateRef<'_>, slot: usize) -> u64 {
         match self.kinds[slot] {
             Cell::Count | Cell::CountWithTimes(_) => state.cells[slot] as u64,
+            Cell::Events(..) => history::distinct_values(self.events(state, slot)) as u64,
             _ => 0,
         }
     }
@@ -183,6 +264,8 @@ fn keep_newest(times: &mut [i64], ts: i64) {
 pub struct LeadState {
     cells: Vec<i64>,
     sums: Vec<ExactSum>,
+    /// The lead's side store: its [`History`], once it has one.
+    histories: Vec<History>,
 }
 
 impl LeadState {
@@ -190,6 +273,7 @@ impl LeadState {
         StateRef {
             cells: &self.cells,
             sums: &self.sums,
+            histories: &self.histories,
         }
     }
 
@@ -197,6 +281,7 @@ impl LeadState {
         StateMut {
             cells: &mut self.cells,
             sums: &mut self.sums,
+            histories: &mut self.histories,
         }
     }
 }
@@ -206,11 +291,14 @@ impl LeadState {
 pub(crate) struct StateRef<'a> {
     cells: &'a [i64],
     sums: &'a [ExactSum],
+    /// The side store the row's history cell points into.
+    histories: &'a [History],
 }
 
 pub(crate) struct StateMut<'a> {
     cells: &'a mut [i64],
     sums: &'a mut [ExactSum],
+    histories: &'a mut Vec<History>,
 }
 
 impl StateMut<'_> {
@@ -218,6 +306,7 @@ impl StateMut<'_> {
         StateMut {
             cells: self.cells,
             sums: self.sums,
+            histories: self.histories,
         }
     }
 }
@@ -232,6 +321,8 @@ pub(crate) struct StateTable {
     rows: usize,
     cells: Vec<i64>,
     sums: Vec<ExactSum>,
+    /// The side store of the rows' histories (see the module's documentation).
+    histories: Vec<History>,
 }
 
 impl StateTable {
@@ -243,6 +334,7 @@ impl StateTable {
             rows: 0,
             cells: Vec::with_capacity(rows * layout.init.len()),
             sums: Vec::new(),
+            histories: Vec::new(),
         };
         table.grow_to(rows);
         table
@@ -271,12 +363,14 @@ impl StateTable {
             return StateRef {
                 cells: &self.init,
                 sums: &self.fresh_sums,
+                histories: &[],
             };
         }
         let (w, s) = (self.init.len(), self.fresh_sums.len());
         StateRef {
             cells: &self.cells[row * w..(row + 1) * w],
             sums: &self.sums[row * s..(row + 1) * s],
+            histories: &self.histories,
         }
     }
 
@@ -295,6 +389,7 @@ impl StateTable {
         StateMut {
             cells: &mut self.cells[row * w..(row + 1) * w],
             sums: &mut self.sums[row * s..(row + 1) * s],
+            histories: &mut self.histories,
         }
     }
 }

@@ -58,6 +58,18 @@ impl Disassembler<'_> {
         let _ = writeln!(out, "\norder: {}", order.join(", "));
     }
 
+    /// The name of the property `pick` chooses of a slot's members (every member names
+    /// the same property, each at its own index): "?" when there is none.
+    fn member_prop(&self, members: &[SlotEvent], pick: fn(&SlotEvent) -> Option<u32>) -> &str {
+        members
+            .first()
+            .and_then(|m| {
+                let props = &self.plan.events[m.event as usize].props;
+                pick(m).and_then(|p| props.get(p as usize))
+            })
+            .map_or("?", |p| p.name.as_str())
+    }
+
     fn origin(&self, id: OriginId) -> String {
         let o = &self.plan.origins[id as usize];
         format!("{}:{}  {}", o.file, o.line, o.text)
@@ -73,12 +85,33 @@ impl Disassembler<'_> {
             let kind = match slot.kind {
                 SlotKind::Count => "count".to_string(),
                 SlotKind::Latest => "latest".to_string(),
-                SlotKind::Sum => {
-                    let prop = members.first().and_then(|m| {
-                        let props = &self.plan.events[m.event as usize].props;
-                        m.prop.map(|p| props[p as usize].name.as_str())
-                    });
-                    format!("sum {}", prop.unwrap_or("?"))
+                SlotKind::Sum => format!("sum {}", self.member_prop(members, |m| m.prop)),
+                SlotKind::Events { answered_by, keep } => {
+                    let mut kind = "events".to_string();
+                    if slot.pairs() {
+                        let _ = write!(kind, " pairing {}", self.member_prop(members, |m| m.pair));
+                    }
+                    if members.iter().any(|m| m.distinct.is_some()) {
+                        let _ = write!(kind, " by {}", self.member_prop(members, |m| m.distinct));
+                    }
+                    if let Some(answers) = answered_by {
+                        let _ = write!(kind, " answered by s{answers}");
+                    }
+                    match keep {
+                        Keep::All => {}
+                        Keep::NewestPerValue => kind.push_str(" (newest per value)"),
+                        Keep::Newest { per, max } => {
+                            let per = per.map(|(k, d)| format!(" {k} per {}", format_duration(d)));
+                            let max = max.map(|k| format!(" {k} in all"));
+                            let _ = write!(
+                                kind,
+                                " (newest{}{})",
+                                per.unwrap_or_default(),
+                                max.unwrap_or_default()
+                            );
+                        }
+                    }
+                    kind
                 }
             };
             let event_name = |m: &SlotEvent| self.plan.events[m.event as usize].name.as_str();
@@ -141,6 +174,7 @@ impl Disassembler<'_> {
                                     .unwrap_or_default();
                                 format!("decay since s{slot}{field} per {}", format_duration(per))
                             }
+                            RuleKind::Kept { slot, pipeline } => kept_steps(slot, &pipeline),
                         };
                         let label = rule
                             .label
@@ -317,4 +351,26 @@ fn constant_text(c: &Constant) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// The steps of an `on` rule with the options of section 11.3, in the order they apply:
+/// `kept s3 unanswered by s2 for 60d, distinct, max 2 per 1w, max 5, decay -50% per 30d`.
+fn kept_steps(slot: SlotId, pipeline: &PipelinePlan) -> String {
+    let mut steps = vec![format!("kept s{slot}")];
+    if let Some(u) = pipeline.unanswered {
+        steps[0].push_str(&format!(" unanswered by s{} for {}", u.slot, format_duration(u.wait)));
+    }
+    if pipeline.distinct {
+        steps.push("distinct".to_string());
+    }
+    if let Some((k, per)) = pipeline.max_per {
+        steps.push(format!("max {k} per {}", format_duration(per)));
+    }
+    if let Some(k) = pipeline.max {
+        steps.push(format!("max {k}"));
+    }
+    if let Some((percent, per)) = pipeline.decay {
+        steps.push(format!("decay -{percent}% per {}", format_duration(per)));
+    }
+    steps.join(", ")
 }

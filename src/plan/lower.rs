@@ -165,14 +165,20 @@ impl Lowerer<'_> {
                 points,
                 within,
                 max,
+                pipeline,
             } => {
-                let feed = Feed {
-                    events: Some(event),
-                    filter: filter.as_ref(),
-                    prop: None,
+                let kind = match pipeline {
+                    None => {
+                        let feed = Feed::new(Some(event), filter.as_ref());
+                        let slot = self.slot(feed, *within, SlotKind::Count, origin);
+                        RuleKind::On { slot, max: *max }
+                    }
+                    Some(pipeline) => {
+                        let feed = Feed::new(Some(event), filter.as_ref());
+                        self.kept(feed, *within, *max, pipeline, origin)
+                    }
                 };
-                let slot = self.slot(feed, *within, SlotKind::Count, origin);
-                (*points, RuleKind::On { slot, max: *max })
+                (*points, kind)
             }
             check::RuleKind::When { condition, points } => {
                 let condition = self.chunk(condition, origin, false);
@@ -184,11 +190,10 @@ impl Lowerer<'_> {
                 reset,
                 since,
             } => {
-                let feed = Feed {
-                    events: reset.as_ref().map(|m| &m.event),
-                    filter: reset.as_ref().and_then(|m| m.filter.as_ref()),
-                    prop: None,
-                };
+                let feed = Feed::new(
+                    reset.as_ref().map(|m| &m.event),
+                    reset.as_ref().and_then(|m| m.filter.as_ref()),
+                );
                 let slot = self.slot(feed, None, SlotKind::Latest, origin);
                 let since = since.map(|f| f.0);
                 (
@@ -206,6 +211,59 @@ impl Lowerer<'_> {
             kind,
             origin,
             label: rule.label.clone(),
+        }
+    }
+
+    /// An `on` rule with the options of section 11.3: a slot of its events (`feed`, and
+    /// one of the answers of a non-response rule) and the steps after `within`. Each
+    /// member type of either slot reads `same` and `distinct by` at its own index.
+    fn kept(
+        &mut self,
+        feed: Feed,
+        within: Option<i64>,
+        max: Option<u32>,
+        pipeline: &check::Pipeline,
+        origin: OriginId,
+    ) -> RuleKind {
+        let answers = pipeline.unanswered.as_ref().map(|u| {
+            let kind = SlotKind::Events {
+                answered_by: None,
+                keep: Keep::All,
+            };
+            let answer_feed = Feed {
+                pair: u.same.map(|(_, on_answer)| on_answer),
+                ..Feed::new(Some(&u.answer.event), u.answer.filter.as_ref())
+            };
+            let slot = self.slot(answer_feed, None, kind, origin);
+            UnansweredPlan {
+                slot,
+                wait: u.wait,
+            }
+        });
+        let plan = PipelinePlan {
+            unanswered: answers,
+            distinct: pipeline.distinct.is_some(),
+            max_per: pipeline.max_per,
+            max,
+            decay: pipeline.decay,
+        };
+        let kind = SlotKind::Events {
+            answered_by: answers.map(|a| a.slot),
+            keep: plan.keep(),
+        };
+        let feed = Feed {
+            pair: pipeline
+                .unanswered
+                .as_ref()
+                .and_then(|u| u.same)
+                .map(|(on_event, _)| on_event),
+            distinct: pipeline.distinct,
+            ..feed
+        };
+        let slot = self.slot(feed, within, kind, origin);
+        RuleKind::Kept {
+            slot,
+            pipeline: plan,
         }
     }
 
@@ -307,8 +365,13 @@ impl Lowerer<'_> {
                     self.member = None;
                     std::mem::replace(&mut self.code, outer)
                 });
-                let prop = feed.prop.map(|p| self.model.member_prop(set, p, event).0);
-                members.push((event.0, code, prop));
+                let index = |p: check::PropId| self.model.member_prop(set, p, event).0;
+                let props = MemberProps {
+                    prop: feed.prop.map(index),
+                    pair: feed.pair.map(index),
+                    distinct: feed.distinct.map(index),
+                };
+                members.push((event.0, code, props));
             }
         }
         let source = feed.events.map_or(String::new(), |set| set.text.clone());
@@ -318,14 +381,16 @@ impl Lowerer<'_> {
         }
         let events = feed.events.map(|set| {
             let mut events = Vec::new();
-            for (&event, (_, _, prop)) in set.types.iter().zip(members) {
+            for (&event, (_, _, props)) in set.types.iter().zip(members) {
                 self.member = Some((set.clone(), event));
                 let filter = feed.filter.map(|f| self.chunk(f, origin, false));
                 self.member = None;
                 events.push(SlotEvent {
                     event: event.0,
                     filter,
-                    prop,
+                    prop: props.prop,
+                    pair: props.pair,
+                    distinct: props.distinct,
                 });
             }
             events
@@ -440,13 +505,17 @@ impl Lowerer<'_> {
             TExprKind::Aggregate(agg) => {
                 let kind = match agg.prop {
                     Some(_) => SlotKind::Sum,
+                    None if agg.distinct.is_some() => SlotKind::Events {
+                        answered_by: None,
+                        keep: Keep::NewestPerValue,
+                    },
                     None if agg.function == AggFn::DaysSince => SlotKind::Latest,
                     None => SlotKind::Count,
                 };
                 let feed = Feed {
-                    events: Some(&agg.event),
-                    filter: agg.filter.as_ref(),
                     prop: agg.prop,
+                    distinct: agg.distinct,
+                    ..Feed::new(Some(&agg.event), agg.filter.as_ref())
                 };
                 let slot = self.slot(feed, agg.within, kind, self.current_origin);
                 self.code.push(Op::Slot(slot, slot_read(agg.function)));
@@ -508,13 +577,37 @@ impl Lowerer<'_> {
     }
 }
 
-/// What feeds a slot: the events (`None` for every declared type), their `where` and
-/// the property a `sum` adds up (both numbered as the set's first type numbers them).
+/// What feeds a slot: the events (`None` for every declared type), their `where`, the
+/// property a `sum` adds up, and the properties an events slot keeps of each event
+/// (`same PROP`, `distinct by PROP`), all numbered as the set's first type numbers them.
 #[derive(Clone, Copy)]
 struct Feed<'e> {
     events: Option<&'e check::EventSet>,
     filter: Option<&'e TExpr>,
     prop: Option<check::PropId>,
+    pair: Option<check::PropId>,
+    distinct: Option<check::PropId>,
+}
+
+impl<'e> Feed<'e> {
+    /// The events and their `where`, with no property read.
+    fn new(events: Option<&'e check::EventSet>, filter: Option<&'e TExpr>) -> Feed<'e> {
+        Feed {
+            events,
+            filter,
+            prop: None,
+            pair: None,
+            distinct: None,
+        }
+    }
+}
+
+/// The properties of a [`Feed`] at one member type's indices (see [`SlotEvent`]).
+#[derive(Debug)]
+struct MemberProps {
+    prop: Option<u32>,
+    pair: Option<u32>,
+    distinct: Option<u32>,
 }
 
 /// The instruction for a call of a built-in function (`now()` has its own).

@@ -186,6 +186,19 @@ pub struct Slot {
     pub source: String,
 }
 
+impl Slot {
+    /// Whether the slot keeps each event's `same PROP` value (an events slot of a
+    /// non-response rule with `same`, or of its answers).
+    pub fn pairs(&self) -> bool {
+        self.events.iter().flatten().any(|m| m.pair.is_some())
+    }
+
+    /// Whether the slot keeps each event's `distinct by PROP` value.
+    pub fn distinct_by(&self) -> bool {
+        self.events.iter().flatten().any(|m| m.distinct.is_some())
+    }
+}
+
 /// One event type feeding a slot, with its own filter and property: property indices
 /// differ from type to type, so a `where` over a group is lowered once per type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,6 +208,12 @@ pub struct SlotEvent {
     pub filter: Option<ChunkId>,
     /// The property a `sum` slot adds up, by this type's index (`None` for other kinds).
     pub prop: Option<u32>,
+    /// In a [`SlotKind::Events`] slot, the property whose value pairs events with
+    /// answers (`same PROP`), by this type's index: every member has one or none does.
+    pub pair: Option<u32>,
+    /// In a [`SlotKind::Events`] slot, the property of `distinct by PROP`, by this type's
+    /// index: every member has one or none does.
+    pub distinct: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +225,33 @@ pub enum SlotKind {
     Sum,
     /// Time of the newest matching event.
     Latest,
+    /// The matching events themselves, for `on` rules with the options of section 11.3
+    /// and `count(… distinct by)`: each one's time, the values of its type's properties
+    /// [`SlotEvent::pair`] (of `same PROP`) and [`SlotEvent::distinct`] (of `distinct by
+    /// PROP`), and, when the slot `answered_by` holds the answers of a non-response rule,
+    /// whether the event is one of them itself. `keep` says which events can be
+    /// forgotten as others arrive.
+    Events {
+        answered_by: Option<SlotId>,
+        keep: Keep,
+    },
+}
+
+/// Which of a slot's events can be forgotten without changing a result (see
+/// [`SlotKind::Events`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Keep {
+    /// Every event is needed.
+    All,
+    /// Only the newest event of each present value of the `distinct` property (events
+    /// lacking it are never needed).
+    NewestPerValue,
+    /// With `per: Some((K, D))`, only the K newest of each period of D counted back from
+    /// the as-of time; with `max: Some(K)`, only the K newest (of those).
+    Newest {
+        per: Option<(u32, i64)>,
+        max: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +301,50 @@ pub enum RuleKind {
         per: i64,
         since: Option<u32>,
     },
+    /// `on E …` with the options of section 11.3: points for each event of `slot`
+    /// (a [`SlotKind::Events`] slot) the pipeline keeps, faded by its `decay`.
+    Kept { slot: SlotId, pipeline: PipelinePlan },
+}
+
+/// The steps of an `on` rule after matching and `within`, applied in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PipelinePlan {
+    /// `without F … for D`: the slot of F's events and D.
+    pub unanswered: Option<UnansweredPlan>,
+    /// `distinct by`: keep the newest event of each value of the slot's `distinct`.
+    pub distinct: bool,
+    /// `max K per D`: (K, D).
+    pub max_per: Option<(u32, i64)>,
+    /// `max K`.
+    pub max: Option<u32>,
+    /// `decay -PCT% per D`: (PCT, D).
+    pub decay: Option<(f64, i64)>,
+}
+
+impl PipelinePlan {
+    /// Which events the rule's slot may forget as others arrive: none while answers may
+    /// still come; otherwise those the first step after `within` would drop anyway.
+    pub fn keep(&self) -> Keep {
+        if self.unanswered.is_some() {
+            Keep::All
+        } else if self.distinct {
+            Keep::NewestPerValue
+        } else if self.max_per.is_some() || self.max.is_some() {
+            Keep::Newest {
+                per: self.max_per,
+                max: self.max,
+            }
+        } else {
+            Keep::All
+        }
+    }
+}
+
+/// The answers of a non-response rule: the slot of F's events and the wait D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnansweredPlan {
+    pub slot: SlotId,
+    pub wait: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

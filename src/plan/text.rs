@@ -104,6 +104,10 @@ impl Printer<'_> {
                     out.push_str(" within ");
                     out.push_str(&format_duration(within));
                 }
+                if let Some(prop) = agg.distinct {
+                    out.push_str(" distinct by ");
+                    out.push_str(&decl.props[prop.0 as usize].name);
+                }
                 out.push(')');
             }
         }

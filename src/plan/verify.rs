@@ -21,6 +21,11 @@ struct Verifier<'p> {
     positions: Positions,
 }
 
+/// The type of property `prop` of event type `event` (both checked to exist).
+fn prop_type(plan: &Plan, event: u32, prop: u32) -> Option<ValueType> {
+    Some(plan.events.get(event as usize)?.props.get(prop as usize)?.ty)
+}
+
 fn invalid(message: impl Into<String>) -> PlanError {
     PlanError::Invalid(message.into())
 }
@@ -32,6 +37,15 @@ fn finite(x: f64, message: &str) -> Result<(), PlanError> {
         Ok(())
     } else {
         Err(invalid(message))
+    }
+}
+
+/// The (K, D) of `max K per D`: K at least 1, D positive.
+fn period_cap(cap: Option<(u32, i64)>) -> Result<(), PlanError> {
+    match cap {
+        Some((0, _)) => Err(invalid("a rule has `max 0 per …`")),
+        Some((_, per)) if per <= 0 => Err(invalid("a `max … per` period is not positive")),
+        _ => Ok(()),
     }
 }
 
@@ -177,6 +191,15 @@ impl Verifier<'_> {
                 "slot {index} has a window that is not positive"
             )));
         }
+        match slot.kind {
+            SlotKind::Events { answered_by, keep } => self.events_slot(index, slot, answered_by, keep)?,
+            _ if slot.pairs() || slot.distinct_by() => {
+                return Err(invalid(format!(
+                    "slot {index} keeps properties of events but not the events"
+                )));
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -198,6 +221,13 @@ impl Verifier<'_> {
                 },
             )?;
         }
+        if [member.pair, member.distinct]
+            .into_iter()
+            .flatten()
+            .any(|prop| prop as usize >= props.len())
+        {
+            return Err(invalid(format!("slot {index} keeps an unknown property")));
+        }
         match (member.prop, sums) {
             (None, false) => Ok(()),
             (Some(_), false) => Err(invalid(format!(
@@ -217,6 +247,85 @@ impl Verifier<'_> {
                 }
             }
         }
+    }
+
+    /// A slot of events: fed by some types, each keeping the `same` and `distinct by`
+    /// properties or none doing so (their indices were checked per type), the `same`
+    /// property of one type (`int` and `number` as one) on every type and on the slot
+    /// of answers it pairs with, which comes before it and keeps its answers.
+    fn events_slot(
+        &self,
+        index: usize,
+        slot: &Slot,
+        answered_by: Option<SlotId>,
+        keep: Keep,
+    ) -> Result<(), PlanError> {
+        let p = self.plan;
+        if slot.events.is_none() {
+            return Err(invalid(format!("slot {index} keeps events of no type")));
+        }
+        let pair_type = self.pair_type(index, slot)?;
+        let members = slot.events.as_deref().unwrap_or_default();
+        if slot.distinct_by() && members.iter().any(|m| m.distinct.is_none()) {
+            return Err(invalid(format!(
+                "slot {index} keeps a `distinct by` property of some of its types only"
+            )));
+        }
+        if let Some(answers) = answered_by {
+            let theirs = p
+                .slots
+                .get(answers as usize)
+                .filter(|_| (answers as usize) < index)
+                .ok_or_else(|| invalid(format!("slot {index} pairs with a later slot")))?;
+            let SlotKind::Events {
+                answered_by: None,
+                keep: Keep::All,
+            } = theirs.kind
+            else {
+                return Err(invalid(format!("slot {index} pairs with a slot of no answers")));
+            };
+            if pair_type != self.pair_type(answers as usize, theirs)? {
+                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+            }
+        }
+        match keep {
+            Keep::All => Ok(()),
+            Keep::NewestPerValue if slot.distinct_by() => Ok(()),
+            Keep::NewestPerValue => Err(invalid(format!("slot {index} keeps values it has not"))),
+            Keep::Newest { per, max } => {
+                if max == Some(0) {
+                    return Err(invalid(format!("slot {index} keeps no event")));
+                }
+                period_cap(per)
+            }
+        }
+    }
+
+    /// The type of the `same` property an events slot keeps (`None` if it keeps none;
+    /// `int` and `number` both as `number`): every member type keeps one, of that type.
+    fn pair_type(&self, index: usize, slot: &Slot) -> Result<Option<ValueType>, PlanError> {
+        let members = slot.events.as_deref().unwrap_or_default();
+        if !slot.pairs() {
+            return Ok(None);
+        }
+        let mut common = None;
+        for member in members {
+            let ty = member
+                .pair
+                .and_then(|prop| prop_type(self.plan, member.event, prop))
+                .ok_or_else(|| {
+                    invalid(format!("slot {index} pairs some of its types only"))
+                })?;
+            let ty = match ty {
+                ValueType::Int => ValueType::Number,
+                other => other,
+            };
+            if common.is_some_and(|c| c != ty) {
+                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+            }
+            common = Some(ty);
+        }
+        Ok(common)
     }
 
     fn rule(&self, rule: &RulePlan, cx: Context) -> Result<(), PlanError> {
@@ -240,10 +349,46 @@ impl Verifier<'_> {
                     return Err(invalid("a decay's `since` is not a lead field of type time"));
                 }
             }
+            RuleKind::Kept { slot, pipeline } => self.kept(slot, &pipeline)?,
         }
         if let Some(label) = &rule.label {
             if label.trim().is_empty() || label.contains(['\n', '\r']) {
                 return Err(invalid("a rule's label is not one line of text"));
+            }
+        }
+        Ok(())
+    }
+
+    /// An `on` rule with the options of section 11.3: its slot keeps the events its
+    /// steps need (and no fewer), and every number is in range.
+    fn kept(&self, slot: SlotId, pipeline: &PipelinePlan) -> Result<(), PlanError> {
+        self.slot_ref(slot)?;
+        let decl = &self.plan.slots[slot as usize];
+        let SlotKind::Events { answered_by, keep } = decl.kind else {
+            return Err(invalid("a rule keeps events in a slot that does not keep them"));
+        };
+        if answered_by != pipeline.unanswered.map(|u| u.slot) {
+            return Err(invalid("a rule's answers are not those its slot pairs with"));
+        }
+        if pipeline.unanswered.is_some_and(|u| u.wait <= 0) {
+            return Err(invalid("a rule's waiting period is not positive"));
+        }
+        if pipeline.distinct != decl.distinct_by() {
+            return Err(invalid("a rule's `distinct by` is not its slot's"));
+        }
+        if keep != pipeline.keep() {
+            return Err(invalid("a rule's slot forgets events the rule needs"));
+        }
+        if pipeline.max == Some(0) {
+            return Err(invalid("a rule has `max 0`"));
+        }
+        period_cap(pipeline.max_per)?;
+        if let Some((percent, per)) = pipeline.decay {
+            if !(percent.is_finite() && percent > 0.0 && percent <= 100.0) {
+                return Err(invalid("a rule's decay percentage is not in (0, 100]"));
+            }
+            if per <= 0 {
+                return Err(invalid("a decay period is not positive"));
             }
         }
         Ok(())

@@ -155,9 +155,21 @@ pub enum RuleKind {
     On {
         event: EventRef,
         filter: Option<Expr>,
+        /// `without F [where Q] [same PROP] for D` (a non-response rule).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unanswered: Option<Box<Unanswered>>,
         points: Points,
         within: Vec<Duration>,
         max: Vec<(f64, Span)>,
+        /// `max K per D` (each option is a list so a repeat can be reported).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        max_per: Vec<MaxPer>,
+        /// `distinct by PROP`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        distinct: Vec<Ident>,
+        /// `decay -PCT% per D`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        decay: Vec<PercentDecay>,
     },
     When {
         condition: Expr,
@@ -177,6 +189,32 @@ pub enum RuleKind {
     },
 }
 
+/// The `without F [where Q] [same PROP] for D` of a non-response `on` rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unanswered {
+    pub event: EventRef,
+    pub filter: Option<Expr>,
+    pub same: Option<Ident>,
+    pub wait: Duration,
+    pub span: Span,
+}
+
+/// `max K per D` of an `on` rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MaxPer {
+    pub count: (f64, Span),
+    pub per: Duration,
+    pub span: Span,
+}
+
+/// `decay -PCT% per D` of an `on` rule: `percent` is the signed amount as written.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PercentDecay {
+    pub percent: Points,
+    pub per: Duration,
+    pub span: Span,
+}
+
 /// What resets a decay's idle clock.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum DecayReset {
@@ -185,7 +223,8 @@ pub enum DecayReset {
     /// A matching event of the types named (`without E [where P]`).
     Event {
         event: EventRef,
-        filter: Option<Expr>,
+        /// Boxed: most decays have none, and an expression is large.
+        filter: Option<Box<Expr>>,
     },
 }
 
@@ -301,6 +340,9 @@ pub enum ExprKind {
         property: Option<Ident>,
         filter: Option<Box<Expr>>,
         within: Option<Duration>,
+        /// `distinct by PROP` (only `count` takes it; the checker says so).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        distinct: Option<Ident>,
     },
     Neg(Box<Expr>),
     Not(Box<Expr>),

@@ -94,6 +94,11 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for expected in rules {
         let name = format!("{expected:?}");
+        // `without … for` where an `on` rule's points could come instead is not
+        // offered: nearly every rule there wants its points.
+        if *expected == Rule::kw_without && rules.contains(&Rule::points) {
+            continue;
+        }
         if let Some(keyword) = name.strip_prefix("kw_") {
             let word = if DECLARATION_KEYWORDS.contains(&keyword) {
                 DECLARATION_WORDS.to_string()
@@ -145,7 +150,10 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::matches_op => "`matches`",
             Rule::where_clause => "`where`",
             Rule::within_opt => "`within`",
-            Rule::max_opt => "`max`",
+            Rule::max_opt | Rule::max_per_opt => "`max`",
+            Rule::same_clause => "`same`",
+            Rule::distinct_opt => "`distinct by`",
+            Rule::percent_decay_opt => "`decay`",
             Rule::since => "`since`",
             Rule::label => "`label`",
             Rule::on_rule | Rule::when_rule | Rule::decay_rule | Rule::clamp_rule => RULE_WORDS,

@@ -8,7 +8,7 @@
 pub(crate) const KEYWORDS: &[&str] = &[
     "model", "import", "lead", "event", "let", "score", "on", "when", "where", "within", "max",
     "decay", "per", "idle", "without", "clamp", "grade", "if", "flag", "and", "or", "not", "in",
-    "matches", "true", "false", "test", "since", "label",
+    "matches", "true", "false", "test", "for", "same", "distinct", "by", "since", "label",
 ];
 
 /// The keywords that start a top-level statement, in the order syntax errors list them.

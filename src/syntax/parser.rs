@@ -295,20 +295,36 @@ impl<'t> Builder<'t> {
             Rule::on_rule => {
                 let event = self.event_ref(inner.next().expect("event"));
                 let mut filter = None;
+                let mut unanswered = None;
                 let mut points = None;
                 let mut within = Vec::new();
                 let mut max = Vec::new();
+                let mut max_per = Vec::new();
+                let mut distinct = Vec::new();
+                let mut decay = Vec::new();
                 for p in inner {
                     match p.as_rule() {
                         Rule::where_clause => filter = Some(self.expr(only_child(p))),
+                        Rule::unanswered => unanswered = Some(Box::new(self.unanswered(p))),
                         Rule::points => points = Some(self.points(p)),
                         Rule::within_opt => {
                             within.push(self.duration(only_child(p), DurationUse::Period))
                         }
-                        Rule::max_opt => {
-                            let n = only_child(p);
-                            let span = self.span(&n);
-                            max.push((self.number_text(n.as_str(), span), span));
+                        Rule::max_opt => max.push(self.count(only_child(p))),
+                        Rule::max_per_opt => {
+                            let span = self.span(&p);
+                            let mut parts = p.children();
+                            let count = self.count(parts.next().expect("count"));
+                            let per = self.duration(parts.next().expect("per"), DurationUse::Period);
+                            max_per.push(MaxPer { count, per, span });
+                        }
+                        Rule::distinct_opt => distinct.push(self.ident(only_child(p))),
+                        Rule::percent_decay_opt => {
+                            let span = self.span(&p);
+                            let mut parts = p.children();
+                            let percent = self.points(parts.next().expect("percent"));
+                            let per = self.duration(parts.next().expect("per"), DurationUse::Period);
+                            decay.push(PercentDecay { percent, per, span });
                         }
                         other => unreachable!("on rule part {other:?}"),
                     }
@@ -316,9 +332,13 @@ impl<'t> Builder<'t> {
                 RuleKind::On {
                     event,
                     filter,
+                    unanswered,
                     points: points.expect("points"),
                     within,
                     max,
+                    max_per,
+                    distinct,
+                    decay,
                 }
             }
             Rule::when_rule => {
@@ -335,7 +355,7 @@ impl<'t> Builder<'t> {
                 } else {
                     let mut inner = reset.children();
                     let event = self.event_ref(inner.next().expect("event"));
-                    let filter = inner.next().map(|w| self.expr(only_child(w)));
+                    let filter = inner.next().map(|w| Box::new(self.expr(only_child(w))));
                     DecayReset::Event { event, filter }
                 };
                 let since = inner.next().map(|s| self.ident(only_child(only_child(s))));
@@ -370,6 +390,36 @@ impl<'t> Builder<'t> {
             span,
             string_span,
         }
+    }
+
+    /// The `without F [where Q] [same PROP] for D` of an `on` rule.
+    fn unanswered(&mut self, pair: P) -> Unanswered {
+        let span = self.span(&pair);
+        let mut inner = pair.children();
+        let event = self.event_ref(inner.next().expect("event"));
+        let mut filter = None;
+        let mut same = None;
+        let mut wait = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::where_clause => filter = Some(self.expr(only_child(p))),
+                Rule::same_clause => same = Some(self.ident(only_child(p))),
+                _ => wait = Some(self.duration(p, DurationUse::Period)),
+            }
+        }
+        Unanswered {
+            event,
+            filter,
+            same,
+            wait: wait.expect("for D"),
+            span,
+        }
+    }
+
+    /// The `K` of `max K` or `max K per D`, with its place.
+    fn count(&mut self, pair: P) -> (f64, Span) {
+        let span = self.span(&pair);
+        (self.number_text(pair.as_str(), span), span)
     }
 
     fn points(&mut self, pair: P) -> Points {
@@ -705,10 +755,12 @@ impl<'t> Builder<'t> {
                 let (target, mut property) = self.agg_target(inner.next().expect("event"));
                 let mut filter = None;
                 let mut within = None;
+                let mut distinct = None;
                 for p in inner {
                     match p.as_rule() {
                         Rule::agg_prop => property = Some(self.ident(only_child(p))),
                         Rule::where_clause => filter = Some(Box::new(self.expr(only_child(p)))),
+                        Rule::distinct_opt => distinct = Some(self.ident(only_child(p))),
                         _ => within = Some(self.duration(only_child(p), DurationUse::Period)),
                     }
                 }
@@ -718,6 +770,7 @@ impl<'t> Builder<'t> {
                     property,
                     filter,
                     within,
+                    distinct,
                 }
             }
             other => unreachable!("primary {other:?}"),
@@ -849,6 +902,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_in
             | Rule::kw_matches
             | Rule::kw_test
+            | Rule::kw_for
+            | Rule::kw_same
+            | Rule::kw_distinct
+            | Rule::kw_by
             | Rule::kw_since
             | Rule::kw_label
     )

@@ -155,8 +155,11 @@ impl Checker<'_> {
         &mut self,
         function: AggFn,
         target: (&ast::EventRef, Option<&ast::Ident>),
-        filter: Option<&ast::Expr>,
-        within: Option<ast::Duration>,
+        (filter, within, distinct): (
+            Option<&ast::Expr>,
+            Option<ast::Duration>,
+            Option<&ast::Ident>,
+        ),
         cx: &Cx,
         span: Span,
     ) -> TExpr {
@@ -204,6 +207,28 @@ impl Checker<'_> {
         if filter.as_ref().is_some_and(|f| f.ty.is_error()) {
             return error_expr(span);
         }
+        let distinct = match distinct {
+            None => None,
+            Some(prop) if function == AggFn::Count => match self.set_prop(&event, prop) {
+                Some((id, _)) => Some(id),
+                None => return error_expr(span),
+            },
+            Some(prop) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::DistinctNotCount,
+                        format!("`{}` takes no `distinct by`", function.name()),
+                        prop.span,
+                        "only `count` counts distinct values",
+                    )
+                    .with_help(format!(
+                        "to count the distinct values of `{}`, write `count(… distinct by {})`",
+                        prop.text, prop.text
+                    )),
+                );
+                return error_expr(span);
+            }
+        };
         let ty = match function {
             AggFn::Count | AggFn::DaysSince => Type::Int,
             AggFn::Sum => Type::Number,
@@ -215,6 +240,7 @@ impl Checker<'_> {
             prop,
             filter,
             within: within.map(|d| d.micros),
+            distinct,
         };
         typed(TExprKind::Aggregate(Box::new(aggregate)), ty, span)
     }

@@ -125,11 +125,11 @@ impl Checker<'_> {
                 property,
                 filter,
                 within,
+                distinct,
             } => self.aggregate(
                 *function,
                 (target, property.as_ref()),
-                filter.as_deref(),
-                *within,
+                (filter.as_deref(), *within, distinct.as_ref()),
                 cx,
                 span,
             ),

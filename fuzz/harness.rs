@@ -206,11 +206,9 @@ pub fn data(data: &[u8]) {
         }
     }
     parallel_readers_agree(scorer, data);
-    for format in [Format::Jsonl, Format::Csv] {
-        let (leads, _) = read_sequentially(scorer, data, format, Kind::Leads);
-        let (events, _) = read_sequentially(scorer, data, format, Kind::Events);
-        write_outcomes(&leads.finish(true).0);
-        write_outcomes(&events.finish(true).0);
+    for kind in [Kind::Leads, Kind::Events] {
+        let (batch, _) = read_sequentially(scorer, data, Format::Csv, kind);
+        write_outcomes(&batch.finish(true).0);
     }
 }
 

@@ -4,7 +4,7 @@
 //! dropped, rounding towards the past (the language sketch, 11.1). A duration is a whole
 //! number of microseconds.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use std::borrow::Cow;
 
 /// One second, in the unit of times and durations (microseconds).
@@ -35,8 +35,12 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(&with_colon_offset(text)) {
         return Some(micros(&dt.to_utc()));
     }
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    Some(micros(&date.and_hms_opt(0, 0, 0)?.and_utc()))
+    // A date is exactly `YYYY-MM-DD`: chrono's `%Y-%m-%d` also took `-1-1-8` (a signed
+    // year, one-digit month and day), which no time formats back to (found by fuzzing).
+    if text.len() != 10 {
+        return None;
+    }
+    Some(simple_utc_days(text.as_bytes())? * DAY)
 }
 
 /// `text` with an offset written `+HH` or `+HHMM` at its end (after a time of day) in
@@ -333,6 +337,25 @@ mod tests {
         assert_eq!(parse_timestamp("1970-01-01 01:00:00Z"), Some(HOUR));
         assert_eq!(parse_timestamp("1970-01-01T01:00:00"), None);
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn a_date_is_four_digits_two_and_two() {
+        assert_eq!(parse_timestamp("2026-10-01"), Some(1_790_812_800 * SECOND));
+        assert_eq!(
+            parse_timestamp("0000-01-01"),
+            Some(-62_167_219_200 * SECOND)
+        );
+        for bad in [
+            "-1-1-8",
+            "2026-1-05",
+            "2026-10-1",
+            "+2026-10-01",
+            "12026-10-01",
+            "2026-02-29",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -286,15 +286,22 @@ fn read_sequentially(
     let mut errors = Vec::new();
     let source = Source::new("f", data);
     let read = match kind {
-        Kind::Leads => input::read_leads(source, format, plan, &keys, options, |line, lead| {
-            let added = lead.and_then(|lead| {
-                batch
-                    .add_lead(lead, line)
-                    .map_err(|e| e.at("f", line, &keys.id))
-            });
-            errors.extend(added.err());
-            Ok(())
-        }),
+        Kind::Leads => input::read_leads(
+            source,
+            format,
+            plan,
+            &keys,
+            options,
+            |line, lead, _record| {
+                let added = lead.and_then(|lead| {
+                    batch
+                        .add_lead(lead, line)
+                        .map_err(|e| e.at("f", line, &keys.id))
+                });
+                errors.extend(added.err());
+                Ok(())
+            },
+        ),
         Kind::Events => input::read_events(source, format, plan, &keys, options, |_, event| {
             match event {
                 Ok(event) => batch.add_event(event),
@@ -338,7 +345,7 @@ fn parallel_readers_agree(scorer: &Arc<Scorer>, data: &[u8]) {
         name: "f".to_string(),
         reader: data,
     };
-    let errors = batch.read_leads_parallel(source, &keys, options, 2);
+    let errors = batch.read_leads_parallel(source, &keys, options, 2, true);
     assert_eq!(errors, Ok(expected_errors), "lead errors");
     assert!(scored(batch) == expected, "leads");
 }

@@ -312,8 +312,14 @@ impl ScoreJob {
     ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
         if only.is_none() && format == Format::Jsonl {
-            let bad =
-                batch.read_leads_parallel(source, &self.keys, self.read_options, self.threads);
+            let keep_records = rejects.out.is_some();
+            let bad = batch.read_leads_parallel(
+                source,
+                &self.keys,
+                self.read_options,
+                self.threads,
+                keep_records,
+            );
             rejects.take_all(bad, batch)?;
             return Ok(batch.lead_records() as u64);
         }

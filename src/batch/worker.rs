@@ -20,20 +20,24 @@ struct LeadBlock {
     leads: Vec<(u64, Lead, Range<usize>)>,
     errors: Vec<RecordError>,
     /// The block as read, so that a lead found twice (only once every block is read)
-    /// is set aside with its record.
+    /// is set aside with its record; empty when no records are set aside.
     text: Vec<u8>,
 }
 
 impl Batch {
     /// Reads every lead of a JSON Lines stream, parsing on `threads` threads. Leads are
     /// added in line order, so duplicates are found as in a sequential read. Returns the
-    /// bad records (in line order), or the error that stopped reading.
+    /// bad records (in line order), or the error that stopped reading. With
+    /// `keep_records`, a lead listed twice comes with its record's text; that keeps the
+    /// text of every block until all are added, so it is only done when the records are
+    /// set aside (`--rejects`), not when the first bad one stops the run.
     pub fn read_leads_parallel<R: Read>(
         &mut self,
         source: input::Source<R>,
         keys: &Keys,
         options: ReadOptions,
         threads: usize,
+        keep_records: bool,
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
         let name = source.name.clone();
@@ -42,7 +46,7 @@ impl Batch {
                 first_line,
                 leads: Vec::new(),
                 errors: Vec::new(),
-                text: block.to_vec(),
+                text: if keep_records { block.to_vec() } else { Vec::new() },
             };
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
@@ -83,8 +87,11 @@ impl Batch {
                     self.leads.index.prefetch(ahead);
                 }
                 if let Err(e) = self.add_lead_hashed(lead, line, hashes[k]) {
-                    let record = String::from_utf8_lossy(&block.text[range]);
-                    errors.push(e.at(&name, line, &keys.id).with_raw(record));
+                    let error = e.at(&name, line, &keys.id);
+                    errors.push(match block.text.get(range) {
+                        Some(text) => error.with_raw(String::from_utf8_lossy(text)),
+                        None => error,
+                    });
                 }
             }
         }

@@ -31,19 +31,44 @@ use serde::Serialize;
 use vm::Env;
 
 /// What an event of one type does to one slot (a slot a group or list feeds has one
-/// for each of its types).
+/// for each of its types). Kept small and flat: the batch path walks these per event.
 #[derive(Debug, Clone, Copy)]
 struct Feed {
     slot: usize,
     within: Option<i64>,
     /// The slot's `where`, lowered for this type's properties.
     filter: Option<u32>,
-    /// The property a `sum` slot adds up (`None` for other slots).
-    prop: Option<u32>,
-    /// The properties an events slot keeps of each event: of `same PROP` and of
-    /// `distinct by PROP` (`None` for other slots).
-    pair: Option<u32>,
-    distinct: Option<u32>,
+    action: Action,
+}
+
+/// What a matching event does to its slot.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    /// Counts it, or keeps its time as the newest.
+    Record,
+    /// Adds up this property of the event (events lacking it are skipped).
+    Sum(u32),
+    /// Keeps the event itself for the rule's pipeline, with its properties of
+    /// `same PROP` and of `distinct by PROP`, and with the slot of answers, if any.
+    Keep {
+        answered_by: Option<SlotId>,
+        pair: Option<u32>,
+        distinct: Option<u32>,
+    },
+}
+
+impl Action {
+    fn of(kind: SlotKind, member: &crate::plan::SlotEvent) -> Action {
+        match (kind, member.prop) {
+            (SlotKind::Events { answered_by, .. }, _) => Action::Keep {
+                answered_by,
+                pair: member.pair,
+                distinct: member.distinct,
+            },
+            (_, Some(prop)) => Action::Sum(prop),
+            (_, None) => Action::Record,
+        }
+    }
 }
 
 /// A verified plan, ready to evaluate leads.
@@ -80,9 +105,7 @@ impl Scorer {
                             slot: i,
                             within: slot.within,
                             filter: member.filter,
-                            prop: member.prop,
-                            pair: member.pair,
-                            distinct: member.distinct,
+                            action: Action::of(slot.kind, member),
                         });
                     }
                 }
@@ -227,20 +250,27 @@ impl Scorer {
                     continue;
                 }
             }
-            if let SlotKind::Events { answered_by, .. } = self.plan.slots[feed.slot].kind {
-                let kept = KeptEvent {
-                    ts: event.ts,
-                    pair: feed.pair.and_then(|p| property_key(event, p)),
-                    distinct: feed.distinct.and_then(|p| property_key(event, p)),
-                    answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
-                };
-                self.layout
-                    .record_event(state.reborrow(), feed.slot, kept, as_of);
-                continue;
-            }
-            let value = match feed.prop.map(|prop| event.props.get(prop as usize)) {
-                Some(Some(Some(Value::Number(n)))) => Some(*n),
-                _ => None,
+            let value = match feed.action {
+                Action::Record => None,
+                Action::Sum(prop) => match event.props.get(prop as usize) {
+                    Some(Some(Value::Number(n))) => Some(*n),
+                    _ => None,
+                },
+                Action::Keep {
+                    answered_by,
+                    pair,
+                    distinct,
+                } => {
+                    let kept = KeptEvent {
+                        ts: event.ts,
+                        pair: pair.and_then(|p| property_key(event, p)),
+                        distinct: distinct.and_then(|p| property_key(event, p)),
+                        answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
+                    };
+                    self.layout
+                        .record_event(state.reborrow(), feed.slot, kept, as_of);
+                    continue;
+                }
             };
             self.layout.record(state.reborrow(), feed.slot, event.ts, value);
         }

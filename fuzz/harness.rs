@@ -292,11 +292,12 @@ fn read_sequentially(
             plan,
             &keys,
             options,
-            |line, lead, _record| {
+            |line, lead, record| {
+                // As a scoring job does: a lead listed twice keeps its record.
                 let added = lead.and_then(|lead| {
                     batch
                         .add_lead(lead, line)
-                        .map_err(|e| e.at("f", line, &keys.id))
+                        .map_err(|e| e.at("f", line, &keys.id).with_raw(record()))
                 });
                 errors.extend(added.err());
                 Ok(())

@@ -80,6 +80,11 @@ impl Sources {
         &self.names[file.0 as usize]
     }
 
+    /// Every file's name, in the order the files were read (the main file first).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
     /// The file's text.
     pub fn text(&self, file: FileId) -> &str {
         self.files

@@ -235,6 +235,62 @@ fn every_command_that_writes_refuses_to_overwrite_its_inputs() {
 }
 
 #[test]
+fn no_output_overwrites_a_file_the_model_imports() {
+    let dir = setup();
+    let schema = "event e { v: number }\n";
+    write(dir.path(), "schema.score", schema);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    write(dir.path(), "sub/x.score", "lead { name: string }\n");
+    write(
+        dir.path(),
+        "main.score",
+        "import \"schema.score\"\nimport \"sub/x.score\"\nscore s { on e +1 }\n",
+    );
+    write(dir.path(), "e.csv", events_csv(&["1"]));
+    let run = |args: &[&str]| leadscore(dir.path()).args(args).output().unwrap();
+    let data = ["--events", "e.csv", "--as-of", AS_OF];
+    let imported = "a file the model imports";
+    let score_o = run(&[&["score", "main.score", "-o", "schema.score"][..], &data].concat());
+    refused_clash(&score_o, "-o", imported);
+    let rejects = ["score", "main.score", "--rejects", "sub/x.score"];
+    refused_clash(&run(&[&rejects[..], &data].concat()), "--rejects", imported);
+    let explain = [
+        "explain",
+        "main.score",
+        "--lead",
+        "L1",
+        "--summary-file",
+        "schema.score",
+    ];
+    refused_clash(
+        &run(&[&explain[..], &data].concat()),
+        "--summary-file",
+        imported,
+    );
+    let compile = run(&["compile", "main.score", "-o", "sub/x.score"]);
+    refused_clash(&compile, "-o", "the model");
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    write(dir.path(), "out/leads.jsonl", schema);
+    write(
+        dir.path(),
+        "uses_out.score",
+        "import \"out/leads.jsonl\"\nscore s { on e +1 }\n",
+    );
+    let gen = run(&["gen", "--model", "uses_out.score", "--out", "out"]);
+    refused_clash(&gen, "--out (leads.jsonl)", "--model");
+    for file in ["schema.score", "out/leads.jsonl"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(file)).unwrap(),
+            schema
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sub/x.score")).unwrap(),
+        "lead { name: string }\n"
+    );
+}
+
+#[test]
 fn gen_needs_no_counts() {
     // `--leads` and `--events` are counts with defaults here, not data files.
     let dir = setup();

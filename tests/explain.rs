@@ -601,3 +601,41 @@ fn kept_events_show_their_fading_and_non_response_rules_their_unanswered_sends()
         json!([{"ts": "2026-09-01T00:00:00Z", "full": -5, "points": -5}])
     );
 }
+
+#[test]
+fn a_rule_shows_its_source_without_a_comment_after_it() {
+    let scorer = explaining(
+        "score s {\n\
+           on email.open +1  # opens\n\
+           when lead.size > 1 +1 # size\n\
+           decay -1 per 1d without page.view where seconds > 1 # idle\n\
+           on demo.request +5 label \"Demo\" # demo\n\
+         }",
+    );
+    let events = vec![
+        ("email.open", "2026-10-31T00:00:00Z", vec![]),
+        ("demo.request", "2026-10-31T00:00:00Z", vec![]),
+        (
+            "page.view",
+            "2026-10-29T00:00:00Z",
+            vec![("seconds", Value::Number(5.0))],
+        ),
+    ];
+    let outcome = outcome(&scorer, vec![("size", Value::Number(3.0))], events);
+    let rules: Vec<&str> = outcome
+        .why
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|r| r.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "on email.open +1",
+            "when lead.size > 1 +1",
+            "decay -1 per 1d without page.view where seconds > 1",
+            "on demo.request +5",
+        ]
+    );
+}

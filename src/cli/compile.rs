@@ -30,8 +30,8 @@ pub fn compile(args: CompileArgs) -> i32 {
         errln!("error: a model read from stdin has no name to name the plan after: give `-o FILE` (or `-o -` for stdout)");
         return EXIT_TROUBLE;
     }
-    let plan = match model::load(&args.model, args.color.for_stderr()) {
-        Ok(plan) => plan,
+    let (plan, model_files) = match model::load_with_files(&args.model, args.color.for_stderr()) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let bytes = match args.emit {
@@ -49,7 +49,12 @@ pub fn compile(args: CompileArgs) -> i32 {
         out::stdout_bytes(&bytes);
         return EXIT_OK;
     }
-    if let Err(clash) = files::distinct(&[("the model", &args.model)], &[("-o", &output)]) {
+    // The model and every file it imports.
+    let inputs: Vec<_> = model_files
+        .iter()
+        .map(|file| ("the model", file.as_path()))
+        .collect();
+    if let Err(clash) = files::distinct(&inputs, &[("-o", &output)]) {
         errln!("error: {clash}");
         return EXIT_TROUBLE;
     }

@@ -59,11 +59,11 @@ fn run_in(args: &Args, run: &mut Run<'_>) -> i32 {
     }
     // The data is read once per model: standard input must be kept to be read again.
     run.keep_stdin();
-    let old = match scorer(&args.old, &args.data, false, run) {
+    let old = match scorer(&args.old, &args.data, false, &[], run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let new = match scorer(&args.new, &args.data, false, run) {
+    let new = match scorer(&args.new, &args.data, false, &[], run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };

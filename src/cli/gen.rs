@@ -27,8 +27,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let (leads_path, events_path) = (args.out.join("leads.jsonl"), args.out.join("events.jsonl"));
-    let model: Vec<_> = args
-        .model
+    let (plan, model_files) = match &args.model {
+        Some(path) => match model::load_with_files(path, Color::Auto.for_stderr()) {
+            Ok((plan, files)) => (Some(plan), files),
+            Err(code) => return code,
+        },
+        None => (None, Vec::new()),
+    };
+    // The model and every file it imports.
+    let model: Vec<_> = model_files
         .iter()
         .map(|path| ("--model", path.as_path()))
         .collect();
@@ -40,13 +47,6 @@ pub fn run(args: Args) -> i32 {
         errln!("error: {clash}");
         return EXIT_TROUBLE;
     }
-    let plan = match &args.model {
-        Some(path) => match model::load(path, Color::Auto.for_stderr()) {
-            Ok(plan) => Some(plan),
-            Err(code) => return code,
-        },
-        None => None,
-    };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&args.out)?;
         let mut leads = BufWriter::new(std::fs::File::create(&leads_path)?);

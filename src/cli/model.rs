@@ -119,13 +119,20 @@ fn read_source(path: &Path) -> Result<String, String> {
 
 /// The plan of a model file; on failure, the exit code (diagnostics already shown).
 pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
+    load_with_files(path, color).map(|(plan, _)| plan)
+}
+
+/// The plan of a model file and the files it was read from: the model and every file it
+/// imports, so that no output overwrites one of them.
+pub fn load_with_files(path: &Path, color: bool) -> Result<(Plan, Vec<PathBuf>), i32> {
     let name = open::name_of(path);
     let text = match Contents::read(path) {
         Ok(Contents::Plan(bytes)) => {
-            return Plan::from_bytes(&bytes).map_err(|e| {
+            let plan = Plan::from_bytes(&bytes).map_err(|e| {
                 errln!("error: `{name}`: {e}");
                 EXIT_TROUBLE
-            })
+            })?;
+            return Ok((plan, vec![path.to_path_buf()]));
         }
         Ok(Contents::Source(text)) => text,
         Ok(Contents::Binary) => {
@@ -142,7 +149,10 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
     if !diagnostics.is_empty() {
         err!("{}", render::human(&diagnostics, &compiled.sources, color));
     }
-    compiled.plan.ok_or_else(|| {
+    // The main file's name in the sources is its display name (`-` may be `<stdin>`).
+    let imports = compiled.sources.names().skip(1).map(PathBuf::from);
+    let files = std::iter::once(path.to_path_buf()).chain(imports).collect();
+    let plan = compiled.plan.ok_or_else(|| {
         let errors = compiled.diagnostics.error_count();
         errln!(
             "error: `{name}` has {errors} error{}; fix {} to run it",
@@ -150,7 +160,8 @@ pub fn load(path: &Path, color: bool) -> Result<Plan, i32> {
             if errors == 1 { "it" } else { "them" },
         );
         EXIT_FINDINGS
-    })
+    })?;
+    Ok((plan, files))
 }
 
 /// The model files `paths` name, in order: a file as given, a directory as every `.score`

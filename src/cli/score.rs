@@ -1,6 +1,7 @@
 //! `leadscore score` (every lead) and `leadscore explain` (one lead, as a table).
 
 use super::data::{DataArgs, Run};
+use super::files::Named;
 use super::out::{errln, out};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::Code;
@@ -87,7 +88,7 @@ fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
     if let Err(exit) = data.distinct_files(run, &model, &output) {
         return exit;
     }
-    let scorer = match scorer(&input.model, data, args.explain, run) {
+    let scorer = match scorer(&input.model, data, args.explain, &output, run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
@@ -142,7 +143,7 @@ fn explain_in(args: &ExplainArgs, run: &mut Run<'_>) -> i32 {
     if let Err(exit) = data.distinct_files(run, &model, &[]) {
         return exit;
     }
-    let scorer = match scorer(&input.model, data, true, run) {
+    let scorer = match scorer(&input.model, data, true, &[], run) {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
@@ -184,18 +185,28 @@ pub fn model_name(path: &Path) -> String {
 /// The scorer of a model, once there is data to run it on; on failure, the exit code
 /// (the reason already on stderr). With `explain`, it keeps the times of the newest
 /// events each rule counted, for the explanations.
+/// The scorer of a model, for a run writing `outputs` (besides `--rejects` and
+/// `--summary-file`), none of which may be a file the model imports.
 pub fn scorer(
     model: &Path,
     data: &DataArgs,
     explain: bool,
+    outputs: &[Named<'_>],
     run: &mut Run<'_>,
 ) -> Result<Arc<Scorer>, i32> {
     data.require_data(run)?;
     let name = model_name(model);
-    let plan = model::load(model, data.color.for_stderr()).inspect_err(|_| {
-        // The reasons are on stderr already: diagnostics, or why the file cannot be read.
-        run.record(None, format!("the model `{name}` cannot be run"));
-    })?;
+    let (plan, files) =
+        model::load_with_files(model, data.color.for_stderr()).inspect_err(|_| {
+            // The reasons are on stderr already: diagnostics, or why the file cannot be read.
+            run.record(None, format!("the model `{name}` cannot be run"));
+        })?;
+    let imports: Vec<Named<'_>> = files
+        .iter()
+        .skip(1)
+        .map(|file| ("a file the model imports", file.as_path()))
+        .collect();
+    data.distinct_files(run, &imports, outputs)?;
     let scorer =
         Scorer::new(plan).map_err(|e| run.failed(EXIT_TROUBLE, None, format!("`{name}`: {e}")))?;
     Ok(Arc::new(if explain {

@@ -126,7 +126,7 @@ impl RecordError {
     }
 
     /// The same error, showing the record as read.
-    pub(crate) fn with_raw(mut self, raw: impl Into<String>) -> Self {
+    pub fn with_raw(mut self, raw: impl Into<String>) -> Self {
         self.raw = raw.into();
         self
     }

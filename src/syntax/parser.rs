@@ -91,6 +91,18 @@ impl<'t> Builder<'t> {
         Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
     }
 
+    /// The span of `pair` up to the end of its last token. A rule that ends in an optional
+    /// part (`label?`, a `where` of a `without`) also holds the blanks and a comment pest
+    /// skipped looking for it; the rule's source text, shown in explanations, must not.
+    fn span_of_tokens(&self, pair: &P) -> Span {
+        let mut last = pair.clone();
+        while let Some(child) = last.clone().into_inner().last() {
+            last = child;
+        }
+        let end = last.as_span().end().max(pair.as_span().start());
+        Span::new(self.file, pair.as_span().start() + self.offset, end + self.offset)
+    }
+
     /// Reports a pest error, in the words of [`errors::syntax_error`].
     fn syntax_error(&mut self, error: &pest::error::Error<Rule>, base: usize) {
         let diagnostic = errors::syntax_error(self.file, self.text, error, base);
@@ -283,7 +295,7 @@ impl<'t> Builder<'t> {
     // ------------------------------------------------------------ rules
 
     fn rule(&mut self, pair: P) -> Rule_ {
-        let span = self.span(&pair);
+        let span = self.span_of_tokens(&pair);
         let which = pair.as_rule();
         let label = pair
             .clone()

@@ -391,11 +391,15 @@ impl Checker<'_> {
             return None;
         }
         let percent = -value;
-        if !(percent > 0.0 && percent <= 100.0) {
+        let written = self.sources.slice(decay.percent.span);
+        if !percent_in_range(written) {
             self.report(
                 Diagnostic::new(
                     Code::BadDecayPercent,
-                    format!("a decay of {percent}% a period is out of range"),
+                    format!(
+                        "a decay of {}% a period is out of range",
+                        written.trim_start_matches('-')
+                    ),
                     decay.percent.span,
                     "not more than 0% and at most 100%",
                 )
@@ -423,5 +427,38 @@ impl Checker<'_> {
             .with_help("`max K` counts matching events at most K times: write `max 3`"),
         );
         None
+    }
+}
+
+/// Whether a written percentage (`-50`, `-12.5`, `-100.000`) is more than 0 and at most
+/// 100, decided on its decimal digits: a float would round `100.000…01` down to 100 and
+/// a long `0.000…01` down to 0.
+fn percent_in_range(written: &str) -> bool {
+    let digits = written.trim_start_matches(['-', '+']);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole = whole.trim_start_matches('0');
+    let fraction_is_zero = fraction.bytes().all(|b| b == b'0');
+    match whole.len() {
+        0 => !fraction_is_zero,
+        1 | 2 => true,
+        3 => whole == "100" && fraction_is_zero,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_in_range;
+
+    #[test]
+    fn a_percentage_is_in_range_by_its_digits() {
+        for inside in ["-50", "-100", "-100.000", "-12.5", "-0.5", "-007", "-99.999"] {
+            assert!(percent_in_range(inside), "{inside}");
+        }
+        let tiny = format!("-0.{}1", "0".repeat(400));
+        assert!(percent_in_range(&tiny));
+        for outside in ["-0", "-0.000", "-100.0000000000000000001", "-101", "-1000", "-000"] {
+            assert!(!percent_in_range(outside), "{outside}");
+        }
     }
 }

@@ -139,3 +139,15 @@ impl Checker<'_> {
         }
     }
 }
+
+/// E0602: `score` is read as graded (`grade(score)`, `expect grade score == …`) but has
+/// no grade; `help` says what to write instead there.
+pub(super) fn not_graded(score: &ast::Ident, help: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::NotGraded,
+        format!("score `{}` has no grade", score.text),
+        score.span,
+        "not graded",
+    )
+    .with_help(help)
+}

@@ -1,5 +1,6 @@
 //! Checking `test` blocks: their lead fields, events and expectations against the model.
 
+use super::grades::not_graded;
 use super::{Checker, Global};
 use crate::check::model::*;
 use crate::diagnostics::{Code, Diagnostic};
@@ -189,18 +190,8 @@ impl Checker<'_> {
             ast::ExpectKind::Grade { score, band } => {
                 let id = self.expected_score(score)?;
                 let Some(grade) = self.grades.iter().find(|g| g.score == id) else {
-                    self.report(
-                        Diagnostic::new(
-                            Code::NotGraded,
-                            format!("score `{}` has no grade", score.text),
-                            score.span,
-                            "not graded",
-                        )
-                        .with_help(format!(
-                            "test its value instead, like `expect {} >= 50`",
-                            score.text
-                        )),
-                    );
+                    let help = format!("test its value instead, like `expect {} >= 50`", score.text);
+                    self.report(not_graded(score, help));
                     return None;
                 };
                 if !grade.bands.iter().any(|b| b.name == band.text) {

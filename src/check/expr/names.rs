@@ -5,6 +5,7 @@
 use super::{error_expr, typed, Cx, CxKind};
 use crate::check::declare::{Global, LetState};
 use crate::check::event_sets::PropLookup;
+use crate::check::grades::not_graded;
 use crate::check::model::*;
 use crate::check::Checker;
 use crate::diagnostics::{closest, Code, Diagnostic};
@@ -142,18 +143,13 @@ impl Checker<'_> {
             return error_expr(span);
         };
         if !self.graded.contains_key(&id) {
-            self.report(
-                Diagnostic::new(
-                    Code::NotGraded,
-                    format!("score `{}` has no grade", score.text),
-                    score.span,
-                    "not graded",
-                )
-                .with_help(format!(
+            self.report(not_graded(
+                score,
+                format!(
                     "grade it, like `grade {} {{ hot >= 70; cold }}`, or test its value, like `{} >= 70`",
                     score.text, score.text
-                )),
-            );
+                ),
+            ));
             return error_expr(span);
         }
         self.uses(cx.owner, Node::Grade(id), span);

@@ -2,14 +2,11 @@
 //! bracketed lists of types and groups, wherever a rule or aggregate names events; the
 //! scope of properties over them; and the errors.
 
+mod common;
+
+use common::{at, s, Ev, T};
 use leadscore::testing::run_tests;
 use leadscore::{MemoryLoader, Outcome, Scorer, Value};
-
-const T: &str = "2026-11-01T00:00:00Z";
-
-fn at(text: &str) -> i64 {
-    leadscore::time::parse_timestamp(text).unwrap()
-}
 
 /// `seconds` is an `int` on one social type and a `number` on the other, at different
 /// positions, so a `where` over the group reads a different property index per type.
@@ -26,26 +23,11 @@ event page.view { path: string, seconds: number }
 "#;
 
 fn scorer(body: &str) -> Scorer {
-    let source = format!("{SCHEMA}\n{body}");
-    let compiled = leadscore::compile_source("m.score", &source, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "{:#?}",
-        compiled.diagnostics
-    );
-    Scorer::new(compiled.plan.unwrap()).unwrap()
+    common::scorer(&format!("{SCHEMA}\n{body}"))
 }
 
-/// Events as (type, time, properties).
-type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
-
 fn run(scorer: &Scorer, events: Vec<Ev<'_>>) -> Outcome {
-    let lead = scorer.lead("L1", vec![]).unwrap();
-    let events: Vec<_> = events
-        .into_iter()
-        .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
-        .collect();
-    scorer.evaluate(&lead, &events, at(T), true)
+    common::outcome(scorer, vec![], events)
 }
 
 fn score(body: &str, events: Vec<Ev<'_>>) -> f64 {
@@ -54,10 +36,6 @@ fn score(body: &str, events: Vec<Ev<'_>>) -> f64 {
 
 fn n(x: f64) -> Value {
     Value::Number(x)
-}
-
-fn s(text: &str) -> Value {
-    Value::Str(text.to_string())
 }
 
 /// One event of each social-looking type, a day apart.

@@ -2,6 +2,9 @@
 //! events each rule counted, why each flag is on or off, and the points a graded score
 //! needs for its next band; in the `explain` table and in the JSON of `score --explain`.
 
+mod common;
+
+use common::{at, outcome, s, Ev, T};
 use leadscore::batch::Batch;
 use leadscore::eval::{PartWhy, PartWhyKind};
 use leadscore::input::{Keys, Source};
@@ -10,12 +13,6 @@ use leadscore::plan::{PartKind, PartPlan};
 use leadscore::{MemoryLoader, Outcome, Plan, Scorer, Value};
 use serde_json::json;
 use std::sync::Arc;
-
-const T: &str = "2026-11-01T00:00:00Z";
-
-fn at(text: &str) -> i64 {
-    leadscore::time::parse_timestamp(text).unwrap()
-}
 
 const SCHEMA: &str = r#"
 lead { country: string, size: int, email: string, title: string, student: bool }
@@ -40,24 +37,8 @@ fn explaining(body: &str) -> Scorer {
     Scorer::new(plan(body)).unwrap().with_event_times()
 }
 
-/// Events as (type, time, properties).
-type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
-
-fn outcome(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>) -> Outcome {
-    let lead = scorer.lead("L1", fields).unwrap();
-    let events: Vec<_> = events
-        .into_iter()
-        .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
-        .collect();
-    scorer.evaluate(&lead, &events, at(T), true)
-}
-
 fn table(scorer: &Scorer, outcome: &Outcome) -> String {
     explain_table(scorer.plan(), outcome, at(T))
-}
-
-fn s(text: &str) -> Value {
-    Value::Str(text.to_string())
 }
 
 fn n(x: f64) -> Value {

@@ -1,39 +1,10 @@
 //! The evaluation rules of the language sketch (sections 4–7 and 10), one test per
 //! rule form or fine point, through the library API.
 
-use leadscore::{MemoryLoader, Outcome, Scorer, Value};
+mod common;
 
-const T: &str = "2026-11-01T00:00:00Z";
-
-fn at(text: &str) -> i64 {
-    leadscore::time::parse_timestamp(text).unwrap()
-}
-
-fn scorer(source: &str) -> Scorer {
-    let compiled = leadscore::compile_source("test.score", source, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "model does not compile: {:#?}",
-        compiled.diagnostics
-    );
-    Scorer::new(compiled.plan.unwrap()).unwrap()
-}
-
-/// Events as (type, time, properties).
-type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
-
-fn run(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>) -> Outcome {
-    let lead = scorer.lead("L1", fields).unwrap();
-    let events: Vec<_> = events
-        .into_iter()
-        .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
-        .collect();
-    scorer.evaluate(&lead, &events, at(T), true)
-}
-
-fn s(text: &str) -> Value {
-    Value::Str(text.to_string())
-}
+use common::{at, outcome as run, s, scorer, T};
+use leadscore::{Scorer, Value};
 
 fn n(x: f64) -> Value {
     Value::Number(x)

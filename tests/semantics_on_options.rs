@@ -2,38 +2,13 @@
 //! `distinct by`, `max K per D`, `max K`, `decay -PCT% per D`) and `count(… distinct
 //! by)`, one test per numbered step and per fine point, through the library API.
 
+mod common;
+
+use common::{at, s, scorer, Ev, T};
 use leadscore::{MemoryLoader, Outcome, Scorer, Value};
 
-const T: &str = "2026-11-01T00:00:00Z";
-
-fn at(text: &str) -> i64 {
-    leadscore::time::parse_timestamp(text).unwrap()
-}
-
-fn scorer(source: &str) -> Scorer {
-    let compiled = leadscore::compile_source("test.score", source, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "model does not compile: {:#?}",
-        compiled.diagnostics
-    );
-    Scorer::new(compiled.plan.unwrap()).unwrap()
-}
-
-/// Events as (type, time, properties).
-type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
-
 fn run(scorer: &Scorer, events: Vec<Ev<'_>>) -> Outcome {
-    let lead = scorer.lead("L1", vec![]).unwrap();
-    let events: Vec<_> = events
-        .into_iter()
-        .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
-        .collect();
-    scorer.evaluate(&lead, &events, at(T), true)
-}
-
-fn s(text: &str) -> Value {
-    Value::Str(text.to_string())
+    common::outcome(scorer, vec![], events)
 }
 
 const SCHEMA: &str = r#"

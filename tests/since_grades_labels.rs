@@ -2,14 +2,11 @@
 //! time (`since lead.FIELD`), `> N` band thresholds, `grade(SCORE)`, `least` and
 //! `greatest`, and rule labels in explanations.
 
+mod common;
+
+use common::{at, outcome as run, s, Ev, T};
 use leadscore::testing::run_tests;
 use leadscore::{check_source, MemoryLoader, Outcome, Scorer, Value};
-
-const T: &str = "2026-11-01T00:00:00Z";
-
-fn at(text: &str) -> i64 {
-    leadscore::time::parse_timestamp(text).unwrap()
-}
 
 const SCHEMA: &str = r#"
 lead { created_at: time, renewed_at: time, segment: string, revenue: number, size: int, name: string }
@@ -42,24 +39,8 @@ fn errors(body: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// Events as (type, time, properties).
-type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
-
-fn run(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>) -> Outcome {
-    let lead = scorer.lead("L1", fields).unwrap();
-    let events: Vec<_> = events
-        .into_iter()
-        .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
-        .collect();
-    scorer.evaluate(&lead, &events, at(T), true)
-}
-
 fn time(text: &str) -> Value {
     Value::Time(at(text))
-}
-
-fn s(text: &str) -> Value {
-    Value::Str(text.to_string())
 }
 
 // ---------------------------------------------------------------- 11.6 since

@@ -50,3 +50,14 @@ fn examples_compile_to_their_plans() {
         insta::assert_snapshot!(leadscore::plan::disassemble(&plan));
     });
 }
+
+#[test]
+fn examples_are_in_the_canonical_layout() {
+    each_example!(|name, text| {
+        let formatted = leadscore::format::format_source(&text).expect("an example formats");
+        assert!(
+            formatted == text,
+            "{name} is not formatted: run `leadscore fmt {name}`"
+        );
+    });
+}

@@ -296,8 +296,7 @@ impl Formatter<'_> {
     fn block_at(&self, header: &str, span: Span, lines: Vec<Line>, indent: &str) -> String {
         let span = self.tight(span);
         let outer = &indent[INDENT.len()..];
-        let open = self.text[span.range()]
-            .find('{')
+        let open = brace_outside_strings(&self.text[span.range()])
             .map_or(span.start as usize, |i| span.start as usize + i + 1);
         let mut out = format!("{header} {{");
         // A comment right after `{` stays on the header line.
@@ -654,14 +653,10 @@ impl Formatter<'_> {
         }));
         // Statements in source order (the AST groups them by kind).
         lines.sort_by_key(|l| l.span.start);
-        let header = format!(
-            "test {}",
-            self.src(t.span)["test".len()..]
-                .split('{')
-                .next()
-                .unwrap_or_default()
-                .trim()
-        );
+        let after_keyword = &self.src(t.span)["test".len()..];
+        let name_end = brace_outside_strings(after_keyword).unwrap_or(after_keyword.len());
+        let name = &after_keyword[..name_end];
+        let header = format!("test {}", name.trim());
         self.block(&header, t.span, lines)
     }
 
@@ -799,4 +794,21 @@ fn item_span(item: &Item) -> Span {
         Item::Flag(f) => f.span,
         Item::Test(t) => t.span,
     }
+}
+
+/// Where the first `{` of `text` is that is not inside a string (a test's name may hold
+/// braces: `test "a {b}" {`).
+fn brace_outside_strings(text: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '{' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }

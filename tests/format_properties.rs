@@ -312,3 +312,12 @@ fn formatting_the_examples_keeps_their_meaning() {
         );
     }
 }
+
+#[test]
+fn a_test_named_with_braces_keeps_its_name() {
+    // Found by the `model` fuzz target: the name was cut at its first `{`.
+    let source = "event e {}\nscore s {\n  on e  +1\n}\n\ntest \"a {b} c\" {\n  as of @2026-03-01\n  expect s == 0\n}\n";
+    let once = format_source(source).unwrap();
+    assert_eq!(once, source);
+    assert_eq!(format_source(&once).unwrap(), once);
+}

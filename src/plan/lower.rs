@@ -42,7 +42,6 @@ pub fn lower(model: &Model) -> Plan {
         member: None,
         constants: HashMap::new(),
         slots: HashMap::new(),
-        graded: model.grades.iter().map(|g| g.score.0).collect(),
         current_origin: 0,
         code: Vec::new(),
     };
@@ -106,8 +105,6 @@ struct Lowerer<'m> {
     constants: HashMap<String, u32>,
     /// Slots by their debug form, so identical aggregates share one accumulator.
     slots: HashMap<String, SlotId>,
-    /// The score of each grade, in the plan's grade order.
-    graded: Vec<u32>,
     /// The origin of the chunk being emitted (for slots that aggregates create).
     current_origin: OriginId,
     /// The code of the chunk being emitted. Chunks are built apart and appended whole,
@@ -116,11 +113,13 @@ struct Lowerer<'m> {
 }
 
 impl Lowerer<'_> {
-    /// The plan's index of the grade of `score` (the checker allows only graded ones).
+    /// The plan's index of the grade of `score` (the plan's grades are the model's, in
+    /// order; the checker allows only graded scores).
     fn grade_index(&self, score: check::ScoreId) -> u32 {
-        self.graded
+        self.model
+            .grades
             .iter()
-            .position(|&s| s == score.0)
+            .position(|g| g.score == score)
             .expect("the checker reads grades of graded scores only") as u32
     }
 

@@ -10,7 +10,7 @@ use leadscore::eval::{PartWhy, PartWhyKind};
 use leadscore::input::{Keys, Source};
 use leadscore::output::explain_table;
 use leadscore::plan::{PartKind, PartPlan};
-use leadscore::{MemoryLoader, Outcome, Plan, Scorer, Value};
+use leadscore::{Outcome, Plan, Scorer, Value};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -22,14 +22,7 @@ event demo.request {}
 "#;
 
 fn plan(body: &str) -> Plan {
-    let source = format!("{SCHEMA}\n{body}");
-    let compiled = leadscore::compile_source("m.score", &source, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "{:#?}",
-        compiled.diagnostics
-    );
-    compiled.plan.unwrap()
+    common::plan(&format!("{SCHEMA}\n{body}"))
 }
 
 /// A scorer that keeps event times, as runs that explain use.

@@ -4,6 +4,8 @@
 //! as one), `count([…] distinct by)`, labels and `since` beside the options, and the
 //! errors for a property some type lacks.
 
+mod common;
+
 use leadscore::diagnostics::Severity;
 use leadscore::{MemoryLoader, Outcome, Scorer, Value};
 
@@ -36,13 +38,7 @@ fn compile(body: &str) -> leadscore::Compiled {
 }
 
 fn scorer(body: &str) -> Scorer {
-    let compiled = compile(body);
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "model does not compile: {:#?}",
-        compiled.diagnostics
-    );
-    Scorer::new(compiled.plan.unwrap()).unwrap()
+    common::scorer(&format!("{SCHEMA}\n{body}"))
 }
 
 /// Events as (type, time, properties).

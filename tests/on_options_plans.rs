@@ -2,8 +2,10 @@
 //! events and their steps, and the verifier refuses every number out of range and every
 //! slot that does not keep what its rule needs (a plan may come from another machine).
 
+mod common;
+
 use leadscore::plan::{Keep, PipelinePlan, PlanError, RuleKind, ScoreBody, SlotEvent, SlotKind};
-use leadscore::{MemoryLoader, Plan};
+use leadscore::Plan;
 
 const MODEL: &str = r#"
 event email.send { message_id: string }
@@ -18,13 +20,7 @@ score e {
 "#;
 
 fn plan() -> Plan {
-    let compiled = leadscore::compile_source("m.score", MODEL, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "{:#?}",
-        compiled.diagnostics
-    );
-    compiled.plan.unwrap()
+    common::plan(MODEL)
 }
 
 #[test]
@@ -142,13 +138,7 @@ score e {
 "#;
 
 fn group_plan() -> Plan {
-    let compiled = leadscore::compile_source("m.score", GROUPS, &MemoryLoader::new());
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "{:#?}",
-        compiled.diagnostics
-    );
-    compiled.plan.unwrap()
+    common::plan(GROUPS)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 // Each test file uses some of these.
 #![allow(dead_code)]
 
-use leadscore::{MemoryLoader, Outcome, Scorer, Value};
+use leadscore::{MemoryLoader, Outcome, Plan, Scorer, Value};
 
 /// The as-of time of every test.
 pub const T: &str = "2026-11-01T00:00:00Z";
@@ -13,15 +13,20 @@ pub fn at(text: &str) -> i64 {
     leadscore::time::parse_timestamp(text).unwrap()
 }
 
-/// The scorer of a model that must compile without errors.
-pub fn scorer(source: &str) -> Scorer {
-    let compiled = leadscore::compile_source("test.score", source, &MemoryLoader::new());
+/// The plan of a model that must compile without errors.
+pub fn plan(source: &str) -> Plan {
+    let compiled = leadscore::compile_source("m.score", source, &MemoryLoader::new());
     assert!(
         !compiled.diagnostics.has_errors(),
         "model does not compile: {:#?}",
         compiled.diagnostics
     );
-    Scorer::new(compiled.plan.unwrap()).unwrap()
+    compiled.plan.unwrap()
+}
+
+/// The scorer of a model that must compile without errors.
+pub fn scorer(source: &str) -> Scorer {
+    Scorer::new(plan(source)).unwrap()
 }
 
 /// Events as (type, time, properties).

@@ -98,6 +98,7 @@ pub mod diff;
 pub mod format;
 pub mod gen;
 pub mod job;
+pub mod live;
 pub mod testing;
 pub mod time;
 

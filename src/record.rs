@@ -13,7 +13,7 @@ impl FieldError {
 }
 
 /// A lead: its id and its fields, in the plan's field order (`None` = absent).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Lead {
     /// The lead's id.
     pub id: String,
@@ -23,7 +23,7 @@ pub struct Lead {
 
 /// An event of a declared type: the plan's event index, a time, and its properties in
 /// the declaration's order (`None` = absent).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// The id of the lead it belongs to.
     pub lead: String,

@@ -6,7 +6,7 @@
 //! other in one direction only: syntax → check → plan → eval.
 
 use crate::time::{self, TsUnit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The type of a lead field or event property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,7 +41,7 @@ impl ValueType {
 }
 
 /// The value of a lead field or event property.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Value {
     /// Text.

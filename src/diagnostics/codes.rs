@@ -112,6 +112,10 @@ codes! {
     LeadAfterEvents = "E0805", "lead added after its events";
     UnreadableInput = "E0806", "input cannot be read";
     UnwritableOutput = "E0807", "output cannot be written";
+    // Live scoring (`live::Engine`, `leadscore replay`)
+    LateEvent = "E0840", "event too late to apply";
+    ClockBackwards = "E0841", "clock moved back";
+    AsOfBeforeClock = "E0842", "as-of time before the clock";
 }
 
 impl Code {

@@ -9,10 +9,11 @@
 
 use crate::plan::Keep;
 use crate::vocab::Value;
+use serde::{Deserialize, Serialize};
 
 /// A property value as a key to pair or group events by: equal values, equal keys
 /// (`int` and `number` values are both numbers; `-0` is `0`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) enum Key {
     Bool(bool),
     Number(u64),
@@ -35,7 +36,7 @@ impl Key {
 }
 
 /// One event a slot keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct KeptEvent {
     pub ts: i64,
     /// The value of the slot's `pair` property (`same PROP`), if it has one and the
@@ -49,7 +50,7 @@ pub(crate) struct KeptEvent {
 }
 
 /// A lead's kept events: one list per slot of events, in the layout's order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct History {
     pub lists: Vec<Vec<KeptEvent>>,
 }

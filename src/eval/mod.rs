@@ -6,6 +6,7 @@
 //! of the events behind it, from a scorer made [`Scorer::with_event_times`]), why each
 //! flag is set or not, and how far each graded score is from its next band.
 
+mod edges;
 mod history;
 mod pipeline;
 mod state;
@@ -19,8 +20,8 @@ pub(crate) use state::{StateMut, StateRef, StateTable};
 use state::Layout;
 
 use crate::plan::{
-    GradePlan, NodeRef, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind, ScoreBody,
-    SlotId, SlotKind,
+    GradePlan, Keep, NodeRef, Op, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind,
+    ScoreBody, Slot, SlotEvent, SlotId, SlotKind,
 };
 use history::{Key, KeptEvent};
 use crate::record::{Event, Lead};
@@ -29,6 +30,9 @@ use regex::Regex;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use vm::Env;
+
+pub(crate) use edges::Passing;
+pub(crate) use vm::Trace;
 
 /// What an event of one type does to one slot (a slot a group or list feeds has one
 /// for each of its types). Kept small and flat: the batch path walks these per event.
@@ -39,6 +43,32 @@ struct Feed {
     /// The slot's `where`, lowered for this type's properties.
     filter: Option<u32>,
     action: Action,
+    /// Whether what the event does here, once it is at or before the as-of time, is the
+    /// same for every later as-of time and any lead attributes: no `within`, a `where`
+    /// that reads neither `now()` nor the lead, and a slot that forgets nothing by time.
+    /// The live engine folds such effects into a lead's state once (`live/`).
+    lasting: bool,
+}
+
+/// Which of an event's effects an observation makes (see [`Feed::lasting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Select {
+    /// Every effect (batch scoring).
+    All,
+    /// Only the lasting ones, and the reset of idle decays (which lasts too).
+    Lasting,
+    /// Only the others.
+    Passing,
+}
+
+impl Select {
+    fn takes(self, lasting: bool) -> bool {
+        match self {
+            Select::All => true,
+            Select::Lasting => lasting,
+            Select::Passing => !lasting,
+        }
+    }
 }
 
 /// What a matching event does to its slot.
@@ -106,6 +136,7 @@ impl Scorer {
                             within: slot.within,
                             filter: member.filter,
                             action: Action::of(slot.kind, member),
+                            lasting: lasting(&plan, slot, member),
                         });
                     }
                 }
@@ -199,6 +230,10 @@ impl Scorer {
     }
 
     fn env<'a>(&'a self, lead: &'a Lead, as_of: i64) -> Env<'a> {
+        self.env_traced(lead, as_of, None)
+    }
+
+    fn env_traced<'a>(&'a self, lead: &'a Lead, as_of: i64, trace: Option<&'a Trace>) -> Env<'a> {
         Env {
             plan: &self.plan,
             regexes: &self.regexes,
@@ -210,6 +245,7 @@ impl Scorer {
             flags: &[],
             bands: &[],
             as_of,
+            trace,
         }
     }
 
@@ -221,23 +257,39 @@ impl Scorer {
 
     pub(crate) fn observe_into(
         &self,
-        mut state: StateMut<'_>,
+        state: StateMut<'_>,
         lead: &Lead,
         event: &Event,
         as_of: i64,
     ) -> bool {
+        self.observe_selected(state, lead, event, as_of, Select::All, None)
+    }
+
+    /// [`Scorer::observe_into`] making only the `select`ed effects, recording comparisons
+    /// in `trace`.
+    pub(crate) fn observe_selected(
+        &self,
+        mut state: StateMut<'_>,
+        lead: &Lead,
+        event: &Event,
+        as_of: i64,
+        select: Select,
+        trace: Option<&Trace>,
+    ) -> bool {
         if event.ts > as_of {
             return false;
         }
-        for &slot in &self.slots_for_any {
-            self.layout.record(state.reborrow(), slot, event.ts, None);
+        if select != Select::Passing {
+            for &slot in &self.slots_for_any {
+                self.layout.record(state.reborrow(), slot, event.ts, None);
+            }
         }
         let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return true;
         };
-        let mut env = self.env(lead, as_of);
+        let mut env = self.env_traced(lead, as_of, trace);
         env.event = Some(event);
-        for feed in feeds {
+        for feed in feeds.iter().filter(|feed| select.takes(feed.lasting)) {
             // Saturating is exact here: no event is before the earliest time.
             if feed
                 .within
@@ -339,7 +391,20 @@ impl Scorer {
         state: StateRef<'_>,
         as_of: i64,
         out: &mut Results,
+        why: Option<&mut Vec<Reason>>,
+    ) {
+        self.results_traced(lead, state, as_of, out, why, None);
+    }
+
+    /// [`Scorer::results_into`], recording comparisons in `trace`.
+    pub(crate) fn results_traced(
+        &self,
+        lead: &Lead,
+        state: StateRef<'_>,
+        as_of: i64,
+        out: &mut Results,
         mut why: Option<&mut Vec<Reason>>,
+        trace: Option<&Trace>,
     ) {
         let plan = &self.plan;
         out.scores.clear();
@@ -350,7 +415,7 @@ impl Scorer {
         out.bands.resize(plan.grades.len(), 0);
         for node in &plan.order {
             // Each score, flag or grade sees the results computed before it.
-            let env = self.env(lead, as_of).with_results(state, out);
+            let env = self.env_traced(lead, as_of, trace).with_results(state, out);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
@@ -726,6 +791,49 @@ fn property_key(event: &Event, prop: u32) -> Option<Key> {
 
 /// How many kept (and unanswered) events an explanation lists, the newest.
 pub const SHOWN_EVENTS: usize = 10;
+
+/// Whether an event's effect on `slot` through `member` lasts (see [`Feed::lasting`]).
+fn lasting(plan: &Plan, slot: &Slot, member: &SlotEvent) -> bool {
+    let plain = |slot: &Slot, filter: Option<u32>| {
+        slot.within.is_none() && filter.is_none_or(|chunk| reads_only_the_event(plan, chunk))
+    };
+    if !plain(slot, member.filter) {
+        return false;
+    }
+    match slot.kind {
+        // The newest K of each period counted back from the as-of time: which those
+        // are changes as time passes.
+        SlotKind::Events {
+            keep: Keep::Newest { per: Some(_), .. },
+            ..
+        } => false,
+        // Whether the event answers itself is decided by the answers' slot.
+        SlotKind::Events {
+            answered_by: Some(answers),
+            ..
+        } => {
+            let answers = &plan.slots[answers as usize];
+            answers
+                .events
+                .iter()
+                .flatten()
+                .filter(|m| m.event == member.event)
+                .all(|m| plain(answers, m.filter))
+        }
+        _ => true,
+    }
+}
+
+/// Whether a chunk reads nothing but the event and constants: not the lead, `now()` or
+/// a lead's results.
+fn reads_only_the_event(plan: &Plan, chunk: u32) -> bool {
+    !plan.chunk_code(chunk).iter().any(|op| {
+        matches!(
+            op,
+            Op::Now | Op::LeadField(_) | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_)
+        )
+    })
+}
 
 fn typed_fields<'a>(
     decls: &[crate::plan::FieldDecl],

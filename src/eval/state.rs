@@ -259,8 +259,9 @@ fn keep_newest(times: &mut [i64], ts: i64) {
     }
 }
 
-/// The accumulated state of one lead's events.
-#[derive(Debug, Clone, PartialEq)]
+/// The accumulated state of one lead's events (serializable, so an embedding can store
+/// it, but its layout belongs to the plan and the version that made it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadState {
     cells: Vec<i64>,
     sums: Vec<ExactSum>,

@@ -20,7 +20,7 @@
 const MAX_PARTIALS: usize = 16;
 
 /// An exact sum of floats.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExactSum {
     /// Non-overlapping partials, in increasing magnitude (while `wide` is `None`).
     partials: Vec<f64>,
@@ -163,12 +163,44 @@ const LIMBS: usize = 34;
 
 /// A sum of floats as a two's complement fixed-point integer in units of 2^-1074:
 /// every sum of up to 2^64 floats, exactly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "WideWords", try_from = "WideWords")]
 struct Wide {
     /// Little-endian words.
     limbs: [u64; LIMBS],
     /// Whether a value added was infinite or NaN (the sum then has no value).
     non_finite: bool,
+}
+
+/// A [`Wide`] as serde writes it (serde has no arrays of 34).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WideWords {
+    limbs: Vec<u64>,
+    non_finite: bool,
+}
+
+impl From<Wide> for WideWords {
+    fn from(wide: Wide) -> WideWords {
+        WideWords {
+            limbs: wide.limbs.to_vec(),
+            non_finite: wide.non_finite,
+        }
+    }
+}
+
+impl TryFrom<WideWords> for Wide {
+    type Error = String;
+
+    fn try_from(words: WideWords) -> Result<Wide, String> {
+        let limbs = words
+            .limbs
+            .try_into()
+            .map_err(|limbs: Vec<u64>| format!("a wide sum has {LIMBS} words, not {}", limbs.len()))?;
+        Ok(Wide {
+            limbs,
+            non_finite: words.non_finite,
+        })
+    }
 }
 
 impl Default for Wide {

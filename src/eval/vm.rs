@@ -15,7 +15,13 @@ use crate::plan::{Cmp, Constant, Func, Op, Plan, SlotKind, SlotRead, MAX_STACK};
 use crate::record::{Event, Lead, Value};
 use crate::time::DAY;
 use regex::Regex;
+use std::cell::RefCell;
 use std::cmp::Ordering;
+
+/// The outcome of every comparison and membership test a run made, in the order made:
+/// the live engine compares two traces to find when a condition on `now()` turns
+/// (`live/`), so it only records when asked to.
+pub(crate) type Trace = RefCell<Vec<bool>>;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum Val<'a> {
@@ -49,6 +55,8 @@ pub struct Env<'a> {
     /// The band index of each grade chosen so far (by the plan's grade order).
     pub bands: &'a [usize],
     pub as_of: i64,
+    /// Where to record comparisons, when tracing.
+    pub trace: Option<&'a Trace>,
 }
 
 /// Stack size for the chunks nearly every model has; deeper ones get [`MAX_STACK`].
@@ -240,6 +248,7 @@ fn run<'a, const N: usize, R>(
                 let b = m.pop();
                 let a = m.pop();
                 let result = compare(&m, a, b).is_some_and(|ord| holds(cmp, ord));
+                record(env, result);
                 m.push(Val::Bool(result));
             }
             Op::In(i) | Op::NotIn(i) => {
@@ -255,6 +264,7 @@ fn run<'a, const N: usize, R>(
                         .any(|item| compare(&m, a, constant(item)) == Some(Ordering::Equal));
                     found == matches!(op, Op::In(_))
                 };
+                record(env, result);
                 m.push(Val::Bool(result));
             }
             Op::Matches(i) => {
@@ -290,6 +300,13 @@ fn run<'a, const N: usize, R>(
     }
     let result = m.pop();
     finish(result, &m.made)
+}
+
+/// Adds a comparison's outcome to the run's trace, if it keeps one.
+fn record(env: &Env<'_>, result: bool) {
+    if let Some(trace) = env.trace {
+        trace.borrow_mut().push(result);
+    }
 }
 
 fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {

@@ -1,0 +1,153 @@
+//! When a lead's results can change with no new event, for the live engine (`live/`):
+//! the ends of the windows its events are in, and the ends of the periods its decays,
+//! fadings, `max K per D` and `days_since` count. Each is exact: a result can change at
+//! such a time and at no other, except through `now()` (which the live engine follows by
+//! tracing comparisons, see [`Trace`](super::Trace)).
+
+use super::{Scorer, StateRef};
+use crate::plan::{Op, RuleKind, ScoreBody, SlotRead};
+use crate::record::{Event, Lead};
+use crate::time::DAY;
+use crate::vocab::Value;
+
+/// How long an event the clock has reached must be kept to re-read its effects that do
+/// not last (see `Feed::lasting`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Passing {
+    /// An effect depends on the time or on the lead's attributes for as long as the
+    /// event exists: keep it for good.
+    pub forever: bool,
+    /// The last times at which the event is inside each window it counts in (it is
+    /// out from one microsecond later), ascending, each once.
+    pub window_ends: Vec<i64>,
+}
+
+impl Passing {
+    /// Whether nothing is left to re-read at `now`: every window the event counts in has
+    /// ended.
+    pub fn is_over(&self, now: i64) -> bool {
+        !self.forever && self.window_ends.last().is_none_or(|&end| end < now)
+    }
+}
+
+impl Scorer {
+    /// What of `event` must be re-read at later times: the effects that do not last and
+    /// whose `where` can hold (a `where` that reads only the event is decided now).
+    pub(crate) fn passing(&self, lead: &Lead, event: &Event) -> Passing {
+        let mut passing = Passing::default();
+        let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
+            return passing;
+        };
+        let mut env = self.env(lead, event.ts);
+        env.event = Some(event);
+        for feed in feeds.iter().filter(|feed| !feed.lasting) {
+            let decided = feed
+                .filter
+                .filter(|&chunk| super::reads_only_the_event(&self.plan, chunk));
+            if decided.is_some_and(|chunk| !super::vm::condition(&env, self.code(chunk))) {
+                continue;
+            }
+            match feed.within {
+                Some(w) => passing.window_ends.push(event.ts.saturating_add(w)),
+                None => passing.forever = true,
+            }
+        }
+        passing.window_ends.sort_unstable();
+        passing.window_ends.dedup();
+        passing
+    }
+
+    /// Whether some `where` of the plan reads `now()`: then the effects of a lead's
+    /// events can change at any time, and a state built at one time is not valid later.
+    pub(crate) fn filters_read_now(&self) -> bool {
+        self.feeds_by_event.iter().flatten().any(|feed| {
+            feed.filter.is_some_and(|chunk| {
+                self.plan
+                    .chunk_code(chunk)
+                    .iter()
+                    .any(|op| matches!(op, Op::Now))
+            })
+        })
+    }
+
+    /// Whether some expression of the plan reads `now()`.
+    pub(crate) fn reads_now(&self) -> bool {
+        self.plan.code.iter().any(|op| matches!(op, Op::Now))
+    }
+
+    /// The earliest time after `now` at which a result computed from `state` can change
+    /// with no new event and no window ending: a decay or fading period ending, a
+    /// non-response wait ending, a `max K per D` period or a `days_since` day turning.
+    pub(crate) fn period_edge(&self, lead: &Lead, state: StateRef<'_>, now: i64) -> Option<i64> {
+        let mut edge: Option<i64> = None;
+        let mut consider = |t: Option<i64>| {
+            if let Some(t) = t.filter(|&t| t > now) {
+                edge = Some(edge.map_or(t, |e| e.min(t)));
+            }
+        };
+        for score in &self.plan.scores {
+            let ScoreBody::Rules { rules, .. } = &score.body else {
+                continue;
+            };
+            for rule in rules {
+                match rule.kind {
+                    RuleKind::Decay { slot, per, since } => {
+                        let field = since.and_then(|f| match lead.fields.get(f as usize) {
+                            Some(Some(Value::Time(t))) => Some(*t),
+                            _ => None,
+                        });
+                        let anchor = self.layout.latest(state, slot as usize).max(field);
+                        consider(anchor.and_then(|a| next_period_end(a, per, now)));
+                    }
+                    RuleKind::Kept { slot, pipeline } => {
+                        for event in self.layout.events(state, slot as usize) {
+                            if let Some(u) = pipeline.unanswered {
+                                consider(event.ts.checked_add(u.wait));
+                            }
+                            for per in [pipeline.max_per.map(|m| m.1), pipeline.decay.map(|d| d.1)]
+                                .into_iter()
+                                .flatten()
+                            {
+                                consider(next_period_end(event.ts, per, now));
+                            }
+                        }
+                    }
+                    RuleKind::On { .. } | RuleKind::When { .. } => {}
+                }
+            }
+        }
+        for op in &self.plan.code {
+            if let Op::Slot(slot, SlotRead::DaysSince) = *op {
+                let last = self.layout.latest(state, slot as usize);
+                consider(last.and_then(|l| next_period_end(l, DAY, now)));
+            }
+        }
+        edge
+    }
+}
+
+/// The first time after `now` at which a whole number of periods of `per` since
+/// `anchor` ends (at least one period after it), if it is a time.
+fn next_period_end(anchor: i64, per: i64, now: i64) -> Option<i64> {
+    let (anchor, per, now) = (i128::from(anchor), i128::from(per.max(1)), i128::from(now));
+    let periods = if anchor > now {
+        1
+    } else {
+        (now - anchor) / per + 1
+    };
+    i64::try_from(anchor + periods * per).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_period_end;
+
+    #[test]
+    fn a_period_ends_a_whole_number_of_periods_after_its_anchor() {
+        assert_eq!(next_period_end(100, 10, 100), Some(110));
+        assert_eq!(next_period_end(100, 10, 109), Some(110));
+        assert_eq!(next_period_end(100, 10, 110), Some(120));
+        assert_eq!(next_period_end(100, 10, 50), Some(110));
+        assert_eq!(next_period_end(i64::MAX - 5, 10, i64::MAX - 5), None);
+    }
+}

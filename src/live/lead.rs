@@ -1,0 +1,292 @@
+//! One lead's live state: what its events did for good, the events whose effects still
+//! depend on the time, and what its flags and bands were when last looked at.
+
+use crate::eval::{LeadState, Passing, Results, Scorer, Select, Trace};
+use crate::record::{Event, Lead};
+use serde::{Deserialize, Serialize};
+
+/// The live state of one lead: serializable, so an embedding can store it and
+/// [`Engine::restore_lead`](super::Engine::restore_lead) it (with the same plan and
+/// leadscore version).
+///
+/// It holds the lead's attributes; one fixed-size state of what its events did that no
+/// later time changes (counts and sums of rules without `within`, the newest event
+/// times); the events whose effects still can change (inside a window, ahead of the
+/// clock, or read by a `where` on `now()` or the lead); and the flags and bands last
+/// reported.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LiveLead {
+    pub(super) lead: Lead,
+    /// The effects that last, of every event the clock has reached.
+    settled: LeadState,
+    live: Vec<LiveEvent>,
+    /// The flags (0 or 1) and then the bands last reported.
+    pub(super) shown: Vec<u32>,
+    /// When the lead's results can next change with no new event.
+    pub(super) next: Option<i64>,
+    /// The whole state at some time, valid until a window ends or an early event
+    /// arrives: so an event that changes nothing else costs one observation.
+    #[serde(skip)]
+    cache: Option<Cache>,
+}
+
+#[derive(Debug, Clone)]
+struct Cache {
+    state: LeadState,
+    /// Valid from this time …
+    from: i64,
+    /// … to just before this one.
+    until: i64,
+}
+
+/// An event whose effects can still change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LiveEvent {
+    /// Without its lead id (the lead has it).
+    event: Event,
+    /// Whether its lasting effects are in the settled state (once the clock reaches it).
+    settled: bool,
+    passing: Passing,
+}
+
+impl LiveEvent {
+    /// The first time after `from` at which the state this event is part of changes.
+    fn edge_after(&self, from: i64) -> Option<i64> {
+        if self.event.ts > from {
+            return Some(self.event.ts);
+        }
+        let end = self.passing.window_ends.iter().find(|&&end| end >= from)?;
+        end.checked_add(1)
+    }
+}
+
+impl LiveLead {
+    pub(super) fn new(scorer: &Scorer, lead: Lead) -> LiveLead {
+        LiveLead {
+            lead,
+            settled: scorer.new_state(),
+            live: Vec::new(),
+            shown: Vec::new(),
+            next: None,
+            cache: None,
+        }
+    }
+
+    /// The lead's id.
+    pub fn id(&self) -> &str {
+        &self.lead.id
+    }
+
+    /// How many events the lead keeps because their effects can still change.
+    pub fn live_events(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Replaces the lead's attributes.
+    pub(super) fn set_attributes(&mut self, fields: Vec<Option<crate::Value>>) {
+        self.lead.fields = fields;
+        self.cache = None;
+    }
+
+    /// Takes in an event at or before the clock `now`.
+    pub(super) fn observe(&mut self, scorer: &Scorer, mut event: Event, now: i64, cacheable: bool) {
+        event.lead = String::new();
+        let lead = &self.lead;
+        scorer.observe_selected(
+            self.settled.view_mut(),
+            lead,
+            &event,
+            now,
+            Select::Lasting,
+            None,
+        );
+        let passing = scorer.passing(lead, &event);
+        let live = LiveEvent {
+            event,
+            settled: true,
+            passing,
+        };
+        match self
+            .cache
+            .as_mut()
+            .filter(|c| cacheable && c.from <= now && now < c.until)
+        {
+            Some(cache) => {
+                let state = cache.state.view_mut();
+                scorer.observe_selected(state, lead, &live.event, now, Select::All, None);
+                cache.from = now;
+                if let Some(edge) = live.edge_after(now) {
+                    cache.until = cache.until.min(edge);
+                }
+            }
+            None => self.cache = None,
+        }
+        if !live.passing.is_over(now) {
+            self.live.push(live);
+        }
+    }
+
+    /// Takes in an event after the clock: it counts from its time on.
+    pub(super) fn add_ahead(&mut self, scorer: &Scorer, mut event: Event) {
+        event.lead = String::new();
+        let passing = scorer.passing(&self.lead, &event);
+        if let Some(cache) = &mut self.cache {
+            cache.until = cache.until.min(event.ts);
+        }
+        self.live.push(LiveEvent {
+            event,
+            settled: false,
+            passing,
+        });
+    }
+
+    /// Settles the events the clock has reached by `at` and forgets those whose effects
+    /// can no longer change; says whether an event came into existence.
+    pub(super) fn settle(&mut self, scorer: &Scorer, at: i64) -> bool {
+        let mut arrived = false;
+        for live in self
+            .live
+            .iter_mut()
+            .filter(|l| !l.settled && l.event.ts <= at)
+        {
+            let state = self.settled.view_mut();
+            scorer.observe_selected(state, &self.lead, &live.event, at, Select::Lasting, None);
+            live.settled = true;
+            arrived = true;
+        }
+        self.live.retain(|l| !(l.settled && l.passing.is_over(at)));
+        arrived
+    }
+
+    /// The lead's whole state as of `at` (not before the clock), recording comparisons
+    /// in `trace`: the settled state with every live event's other effects.
+    pub(super) fn state_at(&self, scorer: &Scorer, at: i64, trace: Option<&Trace>) -> LeadState {
+        let mut state = self.settled.clone();
+        for live in &self.live {
+            let select = if live.settled {
+                Select::Passing
+            } else {
+                Select::All
+            };
+            scorer.observe_selected(state.view_mut(), &self.lead, &live.event, at, select, trace);
+        }
+        state
+    }
+
+    /// The first time after `from` at which the state changes with no new event: a
+    /// window ends or an early event comes into existence.
+    fn state_edge(&self, from: i64) -> Option<i64> {
+        self.live.iter().filter_map(|l| l.edge_after(from)).min()
+    }
+
+    /// The state as of `at`, kept for later times while it stays valid (when
+    /// `cacheable`: no `where` reads `now()`).
+    pub(super) fn cached_state(&mut self, scorer: &Scorer, at: i64, cacheable: bool) -> &LeadState {
+        let valid = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.from <= at && at < c.until);
+        if !valid {
+            let until = if cacheable {
+                self.state_edge(at).unwrap_or(i64::MAX)
+            } else {
+                at.saturating_add(1)
+            };
+            self.cache = Some(Cache {
+                state: self.state_at(scorer, at, None),
+                from: at,
+                until,
+            });
+        }
+        &self.cache.as_ref().expect("made above").state
+    }
+
+    /// The state as of `as_of` without keeping it (for outcomes asked of a shared engine).
+    pub(super) fn state_for(&self, scorer: &Scorer, as_of: i64) -> std::borrow::Cow<'_, LeadState> {
+        match &self.cache {
+            Some(c) if c.from <= as_of && as_of < c.until => std::borrow::Cow::Borrowed(&c.state),
+            _ => std::borrow::Cow::Owned(self.state_at(scorer, as_of, None)),
+        }
+    }
+
+    /// Computes the lead's results as of `at` into `out`.
+    pub(super) fn results(&mut self, scorer: &Scorer, at: i64, cacheable: bool, out: &mut Results) {
+        self.cached_state(scorer, at, cacheable);
+        let state = &self.cache.as_ref().expect("made by cached_state").state;
+        scorer.results_into(&self.lead, state.view(), at, out, None);
+    }
+
+    /// The earliest time after `at` at which the results can change with no new event
+    /// (the state must be cached as of `at`). With `reads_now`, conditions on `now()`
+    /// are followed by comparing traces: between two such times every comparison a run
+    /// makes keeps its outcome, and each comparison of a time with `now()` turns at most
+    /// once, so the first turn is found by halving the interval.
+    pub(super) fn next_change(
+        &self,
+        scorer: &Scorer,
+        at: i64,
+        reads_now: bool,
+        cacheable: bool,
+    ) -> Option<i64> {
+        let cache = self.cache.as_ref().expect("the state is cached as of `at`");
+        let state_edge = if cacheable {
+            Some(cache.until).filter(|&u| u != i64::MAX)
+        } else {
+            self.state_edge(at)
+        };
+        let edge = [
+            state_edge,
+            scorer.period_edge(&self.lead, cache.state.view(), at),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if !reads_now {
+            return edge;
+        }
+        let horizon = edge.unwrap_or(crate::time::YEAR_10000);
+        self.now_edge(scorer, at, horizon, cacheable).or(edge)
+    }
+
+    /// The first time in `at + 1 .. horizon` at which a comparison turns.
+    fn now_edge(&self, scorer: &Scorer, at: i64, horizon: i64, cacheable: bool) -> Option<i64> {
+        let trace = |x: i64| -> Vec<bool> {
+            let trace = Trace::default();
+            let owned;
+            let state = match &self.cache {
+                Some(c) if cacheable && c.from <= x && x < c.until => &c.state,
+                _ => {
+                    owned = self.state_at(scorer, x, Some(&trace));
+                    &owned
+                }
+            };
+            let mut results = Results::default();
+            scorer.results_traced(
+                &self.lead,
+                state.view(),
+                x,
+                &mut results,
+                None,
+                Some(&trace),
+            );
+            trace.into_inner()
+        };
+        let (mut same, mut turned) = (at, horizon.checked_sub(1)?);
+        if turned <= same {
+            return None;
+        }
+        let start = trace(at);
+        if trace(turned) == start {
+            return None;
+        }
+        while turned - same > 1 {
+            let mid = same + (turned - same) / 2;
+            if trace(mid) == start {
+                same = mid;
+            } else {
+                turned = mid;
+            }
+        }
+        Some(turned)
+    }
+}

@@ -1,0 +1,469 @@
+//! Live scoring: leads whose scores follow events as they arrive and time as it passes,
+//! and the moments their flags and grades change.
+//!
+//! An [`Engine`] runs one plan over many leads. Its clock ([`Engine::now`]) only moves
+//! forward ([`Engine::advance`]); events arrive in any order ([`Engine::apply`]), as long
+//! as none is older than the clock by more than the lateness ([`Settings::lateness`]);
+//! lead attributes may change at any time ([`Engine::upsert_lead`]). For any time
+//! not before the clock, [`Engine::outcome`] is exactly what batch scoring gives as of
+//! that time for the same lead and events, explanation included.
+//!
+//! Each change of a flag or a grade band is a [`Transition`], with the microsecond it
+//! happened and its [`Cause`]: an event, the lead's attributes, or time alone (a window,
+//! decay or waiting period ending, a condition on `now()` turning). Those caused by time
+//! happen at exactly the time they happen, as the clock passes it;
+//! [`Engine::take_transitions`] delivers them in time order, then by lead id, kind and
+//! name. An event that arrives late is taken as known from the clock's time on: its
+//! transitions happen at the clock's time.
+//!
+//! Per lead the engine keeps a [`LiveLead`]: a fixed-size state of what no later time
+//! changes, plus the events whose effects still can (`docs/live.md` says which, rule form
+//! by rule form).
+//!
+//! ```
+//! use leadscore::live::{Cause, Engine, Level, Settings};
+//! use leadscore::{compile_source, time, MemoryLoader};
+//!
+//! let source = "event email.click {}\n\
+//!               score engagement { on email.click +40 within 30d }\n\
+//!               flag mql when engagement >= 80";
+//! let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+//! let mut engine = Engine::new(plan, Settings::default()).unwrap();
+//!
+//! let day = |d: i64| time::parse_timestamp("2026-10-01").unwrap() + d * time::DAY;
+//! for d in [0, 2] {
+//!     engine.advance(day(d)).unwrap();
+//!     let click = engine.scorer().event("L1", "email.click", day(d), []).unwrap().unwrap();
+//!     engine.apply(click).unwrap();
+//! }
+//! engine.advance(day(60)).unwrap();
+//!
+//! let changes = engine.take_transitions();
+//! assert_eq!(changes.len(), 2);
+//! assert_eq!((changes[0].at, changes[0].cause), (day(2), Cause::Event));
+//! // The first click leaves the 30-day window one microsecond after 30 days.
+//! assert_eq!((changes[1].at, changes[1].cause), (day(30) + 1, Cause::Time));
+//! assert_eq!(changes[1].to, Level::Flag(false));
+//! ```
+
+mod lead;
+mod transition;
+
+pub use lead::LiveLead;
+pub use transition::{Cause, Kind, Level, Transition};
+
+use crate::diagnostics::Code;
+use crate::eval::{Outcome, Results, Scorer};
+use crate::plan::{Plan, PlanError};
+use crate::record::{Event, Lead};
+use crate::time::{format_duration, format_timestamp, DAY};
+use crate::vocab::{FieldError, Value};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use transition::Pending;
+
+/// How an engine takes events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// How far (microseconds) an event may be older than the clock and still be applied
+    /// exactly; an older one is refused ([`LiveError::TooLate`]). Default 7 days.
+    pub lateness: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { lateness: 7 * DAY }
+    }
+}
+
+impl Settings {
+    /// These settings with another lateness (microseconds, at least 0).
+    pub fn with_lateness(self, lateness: i64) -> Settings {
+        Settings {
+            lateness: lateness.max(0),
+        }
+    }
+}
+
+/// What an engine was asked to do and could not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiveError {
+    /// An event older than the clock by more than the lateness: applying it would change
+    /// results already past. It is refused whole (and counted).
+    #[error("event at {} is too late: the clock is at {} and events may be at most {} older (the lateness)", format_timestamp(*ts), format_timestamp(*now), format_duration(*lateness))]
+    TooLate {
+        /// The event's time.
+        ts: i64,
+        /// The clock.
+        now: i64,
+        /// The engine's lateness.
+        lateness: i64,
+    },
+    /// The clock only moves forward.
+    #[error("the clock cannot move back from {} to {}", format_timestamp(*now), format_timestamp(*to))]
+    ClockBackwards {
+        /// The clock.
+        now: i64,
+        /// The time asked for.
+        to: i64,
+    },
+    /// Outcomes are known only from the clock on.
+    #[error("results as of {} are not kept: the clock is already at {}", format_timestamp(*as_of), format_timestamp(*now))]
+    AsOfBeforeClock {
+        /// The time asked for.
+        as_of: i64,
+        /// The clock.
+        now: i64,
+    },
+}
+
+impl LiveError {
+    /// The error's stable code (E084x, documented in `docs/diagnostics.md`).
+    pub fn code(&self) -> Code {
+        match self {
+            LiveError::TooLate { .. } => Code::LateEvent,
+            LiveError::ClockBackwards { .. } => Code::ClockBackwards,
+            LiveError::AsOfBeforeClock { .. } => Code::AsOfBeforeClock,
+        }
+    }
+}
+
+/// What an engine has taken in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Events applied (including those ahead of the clock).
+    pub applied: u64,
+    /// Events applied while ahead of the clock: they count from their time on.
+    pub ahead: u64,
+    /// Events refused as too late.
+    pub refused: u64,
+}
+
+/// Scores leads as events arrive and time passes (see the [module](self)).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    scorer: Scorer,
+    settings: Settings,
+    now: i64,
+    index: HashMap<String, u32>,
+    leads: Vec<LiveLead>,
+    /// When each lead is next to be looked at, smallest first (entries whose time is no
+    /// longer the lead's `next` are stale and skipped).
+    queue: BinaryHeap<Reverse<(i64, u32)>>,
+    pending: Pending,
+    counts: Counts,
+    /// Whether some expression reads `now()` (then changes are found by tracing).
+    reads_now: bool,
+    /// Whether a lead's state stays valid between its window ends (no `where` reads
+    /// `now()`).
+    cacheable: bool,
+    results: Results,
+}
+
+impl Engine {
+    /// An engine for `plan` (verified first), its clock at the earliest time.
+    pub fn new(plan: Plan, settings: Settings) -> Result<Engine, PlanError> {
+        let scorer = Scorer::new(plan)?.with_event_times();
+        Ok(Engine {
+            reads_now: scorer.reads_now(),
+            cacheable: !scorer.filters_read_now(),
+            scorer,
+            settings,
+            now: i64::MIN,
+            index: HashMap::new(),
+            leads: Vec::new(),
+            queue: BinaryHeap::new(),
+            pending: Pending::default(),
+            counts: Counts::default(),
+            results: Results::default(),
+        })
+    }
+
+    /// The scorer the engine runs (to build leads and events with [`Scorer::lead`] and
+    /// [`Scorer::event`]).
+    pub fn scorer(&self) -> &Scorer {
+        &self.scorer
+    }
+
+    /// The engine's settings.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// The clock (microseconds since the epoch; `i64::MIN` before the first
+    /// [`Engine::advance`]).
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// What the engine has taken in so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Every lead's id, in byte-wise ascending order (the order of batch output).
+    pub fn lead_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.leads.iter().map(LiveLead::id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Sets a lead's attributes (named as the model declares them; other names are
+    /// ignored), adding the lead if it is new. Changes it causes happen now, with cause
+    /// [`Cause::Lead`].
+    pub fn upsert_lead<'a>(
+        &mut self,
+        id: &str,
+        attributes: impl IntoIterator<Item = (&'a str, Value)>,
+    ) -> Result<(), FieldError> {
+        let lead = self.scorer.lead(id, attributes)?;
+        self.upsert(lead);
+        Ok(())
+    }
+
+    /// [`Engine::upsert_lead`] for a lead already built (by [`Scorer::lead`] or read from
+    /// a file).
+    pub fn upsert(&mut self, lead: Lead) {
+        match self.index.get(&lead.id) {
+            Some(&i) => {
+                self.leads[i as usize].set_attributes(lead.fields);
+                self.look(i, self.now, Cause::Lead);
+            }
+            None => {
+                self.add(lead);
+            }
+        }
+    }
+
+    /// Makes sure the lead `id` exists (with no attributes if it is new): a lead seen
+    /// only in events of undeclared types is scored too.
+    pub fn see_lead(&mut self, id: &str) {
+        self.lead_index(id);
+    }
+
+    /// Applies an event of a declared type. An event ahead of the clock counts from its
+    /// time on; one older than the clock by more than the lateness is refused whole.
+    pub fn apply(&mut self, event: Event) -> Result<(), LiveError> {
+        let now = self.now;
+        if event.ts < now.saturating_sub(self.settings.lateness) {
+            self.counts.refused += 1;
+            return Err(LiveError::TooLate {
+                ts: event.ts,
+                now,
+                lateness: self.settings.lateness,
+            });
+        }
+        let i = self.lead_index(&event.lead);
+        let lead = &mut self.leads[i as usize];
+        self.counts.applied += 1;
+        if event.ts <= now {
+            lead.observe(&self.scorer, event, now, self.cacheable);
+        } else {
+            self.counts.ahead += 1;
+            lead.add_ahead(&self.scorer, event);
+        }
+        self.look(i, now, Cause::Event);
+        Ok(())
+    }
+
+    /// Moves the clock to `to`, finding every change time alone makes until then, each at
+    /// the time it happens.
+    pub fn advance(&mut self, to: i64) -> Result<(), LiveError> {
+        if to < self.now {
+            return Err(LiveError::ClockBackwards { now: self.now, to });
+        }
+        while let Some(&Reverse((at, i))) = self.queue.peek() {
+            if at > to {
+                break;
+            }
+            self.queue.pop();
+            if self.leads[i as usize].next == Some(at) {
+                self.look(i, at, Cause::Time);
+            }
+        }
+        self.now = to;
+        Ok(())
+    }
+
+    /// The lead's scores, grades and flags as of `as_of` (not before the clock), with
+    /// the reasons when `explain`: what batch scoring gives. `None` for a lead never seen.
+    pub fn outcome(
+        &self,
+        id: &str,
+        as_of: i64,
+        explain: bool,
+    ) -> Result<Option<Outcome>, LiveError> {
+        if as_of < self.now {
+            return Err(LiveError::AsOfBeforeClock {
+                as_of,
+                now: self.now,
+            });
+        }
+        let Some(&i) = self.index.get(id) else {
+            return Ok(None);
+        };
+        let lead = &self.leads[i as usize];
+        let state = lead.state_for(&self.scorer, as_of);
+        Ok(Some(self.scorer.outcome_of(
+            id,
+            &lead.lead,
+            state.view(),
+            as_of,
+            explain,
+        )))
+    }
+
+    /// The earliest time after the clock at which the lead's results can change with no
+    /// new event; `None` if there is none (or the lead was never seen).
+    pub fn next_change(&self, id: &str) -> Option<i64> {
+        let &i = self.index.get(id)?;
+        self.leads[i as usize].next
+    }
+
+    /// The transitions since the last call, in time order, then by lead id, kind and
+    /// name.
+    pub fn take_transitions(&mut self) -> Vec<Transition> {
+        self.pending.take()
+    }
+
+    /// The transitions before `time`, leaving the later ones (which an event at the
+    /// same time may still undo).
+    pub fn take_transitions_before(&mut self, time: i64) -> Vec<Transition> {
+        self.pending.take_before(time)
+    }
+
+    /// The live state of a lead, to store.
+    pub fn lead_state(&self, id: &str) -> Option<&LiveLead> {
+        let &i = self.index.get(id)?;
+        Some(&self.leads[i as usize])
+    }
+
+    /// Puts back a lead's stored state (made by an engine of the same plan), replacing
+    /// the lead's current one.
+    pub fn restore_lead(&mut self, lead: LiveLead) {
+        let next = lead.next;
+        let i = match self.index.get(lead.id()) {
+            Some(&i) => {
+                self.leads[i as usize] = lead;
+                i
+            }
+            None => {
+                let i = self.leads.len() as u32;
+                self.index.insert(lead.id().to_string(), i);
+                self.leads.push(lead);
+                i
+            }
+        };
+        if let Some(at) = next {
+            self.queue.push(Reverse((at, i)));
+        }
+    }
+
+    /// The index of the lead `id`, added with no attributes if it is new.
+    fn lead_index(&mut self, id: &str) -> u32 {
+        match self.index.get(id) {
+            Some(&i) => i,
+            None => self.add(Lead::unknown(id, self.scorer.plan())),
+        }
+    }
+
+    /// Adds a new lead: what it shows now is where its transitions start from.
+    fn add(&mut self, lead: Lead) -> u32 {
+        let i = u32::try_from(self.leads.len()).expect("fewer than 4 billion leads");
+        self.index.insert(lead.id.clone(), i);
+        self.leads.push(LiveLead::new(&self.scorer, lead));
+        let shown = self.shown_at(i, self.now);
+        self.leads[i as usize].shown = shown;
+        self.schedule(i, self.now);
+        i
+    }
+
+    /// The lead's flags and bands as of `at`, settling what the clock has reached.
+    fn shown_at(&mut self, i: u32, at: i64) -> Vec<u32> {
+        let lead = &mut self.leads[i as usize];
+        lead.results(&self.scorer, at, self.cacheable, &mut self.results);
+        let flags = self.results.flags.iter().map(|&f| u32::from(f));
+        let bands = self.results.bands.iter().map(|&b| b as u32);
+        flags.chain(bands).collect()
+    }
+
+    /// Looks at a lead as of `at`: reports what changed since it was last looked at, and
+    /// when to look next.
+    fn look(&mut self, i: u32, at: i64, cause: Cause) {
+        let arrived = self.leads[i as usize].settle(&self.scorer, at);
+        let cause = if arrived && cause == Cause::Time {
+            Cause::Event
+        } else {
+            cause
+        };
+        let shown = self.shown_at(i, at);
+        let before = std::mem::replace(&mut self.leads[i as usize].shown, shown);
+        self.report(i, at, cause, &before);
+        self.schedule(i, at);
+    }
+
+    /// Reports each flag and band of lead `i` that differs from `before`.
+    fn report(&mut self, i: u32, at: i64, cause: Cause, before: &[u32]) {
+        let lead = &self.leads[i as usize];
+        let plan = self.scorer.plan();
+        let flags = plan.flags.len();
+        for (k, (&old, &new)) in before.iter().zip(&lead.shown).enumerate() {
+            if old == new {
+                continue;
+            }
+            let (kind, name, from, to) = if k < flags {
+                let name = plan.flags[k].name.clone();
+                (
+                    Kind::Flag,
+                    name,
+                    Level::Flag(old == 1),
+                    Level::Flag(new == 1),
+                )
+            } else {
+                let grade = &plan.grades[k - flags];
+                let band = |b: u32| Level::Band(grade.bands[b as usize].name.clone());
+                let name = plan.scores[grade.score as usize].name.clone();
+                (Kind::Grade, name, band(old), band(new))
+            };
+            self.pending.push(Transition {
+                lead: lead.id().to_string(),
+                at,
+                kind,
+                name,
+                from,
+                to,
+                cause,
+            });
+        }
+    }
+
+    /// Finds when lead `i` (whose state is cached as of `at`) can next change, and queues
+    /// it then.
+    fn schedule(&mut self, i: u32, at: i64) {
+        let lead = &self.leads[i as usize];
+        let next = lead.next_change(&self.scorer, at, self.reads_now, self.cacheable);
+        let lead = &mut self.leads[i as usize];
+        if next == lead.next {
+            return; // already queued
+        }
+        lead.next = next;
+        if let Some(next) = next {
+            self.queue.push(Reverse((next, i)));
+        }
+        if self.queue.len() > 2 * self.leads.len() + 1024 {
+            self.requeue();
+        }
+    }
+
+    /// Rebuilds the queue without its stale entries.
+    fn requeue(&mut self) {
+        self.queue = self
+            .leads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, lead)| lead.next.map(|at| Reverse((at, i as u32))))
+            .collect();
+    }
+}

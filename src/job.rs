@@ -29,6 +29,7 @@
 //! );
 //! ```
 
+mod replay;
 mod results;
 mod summary;
 
@@ -434,8 +435,17 @@ impl Rejects<'_> {
         record: Result<(), RecordError>,
         batch: &mut Batch,
     ) -> Result<(), RecordError> {
+        if self.set_aside(record)? {
+            batch.count_rejected();
+        }
+        Ok(())
+    }
+
+    /// [`Rejects::take`] for a job that counts its own rejects: whether the record was
+    /// bad (and set aside).
+    fn set_aside(&mut self, record: Result<(), RecordError>) -> Result<bool, RecordError> {
         let error = match record {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(false),
             Err(error) => error,
         };
         let Some(out) = self.out.as_mut().filter(|_| error.can_be_set_aside()) else {
@@ -445,9 +455,8 @@ impl Rejects<'_> {
             self.failed = Some(e);
             return Err(error);
         }
-        batch.count_rejected();
         self.taken += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// How many bad records were set aside since the last call.

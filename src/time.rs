@@ -295,6 +295,15 @@ pub fn unit_micros(unit: &str) -> Option<i64> {
     }
 }
 
+/// A duration as a model writes one (`30d`, `12h`, `90s`: whole units of `s m h d w`),
+/// in microseconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(digits_end);
+    let count: i64 = digits.parse().ok()?;
+    count.checked_mul(unit_micros(unit)?)
+}
+
 /// Formats a duration the way it would be written in a model: `30d`, `12h`, `90s`; a
 /// duration of no whole number of seconds shows its fraction (`1.5s`).
 pub fn format_duration(micros: i64) -> String {

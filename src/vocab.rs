@@ -462,7 +462,7 @@ fn before_year_10000(micros: i64) -> Option<i64> {
 
 /// A duration written as text: `30d`-style, or seconds.
 fn duration_text(text: &str) -> Option<i64> {
-    parse_duration(text).or_else(|| time::parse_decimal_seconds(text))
+    time::parse_duration(text).or_else(|| time::parse_decimal_seconds(text))
 }
 
 /// [`read_value`] into `slot` (`raw` `None`: absent), reusing the string already there
@@ -577,14 +577,6 @@ fn describe(value: &Value) -> String {
         Value::Time(t) => time::format_timestamp(*t),
         Value::Duration(d) => time::format_duration(*d),
     }
-}
-
-/// `30d`, `12h`… as microseconds.
-pub fn parse_duration(text: &str) -> Option<i64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
-    let (digits, unit) = text.split_at(digits_end);
-    let count: i64 = digits.parse().ok()?;
-    count.checked_mul(time::unit_micros(unit)?)
 }
 
 #[cfg(test)]

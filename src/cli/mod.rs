@@ -11,6 +11,7 @@ mod gen;
 mod manual;
 mod model;
 mod out;
+mod replay;
 mod score;
 mod test;
 
@@ -42,6 +43,9 @@ enum Command {
     Score(score::ScoreArgs),
     /// Show why one lead has its scores, rule by rule.
     Explain(score::ExplainArgs),
+    /// Replay events in file order through the live engine: the results `score` gives,
+    /// and every flag and grade change at the moment it happened (`--changes`).
+    Replay(replay::Args),
     /// Show how a model change moves real leads: scores, grades, flags, top movers.
     Diff(diff::Args),
     /// Format models in one canonical layout (`--check`: only list what would change).
@@ -159,6 +163,7 @@ pub fn run() -> i32 {
         Command::Compile(args) => compile::compile(args),
         Command::Score(args) => score::score(args),
         Command::Explain(args) => score::explain(args),
+        Command::Replay(args) => replay::run(args),
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),

@@ -5,7 +5,7 @@ use super::files::Named;
 use super::out::{errln, out};
 use super::{model, plural, EXIT_FINDINGS, EXIT_OK, EXIT_TROUBLE};
 use leadscore::diagnostics::Code;
-use leadscore::job::RunCounts;
+use leadscore::job::{RunCounts, Scored};
 use leadscore::{OutputFormat as Format, Scorer, Summary};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -15,25 +15,25 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct InputArgs {
     /// The model: a `.score` file or a compiled plan (`-`: read from stdin).
-    model: PathBuf,
+    pub(super) model: PathBuf,
     #[command(flatten)]
-    data: DataArgs,
+    pub(super) data: DataArgs,
 }
 
 #[derive(clap::Args)]
 pub struct ScoreArgs {
     #[command(flatten)]
-    input: InputArgs,
+    pub(super) input: InputArgs,
     /// Add each lead's explanation: every rule that gave points, decay and clamp.
     #[arg(long)]
-    explain: bool,
+    pub(super) explain: bool,
     /// Output format (default: from the `--output` file's extension, `.csv` for CSV,
     /// else JSON Lines).
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
     /// Write results here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -45,7 +45,7 @@ enum OutputFormat {
 impl ScoreArgs {
     /// The output format: `--format`, else what the output file's name asks for, else
     /// JSON Lines.
-    fn output_format(&self) -> Format {
+    pub(super) fn output_format(&self) -> Format {
         match self.format {
             Some(OutputFormat::Jsonl) => Format::Jsonl,
             Some(OutputFormat::Csv) => Format::Csv,
@@ -108,6 +108,11 @@ fn score_in(args: &ScoreArgs, run: &mut Run<'_>) -> i32 {
         scored.files.clone(),
     );
     run.summary.runs.push(counts);
+    write_scored(args, &scored, run)
+}
+
+/// Writes the results of a scoring run (`score`, `replay`) and its summary line.
+pub(super) fn write_scored(args: &ScoreArgs, scored: &Scored, run: &mut Run<'_>) -> i32 {
     // The output is created only now, so a run that stops leaves no file behind.
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
@@ -217,7 +222,7 @@ pub fn scorer(
 }
 
 /// The run summary printed on stderr.
-fn describe(summary: &Summary, seconds: f64) -> String {
+pub(super) fn describe(summary: &Summary, seconds: f64) -> String {
     let mut text = format!(
         "scored {} lead{} from {} event{}",
         summary.leads,

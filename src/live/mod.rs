@@ -315,6 +315,19 @@ impl Engine {
         )))
     }
 
+    /// The lead's results as of `as_of` (not before the clock) into `out`, without
+    /// names: what batch output writes. `false` for a lead never seen.
+    pub(crate) fn results_of(&self, id: &str, as_of: i64, out: &mut Results) -> bool {
+        let Some(&i) = self.index.get(id) else {
+            return false;
+        };
+        let lead = &self.leads[i as usize];
+        let state = lead.state_for(&self.scorer, as_of.max(self.now));
+        self.scorer
+            .results_into(&lead.lead, state.view(), as_of.max(self.now), out, None);
+        true
+    }
+
     /// The earliest time after the clock at which the lead's results can change with no
     /// new event; `None` if there is none (or the lead was never seen).
     pub fn next_change(&self, id: &str) -> Option<i64> {

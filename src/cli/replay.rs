@@ -44,7 +44,11 @@ fn replay_in(args: &Args, run: &mut super::data::Run<'_>) -> i32 {
         .output
         .iter()
         .map(|path| ("-o", path.as_path()))
-        .chain(args.changes.iter().map(|path| ("--changes", path.as_path())))
+        .chain(
+            args.changes
+                .iter()
+                .map(|path| ("--changes", path.as_path())),
+        )
         .collect();
     if let Err(exit) = data.distinct_files(run, &model, &outputs) {
         return exit;
@@ -70,7 +74,15 @@ fn replay_in(args: &Args, run: &mut super::data::Run<'_>) -> i32 {
     let plan = scorer.plan().clone();
     let scored = data.run(run, |leads, events, rejects, progress| {
         let changes_out = changes.as_mut().map(|out| out as &mut dyn Write);
-        job.replay(plan, settings, leads, events, rejects, changes_out, progress)
+        job.replay(
+            plan,
+            settings,
+            leads,
+            events,
+            rejects,
+            changes_out,
+            progress,
+        )
     });
     let flushed = changes.as_mut().map_or(Ok(()), |out| out.flush());
     let scored = match scored {
@@ -85,9 +97,17 @@ fn replay_in(args: &Args, run: &mut super::data::Run<'_>) -> i32 {
     };
     if let Err(e) = flushed {
         let path = args.changes.as_deref().expect("flushed a changes file");
-        return run.failed(EXIT_TROUBLE, None, format!("cannot write `{}`: {e}", path.display()));
+        return run.failed(
+            EXIT_TROUBLE,
+            None,
+            format!("cannot write `{}`: {e}", path.display()),
+        );
     }
-    let counts = RunCounts::new(model_name(&input.model), &scored.summary, scored.files.clone());
+    let counts = RunCounts::new(
+        model_name(&input.model),
+        &scored.summary,
+        scored.files.clone(),
+    );
     run.summary.runs.push(counts);
     write_scored(&args.score, &scored, run)
 }

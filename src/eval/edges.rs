@@ -5,7 +5,7 @@
 //! tracing comparisons, see [`Trace`](super::Trace)).
 
 use super::{Scorer, StateRef};
-use crate::plan::{Op, RuleKind, ScoreBody, SlotRead};
+use crate::plan::{Keep, Op, RuleKind, ScoreBody, SlotKind, SlotRead};
 use crate::record::{Event, Lead};
 use crate::time::DAY;
 use crate::vocab::Value;
@@ -57,17 +57,30 @@ impl Scorer {
         passing
     }
 
-    /// Whether some `where` of the plan reads `now()`: then the effects of a lead's
-    /// events can change at any time, and a state built at one time is not valid later.
-    pub(crate) fn filters_read_now(&self) -> bool {
-        self.feeds_by_event.iter().flatten().any(|feed| {
+    /// Whether a lead's state built as of one time stays valid at later times until one
+    /// of its events leaves a window or comes into existence. It does not when a `where`
+    /// reads `now()` (an effect can change at any time), nor when a slot keeps the K
+    /// newest events of each period counted back from the as-of time (which it forgets
+    /// depends on that time).
+    pub(crate) fn states_hold_over_time(&self) -> bool {
+        let filter_reads_now = self.feeds_by_event.iter().flatten().any(|feed| {
             feed.filter.is_some_and(|chunk| {
                 self.plan
                     .chunk_code(chunk)
                     .iter()
                     .any(|op| matches!(op, Op::Now))
             })
-        })
+        });
+        let forgets_by_period = self.plan.slots.iter().any(|slot| {
+            matches!(
+                slot.kind,
+                SlotKind::Events {
+                    keep: Keep::Newest { per: Some(_), .. },
+                    ..
+                }
+            )
+        });
+        !filter_reads_now && !forgets_by_period
     }
 
     /// Whether some expression of the plan reads `now()`.

@@ -69,7 +69,8 @@ impl ScoreJob {
         let mut records = Vec::new();
         if let Some(source) = leads {
             let counts = self.counts(InputKind::Leads, &source);
-            let good = self.replay_leads(engine.scorer().plan(), source, &mut records, &mut rejects)?;
+            let good =
+                self.replay_leads(engine.scorer().plan(), source, &mut records, &mut rejects)?;
             files.push(counts.tallied(good, &mut rejects));
         }
         progress(Phase::LeadsRead);
@@ -97,8 +98,13 @@ impl ScoreJob {
         summary.rejected = files.iter().map(|f| f.rejected).sum();
         let chunks = self.replay_results(&engine).map_err(JobError::Output)?;
         let mut header = Vec::new();
-        output::write_header(engine.scorer().plan(), self.output_format, self.explain, &mut header)
-            .expect("writing to memory does not fail");
+        output::write_header(
+            engine.scorer().plan(),
+            self.output_format,
+            self.explain,
+            &mut header,
+        )
+        .expect("writing to memory does not fail");
         progress(Phase::Scored);
         Ok(Scored {
             header,
@@ -121,20 +127,27 @@ impl ScoreJob {
         let format = self.format_of(&source);
         let mut lines: HashMap<String, u64> = HashMap::new();
         let mut good = 0;
-        let read = input::read_leads(source, format, plan, &self.keys, self.read_options, |line, lead, record| {
-            let added = lead.and_then(|lead| match lines.get(&lead.id) {
-                Some(&first) => Err(LeadError::Duplicate { id: lead.id, first }
-                    .at(&file, line, &self.keys.id)
-                    .with_raw(record())),
-                None => {
-                    lines.insert(lead.id.clone(), line);
-                    records.push(lead);
-                    Ok(())
-                }
-            });
-            good += u64::from(added.is_ok());
-            rejects.set_aside(added).map(|_| ())
-        });
+        let read = input::read_leads(
+            source,
+            format,
+            plan,
+            &self.keys,
+            self.read_options,
+            |line, lead, record| {
+                let added = lead.and_then(|lead| match lines.get(&lead.id) {
+                    Some(&first) => Err(LeadError::Duplicate { id: lead.id, first }
+                        .at(&file, line, &self.keys.id)
+                        .with_raw(record())),
+                    None => {
+                        lines.insert(lead.id.clone(), line);
+                        records.push(lead);
+                        Ok(())
+                    }
+                });
+                good += u64::from(added.is_ok());
+                rejects.set_aside(added).map(|_| ())
+            },
+        );
         read.map_err(|error| rejects.stopped(error))?;
         Ok(good)
     }
@@ -198,11 +211,18 @@ impl Replay<'_, '_> {
             self.summary.events_read += 1;
             let applied = record.and_then(|record| match self.apply(record) {
                 Ok(()) => Ok(()),
-                Err(Step::Late(message)) => Err(RecordError::new(Code::LateEvent, &file, line, message)
-                    .with_field(&keys.ts)),
+                Err(Step::Late(message)) => {
+                    Err(RecordError::new(Code::LateEvent, &file, line, message)
+                        .with_field(&keys.ts))
+                }
                 Err(Step::Output(e)) => {
                     failed = Some(e);
-                    Err(RecordError::new(Code::UnwritableOutput, &file, line, "cannot write the changes"))
+                    Err(RecordError::new(
+                        Code::UnwritableOutput,
+                        &file,
+                        line,
+                        "cannot write the changes",
+                    ))
                 }
             });
             if failed.is_some() {
@@ -238,7 +258,9 @@ impl Replay<'_, '_> {
         if event.ts > self.engine.now() {
             let past = self.engine.take_transitions_before(event.ts);
             self.changes.write(past).map_err(Step::Output)?;
-            self.engine.advance(event.ts).expect("the clock moves forward");
+            self.engine
+                .advance(event.ts)
+                .expect("the clock moves forward");
         }
         self.engine
             .apply(event)

@@ -156,8 +156,8 @@ pub struct Engine {
     counts: Counts,
     /// Whether some expression reads `now()` (then changes are found by tracing).
     reads_now: bool,
-    /// Whether a lead's state stays valid between its window ends (no `where` reads
-    /// `now()`).
+    /// Whether a lead's state stays valid between its window ends (see
+    /// `Scorer::states_hold_over_time`).
     cacheable: bool,
     results: Results,
 }
@@ -168,7 +168,7 @@ impl Engine {
         let scorer = Scorer::new(plan)?.with_event_times();
         Ok(Engine {
             reads_now: scorer.reads_now(),
-            cacheable: !scorer.filters_read_now(),
+            cacheable: scorer.states_hold_over_time(),
             scorer,
             settings,
             now: i64::MIN,

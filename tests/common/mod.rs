@@ -3,7 +3,8 @@
 // Each test file uses some of these.
 #![allow(dead_code)]
 
-use leadscore::{MemoryLoader, Outcome, Plan, Scorer, Value};
+use leadscore::live::{Engine, Settings};
+use leadscore::{Event, Lead, MemoryLoader, Outcome, Plan, Scorer, Value};
 
 /// The as-of time of every test.
 pub const T: &str = "2026-11-01T00:00:00Z";
@@ -32,14 +33,45 @@ pub fn scorer(source: &str) -> Scorer {
 /// Events as (type, time, properties).
 pub type Ev<'a> = (&'a str, &'a str, Vec<(&'a str, Value)>);
 
-/// Lead `L1` with `fields` and `events`, scored (and explained) as of [`T`].
+/// Lead `L1` with `fields` and `events`, scored (and explained) as of [`T`]. Every
+/// such fixture is also replayed through the live engine, which must give the same
+/// outcome (see [`assert_live_agrees`]).
 pub fn outcome(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>) -> Outcome {
     let lead = scorer.lead("L1", fields).unwrap();
     let events: Vec<_> = events
         .into_iter()
         .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
         .collect();
+    assert_live_agrees(scorer.plan(), &lead, &events, at(T));
     scorer.evaluate(&lead, &events, at(T), true)
+}
+
+/// Checks that the live engine gives batch scoring's outcome as of `as_of`, explanation
+/// included, for `lead` and `events` fed two ways: in time order with the clock
+/// following them, and all at once ahead of the clock.
+pub fn assert_live_agrees(plan: &Plan, lead: &Lead, events: &[Event], as_of: i64) {
+    let batch = Scorer::new(plan.clone()).unwrap().with_event_times();
+    let expected = batch.evaluate(lead, events, as_of, true);
+    let mut in_order = events.to_vec();
+    in_order.sort_by_key(|e| e.ts);
+    let start = in_order.first().map_or(as_of, |e| e.ts.min(as_of));
+    for ahead in [false, true] {
+        let mut engine = Engine::new(plan.clone(), Settings::default()).unwrap();
+        engine.advance(start).unwrap();
+        engine.upsert(lead.clone());
+        for event in &in_order {
+            if !ahead {
+                engine.advance(event.ts.clamp(engine.now(), as_of)).unwrap();
+            }
+            engine.apply(event.clone()).unwrap();
+        }
+        engine.advance(as_of).unwrap();
+        let live = engine.outcome(&lead.id, as_of, true).unwrap().unwrap();
+        assert_eq!(
+            live, expected,
+            "live (events ahead: {ahead}) and batch differ"
+        );
+    }
 }
 
 pub fn s(text: &str) -> Value {

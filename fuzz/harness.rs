@@ -394,10 +394,10 @@ pub fn time(data: &[u8]) {
             );
         }
     }
-    if let Some(d) = vocab::parse_duration(text) {
+    if let Some(d) = time::parse_duration(text) {
         let formatted = time::format_duration(d);
         assert_eq!(
-            vocab::parse_duration(&formatted),
+            time::parse_duration(&formatted),
             Some(d),
             "{text} → {formatted}"
         );

@@ -1,0 +1,609 @@
+//! The live engine against batch scoring: generated models (every rule form, language
+//! 1.1 included) and generated event streams, fed in time order and in a shuffled
+//! arrival order within the lateness, with the clock advanced at random points. The
+//! live outcome must equal the batch one at many times; in time order, every transition
+//! must be real (batch results just before and at its time differ exactly that way) and
+//! none missing (batch results at any time are the first ones plus the transitions up
+//! to then). `LEADSCORE_LIVE_CASES` sets the number of cases (default 200).
+
+mod common;
+
+use leadscore::live::{Cause, Engine, Kind, Level, LiveError, LiveLead, Settings, Transition};
+use leadscore::time::{DAY, HOUR};
+use leadscore::{Event, Lead, Plan, Scorer, Value};
+
+/// A small deterministic random source (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    fn word<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[self.below(words.len() as u64) as usize]
+    }
+}
+
+const SCHEMA: &str = r#"
+lead { size: int, joined: time, tier: string }
+event a.x { v: number, c: string }
+event a.y { c: string }
+event b.z {}
+"#;
+
+/// Every rule form: plain, windowed, capped, groups and lists, `distinct by`, `max K per
+/// D`, fading, non-response (with `same`), `where` on the lead and on `now()`,
+/// conditions on aggregates, `days_since`, `now()`, every decay.
+const RULES: &[&str] = &[
+    "on a.x +5",
+    "on a.x where v > 3 +7 within 3d",
+    "on a.y +2 within 2d max 3",
+    "on a.* +1 within 5d",
+    "on [a.x, b.z] +3",
+    "on a.x +4 distinct by c",
+    "on a.x +6 max 2 per 1d",
+    "on a.x +10 decay -50% per 2d",
+    "on a.x without a.y for 1d -8",
+    "on a.x without a.y same c for 1d +8 within 10d",
+    "on b.z where lead.size > 10 +5",
+    "when count(a.x within 2d) >= 2 +9",
+    "when exists(b.z) +3",
+    "when sum(a.x.v) > 10 +4",
+    "when days_since(a.x) < 2 +6",
+    "when lead.joined <= now() - 3d +5",
+    "when lead.size >= 5 +2",
+    "decay -3 per 1d idle",
+    "decay -2 per 12h without a.y",
+    "decay -1 per 1d without b.z since lead.joined",
+    "when count(a.x distinct by c) >= 2 +5",
+    "on a.x +3 within 4d max 2",
+    "on a.y where c == \"p\" +4 within 1d decay -25% per 12h",
+    "on a.x where lead.tier == \"gold\" +2 within 2d",
+    "on b.z where lead.joined < now() - 2d +3",
+    "on a.y +1 max 2 per 12h",
+    "when lead.joined > now() - 5d and lead.joined <= now() - 1d +7",
+    "on a.x +2 within 3d distinct by c max 1 per 1d decay -50% per 1d",
+];
+
+const FLAGS: &[&str] = &[
+    "flag f1 when s1 >= 10",
+    "flag f2 when s2 > 5 and exists(a.y within 1d)",
+    "flag f3 when grade(s1) == \"hot\"",
+    "flag f4 when t < 0",
+];
+
+fn model(rng: &mut Rng) -> String {
+    let mut text = SCHEMA.to_string();
+    for score in ["s1", "s2"] {
+        text.push_str(&format!("score {score} {{\n"));
+        for _ in 0..1 + rng.below(5) {
+            text.push_str(&format!("  {}\n", rng.pick(RULES)));
+        }
+        if rng.chance(30) {
+            text.push_str("  clamp -10 40\n");
+        }
+        text.push_str("}\n");
+    }
+    text.push_str("score t = s1 + s2\n");
+    text.push_str("grade s1 { hot >= 20; warm >= 8; cold }\n");
+    if rng.chance(50) {
+        text.push_str("grade s2 { A > 10; B >= 0; C }\n");
+    }
+    for flag in FLAGS {
+        if rng.chance(60) {
+            text.push_str(flag);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// When the generated histories start.
+fn t0() -> i64 {
+    common::at("2026-10-01")
+}
+
+fn leads(rng: &mut Rng, scorer: &Scorer) -> Vec<Lead> {
+    (1..=3)
+        .map(|i| {
+            let mut fields = Vec::new();
+            if rng.chance(80) {
+                fields.push(("size", Value::Number(rng.below(20) as f64)));
+            }
+            if rng.chance(80) {
+                let joined = t0() - 10 * DAY + rng.below(20 * DAY as u64) as i64;
+                fields.push(("joined", Value::Time(joined)));
+            }
+            if rng.chance(60) {
+                fields.push(("tier", common::s(rng.word(&["gold", "silver"]))));
+            }
+            scorer.lead(&format!("L{i}"), fields).unwrap()
+        })
+        .collect()
+}
+
+fn events(rng: &mut Rng, scorer: &Scorer) -> Vec<Event> {
+    (0..5 + rng.below(25))
+        .map(|_| {
+            let lead = format!("L{}", 1 + rng.below(3));
+            let event_type = *rng.pick(&["a.x", "a.x", "a.y", "b.z"]);
+            // Whole hours (so events share times and windows end together) or any µs.
+            let ts = if rng.chance(70) {
+                t0() + rng.below(15 * 24) as i64 * HOUR
+            } else {
+                t0() + rng.below(15 * DAY as u64) as i64
+            };
+            let mut props = Vec::new();
+            if rng.chance(80) {
+                props.push(("v", Value::Number(rng.below(8) as f64)));
+            }
+            if rng.chance(80) {
+                props.push(("c", common::s(rng.word(&["p", "q"]))));
+            }
+            scorer.event(&lead, event_type, ts, props).unwrap().unwrap()
+        })
+        .collect()
+}
+
+/// One generated case: a plan, its leads and events.
+struct Case {
+    source: String,
+    plan: Plan,
+    batch: Scorer,
+    leads: Vec<Lead>,
+    events: Vec<Event>,
+}
+
+impl Case {
+    fn new(seed: u64) -> Case {
+        let mut rng = Rng(seed);
+        let source = model(&mut rng);
+        let plan = common::plan(&source);
+        let batch = Scorer::new(plan.clone()).unwrap().with_event_times();
+        let leads = leads(&mut rng, &batch);
+        let events = events(&mut rng, &batch);
+        Case {
+            source,
+            plan,
+            batch,
+            leads,
+            events,
+        }
+    }
+
+    /// Batch scoring of `lead` as of `as_of` over `events` (later ones do not count).
+    fn batch(&self, lead: &Lead, events: &[Event], as_of: i64) -> leadscore::Outcome {
+        let own: Vec<Event> = events
+            .iter()
+            .filter(|e| e.lead == lead.id)
+            .cloned()
+            .collect();
+        self.batch.evaluate(lead, &own, as_of, true)
+    }
+
+    /// The flags and bands of batch scoring, by (kind, name).
+    fn shown(&self, lead: &Lead, as_of: i64) -> Vec<(Kind, String, Level)> {
+        let outcome = self.batch(lead, &self.events, as_of);
+        let flags = outcome
+            .flags
+            .iter()
+            .map(|(name, on)| (Kind::Flag, name.clone(), Level::Flag(*on)));
+        let grades = outcome
+            .grades
+            .iter()
+            .map(|(name, band)| (Kind::Grade, name.clone(), Level::Band(band.clone())));
+        flags.chain(grades).collect()
+    }
+
+    fn engine(&self) -> Engine {
+        let mut engine = Engine::new(self.plan.clone(), Settings::default()).unwrap();
+        engine.advance(t0()).unwrap();
+        for lead in &self.leads {
+            engine.upsert(lead.clone());
+        }
+        engine
+    }
+
+    /// Checks the live outcome of every lead as of `as_of` against batch scoring of
+    /// the events applied so far.
+    fn check_outcomes(&self, engine: &Engine, applied: &[Event], as_of: i64) {
+        for lead in &self.leads {
+            let live = engine.outcome(&lead.id, as_of, true).unwrap().unwrap();
+            let batch = self.batch(lead, applied, as_of);
+            assert_eq!(
+                live, batch,
+                "{} as of {as_of}, model:\n{}",
+                lead.id, self.source
+            );
+        }
+    }
+}
+
+fn cases() -> u64 {
+    std::env::var("LEADSCORE_LIVE_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200)
+}
+
+#[test]
+fn in_time_order_outcomes_equal_batch_and_transitions_are_exactly_the_changes() {
+    for seed in 0..cases() {
+        let case = Case::new(seed);
+        let mut rng = Rng(seed ^ 0xabcd);
+        let mut in_order = case.events.clone();
+        in_order.sort_by_key(|e| e.ts);
+        let mut engine = case.engine();
+        let mut applied = Vec::new();
+        let mut next_changes = Vec::new();
+        for event in &in_order {
+            if rng.chance(30) {
+                // Somewhere between the clock and the event.
+                let to = engine.now() + rng.below((event.ts - engine.now()) as u64 + 1) as i64;
+                engine.advance(to).unwrap();
+                case.check_outcomes(&engine, &applied, to + rng.below(3 * DAY as u64) as i64);
+            }
+            engine.advance(event.ts).unwrap();
+            engine.apply(event.clone()).unwrap();
+            applied.push(event.clone());
+            for lead in &case.leads {
+                next_changes.extend(engine.next_change(&lead.id));
+            }
+        }
+        let end = t0() + 30 * DAY;
+        engine.advance(end).unwrap();
+        case.check_outcomes(&engine, &applied, end);
+        let transitions = engine.take_transitions();
+        check_transitions(&case, &transitions, &next_changes, &mut rng, end);
+    }
+}
+
+/// Every transition is real, none is missing: at every time looked at, batch results
+/// are those at the start with every transition up to then applied.
+fn check_transitions(
+    case: &Case,
+    transitions: &[Transition],
+    next_changes: &[i64],
+    rng: &mut Rng,
+    end: i64,
+) {
+    let mut sorted = transitions.to_vec();
+    sorted.sort_by(|a, b| (a.at, &a.lead, a.kind, &a.name).cmp(&(b.at, &b.lead, b.kind, &b.name)));
+    assert_eq!(sorted, transitions, "delivered in order");
+    let mut times: Vec<i64> = transitions.iter().flat_map(|t| [t.at - 1, t.at]).collect();
+    times.extend(next_changes.iter().flat_map(|&t| [t - 1, t]));
+    times.extend(case.events.iter().map(|e| e.ts));
+    times.extend((0..40).map(|_| t0() + rng.below((end - t0()) as u64) as i64));
+    times.retain(|&t| t >= t0() && t <= end);
+    for lead in &case.leads {
+        let start = case.shown(lead, t0());
+        for &t in &times {
+            let mut expected = start.clone();
+            for tr in transitions
+                .iter()
+                .filter(|tr| tr.lead == lead.id && tr.at <= t)
+            {
+                let slot = expected
+                    .iter_mut()
+                    .find(|(kind, name, _)| *kind == tr.kind && *name == tr.name)
+                    .expect("a transition of a flag or grade the model has");
+                assert_eq!(slot.2, tr.from, "{tr:?} starts where the last ended");
+                slot.2 = tr.to.clone();
+            }
+            assert_eq!(
+                case.shown(lead, t),
+                expected,
+                "{} at {t} ({}), transitions {transitions:#?}, model:\n{}",
+                lead.id,
+                leadscore::time::format_timestamp(t),
+                case.source
+            );
+        }
+    }
+}
+
+#[test]
+fn in_any_arrival_order_within_the_lateness_outcomes_equal_batch() {
+    let lateness = 2 * DAY;
+    for seed in 0..cases() {
+        let case = Case::new(seed);
+        let mut rng = Rng(seed ^ 0x1234);
+        // Each event arrives up to the lateness after its time.
+        let mut arrivals: Vec<(i64, Event)> = case
+            .events
+            .iter()
+            .map(|e| (e.ts + rng.below(lateness as u64) as i64, e.clone()))
+            .collect();
+        arrivals.sort_by_key(|(arrival, _)| *arrival);
+        let mut engine = Engine::new(
+            case.plan.clone(),
+            Settings::default().with_lateness(lateness),
+        )
+        .unwrap();
+        engine.advance(t0()).unwrap();
+        for lead in &case.leads {
+            engine.upsert(lead.clone());
+        }
+        let mut applied = Vec::new();
+        for (arrival, event) in arrivals {
+            if rng.chance(50) {
+                engine.advance(arrival.max(engine.now())).unwrap();
+            }
+            engine.apply(event.clone()).unwrap();
+            applied.push(event);
+            if rng.chance(20) {
+                let as_of = engine.now().max(t0()) + rng.below(4 * DAY as u64) as i64;
+                case.check_outcomes(&engine, &applied, as_of);
+            }
+        }
+        let end = t0() + 30 * DAY;
+        engine.advance(end).unwrap();
+        case.check_outcomes(&engine, &applied, end);
+        let transitions = engine.take_transitions();
+        assert!(
+            transitions.windows(2).all(|w| w[0].at <= w[1].at),
+            "in time order"
+        );
+    }
+}
+
+/// A model whose MQL flag holds while two clicks are inside 30 days.
+fn clicks() -> (Plan, Engine) {
+    let plan = common::plan(
+        "event email.click {}\nscore e { on email.click +40 within 30d }\nflag mql when e >= 80",
+    );
+    let engine = Engine::new(plan.clone(), Settings::default()).unwrap();
+    (plan, engine)
+}
+
+fn click(engine: &Engine, lead: &str, ts: i64) -> Event {
+    engine
+        .scorer()
+        .event(lead, "email.click", ts, [])
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn an_event_as_late_as_the_lateness_is_applied_and_one_microsecond_more_is_refused() {
+    let (_, mut engine) = clicks();
+    let now = t0() + 10 * DAY;
+    engine.advance(now).unwrap();
+    let edge = now - 7 * DAY;
+    engine.apply(click(&engine, "L1", edge)).unwrap();
+    let refused = engine.apply(click(&engine, "L1", edge - 1));
+    assert_eq!(
+        refused,
+        Err(LiveError::TooLate {
+            ts: edge - 1,
+            now,
+            lateness: 7 * DAY
+        })
+    );
+    assert_eq!(refused.unwrap_err().code().as_str(), "E0840");
+    let counts = engine.counts();
+    assert_eq!((counts.applied, counts.refused), (1, 1));
+    // The refused event changed nothing.
+    let outcome = engine.outcome("L1", now, false).unwrap().unwrap();
+    assert_eq!(outcome.score("e"), Some(40.0));
+}
+
+#[test]
+fn a_lateness_of_zero_takes_only_events_at_or_after_the_clock() {
+    let (plan, _) = clicks();
+    let mut engine = Engine::new(plan, Settings::default().with_lateness(0)).unwrap();
+    engine.advance(t0()).unwrap();
+    engine.apply(click(&engine, "L1", t0())).unwrap();
+    engine.apply(click(&engine, "L1", t0() + 1)).unwrap();
+    assert!(engine.apply(click(&engine, "L1", t0() - 1)).is_err());
+}
+
+#[test]
+fn a_late_event_counts_from_the_clock_and_one_ahead_from_its_time() {
+    let (_, mut engine) = clicks();
+    engine.advance(t0() + DAY).unwrap();
+    engine.apply(click(&engine, "L1", t0())).unwrap(); // a day late
+    engine.apply(click(&engine, "L1", t0() + 3 * DAY)).unwrap(); // two days ahead
+    assert_eq!(engine.next_change("L1"), Some(t0() + 3 * DAY));
+    engine.advance(t0() + 40 * DAY).unwrap();
+    let changes = engine.take_transitions();
+    let summary: Vec<(i64, Cause, Level)> = changes
+        .iter()
+        .map(|t| (t.at, t.cause, t.to.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            // The early event comes into existence: an event's change, at its time.
+            (t0() + 3 * DAY, Cause::Event, Level::Flag(true)),
+            // The first click leaves the window one microsecond after 30 days.
+            (t0() + 30 * DAY + 1, Cause::Time, Level::Flag(false)),
+        ]
+    );
+}
+
+#[test]
+fn the_clock_never_moves_back_and_outcomes_are_not_kept_for_the_past() {
+    let (_, mut engine) = clicks();
+    engine.advance(t0()).unwrap();
+    let back = engine.advance(t0() - 1).unwrap_err();
+    assert_eq!(back.code().as_str(), "E0841");
+    engine.apply(click(&engine, "L1", t0())).unwrap();
+    let past = engine.outcome("L1", t0() - 1, false).unwrap_err();
+    assert_eq!(past.code().as_str(), "E0842");
+    assert!(engine.outcome("nobody", t0(), false).unwrap().is_none());
+}
+
+#[test]
+fn changes_caused_by_time_alone_happen_at_the_exact_microsecond() {
+    let plan = common::plan(
+        r#"
+        lead { joined: time }
+        event email.send { id: string }
+        event email.open { id: string }
+        event page.view {}
+        score e {
+          on page.view +30
+          decay -10 per 7d idle
+          on email.send without email.open same id for 2d -25
+        }
+        score loyal { when lead.joined <= now() - 365d +1 }
+        grade e { warm >= 20; cold }
+        flag old when loyal > 0
+        "#,
+    );
+    let mut engine = Engine::new(plan.clone(), Settings::default()).unwrap();
+    engine.advance(t0()).unwrap();
+    let joined = t0() - 360 * DAY + 17;
+    engine
+        .upsert_lead("L1", [("joined", Value::Time(joined))])
+        .unwrap();
+    let view = engine
+        .scorer()
+        .event("L1", "page.view", t0(), [])
+        .unwrap()
+        .unwrap();
+    engine.apply(view).unwrap();
+    let send = engine
+        .scorer()
+        .event("L1", "email.send", t0() + HOUR, [("id", common::s("m1"))])
+        .unwrap()
+        .unwrap();
+    engine.apply(send).unwrap();
+    engine.advance(t0() + 30 * DAY).unwrap();
+    let changes: Vec<(i64, Kind, Level, Cause)> = engine
+        .take_transitions()
+        .into_iter()
+        .map(|t| (t.at, t.kind, t.to, t.cause))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (t0(), Kind::Grade, Level::Band("warm".into()), Cause::Event),
+            // The send goes unanswered for two days: -25.
+            (
+                t0() + HOUR + 2 * DAY,
+                Kind::Grade,
+                Level::Band("cold".into()),
+                Cause::Time
+            ),
+            // A year after joining, to the microsecond.
+            (
+                joined + 365 * DAY,
+                Kind::Flag,
+                Level::Flag(true),
+                Cause::Time
+            ),
+        ]
+    );
+}
+
+#[test]
+fn changing_a_lead_reports_its_changes_with_cause_lead() {
+    let plan = common::plan(
+        "lead { size: int }\nscore fit { when lead.size > 100 +10 }\nflag big when fit > 0",
+    );
+    let mut engine = Engine::new(plan, Settings::default()).unwrap();
+    engine.advance(t0()).unwrap();
+    engine
+        .upsert_lead("L1", [("size", Value::Number(5.0))])
+        .unwrap();
+    assert!(
+        engine.take_transitions().is_empty(),
+        "a new lead starts where it is"
+    );
+    engine
+        .upsert_lead("L1", [("size", Value::Number(500.0))])
+        .unwrap();
+    let changes = engine.take_transitions();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].cause, changes[0].at, &changes[0].to),
+        (Cause::Lead, t0(), &Level::Flag(true))
+    );
+}
+
+#[test]
+fn two_events_of_one_lead_at_one_time_that_undo_each_other_report_nothing() {
+    let plan = common::plan(
+        "event a.up {}\nevent a.down {}\nscore e { on a.up +10\non a.down -10 }\nflag positive when e > 0",
+    );
+    let mut engine = Engine::new(plan, Settings::default()).unwrap();
+    engine.advance(t0()).unwrap();
+    for kind in ["a.up", "a.down"] {
+        let event = engine
+            .scorer()
+            .event("L1", kind, t0(), [])
+            .unwrap()
+            .unwrap();
+        engine.apply(event).unwrap();
+    }
+    assert!(engine.take_transitions().is_empty());
+}
+
+#[test]
+fn a_stored_lead_state_restored_gives_the_same_outcomes_and_changes() {
+    let (plan, mut engine) = clicks();
+    engine.advance(t0()).unwrap();
+    for d in [0, 1] {
+        engine.apply(click(&engine, "L1", t0() + d * DAY)).unwrap();
+    }
+    let stored = serde_json::to_string(engine.lead_state("L1").unwrap()).unwrap();
+    let mut restored = Engine::new(plan, Settings::default()).unwrap();
+    restored.advance(t0() + DAY).unwrap();
+    restored.restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap());
+    engine.take_transitions();
+    for e in [&mut engine, &mut restored] {
+        e.advance(t0() + 40 * DAY).unwrap();
+    }
+    let as_of = t0() + 40 * DAY;
+    assert_eq!(
+        engine.outcome("L1", as_of, true).unwrap(),
+        restored.outcome("L1", as_of, true).unwrap()
+    );
+    assert_eq!(engine.take_transitions(), restored.take_transitions());
+}
+
+#[test]
+fn state_holds_only_the_events_that_can_still_change_a_result() {
+    let plan = common::plan(
+        "event a.x { c: string }\nscore e {\n on a.x +1\n on a.x where c == \"p\" +5 within 2d\n}",
+    );
+    let mut engine = Engine::new(plan, Settings::default().with_lateness(0)).unwrap();
+    for d in 0..100 {
+        let ts = t0() + d * DAY;
+        engine.advance(ts).unwrap();
+        let c = if d % 2 == 0 { "p" } else { "q" };
+        let event = engine
+            .scorer()
+            .event("L1", "a.x", ts, [("c", common::s(c))])
+            .unwrap()
+            .unwrap();
+        engine.apply(event).unwrap();
+    }
+    engine.advance(t0() + 100 * DAY).unwrap();
+    // The count is a counter; only the "p" events of the last two days are kept (one).
+    assert!(engine.lead_state("L1").unwrap().live_events() <= 2);
+    let outcome = engine
+        .outcome("L1", t0() + 100 * DAY, false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(outcome.score("e"), Some(100.0 + 5.0));
+}

@@ -229,16 +229,36 @@ pub fn read_events<R: Read>(
     options: ReadOptions,
     mut each: impl FnMut(u64, Result<EventRecord, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
+    read_events_with_text(source, format, plan, keys, options, |line, event, _| {
+        each(line, event)
+    })
+}
+
+/// [`read_events`], also giving a way to get the record's text (for a good record the
+/// caller sets aside: an event too late to apply).
+pub fn read_events_with_text<R: Read>(
+    source: Source<R>,
+    format: Format,
+    plan: &Plan,
+    keys: &Keys,
+    options: ReadOptions,
+    mut each: impl FnMut(u64, Result<EventRecord, RecordError>, &dyn Fn() -> String) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
-        Format::Jsonl => jsonl::read_lines(source, |line, text| {
-            let event =
-                text.and_then(|text| parse_event_line(plan, keys, options, &file, line, text));
-            each(line, event)
+        Format::Jsonl => jsonl::read_lines(source, |line, text| match text {
+            Ok(text) => {
+                let event = parse_event_line(plan, keys, options, &file, line, text);
+                each(line, event, &|| text.to_string())
+            }
+            Err(error) => each(line, Err(error), &String::new),
         }),
-        Format::Csv => csv::read_rows(source, |line, row| {
-            let event = row.and_then(|row| schema::read_event(plan, keys, options, &row));
-            each(line, event)
+        Format::Csv => csv::read_rows(source, |line, row| match row {
+            Ok(row) => {
+                let event = schema::read_event(plan, keys, options, &row);
+                each(line, event, &|| row.text())
+            }
+            Err(error) => each(line, Err(error), &String::new),
         }),
     }
 }

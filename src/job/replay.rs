@@ -207,30 +207,38 @@ impl Replay<'_, '_> {
         let plan = self.engine.scorer().plan().clone();
         let mut good = 0;
         let mut failed = None;
-        let read = input::read_events(source, format, &plan, keys, options, |line, record| {
-            self.summary.events_read += 1;
-            let applied = record.and_then(|record| match self.apply(record) {
-                Ok(()) => Ok(()),
-                Err(Step::Late(message)) => {
-                    Err(RecordError::new(Code::LateEvent, &file, line, message)
-                        .with_field(&keys.ts))
+        let read = input::read_events_with_text(
+            source,
+            format,
+            &plan,
+            keys,
+            options,
+            |line, record, text| {
+                self.summary.events_read += 1;
+                let applied = record.and_then(|record| match self.apply(record) {
+                    Ok(()) => Ok(()),
+                    Err(Step::Late(message)) => {
+                        Err(RecordError::new(Code::LateEvent, &file, line, message)
+                            .with_field(&keys.ts)
+                            .with_raw(text()))
+                    }
+                    Err(Step::Output(e)) => {
+                        failed = Some(e);
+                        Err(RecordError::new(
+                            Code::UnwritableOutput,
+                            &file,
+                            line,
+                            "cannot write the changes",
+                        ))
+                    }
+                });
+                if failed.is_some() {
+                    return Err(applied.expect_err("failed above"));
                 }
-                Err(Step::Output(e)) => {
-                    failed = Some(e);
-                    Err(RecordError::new(
-                        Code::UnwritableOutput,
-                        &file,
-                        line,
-                        "cannot write the changes",
-                    ))
-                }
-            });
-            if failed.is_some() {
-                return Err(applied.expect_err("failed above"));
-            }
-            good += u64::from(applied.is_ok());
-            rejects.set_aside(applied).map(|_| ())
-        });
+                good += u64::from(applied.is_ok());
+                rejects.set_aside(applied).map(|_| ())
+            },
+        );
         if let Some(e) = failed {
             return Err(e);
         }

@@ -1,0 +1,296 @@
+//! `leadscore replay`: the bytes of `leadscore score` on every example and on generated
+//! data, the changes file, and late events as bad records.
+
+use insta_cmd::get_cargo_bin;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const AS_OF: &str = "2026-11-01T00:00:00Z";
+
+fn leadscore(args: &[&str]) -> Output {
+    Command::new(get_cargo_bin("leadscore"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The example models with their data: (model, leads, events).
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "examples/b2b.score",
+        "examples/data/b2b/leads.jsonl",
+        "examples/data/b2b/events.jsonl",
+    ),
+    (
+        "examples/matrix.score",
+        "examples/data/matrix/leads.jsonl",
+        "examples/data/matrix/events.jsonl",
+    ),
+    (
+        "examples/nurture.score",
+        "examples/data/nurture/leads.jsonl",
+        "examples/data/nurture/events.jsonl",
+    ),
+    (
+        "examples/loyalty.score",
+        "examples/data/loyalty/customers.csv",
+        "examples/data/loyalty/events.csv",
+    ),
+];
+
+/// Runs `score` and `replay` with the same arguments; both must succeed with the same
+/// results.
+fn assert_same_bytes(model: &str, leads: &str, events: &str, extra: &[&str]) {
+    let run = |command: &str| {
+        let mut args = vec![
+            command, model, "--leads", leads, "--events", events, "--as-of", AS_OF,
+        ];
+        args.extend(extra);
+        let output = leadscore(&args);
+        assert!(
+            output.status.success(),
+            "{command} {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let scored = run("score");
+    assert!(!scored.is_empty());
+    assert!(
+        run("replay") == scored,
+        "{model} {extra:?}: replay differs from score"
+    );
+}
+
+#[test]
+fn replay_writes_the_bytes_score_writes_for_every_example() {
+    for &(model, leads, events) in EXAMPLES {
+        for extra in [
+            &[][..],
+            &["--explain"],
+            &["--format", "csv"],
+            &["--format", "csv", "--explain"],
+        ] {
+            assert_same_bytes(model, leads, events, extra);
+        }
+    }
+}
+
+#[test]
+fn replay_writes_the_bytes_score_writes_for_generated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    for model in ["examples/b2b.score", "examples/nurture.score"] {
+        let generated = leadscore(&[
+            "gen", "--model", model, "--leads", "400", "--events", "8000", "--out", out,
+        ]);
+        assert!(
+            generated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        let leads = dir.path().join("leads.jsonl");
+        let events = dir.path().join("events.jsonl");
+        let (leads, events) = (leads.to_str().unwrap(), events.to_str().unwrap());
+        assert_same_bytes(model, leads, events, &[]);
+        assert_same_bytes(model, leads, events, &["--explain"]);
+    }
+}
+
+fn changes(dir: &Path) -> Vec<serde_json::Value> {
+    let (model, leads, events) = EXAMPLES[0];
+    let path = dir.join("changes.jsonl");
+    let output = leadscore(&[
+        "replay",
+        model,
+        "--leads",
+        leads,
+        "--events",
+        events,
+        "--as-of",
+        AS_OF,
+        "--changes",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_changes_file_lists_every_transition_in_time_lead_kind_and_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let changes = changes(dir.path());
+    assert!(changes.len() >= 5, "{changes:#?}");
+    let keys: Vec<_> = changes
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap().to_string();
+            assert!(
+                ["event", "time", "lead"].contains(&text("cause").as_str()),
+                "{c}"
+            );
+            assert_ne!(c["from"], c["to"], "{c}");
+            (
+                leadscore::time::parse_timestamp(&text("at")).unwrap(),
+                text("lead"),
+                text("kind"),
+                text("name"),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    // L006's engagement cools down when its events age out, with no event at all.
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["lead"] == "L006" && c["cause"] == "time" && c["to"] == "cold"),
+        "{changes:#?}"
+    );
+    // The same run gives the same file.
+    assert_eq!(changes, self::changes(dir.path()));
+}
+
+fn late_events(dir: &Path) -> String {
+    let path = dir.join("events.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"lead":"L1","type":"email.click","ts":"2026-10-02T08:00:00Z","campaign":"a"}"#,
+            "\n",
+            r#"{"lead":"L1","type":"email.click","ts":"2026-09-01T10:00:00Z","campaign":"a"}"#,
+            "\n",
+            r#"{"lead":"L2","type":"email.click","ts":"2026-09-30T10:00:00Z","campaign":"a"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn an_event_later_than_the_lateness_stops_the_run_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = late_events(dir.path());
+    let output = leadscore(&[
+        "replay",
+        "examples/b2b.score",
+        "--events",
+        &events,
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error[E0840]") && stderr.contains("events.jsonl:2: field `ts`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the clock is at 2026-10-02T08:00:00Z"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_late_event_is_set_aside_with_rejects_and_a_larger_lateness_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = late_events(dir.path());
+    let rejects = dir.path().join("rejects.jsonl");
+    let base = [
+        "replay",
+        "examples/b2b.score",
+        "--events",
+        &events,
+        "--as-of",
+        AS_OF,
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--rejects", rejects.to_str().unwrap()]);
+    let output = leadscore(&args);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 bad record set aside"));
+    let reject: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rejects).unwrap()).unwrap();
+    assert_eq!(
+        (reject["code"].as_str(), reject["line"].as_u64()),
+        (Some("E0840"), Some(2))
+    );
+    assert!(reject["record"]
+        .as_str()
+        .unwrap()
+        .contains("2026-09-01T10:00:00Z"));
+    // With a lateness of 40 days the event is applied, and the results are score's.
+    let mut args = base.to_vec();
+    args.extend(["--lateness", "40d"]);
+    let replayed = leadscore(&args);
+    let scored = leadscore(&[
+        "score",
+        "examples/b2b.score",
+        "--events",
+        &events,
+        "--as-of",
+        AS_OF,
+    ]);
+    assert!(replayed.status.success());
+    assert_eq!(replayed.stdout, scored.stdout);
+}
+
+#[test]
+fn a_lateness_that_is_not_a_duration_is_a_usage_error() {
+    let (model, _, events) = EXAMPLES[0];
+    let output = leadscore(&[
+        "replay",
+        model,
+        "--events",
+        events,
+        "--as-of",
+        AS_OF,
+        "--lateness",
+        "7 days",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a duration"));
+}
+
+#[test]
+fn the_changes_file_may_not_be_the_output_or_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let out = out.to_str().unwrap();
+    let (model, leads, events) = EXAMPLES[0];
+    for changes in [out, events] {
+        let output = leadscore(&[
+            "replay",
+            model,
+            "--leads",
+            leads,
+            "--events",
+            events,
+            "--as-of",
+            AS_OF,
+            "-o",
+            out,
+            "--changes",
+            changes,
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(Path::new(events).exists());
+}

@@ -5,7 +5,7 @@
 //! tracing comparisons, see [`Trace`](super::Trace)).
 
 use super::{Scorer, StateRef};
-use crate::plan::{Keep, Op, RuleKind, ScoreBody, SlotKind, SlotRead};
+use crate::plan::{Keep, Op, PipelinePlan, Plan, RuleKind, ScoreBody, SlotKind, SlotRead};
 use crate::record::{Event, Lead};
 use crate::time::DAY;
 use crate::vocab::Value;
@@ -98,44 +98,75 @@ impl Scorer {
                 edge = Some(edge.map_or(t, |e| e.min(t)));
             }
         };
-        for score in &self.plan.scores {
-            let ScoreBody::Rules { rules, .. } = &score.body else {
-                continue;
-            };
-            for rule in rules {
-                match rule.kind {
-                    RuleKind::Decay { slot, per, since } => {
-                        let field = since.and_then(|f| match lead.fields.get(f as usize) {
-                            Some(Some(Value::Time(t))) => Some(*t),
-                            _ => None,
-                        });
-                        let anchor = self.layout.latest(state, slot as usize).max(field);
-                        consider(anchor.and_then(|a| next_period_end(a, per, now)));
-                    }
-                    RuleKind::Kept { slot, pipeline } => {
-                        for event in self.layout.events(state, slot as usize) {
-                            if let Some(u) = pipeline.unanswered {
-                                consider(event.ts.checked_add(u.wait));
-                            }
-                            for per in [pipeline.max_per.map(|m| m.1), pipeline.decay.map(|d| d.1)]
-                                .into_iter()
-                                .flatten()
-                            {
-                                consider(next_period_end(event.ts, per, now));
-                            }
-                        }
-                    }
-                    RuleKind::On { .. } | RuleKind::When { .. } => {}
+        let clocks = &self.clocks;
+        for &(slot, per, since) in &clocks.decays {
+            let field = since.and_then(|f| match lead.fields.get(f as usize) {
+                Some(Some(Value::Time(t))) => Some(*t),
+                _ => None,
+            });
+            let anchor = self.layout.latest(state, slot as usize).max(field);
+            consider(anchor.and_then(|a| next_period_end(a, per, now)));
+        }
+        for (slot, pipeline) in &clocks.pipelines {
+            for event in self.layout.events(state, *slot as usize) {
+                if let Some(u) = pipeline.unanswered {
+                    consider(event.ts.checked_add(u.wait));
+                }
+                let periods = [pipeline.max_per.map(|m| m.1), pipeline.decay.map(|d| d.1)];
+                for per in periods.into_iter().flatten() {
+                    consider(next_period_end(event.ts, per, now));
                 }
             }
         }
-        for op in &self.plan.code {
-            if let Op::Slot(slot, SlotRead::DaysSince) = *op {
-                let last = self.layout.latest(state, slot as usize);
-                consider(last.and_then(|l| next_period_end(l, DAY, now)));
-            }
+        for &slot in &clocks.days_since {
+            let last = self.layout.latest(state, slot as usize);
+            consider(last.and_then(|l| next_period_end(l, DAY, now)));
         }
         edge
+    }
+}
+
+/// The parts of a plan whose results change as time passes, by the periods they count
+/// (found once, for [`Scorer::period_edge`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Clocks {
+    /// Every decay rule: its slot, period and `since` field.
+    decays: Vec<(u32, i64, Option<u32>)>,
+    /// Every `on` rule with a pipeline that counts periods or waits: its slot and steps.
+    pipelines: Vec<(u32, PipelinePlan)>,
+    /// The slots `days_since` reads, each once.
+    days_since: Vec<u32>,
+}
+
+impl Clocks {
+    pub(crate) fn of(plan: &Plan) -> Clocks {
+        let mut clocks = Clocks::default();
+        let rules = plan.scores.iter().filter_map(|score| match &score.body {
+            ScoreBody::Rules { rules, .. } => Some(rules),
+            ScoreBody::Derived { .. } => None,
+        });
+        for rule in rules.flatten() {
+            match rule.kind {
+                RuleKind::Decay { slot, per, since } => clocks.decays.push((slot, per, since)),
+                RuleKind::Kept { slot, pipeline } => {
+                    let timed = pipeline.unanswered.is_some()
+                        || pipeline.max_per.is_some()
+                        || pipeline.decay.is_some();
+                    if timed {
+                        clocks.pipelines.push((slot, pipeline));
+                    }
+                }
+                RuleKind::On { .. } | RuleKind::When { .. } => {}
+            }
+        }
+        for op in &plan.code {
+            if let Op::Slot(slot, SlotRead::DaysSince) = *op {
+                clocks.days_since.push(slot);
+            }
+        }
+        clocks.days_since.sort_unstable();
+        clocks.days_since.dedup();
+        clocks
     }
 }
 

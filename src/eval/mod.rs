@@ -32,7 +32,16 @@ use serde::Serialize;
 use vm::Env;
 
 pub(crate) use edges::Passing;
-pub(crate) use vm::Trace;
+pub(crate) use vm::{Memo, Trace};
+
+/// What the live engine adds to an evaluation (see `live/`): a trace of its comparisons,
+/// and the lead's remembered conditions on its attributes alone. (A traced run must not
+/// use remembered conditions: they would leave their comparisons out of the trace.)
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Probe<'a> {
+    pub trace: Option<&'a Trace>,
+    pub memo: Option<&'a Memo>,
+}
 
 /// What an event of one type does to one slot (a slot a group or list feeds has one
 /// for each of its types). Kept small and flat: the batch path walks these per event.
@@ -113,6 +122,10 @@ pub struct Scorer {
     slots_for_any: Vec<usize>,
     /// The deepest stack each chunk needs.
     depths: Vec<usize>,
+    /// Whether each chunk reads only the lead's attributes and constants.
+    lead_only: Vec<bool>,
+    /// What changes as time passes (for the live engine).
+    clocks: edges::Clocks,
     layout: Layout,
 }
 
@@ -146,6 +159,10 @@ impl Scorer {
         let depths = (0..plan.chunks.len() as u32)
             .map(|c| plan.stack_depth(c))
             .collect();
+        let lead_only = (0..plan.chunks.len() as u32)
+            .map(|c| reads_only_the_lead(&plan, c))
+            .collect();
+        let clocks = edges::Clocks::of(&plan);
         Ok(Scorer {
             layout: Layout::new(&plan, false),
             plan,
@@ -153,6 +170,8 @@ impl Scorer {
             feeds_by_event,
             slots_for_any,
             depths,
+            lead_only,
+            clocks,
         })
     }
 
@@ -230,10 +249,10 @@ impl Scorer {
     }
 
     fn env<'a>(&'a self, lead: &'a Lead, as_of: i64) -> Env<'a> {
-        self.env_traced(lead, as_of, None)
+        self.env_probed(lead, as_of, Probe::default())
     }
 
-    fn env_traced<'a>(&'a self, lead: &'a Lead, as_of: i64, trace: Option<&'a Trace>) -> Env<'a> {
+    fn env_probed<'a>(&'a self, lead: &'a Lead, as_of: i64, probe: Probe<'a>) -> Env<'a> {
         Env {
             plan: &self.plan,
             regexes: &self.regexes,
@@ -245,8 +264,29 @@ impl Scorer {
             flags: &[],
             bands: &[],
             as_of,
-            trace,
+            trace: probe.trace,
+            memo: probe.memo,
         }
+    }
+
+    /// Whether the condition `chunk` holds, remembered for the lead when it reads only
+    /// the lead's attributes and the run has a memo.
+    fn holds(&self, env: &Env<'_>, chunk: u32) -> bool {
+        let memo = env.memo.filter(|_| self.lead_only[chunk as usize]);
+        let Some(memo) = memo else {
+            return vm::condition(env, self.code(chunk));
+        };
+        let known = memo.borrow().get(chunk as usize).copied().unwrap_or(0);
+        if known != 0 {
+            return known == 2;
+        }
+        let holds = vm::condition(env, self.code(chunk));
+        let mut memo = memo.borrow_mut();
+        if memo.len() < self.lead_only.len() {
+            memo.resize(self.lead_only.len(), 0);
+        }
+        memo[chunk as usize] = 1 + u8::from(holds);
+        holds
     }
 
     /// Feeds one event of `lead` into its state. Events after `as_of` do not exist yet
@@ -287,7 +327,8 @@ impl Scorer {
         let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return true;
         };
-        let mut env = self.env_traced(lead, as_of, trace);
+        let probe = Probe { trace, memo: None };
+        let mut env = self.env_probed(lead, as_of, probe);
         env.event = Some(event);
         for feed in feeds.iter().filter(|feed| select.takes(feed.lasting)) {
             // Saturating is exact here: no event is before the earliest time.
@@ -393,18 +434,18 @@ impl Scorer {
         out: &mut Results,
         why: Option<&mut Vec<Reason>>,
     ) {
-        self.results_traced(lead, state, as_of, out, why, None);
+        self.results_probed(lead, state, as_of, out, why, Probe::default());
     }
 
-    /// [`Scorer::results_into`], recording comparisons in `trace`.
-    pub(crate) fn results_traced(
+    /// [`Scorer::results_into`] with the live engine's `probe`.
+    pub(crate) fn results_probed(
         &self,
         lead: &Lead,
         state: StateRef<'_>,
         as_of: i64,
         out: &mut Results,
         mut why: Option<&mut Vec<Reason>>,
-        trace: Option<&Trace>,
+        probe: Probe<'_>,
     ) {
         let plan = &self.plan;
         out.scores.clear();
@@ -415,14 +456,14 @@ impl Scorer {
         out.bands.resize(plan.grades.len(), 0);
         for node in &plan.order {
             // Each score, flag or grade sees the results computed before it.
-            let env = self.env_traced(lead, as_of, trace).with_results(state, out);
+            let env = self.env_probed(lead, as_of, probe).with_results(state, out);
             match *node {
                 NodeRef::Score(i) => {
                     let value = self.score(i as usize, &env, state, why.as_deref_mut());
                     out.scores[i as usize] = value;
                 }
                 NodeRef::Flag(i) => {
-                    let set = vm::condition(&env, self.code(plan.flags[i as usize].condition));
+                    let set = self.holds(&env, plan.flags[i as usize].condition);
                     out.flags[i as usize] = set;
                 }
                 NodeRef::Grade(i) => {
@@ -441,9 +482,7 @@ impl Scorer {
             .iter()
             .position(|band| {
                 band.threshold.is_none_or(|t| passes(score, t, band.strict))
-                    && band
-                        .condition
-                        .is_none_or(|c| vm::condition(env, self.code(c)))
+                    && band.condition.is_none_or(|c| self.holds(env, c))
             })
             .expect("the last band is the default")
     }
@@ -609,9 +648,7 @@ impl Scorer {
                     let count = self.layout.count(state, slot as usize);
                     (max.map_or(count, |k| count.min(k as u64)), None)
                 }
-                RuleKind::When { condition } => {
-                    (vm::condition(env, self.code(condition)) as u64, None)
-                }
+                RuleKind::When { condition } => (self.holds(env, condition) as u64, None),
                 RuleKind::Decay { slot, per, since } => {
                     idle_start = self.idle_since(env, state, slot, since);
                     match idle_start {
@@ -822,6 +859,16 @@ fn lasting(plan: &Plan, slot: &Slot, member: &SlotEvent) -> bool {
         }
         _ => true,
     }
+}
+
+/// Whether a chunk reads nothing but the lead's attributes and constants.
+fn reads_only_the_lead(plan: &Plan, chunk: u32) -> bool {
+    !plan.chunk_code(chunk).iter().any(|op| {
+        matches!(
+            op,
+            Op::Now | Op::Prop(_) | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_)
+        )
+    })
 }
 
 /// Whether a chunk reads nothing but the event and constants: not the lead, `now()` or

@@ -270,6 +270,13 @@ pub struct LeadState {
 }
 
 impl LeadState {
+    /// Makes this state a copy of `other`, reusing its buffers.
+    pub(crate) fn copy_from(&mut self, other: &LeadState) {
+        self.cells.clone_from(&other.cells);
+        self.sums.clone_from(&other.sums);
+        self.histories.clone_from(&other.histories);
+    }
+
     pub(crate) fn view(&self) -> StateRef<'_> {
         StateRef {
             cells: &self.cells,

@@ -23,6 +23,11 @@ use std::cmp::Ordering;
 /// (`live/`), so it only records when asked to.
 pub(crate) type Trace = RefCell<Vec<bool>>;
 
+/// A lead's conditions that read only its attributes, as computed once: per chunk,
+/// 0 (not yet), 1 (false) or 2 (true). The live engine keeps one per lead, since it
+/// scores the same lead again and again.
+pub(crate) type Memo = RefCell<Vec<u8>>;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum Val<'a> {
     #[default]
@@ -57,6 +62,8 @@ pub struct Env<'a> {
     pub as_of: i64,
     /// Where to record comparisons, when tracing.
     pub trace: Option<&'a Trace>,
+    /// The lead's remembered conditions, if it has them.
+    pub memo: Option<&'a Memo>,
 }
 
 /// Stack size for the chunks nearly every model has; deeper ones get [`MAX_STACK`].

@@ -1,7 +1,7 @@
 //! One lead's live state: what its events did for good, the events whose effects still
 //! depend on the time, and what its flags and bands were when last looked at.
 
-use crate::eval::{LeadState, Passing, Results, Scorer, Select, Trace};
+use crate::eval::{LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace};
 use crate::record::{Event, Lead};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,9 @@ pub struct LiveLead {
     /// arrives: so an event that changes nothing else costs one observation.
     #[serde(skip)]
     cache: Option<Cache>,
+    /// Its conditions on attributes alone, once computed.
+    #[serde(skip)]
+    memo: Memo,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +72,7 @@ impl LiveLead {
             shown: Vec::new(),
             next: None,
             cache: None,
+            memo: Memo::default(),
         }
     }
 
@@ -85,7 +89,8 @@ impl LiveLead {
     /// Replaces the lead's attributes.
     pub(super) fn set_attributes(&mut self, fields: Vec<Option<crate::Value>>) {
         self.lead.fields = fields;
-        self.cache = None;
+        self.invalidate();
+        self.memo = Memo::default();
     }
 
     /// Takes in an event at or before the clock `now`.
@@ -119,10 +124,17 @@ impl LiveLead {
                     cache.until = cache.until.min(edge);
                 }
             }
-            None => self.cache = None,
+            None => self.invalidate(),
         }
         if !live.passing.is_over(now) {
             self.live.push(live);
+        }
+    }
+
+    /// Marks the cached state out of date (keeping its buffers for the next one).
+    fn invalidate(&mut self) {
+        if let Some(cache) = &mut self.cache {
+            cache.until = i64::MIN;
         }
     }
 
@@ -143,6 +155,13 @@ impl LiveLead {
     /// Settles the events the clock has reached by `at` and forgets those whose effects
     /// can no longer change; says whether an event came into existence.
     pub(super) fn settle(&mut self, scorer: &Scorer, at: i64) -> bool {
+        if self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.from <= at && at < c.until)
+        {
+            return false; // nothing comes into existence or ends before the cache does
+        }
         let mut arrived = false;
         for live in self
             .live
@@ -162,6 +181,12 @@ impl LiveLead {
     /// in `trace`: the settled state with every live event's other effects.
     pub(super) fn state_at(&self, scorer: &Scorer, at: i64, trace: Option<&Trace>) -> LeadState {
         let mut state = self.settled.clone();
+        self.observe_live(scorer, &mut state, at, trace);
+        state
+    }
+
+    /// Adds to `state` what the live events do as of `at`.
+    fn observe_live(&self, scorer: &Scorer, state: &mut LeadState, at: i64, trace: Option<&Trace>) {
         for live in &self.live {
             let select = if live.settled {
                 Select::Passing
@@ -170,7 +195,6 @@ impl LiveLead {
             };
             scorer.observe_selected(state.view_mut(), &self.lead, &live.event, at, select, trace);
         }
-        state
     }
 
     /// The first time after `from` at which the state changes with no new event: a
@@ -192,8 +216,15 @@ impl LiveLead {
             } else {
                 at.saturating_add(1)
             };
+            // The old cache's buffers are reused: this runs at every change time.
+            let mut state = match self.cache.take() {
+                Some(cache) => cache.state,
+                None => scorer.new_state(),
+            };
+            state.copy_from(&self.settled);
+            self.observe_live(scorer, &mut state, at, None);
             self.cache = Some(Cache {
-                state: self.state_at(scorer, at, None),
+                state,
                 from: at,
                 until,
             });
@@ -213,7 +244,11 @@ impl LiveLead {
     pub(super) fn results(&mut self, scorer: &Scorer, at: i64, cacheable: bool, out: &mut Results) {
         self.cached_state(scorer, at, cacheable);
         let state = &self.cache.as_ref().expect("made by cached_state").state;
-        scorer.results_into(&self.lead, state.view(), at, out, None);
+        let probe = Probe {
+            trace: None,
+            memo: Some(&self.memo),
+        };
+        scorer.results_probed(&self.lead, state.view(), at, out, None, probe);
     }
 
     /// The earliest time after `at` at which the results can change with no new event
@@ -261,14 +296,11 @@ impl LiveLead {
                 }
             };
             let mut results = Results::default();
-            scorer.results_traced(
-                &self.lead,
-                state.view(),
-                x,
-                &mut results,
-                None,
-                Some(&trace),
-            );
+            let probe = Probe {
+                trace: Some(&trace),
+                memo: None,
+            };
+            scorer.results_probed(&self.lead, state.view(), x, &mut results, None, probe);
             trace.into_inner()
         };
         let (mut same, mut turned) = (at, horizon.checked_sub(1)?);

@@ -59,7 +59,11 @@ use crate::record::{Event, Lead};
 use crate::time::{format_duration, format_timestamp, DAY};
 use crate::vocab::{FieldError, Value};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+/// Lead ids to their index: foldhash, seeded per process (the map's order is never
+/// seen).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use transition::Pending;
 
 /// How an engine takes events.
@@ -139,6 +143,9 @@ pub struct Counts {
     pub ahead: u64,
     /// Events refused as too late.
     pub refused: u64,
+    /// How many times a lead's results were computed to find its changes: once per event
+    /// and lead change, once per time a result could change by itself.
+    pub looks: u64,
 }
 
 /// Scores leads as events arrive and time passes (see the [module](self)).
@@ -172,7 +179,7 @@ impl Engine {
             scorer,
             settings,
             now: i64::MIN,
-            index: HashMap::new(),
+            index: HashMap::default(),
             leads: Vec::new(),
             queue: BinaryHeap::new(),
             pending: Pending::default(),
@@ -405,6 +412,7 @@ impl Engine {
     /// Looks at a lead as of `at`: reports what changed since it was last looked at, and
     /// when to look next.
     fn look(&mut self, i: u32, at: i64, cause: Cause) {
+        self.counts.looks += 1;
         let arrived = self.leads[i as usize].settle(&self.scorer, at);
         let cause = if arrived && cause == Cause::Time {
             Cause::Event

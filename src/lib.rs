@@ -11,6 +11,7 @@
 //! | store, load | [`Plan::to_bytes`], [`Plan::from_bytes`] (verified on load) | [`Plan`] or [`PlanError`] |
 //! | score one lead | [`Scorer::lead`], [`Scorer::event`], [`Scorer::evaluate`] | [`Outcome`] |
 //! | follow a lead's events | [`Scorer::new_state`], [`Scorer::observe`], [`Scorer::outcome`] | [`LeadState`] |
+//! | follow leads live: events in any order, a clock, the moments flags and grades change | [`live::Engine`] | [`live::Transition`]s, outcomes as of any time |
 //! | score files or streams | [`job::ScoreJob`] over [`Source`]s and writers ([`open`]: files, stdin, gzip, zstd) | results, [`Summary`], [`job::JobError`], [`job::RunSummary`] |
 //! | show problems | [`diagnostics::render`] | text, JSON, GitHub annotations |
 //!
@@ -211,3 +212,8 @@ pub fn compile_file(path: &Path) -> std::io::Result<Compiled> {
 #[doc = include_str!("../docs/embedding.md")]
 #[cfg(doctest)]
 pub struct EmbeddingGuide;
+
+// The same for docs/live.md.
+#[doc = include_str!("../docs/live.md")]
+#[cfg(doctest)]
+pub struct LiveGuide;

@@ -164,6 +164,7 @@ fn events(rng: &mut Rng, scorer: &Scorer) -> Vec<Event> {
 
 /// One generated case: a plan, its leads and events.
 struct Case {
+    seed: u64,
     source: String,
     plan: Plan,
     batch: Scorer,
@@ -180,6 +181,7 @@ impl Case {
         let leads = leads(&mut rng, &batch);
         let events = events(&mut rng, &batch);
         Case {
+            seed,
             source,
             plan,
             batch,
@@ -198,9 +200,9 @@ impl Case {
         self.batch.evaluate(lead, &own, as_of, true)
     }
 
-    /// The flags and bands of batch scoring, by (kind, name).
-    fn shown(&self, lead: &Lead, as_of: i64) -> Vec<(Kind, String, Level)> {
-        let outcome = self.batch(lead, &self.events, as_of);
+    /// The flags and bands of batch scoring over `events`, by (kind, name).
+    fn shown(&self, lead: &Lead, events: &[Event], as_of: i64) -> Vec<(Kind, String, Level)> {
+        let outcome = self.batch(lead, events, as_of);
         let flags = outcome
             .flags
             .iter()
@@ -293,7 +295,8 @@ fn check_transitions(
     times.extend((0..40).map(|_| t0() + rng.below((end - t0()) as u64) as i64));
     times.retain(|&t| t >= t0() && t <= end);
     for lead in &case.leads {
-        let start = case.shown(lead, t0());
+        // Where transitions start: the lead when it was added, before any event.
+        let start = case.shown(lead, &[], t0());
         for &t in &times {
             let mut expected = start.clone();
             for tr in transitions
@@ -304,13 +307,14 @@ fn check_transitions(
                     .iter_mut()
                     .find(|(kind, name, _)| *kind == tr.kind && *name == tr.name)
                     .expect("a transition of a flag or grade the model has");
-                assert_eq!(slot.2, tr.from, "{tr:?} starts where the last ended");
+                assert_eq!(slot.2, tr.from, "seed {}: {tr:?} starts where the last ended, transitions {transitions:#?}, model:\n{}", case.seed, case.source);
                 slot.2 = tr.to.clone();
             }
             assert_eq!(
-                case.shown(lead, t),
+                case.shown(lead, &case.events, t),
                 expected,
-                "{} at {t} ({}), transitions {transitions:#?}, model:\n{}",
+                "seed {}: {} at {t} ({}), transitions {transitions:#?}, model:\n{}",
+                case.seed,
                 lead.id,
                 leadscore::time::format_timestamp(t),
                 case.source

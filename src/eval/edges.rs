@@ -91,7 +91,16 @@ impl Scorer {
     /// The earliest time after `now` at which a result computed from `state` can change
     /// with no new event and no window ending: a decay or fading period ending, a
     /// non-response wait ending, a `max K per D` period or a `days_since` day turning.
-    pub(crate) fn period_edge(&self, lead: &Lead, state: StateRef<'_>, now: i64) -> Option<i64> {
+    /// `scores` are the lead's scores as of `now`: a decay only ever lowers its score,
+    /// so one whose score is at its `clamp` floor changes nothing until something else
+    /// does (and then the lead is looked at again).
+    pub(crate) fn period_edge(
+        &self,
+        lead: &Lead,
+        state: StateRef<'_>,
+        now: i64,
+        scores: &[f64],
+    ) -> Option<i64> {
         let mut edge: Option<i64> = None;
         let mut consider = |t: Option<i64>| {
             if let Some(t) = t.filter(|&t| t > now) {
@@ -99,7 +108,17 @@ impl Scorer {
             }
         };
         let clocks = &self.clocks;
-        for &(slot, per, since) in &clocks.decays {
+        for decay in &clocks.decays {
+            let Decay {
+                score,
+                slot,
+                per,
+                since,
+                floor,
+            } = *decay;
+            if floor.is_some_and(|low| scores.get(score as usize).is_some_and(|&s| s <= low)) {
+                continue;
+            }
             let field = since.and_then(|f| match lead.fields.get(f as usize) {
                 Some(Some(Value::Time(t))) => Some(*t),
                 _ => None,
@@ -130,24 +149,45 @@ impl Scorer {
 /// (found once, for [`Scorer::period_edge`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Clocks {
-    /// Every decay rule: its slot, period and `since` field.
-    decays: Vec<(u32, i64, Option<u32>)>,
+    decays: Vec<Decay>,
     /// Every `on` rule with a pipeline that counts periods or waits: its slot and steps.
     pipelines: Vec<(u32, PipelinePlan)>,
     /// The slots `days_since` reads, each once.
     days_since: Vec<u32>,
 }
 
+/// A decay rule, with what its periods are counted from.
+#[derive(Debug, Clone, Copy)]
+struct Decay {
+    /// The index of its score.
+    score: u32,
+    slot: u32,
+    per: i64,
+    since: Option<u32>,
+    /// Its score's `clamp` floor.
+    floor: Option<f64>,
+}
+
 impl Clocks {
     pub(crate) fn of(plan: &Plan) -> Clocks {
         let mut clocks = Clocks::default();
-        let rules = plan.scores.iter().filter_map(|score| match &score.body {
-            ScoreBody::Rules { rules, .. } => Some(rules),
+        let rules = plan.scores.iter().enumerate().filter_map(|(i, score)| match &score.body {
+            ScoreBody::Rules { rules, clamp } => Some((i as u32, rules, clamp)),
             ScoreBody::Derived { .. } => None,
         });
-        for rule in rules.flatten() {
+        let rules = rules.flat_map(|(score, rules, clamp)| {
+            let floor = clamp.as_ref().map(|c| c.low);
+            rules.iter().map(move |rule| (score, floor, rule))
+        });
+        for (score, floor, rule) in rules {
             match rule.kind {
-                RuleKind::Decay { slot, per, since } => clocks.decays.push((slot, per, since)),
+                RuleKind::Decay { slot, per, since } => clocks.decays.push(Decay {
+                    score,
+                    slot,
+                    per,
+                    since,
+                    floor,
+                }),
                 RuleKind::Kept { slot, pipeline } => {
                     let timed = pipeline.unanswered.is_some()
                         || pipeline.max_per.is_some()

@@ -252,7 +252,8 @@ impl LiveLead {
     }
 
     /// The earliest time after `at` at which the results can change with no new event
-    /// (the state must be cached as of `at`). With `reads_now`, conditions on `now()`
+    /// (the state must be cached as of `at`, and `scores` be its scores then). With
+    /// `reads_now`, conditions on `now()`
     /// are followed by comparing traces: between two such times every comparison a run
     /// makes keeps its outcome, and each comparison of a time with `now()` turns at most
     /// once, so the first turn is found by halving the interval.
@@ -262,6 +263,7 @@ impl LiveLead {
         at: i64,
         reads_now: bool,
         cacheable: bool,
+        scores: &[f64],
     ) -> Option<i64> {
         let cache = self.cache.as_ref().expect("the state is cached as of `at`");
         let state_edge = if cacheable {
@@ -271,7 +273,7 @@ impl LiveLead {
         };
         let edge = [
             state_edge,
-            scorer.period_edge(&self.lead, cache.state.view(), at),
+            scorer.period_edge(&self.lead, cache.state.view(), at, scores),
         ]
         .into_iter()
         .flatten()

@@ -460,11 +460,12 @@ impl Engine {
         }
     }
 
-    /// Finds when lead `i` (whose state is cached as of `at`) can next change, and queues
-    /// it then.
+    /// Finds when lead `i` (whose state is cached as of `at`, and whose results as of
+    /// then are in `self.results`) can next change, and queues it then.
     fn schedule(&mut self, i: u32, at: i64) {
         let lead = &self.leads[i as usize];
-        let next = lead.next_change(&self.scorer, at, self.reads_now, self.cacheable);
+        let scores = &self.results.scores;
+        let next = lead.next_change(&self.scorer, at, self.reads_now, self.cacheable, scores);
         let lead = &mut self.leads[i as usize];
         if next == lead.next {
             return; // already queued

@@ -24,6 +24,10 @@ pub struct LiveLead {
     pub(super) shown: Vec<u32>,
     /// When the lead's results can next change with no new event.
     pub(super) next: Option<i64>,
+    /// The earliest time the engine's queue holds for this lead (at most `next`): when
+    /// `next` moves later, the queue is told only once that time comes.
+    #[serde(skip)]
+    pub(super) queued: Option<i64>,
     /// The whole state at some time, valid until a window ends or an early event
     /// arrives: so an event that changes nothing else costs one observation.
     #[serde(skip)]
@@ -71,6 +75,7 @@ impl LiveLead {
             live: Vec::new(),
             shown: Vec::new(),
             next: None,
+            queued: None,
             cache: None,
             memo: Memo::default(),
         }

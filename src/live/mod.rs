@@ -286,8 +286,15 @@ impl Engine {
                 break;
             }
             self.queue.pop();
-            if self.leads[i as usize].next == Some(at) {
-                self.look(i, at, Cause::Time);
+            let lead = &mut self.leads[i as usize];
+            if lead.queued != Some(at) {
+                continue; // an entry an earlier one replaced
+            }
+            lead.queued = None;
+            match lead.next {
+                Some(next) if next == at => self.look(i, at, Cause::Time),
+                Some(later) => self.enqueue(i, later),
+                None => {}
             }
         }
         self.now = to;
@@ -377,7 +384,7 @@ impl Engine {
             }
         };
         if let Some(at) = next {
-            self.queue.push(Reverse((at, i)));
+            self.enqueue(i, at);
         }
     }
 
@@ -466,21 +473,31 @@ impl Engine {
         let lead = &self.leads[i as usize];
         let scores = &self.results.scores;
         let next = lead.next_change(&self.scorer, at, self.reads_now, self.cacheable, scores);
-        let lead = &mut self.leads[i as usize];
-        if next == lead.next {
-            return; // already queued
-        }
-        lead.next = next;
+        self.leads[i as usize].next = next;
         if let Some(next) = next {
-            self.queue.push(Reverse((next, i)));
+            self.enqueue(i, next);
         }
+    }
+
+    /// Queues lead `i` at `at`, unless it is queued at an earlier time already (then
+    /// that entry will queue it again).
+    fn enqueue(&mut self, i: u32, at: i64) {
+        let lead = &mut self.leads[i as usize];
+        if lead.queued.is_some_and(|queued| queued <= at) {
+            return;
+        }
+        lead.queued = Some(at);
+        self.queue.push(Reverse((at, i)));
         if self.queue.len() > 2 * self.leads.len() + 1024 {
             self.requeue();
         }
     }
 
-    /// Rebuilds the queue without its stale entries.
+    /// Rebuilds the queue without the entries others replaced.
     fn requeue(&mut self) {
+        for lead in &mut self.leads {
+            lead.queued = lead.next;
+        }
         self.queue = self
             .leads
             .iter()

@@ -243,6 +243,49 @@ pub fn read_events<R: Read>(
     }
 }
 
+/// One outcome record (`leadscore evaluate --outcomes`): something that happened to a
+/// lead, such as becoming a sales-qualified lead, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRecord {
+    /// The lead's id.
+    pub lead: String,
+    /// When it happened (microseconds since 1970).
+    pub ts: i64,
+    /// What happened: any label (`sql`, `won`).
+    pub label: String,
+}
+
+/// Reads outcome records (the lead under `keys.lead`, the time under `keys.ts`, the
+/// label under `label_key`), calling `each` with each one (or its error), its line, and
+/// a way to get the record's text.
+pub fn read_outcomes<R: Read>(
+    source: Source<R>,
+    format: Format,
+    keys: &Keys,
+    label_key: &str,
+    options: ReadOptions,
+    mut each: impl FnMut(u64, Result<OutcomeRecord, RecordError>, &dyn Fn() -> String) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let file = source.name.clone();
+    match format {
+        Format::Jsonl => jsonl::read_lines(source, |line, text| match text {
+            Ok(text) => {
+                let outcome = JsonRecord::parse(&file, line, text)
+                    .and_then(|record| schema::read_outcome(keys, label_key, options, &record));
+                each(line, outcome, &|| text.to_string())
+            }
+            Err(error) => each(line, Err(error), &String::new),
+        }),
+        Format::Csv => csv::read_rows(source, |line, row| match row {
+            Ok(row) => {
+                let outcome = schema::read_outcome(keys, label_key, options, &row);
+                each(line, outcome, &|| row.text())
+            }
+            Err(error) => each(line, Err(error), &String::new),
+        }),
+    }
+}
+
 /// Parses one JSON Lines lead record.
 pub fn parse_lead_line(
     plan: &Plan,

@@ -37,7 +37,13 @@ fn auc_of_a_perfect_a_reversed_and_a_constant_score() {
 #[test]
 fn auc_by_hand_with_a_tie() {
     // Converted 9, 7, 3; others 3, 1: pairs (9,3) (9,1) (7,3) (7,1) (3,1) right, (3,3) tied.
-    let leads = [(9.0, true), (7.0, true), (3.0, true), (3.0, false), (1.0, false)];
+    let leads = [
+        (9.0, true),
+        (7.0, true),
+        (3.0, true),
+        (3.0, false),
+        (1.0, false),
+    ];
     assert_eq!(auc(&leads).unwrap().value, 5.5 / 6.0);
 }
 

@@ -312,3 +312,15 @@ fn suggest_recovers_the_planted_signal_and_writes_a_clean_model() {
     let test = run(&["test", &new]);
     assert!(matches!(test.status.code(), Some(0 | 1)));
 }
+
+#[test]
+fn the_report_does_not_depend_on_the_thread_count() {
+    let dir = data().display().to_string();
+    let base = with(
+        args("evaluate", "examples/b2b.score", &dir),
+        &["--format", "json", "--by", "segment"],
+    );
+    let one = ok(&strs(&with(base.clone(), &["--threads", "1"])));
+    let three = ok(&strs(&with(base, &["--threads", "3"])));
+    assert_eq!(one, three);
+}

@@ -165,7 +165,7 @@ fn the_fit_recovers_known_coefficients() {
         let b = f64::from(u8::from(uniform(&mut seed) < 0.3));
         let c = (uniform(&mut seed) * 4.0).floor();
         let z = -1.0 + 2.0 * a - b;
-        y.push(uniform(&mut seed) < 1.0 / (1.0 + (-z as f64).exp()));
+        y.push(uniform(&mut seed) < 1.0 / (1.0 + (-z).exp()));
         x.push(vec![a, b, c]);
     }
     let fit = logistic(&x, &y, 1.0);

@@ -353,3 +353,30 @@ fn suggest_rewrites_the_points_and_keeps_comments() {
     );
     assert!(suggestion.auc_suggested.value >= suggestion.auc_current.value);
 }
+
+#[test]
+fn a_fading_rule_is_worth_its_events_fading_factors() {
+    let source = "event email.click {}\nscore e { on email.click +20 decay -50% per 30d }";
+    let plan = compile_source("f.score", source, &MemoryLoader::new())
+        .plan
+        .unwrap();
+    let scorer = Arc::new(Scorer::new(plan).unwrap());
+    // Clicks 10 days (no whole period: ×1) and 40 days (one period: ×0.5) before C.
+    let events = "{\"lead\":\"A\",\"type\":\"email.click\",\"ts\":\"2026-07-22T00:00:00Z\"}\n{\"lead\":\"A\",\"type\":\"email.click\",\"ts\":\"2026-06-22T00:00:00Z\"}\n";
+    let collect = Collect {
+        rule_values: true,
+        segment: None,
+    };
+    let scored = LeadsAsOf::read(
+        &job(),
+        scorer,
+        None,
+        Some(Source::new("events.jsonl", events.as_bytes())),
+        None,
+        &mut |_| {},
+        &collect,
+    )
+    .unwrap();
+    assert_eq!(scored.rows[0].rule_values, vec![1.5]);
+    assert_eq!(scored.rows[0].scores, vec![30.0], "points × value");
+}

@@ -55,7 +55,7 @@ pub struct LeadRow {
     pub bands: Vec<usize>,
     /// Each flag, in plan order.
     pub flags: Vec<bool>,
-    /// Each rule's value (see [`LeadsAsOf::rule_values`]); empty unless asked for.
+    /// Each rule's value (see [`LeadsAsOf::read`]); empty unless asked for.
     pub rule_values: Vec<f64>,
     /// The lead's value of the `--by` field, as text (`None`: absent, or not asked for).
     pub segment: Option<String>,

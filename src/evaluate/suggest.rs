@@ -48,10 +48,10 @@ impl Default for SuggestOptions {
 pub struct Suggestion {
     /// The points that double the odds.
     pub points_to_double: f64,
-    /// Training leads and their conversions.
-    pub train: (u64, u64),
-    /// Held-out leads and their conversions.
-    pub test: (u64, u64),
+    /// The leads the points are fitted on.
+    pub train: Sample,
+    /// The held-out leads the AUCs are measured on.
+    pub test: Sample,
     /// Held-out AUC of the rules' current points.
     pub auc_current: Auc,
     /// Held-out AUC of the suggested points.
@@ -62,6 +62,15 @@ pub struct Suggestion {
     /// given).
     #[serde(skip)]
     pub source: Option<String>,
+}
+
+/// Some of the leads: how many, and how many of them converted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sample {
+    /// Leads.
+    pub leads: u64,
+    /// Of which converted.
+    pub conversions: u64,
 }
 
 /// One rule's points, current and fitted.
@@ -193,9 +202,9 @@ pub fn suggest(
             high: r4(auc.high),
         }
     };
-    let count = |members: &[usize]| {
-        let c = members.iter().filter(|&&i| converted[i]).count() as u64;
-        (members.len() as u64, c)
+    let count = |members: &[usize]| Sample {
+        leads: members.len() as u64,
+        conversions: members.iter().filter(|&&i| converted[i]).count() as u64,
     };
     let source = main
         .map(|(name, text)| rewrite(plan, &fitted, &rules, name, text))
@@ -289,7 +298,7 @@ impl Suggestion {
         let _ = writeln!(
             out,
             "fitted on {} leads ({} converted), tested on {} held-out leads ({} converted)",
-            self.train.0, self.train.1, self.test.0, self.test.1
+            self.train.leads, self.train.conversions, self.test.leads, self.test.conversions
         );
         let _ = writeln!(
             out,

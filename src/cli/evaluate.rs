@@ -213,7 +213,9 @@ fn evaluate_in(args: &EvaluateArgs, run: &mut Run<'_>) -> i32 {
         .map(|by| by.strip_prefix("lead.").unwrap_or(by));
     let read = args.input.read(run, &outputs, |scorer, run| {
         let segment = match by {
-            Some(field) => Some(lead_field(scorer, field).map_err(|e| refused(run, &e))?),
+            Some(field) => {
+                Some(evaluate::lead_field(scorer.plan(), field).map_err(|e| refused(run, &e))?)
+            }
             None => None,
         };
         Ok(Collect {
@@ -256,25 +258,6 @@ fn evaluate_in(args: &EvaluateArgs, run: &mut Run<'_>) -> i32 {
         ),
     }
     EXIT_OK
-}
-
-/// The index of the lead field `name` (for `--by`).
-fn lead_field(scorer: &Scorer, name: &str) -> Result<usize, EvaluateError> {
-    let fields = scorer.plan().lead_fields();
-    fields.iter().position(|f| f.name == name).ok_or_else(|| {
-        let close = fields
-            .iter()
-            .map(|f| (strsim::jaro_winkler(&f.name, name), &f.name))
-            .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let hint = match close {
-            Some((_, field)) => format!("; did you mean `lead.{field}`?"),
-            None => String::new(),
-        };
-        EvaluateError::Unknown(format!(
-            "--by: the model declares no lead field `{name}`{hint}"
-        ))
-    })
 }
 
 pub fn suggest(args: SuggestArgs) -> i32 {

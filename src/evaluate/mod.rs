@@ -142,6 +142,22 @@ fn value_text(value: &Value) -> String {
     }
 }
 
+/// The index of the lead field `name` (`lead.` before it or not) in `plan`, to segment
+/// by (`--by`); an unknown field is an error with a "did you mean".
+pub fn lead_field(plan: &crate::Plan, name: &str) -> Result<usize, EvaluateError> {
+    let name = name.strip_prefix("lead.").unwrap_or(name);
+    let fields = plan.lead_fields();
+    fields.iter().position(|f| f.name == name).ok_or_else(|| {
+        let names = fields.iter().map(|f| f.name.as_str());
+        let hint = crate::diagnostics::closest(name, names)
+            .map(|field| format!("; did you mean `lead.{field}`?"))
+            .unwrap_or_default();
+        EvaluateError::Unknown(format!(
+            "--by: the model declares no lead field `{name}`{hint}"
+        ))
+    })
+}
+
 /// When a lead counts as converted: it has the outcome `label` in (as_of, as_of + horizon].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {

@@ -605,11 +605,7 @@ impl ScoreReport {
             .collect();
         table(out, &head, &rows, markdown);
         let Some(grade) = &self.grade else { return };
-        let _ = writeln!(out, "{}grade bands", if markdown { "\n**" } else { "\n" });
-        if markdown {
-            out.truncate(out.len() - 1);
-            out.push_str("**\n\n");
-        }
+        subheading(out, "grade bands", markdown);
         let head = ["band", "leads", "converted", "rate", "lift"];
         let rows: Vec<Vec<String>> = grade
             .bands
@@ -625,15 +621,7 @@ impl ScoreReport {
             })
             .collect();
         table(out, &head, &rows, markdown);
-        let _ = writeln!(
-            out,
-            "{}",
-            if markdown {
-                "\n**threshold sweep**\n"
-            } else {
-                "\nthreshold sweep"
-            }
-        );
+        subheading(out, "threshold sweep", markdown);
         let head = ["score >=", "leads", "share", "rate", "recall"];
         let rows: Vec<Vec<String>> = grade
             .sweep
@@ -657,6 +645,15 @@ impl ScoreReport {
             grade.suggested.block
         );
     }
+}
+
+/// The title of a table within a score's section.
+fn subheading(out: &mut String, text: &str, markdown: bool) {
+    let _ = if markdown {
+        writeln!(out, "\n**{text}**\n")
+    } else {
+        writeln!(out, "\n{text}")
+    };
 }
 
 /// A table: aligned columns (numbers right) for text, a pipe table for markdown.

@@ -156,3 +156,53 @@ fn write_outcomes(rng: &mut Rng, id: &str, lead: &Seen, out: &mut impl Write) ->
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(seed: u64) -> [Vec<u8>; 3] {
+        let config = Config {
+            leads: 300,
+            events: 3000,
+            seed,
+        };
+        let mut out = [Vec::new(), Vec::new(), Vec::new()];
+        let [leads, events, outcomes] = &mut out;
+        generate_with_outcomes(&config, leads, events, outcomes).unwrap();
+        out
+    }
+
+    #[test]
+    fn outcomes_leave_the_leads_and_events_as_they_were() {
+        let [leads, events, outcomes] = run(3);
+        let (mut plain_leads, mut plain_events) = (Vec::new(), Vec::new());
+        let config = Config {
+            leads: 300,
+            events: 3000,
+            seed: 3,
+        };
+        super::super::generate(&config, &mut plain_leads, &mut plain_events).unwrap();
+        assert_eq!((leads, events), (plain_leads, plain_events));
+        assert_eq!(run(3)[2], outcomes, "the same seed, the same outcomes");
+        assert_ne!(run(4)[2], outcomes);
+    }
+
+    #[test]
+    fn demo_requests_raise_the_odds() {
+        let lead = Seen::default();
+        let demo = Seen {
+            demos: 1,
+            ..Seen::default()
+        };
+        assert!((demo.log_odds() - lead.log_odds() - 1.2).abs() < 1e-12);
+        let pricing = Seen {
+            pricing_views: 7,
+            ..Seen::default()
+        };
+        assert!(
+            (pricing.log_odds() - lead.log_odds() - 1.5).abs() < 1e-12,
+            "at most 3"
+        );
+    }
+}

@@ -380,3 +380,49 @@ fn a_fading_rule_is_worth_its_events_fading_factors() {
     assert_eq!(scored.rows[0].rule_values, vec![1.5]);
     assert_eq!(scored.rows[0].scores, vec![30.0], "points × value");
 }
+
+#[test]
+fn rules_of_imported_files_are_fitted_but_left_as_they_are() {
+    let (scored, conversions) = converted_report();
+    // The same model, with `fit` in an imported file.
+    let fit_start = MODEL.find("score fit").unwrap();
+    let fit_end = MODEL.find("score engagement").unwrap();
+    let main = format!(
+        "import \"fit.score\"\n{}{}",
+        &MODEL[..fit_start],
+        &MODEL[fit_end..]
+    );
+    let imported = format!(
+        "lead {{ industry: string }}\n{}",
+        &MODEL[fit_start..fit_end]
+    );
+    let main = main.replacen("lead { industry: string }\n", "", 1);
+    let loader = MemoryLoader::new().with("fit.score", imported);
+    let compiled = compile_source("m.score", &main, &loader);
+    let plan = compiled
+        .plan
+        .unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+    let options = SuggestOptions {
+        test_percent: 50,
+        ..SuggestOptions::default()
+    };
+    let suggestion = suggest(
+        &plan,
+        &scored.rows,
+        &conversions,
+        &options,
+        Some(("m.score", &main)),
+    )
+    .unwrap();
+    let fit = suggestion.rules.iter().find(|r| r.score == "fit").unwrap();
+    assert_eq!(fit.file, "fit.score");
+    let source = suggestion.source.as_ref().unwrap();
+    assert!(!source.contains("score fit"), "{source}");
+    assert!(
+        suggestion
+            .text()
+            .contains("(in fit.score: change it by hand)"),
+        "{}",
+        suggestion.text()
+    );
+}

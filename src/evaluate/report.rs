@@ -564,7 +564,7 @@ impl ScoreReport {
     fn render(&self, out: &mut String, markdown: bool, capacity: f64) {
         let _ = writeln!(
             out,
-            "AUC {:.3} (95% CI {:.3}–{:.3}), Gini {:.3}, KS {:.3} at {}",
+            "AUC {:.3} (95% CI {:.3}–{:.3}), Gini {:.3}, KS {:.3} (at score >= {})",
             self.auc.value,
             self.auc.low,
             self.auc.high,

@@ -62,6 +62,10 @@ pub struct Suggestion {
     /// given).
     #[serde(skip)]
     pub source: Option<String>,
+    /// The name of that file (in the plan's origins): rules of other files (imports)
+    /// keep their points.
+    #[serde(skip)]
+    pub rewritten: Option<String>,
 }
 
 /// Some of the leads: how many, and how many of them converted.
@@ -217,6 +221,7 @@ pub fn suggest(
         auc_suggested: held_out_auc(&|k| rules[k].suggested),
         rules,
         source,
+        rewritten: main.map(|(name, _)| name.to_string()),
     })
 }
 
@@ -319,11 +324,13 @@ impl Suggestion {
             "score", "rule", "current", "suggested", "log-odds ± se"
         );
         for r in &self.rules {
-            let note = if r.indistinguishable {
-                "  indistinguishable from zero"
-            } else {
-                ""
-            };
+            let mut note = String::new();
+            if r.indistinguishable {
+                note.push_str("  indistinguishable from zero");
+            }
+            if self.rewritten.as_ref().is_some_and(|main| *main != r.file) {
+                note.push_str(&format!("  (in {}: change it by hand)", r.file));
+            }
             let _ = writeln!(
                 out,
                 "  {:<12} {:<width$}  {:>7}  {:>9}  {:>16}{note}",

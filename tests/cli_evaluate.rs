@@ -324,3 +324,33 @@ fn the_report_does_not_depend_on_the_thread_count() {
     let three = ok(&strs(&with(base, &["--threads", "3"])));
     assert_eq!(one, three);
 }
+
+#[test]
+fn a_bad_horizon_or_capacity_is_a_usage_error() {
+    let dir = data().display().to_string();
+    for (option, value, message) in [
+        ("--horizon", "0d", "give a duration like `90d`"),
+        ("--horizon", "90x", "give a duration like `90d`"),
+        ("--capacity", "0%", "give a share of leads above 0"),
+        ("--capacity", "150%", "give a share of leads above 0"),
+    ] {
+        let mut a = args("evaluate", "examples/b2b.score", &dir);
+        if option == "--horizon" {
+            a.truncate(a.len() - 2);
+        }
+        let output = run(&strs(&with(a, &[option, value])));
+        assert_eq!(output.status.code(), Some(2), "{option} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{option} {value}: {stderr}");
+    }
+    let a = with(
+        args("evaluate", "examples/b2b.score", &dir),
+        &["--capacity", "0.05", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&ok(&strs(&a))).unwrap();
+    assert_eq!(report["capacity"], 0.05);
+    let share = report["scores"][1]["grade"]["suggested"]["cut"]["share"]
+        .as_f64()
+        .unwrap();
+    assert!(share <= 0.05, "{share}");
+}

@@ -220,7 +220,7 @@ fn the_html_report_is_self_contained_and_holds_the_json_numbers() {
     let page_arg = page.display().to_string();
     let a = with(
         args("evaluate", "examples/b2b.score", &dir),
-        &["--format", "json", "--html", &page_arg],
+        &["--format", "json", "--html", &page_arg, "--by", "segment"],
     );
     let report: serde_json::Value = serde_json::from_str(&ok(&strs(&a))).unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
@@ -253,6 +253,11 @@ fn the_html_report_is_self_contained_and_holds_the_json_numbers() {
             .collect();
         assert_eq!(cells(&html, "grades", name), expected, "{name}");
     }
+    let segments = &report["segments"]["segments"];
+    assert_eq!(
+        html.matches("<tr><td>smb</td>").count(),
+        segments[2]["scores"].as_array().unwrap().len()
+    );
     let base = format!("data-value=\"{}\"", report["base_rate"]);
     assert!(html.contains(&base), "{base}");
 }

@@ -192,6 +192,11 @@ fn a_bad_outcome_record_names_its_place_or_is_set_aside() {
         "{}",
         lines[1]
     );
+    assert!(
+        lines[1].contains(r#""record":"{\"lead\":\"C\""#),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]

@@ -187,6 +187,38 @@ impl Report {
             }
             out.push_str("</table>\n");
         }
+        if let Some(segments) = &self.segments {
+            let _ = writeln!(
+                out,
+                "<h2>By {}</h2>\n<table id=\"segments\"><tr><th>segment</th><th>leads</th><th>converted</th><th>base rate</th><th>score</th><th>AUC</th><th>suggested threshold</th></tr>",
+                escape(&segments.field)
+            );
+            for s in &segments.segments {
+                let start = format!(
+                    "<tr><td>{}</td>{}{}{}",
+                    escape(&s.value),
+                    cell(&s.leads.to_string(), s.leads as f64),
+                    cell(&s.conversions.to_string(), s.conversions as f64),
+                    cell(&format!("{:.1}%", s.base_rate * 100.0), s.base_rate),
+                );
+                if let Some(why) = &s.refused {
+                    let _ = writeln!(out, "{start}<td colspan=\"3\">{}</td></tr>", escape(why));
+                }
+                for score in &s.scores {
+                    let threshold = score.grade.as_ref().map_or("<td>-</td>".into(), |g| {
+                        let t = g.suggested.cut.threshold;
+                        cell(&crate::eval::round_points(t).to_string(), t)
+                    });
+                    let _ = writeln!(
+                        out,
+                        "{start}<td>{}</td>{}{threshold}</tr>",
+                        escape(&score.score),
+                        cell(&format!("{:.3}", score.auc.value), score.auc.value),
+                    );
+                }
+            }
+            out.push_str("</table>\n");
+        }
         out.push_str("</body></html>\n");
         out
     }

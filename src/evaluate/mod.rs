@@ -214,7 +214,7 @@ pub fn read_conversions(
         &job.keys,
         label_key,
         job.read_options,
-        |_, record, _| {
+        |_, record| {
             let record = match record {
                 Ok(record) => record,
                 Err(error) => {

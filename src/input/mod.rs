@@ -256,32 +256,26 @@ pub struct OutcomeRecord {
 }
 
 /// Reads outcome records (the lead under `keys.lead`, the time under `keys.ts`, the
-/// label under `label_key`), calling `each` with each one (or its error), its line, and
-/// a way to get the record's text.
+/// label under `label_key`), calling `each` with each one (or its error) and its line.
 pub fn read_outcomes<R: Read>(
     source: Source<R>,
     format: Format,
     keys: &Keys,
     label_key: &str,
     options: ReadOptions,
-    mut each: impl FnMut(u64, Result<OutcomeRecord, RecordError>, &dyn Fn() -> String) -> Result<(), RecordError>,
+    mut each: impl FnMut(u64, Result<OutcomeRecord, RecordError>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
-        Format::Jsonl => jsonl::read_lines(source, |line, text| match text {
-            Ok(text) => {
-                let outcome = JsonRecord::parse(&file, line, text)
-                    .and_then(|record| schema::read_outcome(keys, label_key, options, &record));
-                each(line, outcome, &|| text.to_string())
-            }
-            Err(error) => each(line, Err(error), &String::new),
+        Format::Jsonl => jsonl::read_lines(source, |line, text| {
+            let outcome = text
+                .and_then(|text| JsonRecord::parse(&file, line, text))
+                .and_then(|record| schema::read_outcome(keys, label_key, options, &record));
+            each(line, outcome)
         }),
-        Format::Csv => csv::read_rows(source, |line, row| match row {
-            Ok(row) => {
-                let outcome = schema::read_outcome(keys, label_key, options, &row);
-                each(line, outcome, &|| row.text())
-            }
-            Err(error) => each(line, Err(error), &String::new),
+        Format::Csv => csv::read_rows(source, |line, row| {
+            let outcome = row.and_then(|row| schema::read_outcome(keys, label_key, options, &row));
+            each(line, outcome)
         }),
     }
 }

@@ -359,3 +359,43 @@ fn a_bad_horizon_or_capacity_is_a_usage_error() {
         .unwrap();
     assert!(share <= 0.05, "{share}");
 }
+
+/// The ```text blocks of `text` after `from`.
+fn text_blocks<'a>(text: &'a str, from: &str) -> Vec<&'a str> {
+    let start = text.find(from).unwrap_or_else(|| panic!("no `{from}`"));
+    text[start..]
+        .split("```text\n")
+        .skip(1)
+        .map(|block| &block[..block.find("```").unwrap()])
+        .collect()
+}
+
+#[test]
+fn the_reports_the_docs_show_are_the_ones_printed() {
+    // The data the docs were made from: `leadscore gen --out data` (the defaults).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    ok(&["gen", "--out", &out]);
+    let evaluated = ok(&strs(&args("evaluate", "examples/b2b.score", &out)));
+    let suggested = ok(&strs(&args("suggest", "examples/b2b.score", &out)));
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let guide = std::fs::read_to_string("docs/evaluating.md").unwrap();
+    let mut blocks = text_blocks(&readme, "Whether a model predicts anything");
+    blocks.truncate(1);
+    blocks.extend(text_blocks(&guide, "## What each figure means"));
+    assert!(blocks.len() >= 3);
+    for block in blocks {
+        for line in block
+            .lines()
+            .filter(|l| !l.trim().is_empty() && l.trim() != "…")
+        {
+            assert!(
+                evaluated
+                    .lines()
+                    .chain(suggested.lines())
+                    .any(|printed| printed == line),
+                "not printed: {line}"
+            );
+        }
+    }
+}

@@ -169,8 +169,12 @@ impl OutcomeArgs {
             Ok((scored, conversions, file))
         });
         let (mut leads, conversions, file) = read?;
+        // The bad outcome records set aside count with the leads' and events'.
+        let rejected = file.rejected;
         leads.files.push(file);
-        let counts = RunCounts::new(model_name(&self.model), &leads.summary, leads.files.clone());
+        let mut counts =
+            RunCounts::new(model_name(&self.model), &leads.summary, leads.files.clone());
+        counts.rejected += rejected;
         run.summary.runs.push(counts);
         Ok(Read {
             scorer,

@@ -470,93 +470,85 @@ impl Report {
         }
         if !self.flags.is_empty() {
             heading(&mut out, "flags (hand-offs)");
-            let head = [
-                "flag",
-                "leads",
-                "converted",
-                "precision",
-                "recall",
-                "median days to convert",
-            ];
-            let rows: Vec<Vec<String>> = self
-                .flags
-                .iter()
-                .map(|f| {
-                    vec![
-                        f.flag.clone(),
-                        f.leads.to_string(),
-                        f.conversions.to_string(),
-                        pct(f.precision),
-                        pct(f.recall),
-                        f.median_days.map_or("-".into(), |d| d.to_string()),
-                    ]
-                })
-                .collect();
-            table(&mut out, &head, &rows, markdown);
+            self.flags_table(&mut out, markdown);
         }
         if let Some(segments) = &self.segments {
             heading(&mut out, &format!("by {}", segments.field));
-            let head = [
-                "segment",
-                "leads",
-                "converted",
-                "base rate",
-                "score",
-                "AUC",
-                "threshold",
-                "picks",
-                "converts",
-            ];
-            let mut rows = Vec::new();
-            for s in &segments.segments {
-                let start = vec![
-                    s.value.clone(),
-                    s.leads.to_string(),
-                    s.conversions.to_string(),
-                    pct(s.base_rate),
-                ];
-                if let Some(why) = &s.refused {
-                    rows.push(
-                        [
-                            start.clone(),
-                            vec![
-                                why.clone(),
-                                String::new(),
-                                String::new(),
-                                String::new(),
-                                String::new(),
-                            ],
-                        ]
-                        .concat(),
-                    );
-                }
-                for score in &s.scores {
-                    let (threshold, picks, converts) = match &score.grade {
-                        Some(g) => (
-                            round_points(g.suggested.cut.threshold).to_string(),
-                            pct(g.suggested.cut.share),
-                            pct(g.suggested.cut.rate),
-                        ),
-                        None => ("-".into(), "-".into(), "-".into()),
-                    };
-                    rows.push(
-                        [
-                            start.clone(),
-                            vec![
-                                score.score.clone(),
-                                format!("{:.3}", score.auc.value),
-                                threshold,
-                                picks,
-                                converts,
-                            ],
-                        ]
-                        .concat(),
-                    );
-                }
-            }
-            table(&mut out, &head, &rows, markdown);
+            segments.table(&mut out, markdown);
         }
         out
+    }
+}
+
+impl Report {
+    fn flags_table(&self, out: &mut String, markdown: bool) {
+        let head = [
+            "flag",
+            "leads",
+            "converted",
+            "precision",
+            "recall",
+            "median days to convert",
+        ];
+        let rows: Vec<Vec<String>> = self
+            .flags
+            .iter()
+            .map(|f| {
+                vec![
+                    f.flag.clone(),
+                    f.leads.to_string(),
+                    f.conversions.to_string(),
+                    pct(f.precision),
+                    pct(f.recall),
+                    f.median_days.map_or("-".into(), |d| d.to_string()),
+                ]
+            })
+            .collect();
+        table(out, &head, &rows, markdown);
+    }
+}
+
+impl SegmentsReport {
+    /// One row per segment and score: its AUC and suggested threshold.
+    fn table(&self, out: &mut String, markdown: bool) {
+        let head = [
+            "segment",
+            "leads",
+            "converted",
+            "base rate",
+            "score",
+            "AUC",
+            "threshold",
+            "picks",
+            "converts",
+        ];
+        let mut rows = Vec::new();
+        for s in &self.segments {
+            let start = vec![
+                s.value.clone(),
+                s.leads.to_string(),
+                s.conversions.to_string(),
+                pct(s.base_rate),
+            ];
+            if let Some(why) = &s.refused {
+                let mut row = [start.clone(), vec![why.clone()]].concat();
+                row.resize(head.len(), String::new());
+                rows.push(row);
+            }
+            for score in &s.scores {
+                let suggested = score.grade.as_ref().map(|g| &g.suggested.cut);
+                let shown = |f: &dyn Fn(&Cut) -> String| suggested.map_or("-".into(), f);
+                let end = vec![
+                    score.score.clone(),
+                    format!("{:.3}", score.auc.value),
+                    shown(&|c| round_points(c.threshold).to_string()),
+                    shown(&|c| pct(c.share)),
+                    shown(&|c| pct(c.rate)),
+                ];
+                rows.push([start.clone(), end].concat());
+            }
+        }
+        table(out, &head, &rows, markdown);
     }
 }
 

@@ -431,3 +431,34 @@ fn rules_of_imported_files_are_fitted_but_left_as_they_are() {
         suggestion.text()
     );
 }
+
+proptest::proptest! {
+    /// Whatever an outcomes file holds, reading it names a problem or gives conversions:
+    /// it never panics, and with a rejects writer every line is counted one way or the
+    /// other.
+    #[test]
+    fn any_outcomes_file_is_read_or_refused(lines in proptest::collection::vec(
+        proptest::prop_oneof![
+            proptest::string::string_regex("[{}\":,a-z0-9 \\-TZ]{0,40}").unwrap(),
+            proptest::strategy::Just("{\"lead\":\"A\",\"ts\":\"2026-08-02\",\"outcome\":\"sql\"}".to_string()),
+            proptest::strategy::Just("{\"lead\":7,\"ts\":1785974400,\"outcome\":\"sql\"}".to_string()),
+        ],
+        0..20,
+    ), csv in proptest::bool::ANY) {
+        let text = lines.join("\n");
+        let name = if csv { "o.csv" } else { "o.jsonl" };
+        let _ = read_conversions(&job(), Source::new(name, text.as_bytes()), "outcome", &window(), None);
+        let mut rejects = Vec::new();
+        if let Ok((conversions, files)) = read_conversions(
+            &job(),
+            Source::new(name, text.as_bytes()),
+            "outcome",
+            &window(),
+            Some(&mut rejects),
+        ) {
+            proptest::prop_assert_eq!(conversions.counts.records, files.records);
+            let rejected = String::from_utf8(rejects).unwrap().lines().count() as u64;
+            proptest::prop_assert_eq!(rejected, files.rejected);
+        }
+    }
+}

@@ -7,11 +7,14 @@
 //! may change between releases. Shape: a year of history ending at 2026-11-01, events in
 //! time order across leads, a few very active leads and many quiet ones (activity follows
 //! a power law), and about 5% of attributes absent. The B2B data also has a few percent
-//! of events of types the model does not declare.
+//! of events of types the model does not declare, and outcomes drawn from a documented
+//! planted truth ([`generate_with_outcomes`], in `gen/outcomes.rs`).
 
 mod model;
+mod outcomes;
 
 pub use model::generate_for;
+pub use outcomes::{generate_with_outcomes, OUTCOMES_AS_OF, OUTCOMES_HORIZON};
 
 use std::io::{self, Write};
 

@@ -270,7 +270,7 @@ impl ScoreJob {
 
     /// Reads leads, then events, into a batch; `only` keeps a single lead. Returns the
     /// batch and what each input held.
-    fn read(
+    pub(crate) fn read(
         &self,
         scorer: Arc<Scorer>,
         only: Option<&str>,
@@ -506,7 +506,7 @@ struct Reject<'a> {
     code: Code,
 }
 
-fn write_reject(out: &mut dyn Write, error: &RecordError) -> io::Result<()> {
+pub(crate) fn write_reject(out: &mut dyn Write, error: &RecordError) -> io::Result<()> {
     let reject = Reject {
         column: error.column,
         error: &error.message,

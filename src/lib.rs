@@ -96,6 +96,7 @@ internal_modules! {
 
 pub mod diagnostics;
 pub mod diff;
+pub mod evaluate;
 pub mod format;
 pub mod gen;
 pub mod job;
@@ -113,7 +114,7 @@ pub use eval::{
     KeptPoints, LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer,
     EVENT_TIMES, SHOWN_EVENTS,
 };
-pub use input::{open, Format as InputFormat, Input, Keys, RecordError, Source};
+pub use input::{open, Format as InputFormat, Input, Keys, OutcomeRecord, RecordError, Source};
 pub use output::{explain_table, Format as OutputFormat};
 pub use plan::{EventDecl, FieldDecl, Plan, PlanError, FORMAT_VERSION};
 pub use record::{Event, Lead};

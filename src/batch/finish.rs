@@ -141,6 +141,20 @@ impl LeadShare<'_> {
         }
     }
 
+    /// Each lead's id, record (every field absent for a lead seen only in events) and
+    /// state, in order: for callers that read more of a lead than its results.
+    pub(crate) fn leads(&self) -> impl Iterator<Item = (&str, &Lead, StateRef<'_>)> {
+        self.leads.iter().map(|&(id, row)| {
+            let (lead, state) = self.batch.lead_and_state(row);
+            (id, lead, state)
+        })
+    }
+
+    /// The batch's scorer and as-of time.
+    pub(crate) fn scorer(&self) -> (&crate::eval::Scorer, i64) {
+        (&self.batch.scorer, self.batch.as_of)
+    }
+
     /// Calls `f` with each lead's id and results, in order, until it fails. Cheaper
     /// than [`LeadShare::outcomes`]: one set of buffers serves every lead.
     pub fn try_for_each<E>(

@@ -131,6 +131,11 @@ impl DataArgs {
         Ok(())
     }
 
+    /// Whether `--as-of` is given (`evaluate` and `suggest` need a cut-off).
+    pub fn as_of_given(&self) -> bool {
+        self.as_of.is_some()
+    }
+
     /// The `--as-of` time, if given, read in `--ts-unit`.
     fn read_as_of(&self) -> Result<Option<i64>, String> {
         let options = self.read_options();

@@ -2,7 +2,7 @@
 
 use super::out::errln;
 use super::{files, model, Color, EXIT_OK, EXIT_TROUBLE};
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,7 +16,8 @@ pub struct Args {
     /// Seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Directory for `leads.jsonl` and `events.jsonl` (created if missing).
+    /// Directory for `leads.jsonl` and `events.jsonl`, and for the B2B example
+    /// `outcomes.jsonl` (for `leadscore evaluate`) (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Generate for this model's schema (a `.score` file or a compiled plan), with
@@ -27,6 +28,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let (leads_path, events_path) = (args.out.join("leads.jsonl"), args.out.join("events.jsonl"));
+    let outcomes_path = args.out.join("outcomes.jsonl");
     let (plan, model_files) = match &args.model {
         Some(path) => match model::load_with_files(path, Color::Auto.for_stderr()) {
             Ok((plan, files)) => (Some(plan), files),
@@ -39,10 +41,13 @@ pub fn run(args: Args) -> i32 {
         .iter()
         .map(|path| ("--model", path.as_path()))
         .collect();
-    let outputs = [
+    let mut outputs = vec![
         ("--out (leads.jsonl)", leads_path.as_path()),
         ("--out (events.jsonl)", events_path.as_path()),
     ];
+    if plan.is_none() {
+        outputs.push(("--out (outcomes.jsonl)", outcomes_path.as_path()));
+    }
     if let Err(clash) = files::distinct(&model, &outputs) {
         errln!("error: {clash}");
         return EXIT_TROUBLE;
@@ -58,9 +63,17 @@ pub fn run(args: Args) -> i32 {
         };
         match &plan {
             Some(plan) => leadscore::gen::generate_for(plan, &config, &mut leads, &mut events)?,
-            None => leadscore::gen::generate(&config, &mut leads, &mut events)?,
+            None => {
+                let mut outcomes = BufWriter::new(std::fs::File::create(&outcomes_path)?);
+                leadscore::gen::generate_with_outcomes(
+                    &config,
+                    &mut leads,
+                    &mut events,
+                    &mut outcomes,
+                )?;
+                outcomes.flush()?;
+            }
         }
-        use std::io::Write;
         leads.flush()?;
         events.flush()
     };
@@ -73,6 +86,12 @@ pub fn run(args: Args) -> i32 {
                 args.out.display(),
                 leadscore::time::format_timestamp(leadscore::gen::AS_OF)
             );
+            if plan.is_none() {
+                errln!(
+                    "and outcomes.jsonl (evaluate as of {} with --horizon 90d)",
+                    leadscore::time::format_timestamp(leadscore::gen::OUTCOMES_AS_OF)
+                );
+            }
             EXIT_OK
         }
         Err(e) => {

@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod data;
 mod diff;
+mod evaluate;
 mod files;
 mod fmt;
 mod gen;
@@ -48,6 +49,10 @@ enum Command {
     Replay(replay::Args),
     /// Show how a model change moves real leads: scores, grades, flags, top movers.
     Diff(diff::Args),
+    /// Measure a model against real conversions: AUC, deciles, grades, flags, thresholds.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Fit points to real conversions and write them into a new model for review.
+    Suggest(evaluate::SuggestArgs),
     /// Format models in one canonical layout (`--check`: only list what would change).
     Fmt(fmt::Args),
     /// Run the test blocks of models.
@@ -168,6 +173,8 @@ pub fn run() -> i32 {
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Evaluate(args) => evaluate::evaluate(args),
+        Command::Suggest(args) => evaluate::suggest(args),
         Command::Plan(PlanCommand::Show(args)) => compile::show(args),
         Command::Completions(args) => manual::completions(args),
         Command::Man(args) => manual::man(args),

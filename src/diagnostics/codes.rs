@@ -112,6 +112,10 @@ codes! {
     LeadAfterEvents = "E0805", "lead added after its events";
     UnreadableInput = "E0806", "input cannot be read";
     UnwritableOutput = "E0807", "output cannot be written";
+    // Evaluating a model against outcomes (`evaluate`, `suggest`)
+    TooFewConversions = "E0830", "too few conversions to evaluate";
+    UnknownEvaluationName = "E0831", "no such score or lead field";
+    CannotRewritePoints = "E0832", "model cannot take the suggested points";
     // Live scoring (`live::Engine`, `leadscore replay`)
     LateEvent = "E0840", "event too late to apply";
     ClockBackwards = "E0841", "clock moved back";

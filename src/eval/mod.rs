@@ -637,32 +637,15 @@ impl Scorer {
         };
         let mut total = 0.0;
         for rule in rules {
-            let mut idle_start = None;
-            let (fired, idle_days) = match rule.kind {
-                RuleKind::Kept { slot, pipeline } => {
-                    total +=
-                        self.kept_rule(index, rule, slot, &pipeline, env.as_of, state, &mut why);
-                    continue;
-                }
-                RuleKind::On { slot, max } => {
-                    let count = self.layout.count(state, slot as usize);
-                    (max.map_or(count, |k| count.min(k as u64)), None)
-                }
-                RuleKind::When { condition } => (self.holds(env, condition) as u64, None),
-                RuleKind::Decay { slot, per, since } => {
-                    idle_start = self.idle_since(env, state, slot, since);
-                    match idle_start {
-                        Some(last) => {
-                            let idle = vm::elapsed(env.as_of, last);
-                            (
-                                idle.div_euclid(per.into()) as u64,
-                                Some(idle.div_euclid(crate::time::DAY.into()) as i64),
-                            )
-                        }
-                        None => (0, None),
-                    }
-                }
-            };
+            if let RuleKind::Kept { slot, pipeline } = rule.kind {
+                total += self.kept_rule(index, rule, slot, &pipeline, env.as_of, state, &mut why);
+                continue;
+            }
+            let Fired {
+                times: fired,
+                idle_days,
+                idle_start,
+            } = self.fired(&rule.kind, env, state);
             let points = rule.points * fired as f64;
             total += points;
             if let Some(why) = why.as_deref_mut() {
@@ -695,6 +678,61 @@ impl Scorer {
             }
         }
         clamped
+    }
+
+    /// How many times a rule other than [`RuleKind::Kept`] counts for a lead: its events
+    /// (after `max`), 1 or 0 for `when`, the whole periods a decay has run.
+    fn fired(&self, kind: &RuleKind, env: &Env<'_>, state: StateRef<'_>) -> Fired {
+        let once = |times| Fired {
+            times,
+            idle_days: None,
+            idle_start: None,
+        };
+        match *kind {
+            RuleKind::On { slot, max } => {
+                let count = self.layout.count(state, slot as usize);
+                once(max.map_or(count, |k| count.min(k as u64)))
+            }
+            RuleKind::When { condition } => once(self.holds(env, condition) as u64),
+            RuleKind::Decay { slot, per, since } => {
+                let idle_start = self.idle_since(env, state, slot, since);
+                let Some(last) = idle_start else { return once(0) };
+                let idle = vm::elapsed(env.as_of, last);
+                Fired {
+                    times: idle.div_euclid(per.into()) as u64,
+                    idle_days: Some(idle.div_euclid(crate::time::DAY.into()) as i64),
+                    idle_start,
+                }
+            }
+            RuleKind::Kept { .. } => unreachable!("kept rules are summed by `kept_rule`"),
+        }
+    }
+
+    /// Each rule's value for a lead as of `as_of`, for every score made of rules, in
+    /// plan order (score by score, rule by rule): what its points are multiplied by, so
+    /// that a score before its clamp is the sum of points × value. That is the times a
+    /// rule counted ([`Scorer::fired`]), and for a rule with `decay -PCT%` the sum of
+    /// its kept events' fading factors. For fitting points to outcomes (`suggest`).
+    pub(crate) fn rule_values(&self, lead: &Lead, state: StateRef<'_>, as_of: i64) -> Vec<f64> {
+        let mut results = Results::default();
+        self.results_into(lead, state, as_of, &mut results, None);
+        let env = self.env(lead, as_of).with_results(state, &results);
+        let mut values = Vec::new();
+        for score in &self.plan.scores {
+            let ScoreBody::Rules { rules, .. } = &score.body else {
+                continue;
+            };
+            values.extend(rules.iter().map(|rule| match rule.kind {
+                RuleKind::Kept { slot, pipeline } => self
+                    .kept_points(1.0, slot, &pipeline, as_of, state)
+                    .0
+                    .iter()
+                    .map(|k| k.points)
+                    .sum(),
+                ref kind => self.fired(kind, &env, state).times as f64,
+            }));
+        }
+        values
     }
 
     /// When a decay's idle clock started: the later of the newest event in `slot` and
@@ -757,23 +795,7 @@ impl Scorer {
         state: StateRef<'_>,
         why: &mut Option<&mut Vec<Reason>>,
     ) -> f64 {
-        let pairs = self.plan.slots[slot as usize].pairs();
-        let answers = pipeline
-            .unanswered
-            .map(|u| self.layout.events(state, u.slot as usize))
-            .unwrap_or_default();
-        let inputs = pipeline::Inputs {
-            events: self.layout.events(state, slot as usize),
-            answers,
-            pairs,
-        };
-        let steps = pipeline::run(pipeline, inputs, as_of);
-        // Newest first, so equal times (equal points) are added in one order.
-        let kept: Vec<KeptPoints> = steps
-            .kept
-            .iter()
-            .map(|&ts| KeptPoints::new(ts, rule.points, pipeline.decay, as_of))
-            .collect();
+        let (kept, steps) = self.kept_points(rule.points, slot, pipeline, as_of, state);
         let points: f64 = kept.iter().map(|k| k.points).sum();
         if let Some(why) = why.as_deref_mut() {
             if !kept.is_empty() && points != 0.0 {
@@ -790,6 +812,36 @@ impl Scorer {
             }
         }
         points
+    }
+
+    /// The events an `on` rule with the options of section 11.3 keeps, each with what it
+    /// gives at `points` apiece (newest first), and the pipeline's steps.
+    fn kept_points(
+        &self,
+        points: f64,
+        slot: SlotId,
+        pipeline: &PipelinePlan,
+        as_of: i64,
+        state: StateRef<'_>,
+    ) -> (Vec<KeptPoints>, pipeline::Steps) {
+        let pairs = self.plan.slots[slot as usize].pairs();
+        let answers = pipeline
+            .unanswered
+            .map(|u| self.layout.events(state, u.slot as usize))
+            .unwrap_or_default();
+        let inputs = pipeline::Inputs {
+            events: self.layout.events(state, slot as usize),
+            answers,
+            pairs,
+        };
+        let steps = pipeline::run(pipeline, inputs, as_of);
+        // Newest first, so equal times (equal points) are added in one order.
+        let kept = steps
+            .kept
+            .iter()
+            .map(|&ts| KeptPoints::new(ts, points, pipeline.decay, as_of))
+            .collect();
+        (kept, steps)
     }
 
     fn reason(
@@ -824,6 +876,14 @@ impl Scorer {
 /// The value of property `prop` of `event` as a key to pair or group by.
 fn property_key(event: &Event, prop: u32) -> Option<Key> {
     event.props.get(prop as usize)?.as_ref().map(Key::of)
+}
+
+/// How many times a rule counts for a lead (see [`Scorer::fired`]), and for a decay, its
+/// idle days and when its idle clock started.
+struct Fired {
+    times: u64,
+    idle_days: Option<i64>,
+    idle_start: Option<i64>,
 }
 
 /// How many kept (and unanswered) events an explanation lists, the newest.

@@ -263,6 +263,43 @@ pub fn read_events_with_text<R: Read>(
     }
 }
 
+/// One outcome record (`leadscore evaluate --outcomes`): something that happened to a
+/// lead, such as becoming a sales-qualified lead, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRecord {
+    /// The lead's id.
+    pub lead: String,
+    /// When it happened (microseconds since 1970).
+    pub ts: i64,
+    /// What happened: any label (`sql`, `won`).
+    pub label: String,
+}
+
+/// Reads outcome records (the lead under `keys.lead`, the time under `keys.ts`, the
+/// label under `label_key`), calling `each` with each one (or its error) and its line.
+pub fn read_outcomes<R: Read>(
+    source: Source<R>,
+    format: Format,
+    keys: &Keys,
+    label_key: &str,
+    options: ReadOptions,
+    mut each: impl FnMut(u64, Result<OutcomeRecord, RecordError>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let file = source.name.clone();
+    match format {
+        Format::Jsonl => jsonl::read_lines(source, |line, text| {
+            let outcome = text
+                .and_then(|text| JsonRecord::parse(&file, line, text))
+                .and_then(|record| schema::read_outcome(keys, label_key, options, &record));
+            each(line, outcome)
+        }),
+        Format::Csv => csv::read_rows(source, |line, row| {
+            let outcome = row.and_then(|row| schema::read_outcome(keys, label_key, options, &row));
+            each(line, outcome)
+        }),
+    }
+}
+
 /// Parses one JSON Lines lead record.
 pub fn parse_lead_line(
     plan: &Plan,

@@ -1,7 +1,7 @@
 //! Leads and events from records of either format: the key fields (id, lead, type,
 //! time) and the fields the plan declares, each typed by [`read_value`].
 
-use super::{EventRecord, Keys, RecordError};
+use super::{EventRecord, Keys, OutcomeRecord, RecordError};
 use crate::diagnostics::Code;
 use crate::plan::{FieldDecl, Plan};
 use crate::record::{Event, Lead};
@@ -185,6 +185,30 @@ pub(super) fn read_event(
         ts,
         props,
     }))
+}
+
+/// An outcome record: the lead, when, and the outcome's label under `label_key` (any
+/// non-empty text).
+pub(super) fn read_outcome(
+    keys: &Keys,
+    label_key: &str,
+    options: ReadOptions,
+    record: &impl Record,
+) -> Result<OutcomeRecord, RecordError> {
+    let key = |name, role, noun| Key {
+        name,
+        record: "outcome",
+        role,
+        noun,
+    };
+    let lead = key(&keys.lead, "the lead it belongs to", "the lead id").read(record, lead_id)?;
+    let ts = key(&keys.ts, "its time", "the outcome time")
+        .read(record, |cell| key_time(cell, options))?;
+    let label = key(label_key, "what happened", "the outcome").read(record, |cell| {
+        let text = cell.text().map(str::to_string);
+        text.ok_or_else(|| "expected the outcome as text (`sql`, `won`)".to_string())
+    })?;
+    Ok(OutcomeRecord { lead, ts, label })
 }
 
 /// The values of the fields `decls` declares, in their order (`None`: absent).

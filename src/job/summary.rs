@@ -17,6 +17,8 @@ pub enum InputKind {
     Leads,
     /// The event records.
     Events,
+    /// The outcome records (`evaluate`, `suggest`).
+    Outcomes,
 }
 
 /// What a job read from one input.

@@ -92,7 +92,7 @@ impl LiveLead {
     }
 
     /// Replaces the lead's attributes.
-    pub(super) fn set_attributes(&mut self, fields: Vec<Option<crate::Value>>) {
+    pub(super) fn set_attributes(&mut self, fields: Vec<Option<crate::vocab::Value>>) {
         self.lead.fields = fields;
         self.invalidate();
         self.memo = Memo::default();

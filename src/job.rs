@@ -127,6 +127,26 @@ pub struct Explained {
 }
 
 impl Scored {
+    /// Results formatted in `chunks` (in lead id order), with the header `format` has.
+    fn new(
+        plan: &crate::plan::Plan,
+        format: output::Format,
+        explain: bool,
+        chunks: Vec<Vec<u8>>,
+        summary: Summary,
+        files: Vec<FileCounts>,
+    ) -> Scored {
+        let mut header = Vec::new();
+        output::write_header(plan, format, explain, &mut header)
+            .expect("writing to memory does not fail");
+        Scored {
+            header,
+            chunks,
+            summary,
+            files,
+        }
+    }
+
     /// Writes the results (a CSV header first) and flushes `out`.
     pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(&self.header)?;
@@ -188,17 +208,17 @@ impl ScoreJob {
                 .expect("writing to memory does not fail");
             bytes
         });
-        let mut header = Vec::new();
-        output::write_header(batch.scorer().plan(), format, explain, &mut header)
-            .expect("writing to memory does not fail");
-        release(batch);
-        progress(Phase::Scored);
-        Ok(Scored {
-            header,
+        let scored = Scored::new(
+            batch.scorer().plan(),
+            format,
+            explain,
             chunks,
             summary,
             files,
-        })
+        );
+        release(batch);
+        progress(Phase::Scored);
+        Ok(scored)
     }
 
     /// Every lead's outcome, in lead id order (with reasons if the job explains).

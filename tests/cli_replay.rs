@@ -15,6 +15,16 @@ fn leadscore(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `leadscore replay` of the B2B example as of [`AS_OF`], with `extra` arguments.
+fn replay_b2b(extra: &[&str]) -> Output {
+    let (model, leads, events) = EXAMPLES[0];
+    let mut args = vec![
+        "replay", model, "--leads", leads, "--events", events, "--as-of", AS_OF,
+    ];
+    args.extend(extra);
+    leadscore(&args)
+}
+
 /// The example models with their data: (model, leads, events).
 const EXAMPLES: &[(&str, &str, &str)] = &[
     (
@@ -99,20 +109,8 @@ fn replay_writes_the_bytes_score_writes_for_generated_data() {
 }
 
 fn changes(dir: &Path) -> Vec<serde_json::Value> {
-    let (model, leads, events) = EXAMPLES[0];
     let path = dir.join("changes.jsonl");
-    let output = leadscore(&[
-        "replay",
-        model,
-        "--leads",
-        leads,
-        "--events",
-        events,
-        "--as-of",
-        AS_OF,
-        "--changes",
-        path.to_str().unwrap(),
-    ]);
+    let output = replay_b2b(&["--changes", path.to_str().unwrap()]);
     assert!(
         output.status.success(),
         "{}",
@@ -249,17 +247,7 @@ fn a_late_event_is_set_aside_with_rejects_and_a_larger_lateness_takes_it() {
 
 #[test]
 fn a_lateness_that_is_not_a_duration_is_a_usage_error() {
-    let (model, _, events) = EXAMPLES[0];
-    let output = leadscore(&[
-        "replay",
-        model,
-        "--events",
-        events,
-        "--as-of",
-        AS_OF,
-        "--lateness",
-        "7 days",
-    ]);
+    let output = replay_b2b(&["--lateness", "7 days"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not a duration"));
 }
@@ -269,22 +257,9 @@ fn the_changes_file_may_not_be_the_output_or_an_input() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
     let out = out.to_str().unwrap();
-    let (model, leads, events) = EXAMPLES[0];
+    let events = EXAMPLES[0].2;
     for changes in [out, events] {
-        let output = leadscore(&[
-            "replay",
-            model,
-            "--leads",
-            leads,
-            "--events",
-            events,
-            "--as-of",
-            AS_OF,
-            "-o",
-            out,
-            "--changes",
-            changes,
-        ]);
+        let output = replay_b2b(&["-o", out, "--changes", changes]);
         assert_eq!(
             output.status.code(),
             Some(2),

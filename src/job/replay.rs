@@ -97,21 +97,17 @@ impl ScoreJob {
         summary.leads = engine.lead_ids().len();
         summary.rejected = files.iter().map(|f| f.rejected).sum();
         let chunks = self.replay_results(&engine).map_err(JobError::Output)?;
-        let mut header = Vec::new();
-        output::write_header(
-            engine.scorer().plan(),
+        let plan = engine.scorer().plan();
+        let scored = Scored::new(
+            plan,
             self.output_format,
             self.explain,
-            &mut header,
-        )
-        .expect("writing to memory does not fail");
-        progress(Phase::Scored);
-        Ok(Scored {
-            header,
             chunks,
             summary,
             files,
-        })
+        );
+        progress(Phase::Scored);
+        Ok(scored)
     }
 
     /// Reads the lead records into `records`, refusing an id listed twice; returns how

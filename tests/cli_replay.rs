@@ -159,6 +159,48 @@ fn the_changes_file_lists_every_transition_in_time_lead_kind_and_name_order() {
     assert_eq!(changes, self::changes(dir.path()));
 }
 
+#[test]
+fn results_and_changes_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let model = "examples/nurture.score";
+    let generated = leadscore(&[
+        "gen", "--model", model, "--leads", "300", "--events", "6000", "--out", out,
+    ]);
+    assert!(generated.status.success());
+    let leads = dir.path().join("leads.jsonl");
+    let events = dir.path().join("events.jsonl");
+    let path = dir.path().join("changes.jsonl");
+    let run = |threads: &str| {
+        let output = leadscore(&[
+            "replay",
+            model,
+            "--leads",
+            leads.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--explain",
+            "--threads",
+            threads,
+            "--changes",
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.stdout, std::fs::read(&path).unwrap())
+    };
+    let one = run("1");
+    assert!(!one.1.is_empty());
+    for threads in ["2", "3", "7"] {
+        assert!(run(threads) == one, "{threads} threads");
+    }
+}
+
 fn late_events(dir: &Path) -> String {
     let path = dir.join("events.jsonl");
     std::fs::write(

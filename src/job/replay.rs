@@ -7,17 +7,18 @@ use crate::batch::{LeadError, Summary};
 use crate::diagnostics::Code;
 use crate::eval::Results;
 use crate::input::{self, EventRecord, Input, RecordError};
-use crate::live::{Engine, Settings, Transition};
+use crate::live::{Engine, LiveError, Settings, Transition};
 use crate::output::{self, Format};
 use crate::plan::Plan;
-use crate::record::Lead;
+use crate::record::{Event, Lead};
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::mpsc;
 
 /// How many leads' results are formatted into one chunk of output.
 const LEADS_PER_CHUNK: usize = 4096;
 
-/// Where a replay's transitions go, written as JSON Lines as they become final.
+/// Where a replay's transitions go, as JSON Lines.
 struct Changes<'w> {
     out: Option<&'w mut dyn Write>,
 }
@@ -38,13 +39,15 @@ impl Changes<'_> {
 }
 
 impl ScoreJob {
-    /// Replays `leads` and `events` through a live [`Engine`] for `plan`: the leads are
+    /// Replays `leads` and `events` through live [`Engine`]s for `plan`: the leads are
     /// known from the first event's time, each event moves the clock to its time (never
     /// back) and is applied, and finally the clock moves to the job's as-of time. The
     /// results are the bytes [`ScoreJob::score`] gives for the same inputs; every
     /// transition is written to `changes` (JSON Lines, in time order). An event older
     /// than the clock by more than the lateness is a bad record (E0840); events after
-    /// the as-of time do not exist yet.
+    /// the as-of time do not exist yet. The leads are shared out among one engine per
+    /// thread (leads are independent; every engine follows the same clock), so neither
+    /// results nor changes depend on the thread count.
     #[allow(clippy::too_many_arguments)]
     pub fn replay(
         &self,
@@ -56,50 +59,56 @@ impl ScoreJob {
         changes: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
-        let mut engine = Engine::new(plan, settings)
+        // Verified once here; each shard's engine verifies its copy again.
+        Engine::new(plan.clone(), settings)
             .map_err(|e| JobError::Record(RecordError::new(e.code(), "", 0, e.to_string())))?;
         let mut rejects = Rejects {
             out: rejects,
             failed: None,
             taken: 0,
         };
-        let mut changes = Changes { out: changes };
         let mut summary = Summary::default();
         let mut files = Vec::new();
         let mut records = Vec::new();
         if let Some(source) = leads {
             let counts = self.counts(InputKind::Leads, &source);
-            let good =
-                self.replay_leads(engine.scorer().plan(), source, &mut records, &mut rejects)?;
+            let good = self.replay_leads(&plan, source, &mut records, &mut rejects)?;
             files.push(counts.tallied(good, &mut rejects));
         }
         progress(Phase::LeadsRead);
-        let mut waiting = Some(records);
-        if let Some(source) = events {
-            let counts = self.counts(InputKind::Events, &source);
+        let threads = self.threads.clamp(1, crate::MAX_THREADS);
+        let engines = std::thread::scope(|scope| -> Result<Vec<Engine>, JobError> {
+            let mut shards = Shards::start(scope, &plan, settings, threads, self.as_of);
             let mut replay = Replay {
                 job: self,
-                engine: &mut engine,
-                waiting: &mut waiting,
+                shards: &mut shards,
+                settings,
+                clock: None,
+                waiting: records,
                 summary: &mut summary,
-                changes: &mut changes,
             };
-            let good = replay.events(source, &mut rejects)?;
-            files.push(counts.tallied(good, &mut rejects));
-        }
+            if let Some(source) = events {
+                let counts = self.counts(InputKind::Events, &source);
+                let good = replay.events(source, &mut rejects)?;
+                files.push(counts.tallied(good, &mut rejects));
+            }
+            replay.start(self.as_of);
+            Ok(shards.finish())
+        })?;
         rejects.flush()?;
         progress(Phase::EventsRead);
-        start(&mut engine, &mut waiting, self.as_of);
-        engine
-            .advance(self.as_of.max(engine.now()))
-            .expect("the clock moves forward");
-        changes.write(engine.take_transitions())?;
-        summary.leads = engine.lead_ids().len();
+        let mut transitions: Vec<Transition> = Vec::new();
+        let mut engines = engines;
+        for engine in &mut engines {
+            transitions.extend(engine.take_transitions());
+        }
+        transitions.sort_by(|a, b| a.key().cmp(&b.key()));
+        Changes { out: changes }.write(transitions)?;
+        summary.leads = engines.iter().map(|e| e.lead_ids().len()).sum();
         summary.rejected = files.iter().map(|f| f.rejected).sum();
-        let chunks = self.replay_results(&engine).map_err(JobError::Output)?;
-        let plan = engine.scorer().plan();
+        let chunks = self.replay_results(&engines).map_err(JobError::Output)?;
         let scored = Scored::new(
-            plan,
+            &plan,
             self.output_format,
             self.explain,
             chunks,
@@ -149,9 +158,15 @@ impl ScoreJob {
     }
 
     /// Every lead's results as of the job's time, formatted, in lead id order.
-    fn replay_results(&self, engine: &Engine) -> io::Result<Vec<Vec<u8>>> {
-        let ids = engine.lead_ids();
-        let plan = engine.scorer().plan();
+    fn replay_results(&self, engines: &[Engine]) -> io::Result<Vec<Vec<u8>>> {
+        let mut ids: Vec<(&str, &Engine)> = engines
+            .iter()
+            .flat_map(|engine| engine.lead_ids().into_iter().map(move |id| (id, engine)))
+            .collect();
+        ids.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let Some(plan) = engines.first().map(|e| e.scorer().plan()) else {
+            return Ok(Vec::new());
+        };
         let mut chunks = Vec::new();
         let mut results = Results::default();
         for share in ids.chunks(LEADS_PER_CHUNK) {
@@ -159,20 +174,20 @@ impl ScoreJob {
             if self.explain {
                 let outcomes: Vec<_> = share
                     .iter()
-                    .filter_map(|id| engine.outcome(id, self.as_of, true).ok().flatten())
+                    .filter_map(|(id, engine)| engine.outcome(id, self.as_of, true).ok().flatten())
                     .collect();
                 match self.output_format {
                     Format::Jsonl => output::write_jsonl(&outcomes, &mut bytes)?,
                     Format::Csv => output::write_csv_rows(&outcomes, true, &mut bytes)?,
                 }
             } else if self.output_format == Format::Jsonl {
-                for id in share {
+                for (id, engine) in share {
                     engine.results_of(id, self.as_of, &mut results);
                     output::write_jsonl_result(plan, id, &results, &mut bytes)?;
                 }
             } else {
                 let mut rows = output::CsvResults::new(plan, &mut bytes);
-                for id in share {
+                for (id, engine) in share {
                     engine.results_of(id, self.as_of, &mut results);
                     rows.write(id, &results)?;
                 }
@@ -185,13 +200,16 @@ impl ScoreJob {
 }
 
 /// A replay's events being read.
-struct Replay<'a, 'w> {
+struct Replay<'a, 's> {
     job: &'a ScoreJob,
-    engine: &'a mut Engine,
+    shards: &'a mut Shards<'s>,
+    settings: Settings,
+    /// The newest event time so far (the clock every engine follows), once an event
+    /// started it.
+    clock: Option<i64>,
     /// The lead records, until the first event starts the clock.
-    waiting: &'a mut Option<Vec<Lead>>,
+    waiting: Vec<Lead>,
     summary: &'a mut Summary,
-    changes: &'a mut Changes<'w>,
 }
 
 impl Replay<'_, '_> {
@@ -200,9 +218,8 @@ impl Replay<'_, '_> {
         let file = source.name.clone();
         let format = self.job.format_of(&source);
         let (keys, options) = (&self.job.keys, self.job.read_options);
-        let plan = self.engine.scorer().plan().clone();
+        let plan = self.shards.plan.clone();
         let mut good = 0;
-        let mut failed = None;
         let read = input::read_events_with_text(
             source,
             format,
@@ -211,80 +228,180 @@ impl Replay<'_, '_> {
             options,
             |line, record, text| {
                 self.summary.events_read += 1;
-                let applied = record.and_then(|record| match self.apply(record) {
-                    Ok(()) => Ok(()),
-                    Err(Step::Late(message)) => {
-                        Err(RecordError::new(Code::LateEvent, &file, line, message)
+                let applied = record.and_then(|record| {
+                    self.apply(record).map_err(|late| {
+                        RecordError::new(Code::LateEvent, &file, line, late.to_string())
                             .with_field(&keys.ts)
-                            .with_raw(text()))
-                    }
-                    Err(Step::Output(e)) => {
-                        failed = Some(e);
-                        Err(RecordError::new(
-                            Code::UnwritableOutput,
-                            &file,
-                            line,
-                            "cannot write the changes",
-                        ))
-                    }
+                            .with_raw(text())
+                    })
                 });
-                if failed.is_some() {
-                    return Err(applied.expect_err("failed above"));
-                }
                 good += u64::from(applied.is_ok());
                 rejects.set_aside(applied).map(|_| ())
             },
         );
-        if let Some(e) = failed {
-            return Err(e);
-        }
         read.map_err(|error| rejects.stopped(error))?;
         Ok(good)
     }
 
-    /// Applies one event record: moves the clock to its time first (writing the
-    /// transitions that are then final).
-    fn apply(&mut self, record: EventRecord) -> Result<(), Step> {
+    /// Applies one event record, moving the clock to its time first; refuses an event
+    /// more than the lateness older than the clock.
+    fn apply(&mut self, record: EventRecord) -> Result<(), LiveError> {
         let event = match record {
             EventRecord::Undeclared { lead, event_type } => {
                 *self.summary.ignored_by_type.entry(event_type).or_default() += 1;
-                self.engine.see_lead(&lead);
+                self.shards
+                    .send(&lead, Message::See(lead.clone(), self.clock));
                 return Ok(());
             }
             EventRecord::Declared(event) => event,
         };
         if event.ts > self.job.as_of {
             self.summary.events_future += 1;
-            self.engine.see_lead(&event.lead);
+            self.shards
+                .send(&event.lead, Message::See(event.lead.clone(), self.clock));
             return Ok(());
         }
-        start(self.engine, self.waiting, event.ts);
-        if event.ts > self.engine.now() {
-            let past = self.engine.take_transitions_before(event.ts);
-            self.changes.write(past).map_err(Step::Output)?;
-            self.engine
-                .advance(event.ts)
-                .expect("the clock moves forward");
+        self.start(event.ts);
+        let now = self.clock.expect("started");
+        if event.ts < now.saturating_sub(self.settings.lateness) {
+            return Err(LiveError::TooLate {
+                ts: event.ts,
+                now,
+                lateness: self.settings.lateness,
+            });
         }
-        self.engine
-            .apply(event)
-            .map_err(|e| Step::Late(e.to_string()))
+        let now = now.max(event.ts);
+        self.clock = Some(now);
+        let lead = event.lead.clone();
+        self.shards.send(&lead, Message::Apply(event, now));
+        Ok(())
+    }
+
+    /// Starts the clock at `time` and adds the lead records, once.
+    fn start(&mut self, time: i64) {
+        if self.clock.is_some() {
+            return;
+        }
+        self.clock = Some(time);
+        for lead in std::mem::take(&mut self.waiting) {
+            let id = lead.id.clone();
+            self.shards.send(&id, Message::Lead(lead, time));
+        }
     }
 }
 
-/// Why an event record was not applied.
-enum Step {
-    Late(String),
-    Output(JobError),
+/// What a shard's engine is asked to do, with the clock to move to first.
+enum Message {
+    /// Add or change a lead.
+    Lead(Lead, i64),
+    /// Make sure a lead exists (an event of an undeclared type or after the as-of time),
+    /// once the clock has started if it has.
+    See(String, Option<i64>),
+    /// Apply an event.
+    Apply(Event, i64),
 }
 
-/// Starts the clock at `time` and adds the lead records, once.
-fn start(engine: &mut Engine, waiting: &mut Option<Vec<Lead>>, time: i64) {
-    let Some(leads) = waiting.take() else {
-        return;
+/// Messages sent to a shard at once (one channel send per batch, not per event).
+const BATCH: usize = 1024;
+
+/// One engine per thread, each owning the leads whose ids hash to it.
+struct Shards<'s> {
+    plan: Plan,
+    senders: Vec<mpsc::SyncSender<Vec<Message>>>,
+    pending: Vec<Vec<Message>>,
+    handles: Vec<std::thread::ScopedJoinHandle<'s, Engine>>,
+}
+
+impl<'s> Shards<'s> {
+    /// Starts `threads` engines; each moves its clock to `as_of` when its messages end.
+    fn start<'e>(
+        scope: &'s std::thread::Scope<'s, 'e>,
+        plan: &Plan,
+        settings: Settings,
+        threads: usize,
+        as_of: i64,
+    ) -> Shards<'s> {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            let (sender, receiver) = mpsc::sync_channel::<Vec<Message>>(4);
+            let mut engine = Engine::new(plan.clone(), settings).expect("verified above");
+            senders.push(sender);
+            handles.push(scope.spawn(move || {
+                for batch in receiver {
+                    for message in batch {
+                        run(&mut engine, message);
+                    }
+                }
+                let end = as_of.max(engine.now());
+                engine.advance(end).expect("the clock moves forward");
+                engine
+            }));
+        }
+        Shards {
+            plan: plan.clone(),
+            pending: (0..threads).map(|_| Vec::with_capacity(BATCH)).collect(),
+            senders,
+            handles,
+        }
+    }
+
+    /// Sends `message` to the shard of lead `id`.
+    fn send(&mut self, id: &str, message: Message) {
+        let shard = shard_of(id, self.senders.len());
+        self.pending[shard].push(message);
+        if self.pending[shard].len() >= BATCH {
+            let batch = std::mem::replace(&mut self.pending[shard], Vec::with_capacity(BATCH));
+            // A shard only stops receiving by panicking, which the join reports.
+            let _ = self.senders[shard].send(batch);
+        }
+    }
+
+    /// Sends what is pending, closes the channels and returns the engines.
+    fn finish(mut self) -> Vec<Engine> {
+        for (sender, batch) in self.senders.iter().zip(&mut self.pending) {
+            let _ = sender.send(std::mem::take(batch));
+        }
+        self.senders.clear();
+        self.handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a replay engine does not panic"))
+            .collect()
+    }
+}
+
+/// Runs one message on a shard's engine.
+fn run(engine: &mut Engine, message: Message) {
+    let advance = |engine: &mut Engine, to: i64| {
+        engine
+            .advance(to.max(engine.now()))
+            .expect("the clock moves forward");
     };
-    engine.advance(time).expect("the clock starts");
-    for lead in leads {
-        engine.upsert(lead);
+    match message {
+        Message::Lead(lead, time) => {
+            advance(engine, time);
+            engine.upsert(lead);
+        }
+        Message::See(id, clock) => {
+            if let Some(time) = clock {
+                advance(engine, time);
+            }
+            engine.see_lead(&id);
+        }
+        Message::Apply(event, time) => {
+            advance(engine, time);
+            engine
+                .apply(event)
+                .expect("the reader refuses events too late for the clock");
+        }
     }
+}
+
+/// The shard of lead `id` among `shards` (FNV-1a of its bytes: any fixed spread works;
+/// results do not depend on it).
+fn shard_of(id: &str, shards: usize) -> usize {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    (hash % shards as u64) as usize
 }

@@ -311,6 +311,18 @@ impl ScoreJob {
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
+        #[cfg(feature = "columnar")]
+        if only.is_none() && format.is_columnar() {
+            let bad = batch.read_leads_columnar(
+                &source,
+                format,
+                &self.keys,
+                self.read_options,
+                self.threads,
+            );
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.lead_records() as u64);
+        }
         if only.is_none() && format == Format::Jsonl {
             let keep_records = rejects.out.is_some();
             let bad = batch.read_leads_parallel(
@@ -359,6 +371,18 @@ impl ScoreJob {
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
+        #[cfg(feature = "columnar")]
+        if only.is_none() && format.is_columnar() {
+            let bad = batch.read_events_columnar(
+                &source,
+                format,
+                &self.keys,
+                self.read_options,
+                self.threads,
+            );
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.events_read());
+        }
         if only.is_none() && format == Format::Jsonl {
             // The fast path: JSON Lines on every core.
             let bad =

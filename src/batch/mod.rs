@@ -15,6 +15,8 @@
 //! binding) without borrowing anything.
 
 mod blocks;
+#[cfg(feature = "columnar")]
+mod columnar;
 mod finish;
 mod ids;
 mod store;

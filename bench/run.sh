@@ -6,9 +6,9 @@
 # bytes as leadscore (the script stops if one differs).
 #
 # The programs take turns in each round, and each round's time of a program is divided by
-# leadscore's time in the same round: the table shows the median of those per-round ratios
-# (not a ratio of medians), their range, and each program's median time and peak memory
-# (/usr/bin/time's maximum resident set size).
+# leadscore's time on the same input (JSON Lines or Parquet) in the same round: the table
+# shows the median of those per-round ratios (not a ratio of medians), their range, and
+# each program's median time and peak memory (/usr/bin/time's maximum resident set size).
 #
 #   bench/run.sh               # 10M events / 1M leads, 5 rounds
 #   bench/run.sh 1m 3          # 1M events / 100k leads, 3 rounds
@@ -75,20 +75,25 @@ done
 # The median of the numbers on standard input.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "$events events, $leads leads, $rounds rounds ($(date -u +%Y-%m-%d)); ratio: the program's time / leadscore's (JSON Lines) in the same round"
+# The leadscore run a program is compared with: the one reading the same input.
+base_of() { case $1 in *-parquet) echo leadscore-parquet ;; *) echo leadscore ;; esac; }
+
+echo "$events events, $leads leads, $rounds rounds ($(date -u +%Y-%m-%d)); ratio: the program's time / leadscore's on the same input in the same round"
 echo
-printf '| program | median time (s) | median peak memory (MiB) | time / leadscore: median of rounds | range |\n'
-printf '|---|---:|---:|---:|---:|\n'
+printf '| program | input | median time (s) | median peak memory (MiB) | time / leadscore: median of rounds | range |\n'
+printf '|---|---|---:|---:|---:|---:|\n'
 for program in "${programs[@]}"; do
+    base=$(base_of "$program")
+    input=$([ "$base" = leadscore ] && echo "JSON Lines" || echo Parquet)
     secs=$(for r in $(seq "$rounds"); do cut -d' ' -f1 "$dir/$program.$r.time"; done | median)
     kb=$(for r in $(seq "$rounds"); do cut -d' ' -f2 "$dir/$program.$r.time"; done | median)
     ratios=$(for r in $(seq "$rounds"); do
-        paste -d' ' "$dir/$program.$r.time" "$dir/leadscore.$r.time" | awk '{ printf "%.4f\n", $1 / $3 }'
+        paste -d' ' "$dir/$program.$r.time" "$dir/$base.$r.time" | awk '{ printf "%.4f\n", $1 / $3 }'
     done)
     ratio=$(echo "$ratios" | median)
     range=$(echo "$ratios" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }')
-    awk -v p="$program" -v s="$secs" -v kb="$kb" -v r="$ratio" -v range="$range" \
-        'BEGIN { printf "| %s | %.2f | %d | %.2f× | %s |\n", p, s, kb / 1024, r, range }'
+    awk -v p="$program" -v i="$input" -v s="$secs" -v kb="$kb" -v r="$ratio" -v range="$range" \
+        'BEGIN { printf "| %s | %s | %.2f | %d | %.2f× | %s |\n", p, i, s, kb / 1024, r, range }'
 done
 echo
 echo "per round, seconds:"

@@ -9,6 +9,7 @@
 use super::schema::{Cell, Record};
 use super::{Format, RecordError, Source};
 use crate::diagnostics::Code;
+use crate::vocab::Raw;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
@@ -26,27 +27,55 @@ use std::sync::Mutex;
 /// Rows decoded at a time within a row group.
 const BATCH_ROWS: usize = 8192;
 
-/// One row of a record batch, with the names of the columns read.
-pub(crate) struct ColumnarRow<'a> {
+/// The rows of one record batch, with the names of the columns read.
+pub(crate) struct Rows<'a> {
     file: &'a str,
-    /// The row's number in the file, from 1.
-    row: u64,
+    /// Rows in the file before the batch's first.
+    first_row: u64,
     batch: &'a RecordBatch,
     /// Index in the batch of each column, by name.
     names: &'a [(String, usize)],
     /// Index in the file of each batch column (for messages), from 0.
     file_columns: &'a [usize],
+}
+
+impl<'a> Rows<'a> {
+    /// How many rows the batch has.
+    pub(crate) fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Rows in the file before the batch's first.
+    pub(crate) fn first_row(&self) -> u64 {
+        self.first_row
+    }
+
+    /// The row at `at` (from 0).
+    pub(crate) fn row(&self, at: usize) -> ColumnarRow<'_> {
+        ColumnarRow { rows: self, at }
+    }
+
+    /// The column named `name`, if the file has it.
+    pub(crate) fn column(&self, name: &str) -> Option<&'a dyn Array> {
+        let i = self.index(name)?;
+        Some(self.batch.column(i).as_ref())
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().find(|(n, _)| n == name).map(|&(_, i)| i)
+    }
+}
+
+/// One row of a record batch.
+pub(crate) struct ColumnarRow<'a> {
+    rows: &'a Rows<'a>,
     at: usize,
 }
 
 impl ColumnarRow<'_> {
-    fn column(&self, name: &str) -> Option<usize> {
-        self.names.iter().find(|(n, _)| n == name).map(|&(_, i)| i)
-    }
-
     /// The row's number in the file, from 1.
     pub(crate) fn number(&self) -> u64 {
-        self.row
+        self.rows.first_row + self.at as u64 + 1
     }
 }
 
@@ -54,17 +83,17 @@ impl Record for ColumnarRow<'_> {
     const PLACE: &'static str = " column";
 
     fn get(&self, name: &str) -> Option<Cell<'_>> {
-        let array = self.batch.column(self.column(name)?);
-        Some(cell(array.as_ref(), self.at))
+        Some(cell(self.rows.column(name)?, self.at))
     }
 
     fn error(&self, code: Code, field: Option<&str>, message: String) -> RecordError {
-        let error = RecordError::new(code, self.file, self.row, message);
+        let error = RecordError::new(code, self.rows.file, self.number(), message);
         match field {
             Some(field) => RecordError {
                 column: self
-                    .column(field)
-                    .and_then(|c| u32::try_from(self.file_columns[c] + 1).ok()),
+                    .rows
+                    .index(field)
+                    .and_then(|c| u32::try_from(self.rows.file_columns[c] + 1).ok()),
                 ..error.with_field(field)
             },
             None => error,
@@ -101,6 +130,73 @@ fn cell(array: &dyn Array, at: usize) -> Cell<'_> {
         }
         _ => Cell::Empty,
     }
+}
+
+/// The non-empty text at `at` of a text column (an id, a type), if it is one.
+pub(crate) fn text_at(array: &dyn Array, at: usize) -> Option<&str> {
+    match cell(array, at) {
+        Cell::Text(Cow::Borrowed(text)) if !text.is_empty() => Some(text),
+        _ => None,
+    }
+}
+
+/// The instant at `at` of a timestamp or date column, in microseconds since 1970.
+pub(crate) fn time_at(array: &dyn Array, at: usize) -> Option<i64> {
+    match array.data_type() {
+        DataType::Timestamp(..) | DataType::Date32 => match cell(array, at) {
+            Cell::Time(micros) => Some(micros),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The finite number at `at` of a float column: what a `number` field reads from its
+/// shortest digits, which read back as the same number (so no digits need writing).
+pub(crate) fn float_at(array: &dyn Array, at: usize) -> Option<f64> {
+    let value = match array.data_type() {
+        DataType::Float64 if !array.is_null(at) => array.as_primitive::<Float64Type>().value(at),
+        _ => return None,
+    };
+    value.is_finite().then_some(value)
+}
+
+/// The value at `at` of a column as [`crate::vocab::read_into`] takes it (`None`: a
+/// null), as a JSON member would give it: text as a string, a number as its digits
+/// (written into `digits`, so nothing is allocated), a boolean. `Err` for what only the
+/// full reader takes (a timestamp, a float that is no JSON number).
+pub(crate) fn raw_at<'a>(
+    array: &'a dyn Array,
+    at: usize,
+    digits: &'a mut String,
+) -> Result<Option<Raw<'a>>, ()> {
+    use std::fmt::Write;
+    if array.is_null(at) {
+        return Ok(None);
+    }
+    digits.clear();
+    let written = match array.data_type() {
+        DataType::Utf8 => return Ok(Some(Raw::Text(array.as_string::<i32>().value(at)))),
+        DataType::LargeUtf8 => return Ok(Some(Raw::Text(array.as_string::<i64>().value(at)))),
+        DataType::Utf8View => return Ok(Some(Raw::Text(array.as_string_view().value(at)))),
+        DataType::Boolean => return Ok(Some(Raw::Bool(array.as_boolean().value(at)))),
+        DataType::Int64 => write!(digits, "{}", array.as_primitive::<Int64Type>().value(at)),
+        DataType::Int32 => write!(digits, "{}", array.as_primitive::<Int32Type>().value(at)),
+        DataType::Float64 => {
+            let value = array.as_primitive::<Float64Type>().value(at);
+            if !value.is_finite() {
+                return Err(());
+            }
+            write!(digits, "{value}")
+        }
+        // Rarer column types: through the cells every reader uses.
+        _ => match cell(array, at) {
+            Cell::Number(text) => digits.write_str(&text),
+            _ => return Err(()),
+        },
+    };
+    written.map_err(|_| ())?;
+    Ok(Some(Raw::Number(digits)))
 }
 
 /// A float as JSON would write it; not a number or infinite is no JSON number, and is
@@ -263,44 +359,29 @@ impl Prepared {
         })
     }
 
-    /// Calls `each` with every row of `batch`, whose first row has `first_row` rows
-    /// before it.
-    fn rows<E>(
-        &self,
-        file: &str,
-        first_row: u64,
-        batch: &RecordBatch,
-        each: &mut impl FnMut(&ColumnarRow<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        for at in 0..batch.num_rows() {
-            let row = ColumnarRow {
-                file,
-                row: first_row + at as u64 + 1,
-                batch,
-                names: &self.names,
-                file_columns: &self.file_columns,
-                at,
-            };
-            each(&row)?;
+    /// The rows of `batch`, which has `first_row` rows before it in the file.
+    fn rows<'a>(&'a self, file: &'a str, first_row: u64, batch: &'a RecordBatch) -> Rows<'a> {
+        Rows {
+            file,
+            first_row,
+            batch,
+            names: &self.names,
+            file_columns: &self.file_columns,
         }
-        Ok(())
     }
 
-    /// Reads one share of the rows, calling `each` with every row and the number of
-    /// rows before the share's first.
+    /// Reads one share of the rows, calling `each` with each of its record batches.
     fn work<E: From<String>>(
         &self,
         file: &str,
         work: Work<'_>,
-        each: &mut impl FnMut(u64, &ColumnarRow<'_>) -> Result<(), E>,
+        each: &mut impl FnMut(&Rows<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         match work {
             Work::Group(parquet, group) => parquet.read_group(group, &mut |first_row, batch| {
-                self.rows(file, first_row, batch, &mut |row| each(first_row, row))
+                each(&self.rows(file, first_row, batch))
             }),
-            Work::Batch(first_row, batch) => {
-                self.rows(file, first_row, &batch, &mut |row| each(first_row, row))
-            }
+            Work::Batch(first_row, batch) => each(&self.rows(file, first_row, &batch)),
         }
     }
 }
@@ -329,7 +410,9 @@ pub(crate) fn for_each_row<R: Read>(
     let next = AtomicUsize::new(0);
     while let Some((_, work)) = prepared.opened.take(&next) {
         let done = work.map_err(Stop::Unreadable).and_then(|work| {
-            prepared.work(&source.name, work, &mut |_, row| each(row).map_err(Stop::Record))
+            prepared.work(&source.name, work, &mut |rows| {
+                (0..rows.len()).try_for_each(|at| each(&rows.row(at)).map_err(Stop::Record))
+            })
         });
         match done {
             Ok(()) => {}
@@ -340,17 +423,17 @@ pub(crate) fn for_each_row<R: Read>(
     Ok(())
 }
 
-/// Reads the rows of a Parquet or Arrow IPC file, only the columns `wanted` names, on
-/// `threads` threads: each thread makes its state with `init` and runs `each` on each
-/// row of the shares (row groups, record batches) it takes, with the number of rows
-/// before the share, in no particular order. Returns every thread's state.
-pub(crate) fn read_rows<R: Read, S: Send>(
+/// Reads a Parquet or Arrow IPC file, only the columns `wanted` names, on `threads`
+/// threads: each thread makes its state with `init` and runs `each` on each record
+/// batch of the shares (row groups, record batches) it takes, in no particular order.
+/// Returns every thread's state.
+pub(crate) fn read_batches<R: Read, S: Send>(
     source: &Source<R>,
     format: Format,
     wanted: &[&str],
     threads: usize,
     init: impl Fn() -> S + Sync,
-    each: impl Fn(&mut S, u64, &ColumnarRow<'_>) + Sync,
+    each: impl Fn(&mut S, &Rows<'_>) + Sync,
 ) -> Result<Vec<S>, RecordError> {
     let name = source.name.as_str();
     let prepared = Prepared::new(source, format, wanted)?;
@@ -365,8 +448,8 @@ pub(crate) fn read_rows<R: Read, S: Send>(
                     let mut state = init();
                     while let Some((order, work)) = prepared.opened.take(next) {
                         let done = work.and_then(|work| {
-                            prepared.work(name, work, &mut |first_row, row| {
-                                each(&mut state, first_row, row);
+                            prepared.work(name, work, &mut |rows| {
+                                each(&mut state, rows);
                                 Ok::<(), String>(())
                             })
                         });

@@ -256,6 +256,13 @@ fn write_arrow(path: &Path, batches: &[RecordBatch]) {
     writer.finish().unwrap();
 }
 
+/// The file `name` in `dir`, as a source named by its path (which tells its format).
+fn source(dir: &Path, name: &str) -> leadscore::Input<'static> {
+    let path = dir.join(name).display().to_string();
+    let bytes = std::fs::read(&path).unwrap();
+    Source::new(path, std::io::Cursor::new(bytes))
+}
+
 /// Scores the files `leads` and `events` (found in `dir`; their names tell the format)
 /// on `threads` threads.
 fn score(dir: &Path, leads: &str, events: &str, threads: usize) -> Result<String, JobError> {
@@ -279,6 +286,23 @@ fn score(dir: &Path, leads: &str, events: &str, threads: usize) -> Result<String
     Ok(String::from_utf8(out).unwrap())
 }
 
+/// The outcome of one lead (`explain`, which reads the inputs one record at a time and
+/// keeps only that lead's), as text.
+fn explain(dir: &Path, leads: &str, events: &str, id: &str) -> String {
+    let job = ScoreJob::new(AS_OF);
+    let outcome = job
+        .explain(
+            scorer(),
+            id,
+            Some(source(dir, leads)),
+            Some(source(dir, events)),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+    format!("{outcome:?}")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -295,11 +319,14 @@ proptest! {
         write_arrow(&dir.path().join("leads.arrow"), &lead_batches);
         write_arrow(&dir.path().join("events.arrow"), &event_batches);
         let expected = score(dir.path(), "leads.jsonl", "events.jsonl", 1).unwrap();
+        let id = leads.first().map_or("L0", |l| l.id.as_str()).to_string();
+        let explained = explain(dir.path(), "leads.jsonl", "events.jsonl", &id);
         for (leads, events) in [("leads.csv", "events.csv"), ("leads.parquet", "events.parquet"), ("leads.arrow", "events.arrow")] {
             for threads in [1, 3] {
                 let got = score(dir.path(), leads, events, threads).unwrap();
                 prop_assert_eq!(&got, &expected, "{} and {} on {} threads", leads, events, threads);
             }
+            prop_assert_eq!(explain(dir.path(), leads, events, &id), explained.clone(), "{}", leads);
         }
     }
 }

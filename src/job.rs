@@ -37,7 +37,7 @@ pub use summary::{
     EventCounts, FileCounts, InputKind, Problem, RunCounts, RunSummary, Seconds, Status,
 };
 
-use crate::batch::{Batch, Summary};
+use crate::batch::{Batch, LeadShare, Summary};
 use crate::diagnostics::Code;
 use crate::eval::{Outcome, Scorer};
 use crate::input::{self, Format, Input, Keys, ReadOptions, RecordError};
@@ -76,7 +76,7 @@ pub enum Phase {
     LeadsRead,
     /// Every event read (and the rejects written).
     EventsRead,
-    /// Every lead scored (and its results formatted, for [`ScoreJob::score`]).
+    /// Every lead scored ([`ScoreJob::score`]: ready to be formatted as it is written).
     Scored,
 }
 
@@ -105,10 +105,15 @@ impl JobError {
     }
 }
 
-/// Every lead's results, formatted and in lead id order, not yet written.
+/// Every lead scored, not yet written: [`Scored::write_to`] formats the results (on the
+/// job's threads) as it writes them, so the whole output is never held in memory.
 pub struct Scored {
     header: Vec<u8>,
-    chunks: Vec<Vec<u8>>,
+    /// The leads and their states (`None` only once dropped).
+    batch: Option<Batch>,
+    format: output::Format,
+    explain: bool,
+    threads: usize,
     /// What was read and scored.
     pub summary: Summary,
     /// What each input held.
@@ -126,13 +131,27 @@ pub struct Explained {
 }
 
 impl Scored {
-    /// Writes the results (a CSV header first) and flushes `out`.
+    /// Writes the results (a CSV header first) in lead id order and flushes `out`.
     pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(&self.header)?;
-        for chunk in &self.chunks {
-            out.write_all(chunk)?;
-        }
+        let (format, explain) = (self.format, self.explain);
+        let batch = self.batch.as_ref().expect("kept until dropped");
+        // Each thread formats its share of the leads; the shares are written in id order.
+        let format_share = |share: LeadShare<'_>, bytes: &mut Vec<u8>| {
+            share
+                .write(format, explain, bytes)
+                .expect("writing to memory does not fail");
+        };
+        batch.write_in_order(self.threads, format_share, out)?;
         out.flush()
+    }
+}
+
+impl Drop for Scored {
+    fn drop(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            release(batch);
+        }
     }
 }
 
@@ -162,9 +181,9 @@ impl ScoreJob {
         out: &mut dyn Write,
         rejects: Option<&mut dyn Write>,
     ) -> Result<Summary, JobError> {
-        let scored = self.score(scorer, leads, events, rejects, &mut |_| {})?;
+        let mut scored = self.score(scorer, leads, events, rejects, &mut |_| {})?;
         scored.write_to(out).map_err(JobError::Output)?;
-        Ok(scored.summary)
+        Ok(std::mem::take(&mut scored.summary))
     }
 
     /// [`ScoreJob::run`] without writing yet (so a caller creates its output only when
@@ -179,23 +198,17 @@ impl ScoreJob {
     ) -> Result<Scored, JobError> {
         let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
         let (format, explain) = (self.output_format, self.explain);
-        // Each thread formats its share of the leads; the shares come back in id order.
-        let (chunks, summary) = batch.finish_with(self.threads, |share| {
-            let mut bytes = Vec::new();
-            share
-                .write(format, explain, &mut bytes)
-                .expect("writing to memory does not fail");
-            bytes
-        });
         let mut header = Vec::new();
         output::write_header(batch.scorer().plan(), format, explain, &mut header)
             .expect("writing to memory does not fail");
-        release(batch);
         progress(Phase::Scored);
         Ok(Scored {
             header,
-            chunks,
-            summary,
+            summary: batch.summary(),
+            batch: Some(batch),
+            format,
+            explain,
+            threads: self.threads,
             files,
         })
     }

@@ -13,7 +13,7 @@ use arrow_array::Array;
 use std::io::Read;
 
 /// The leads of one record batch, with the number of rows before it.
-type LeadShare = (u64, Vec<(u64, Result<Lead, RecordError>)>);
+type LeadBatch = (u64, Vec<(u64, Result<Lead, RecordError>)>);
 
 impl Batch {
     /// Reads every lead of a Parquet or Arrow IPC file (only the columns the plan reads)
@@ -34,7 +34,7 @@ impl Batch {
             format,
             &wanted,
             threads,
-            Vec::<LeadShare>::new,
+            Vec::<LeadBatch>::new,
             |shares, rows| {
                 let leads = (0..rows.len()).map(|at| {
                     let row = rows.row(at);
@@ -43,7 +43,7 @@ impl Batch {
                 shares.push((rows.first_row(), leads.collect()));
             },
         )?;
-        let mut shares: Vec<LeadShare> = shares.into_iter().flatten().collect();
+        let mut shares: Vec<LeadBatch> = shares.into_iter().flatten().collect();
         shares.sort_unstable_by_key(|(first_row, _)| *first_row);
         self.reserve_leads(shares.iter().map(|(_, leads)| leads.len()).sum());
         let mut errors = Vec::new();

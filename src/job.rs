@@ -38,7 +38,7 @@ pub use summary::{
     EventCounts, FileCounts, InputKind, Problem, RunCounts, RunSummary, Seconds, Status,
 };
 
-use crate::batch::{Batch, Summary};
+use crate::batch::{Batch, LeadShare, Summary};
 use crate::diagnostics::Code;
 use crate::eval::{Outcome, Scorer};
 use crate::input::{self, Format, Input, Keys, ReadOptions, RecordError};
@@ -77,7 +77,7 @@ pub enum Phase {
     LeadsRead,
     /// Every event read (and the rejects written).
     EventsRead,
-    /// Every lead scored (and its results formatted, for [`ScoreJob::score`]).
+    /// Every lead scored ([`ScoreJob::score`]: ready to be formatted as it is written).
     Scored,
 }
 
@@ -106,14 +106,29 @@ impl JobError {
     }
 }
 
-/// Every lead's results, formatted and in lead id order, not yet written.
+/// Every lead scored, not yet written: [`Scored::write_to`] formats the results (on the
+/// job's threads) as it writes them, so the whole output is never held in memory.
 pub struct Scored {
     header: Vec<u8>,
-    chunks: Vec<Vec<u8>>,
+    body: Body,
     /// What was read and scored.
     pub summary: Summary,
     /// What each input held.
     pub files: Vec<FileCounts>,
+}
+
+/// The results of a [`Scored`].
+enum Body {
+    /// The leads and their states (`batch` is `None` only once dropped), formatted on
+    /// `threads` threads as they are written.
+    Batch {
+        batch: Option<Box<Batch>>,
+        format: output::Format,
+        explain: bool,
+        threads: usize,
+    },
+    /// Results already formatted, in lead id order (a replay's).
+    Formatted(Vec<Vec<u8>>),
 }
 
 /// One lead's outcome, from [`ScoreJob::explained`], and what the job read to find it.
@@ -128,7 +143,7 @@ pub struct Explained {
 
 impl Scored {
     /// Results formatted in `chunks` (in lead id order), with the header `format` has.
-    fn new(
+    fn formatted(
         plan: &crate::plan::Plan,
         format: output::Format,
         explain: bool,
@@ -141,19 +156,50 @@ impl Scored {
             .expect("writing to memory does not fail");
         Scored {
             header,
-            chunks,
+            body: Body::Formatted(chunks),
             summary,
             files,
         }
     }
 
-    /// Writes the results (a CSV header first) and flushes `out`.
+    /// Writes the results (a CSV header first) in lead id order and flushes `out`.
     pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(&self.header)?;
-        for chunk in &self.chunks {
-            out.write_all(chunk)?;
+        match &self.body {
+            Body::Batch {
+                batch,
+                format,
+                explain,
+                threads,
+            } => {
+                let (format, explain) = (*format, *explain);
+                let batch = batch.as_ref().expect("kept until dropped");
+                // Each thread formats its share of the leads; the shares are written in
+                // id order.
+                let format_share = |share: LeadShare<'_>, bytes: &mut Vec<u8>| {
+                    share
+                        .write(format, explain, bytes)
+                        .expect("writing to memory does not fail");
+                };
+                batch.write_in_order(*threads, format_share, out)?;
+            }
+            Body::Formatted(chunks) => {
+                for chunk in chunks {
+                    out.write_all(chunk)?;
+                }
+            }
         }
         out.flush()
+    }
+}
+
+impl Drop for Scored {
+    fn drop(&mut self) {
+        if let Body::Batch { batch, .. } = &mut self.body {
+            if let Some(batch) = batch.take() {
+                release(*batch);
+            }
+        }
     }
 }
 
@@ -183,9 +229,9 @@ impl ScoreJob {
         out: &mut dyn Write,
         rejects: Option<&mut dyn Write>,
     ) -> Result<Summary, JobError> {
-        let scored = self.score(scorer, leads, events, rejects, &mut |_| {})?;
+        let mut scored = self.score(scorer, leads, events, rejects, &mut |_| {})?;
         scored.write_to(out).map_err(JobError::Output)?;
-        Ok(scored.summary)
+        Ok(std::mem::take(&mut scored.summary))
     }
 
     /// [`ScoreJob::run`] without writing yet (so a caller creates its output only when
@@ -200,25 +246,21 @@ impl ScoreJob {
     ) -> Result<Scored, JobError> {
         let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
         let (format, explain) = (self.output_format, self.explain);
-        // Each thread formats its share of the leads; the shares come back in id order.
-        let (chunks, summary) = batch.finish_with(self.threads, |share| {
-            let mut bytes = Vec::new();
-            share
-                .write(format, explain, &mut bytes)
-                .expect("writing to memory does not fail");
-            bytes
-        });
-        let scored = Scored::new(
-            batch.scorer().plan(),
-            format,
-            explain,
-            chunks,
-            summary,
-            files,
-        );
-        release(batch);
+        let mut header = Vec::new();
+        output::write_header(batch.scorer().plan(), format, explain, &mut header)
+            .expect("writing to memory does not fail");
         progress(Phase::Scored);
-        Ok(scored)
+        Ok(Scored {
+            header,
+            summary: batch.summary(),
+            body: Body::Batch {
+                batch: Some(Box::new(batch)),
+                format,
+                explain,
+                threads: self.threads,
+            },
+            files,
+        })
     }
 
     /// Every lead's outcome, in lead id order (with reasons if the job explains).
@@ -332,6 +374,18 @@ impl ScoreJob {
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
+        #[cfg(feature = "columnar")]
+        if only.is_none() && format.is_columnar() {
+            let bad = batch.read_leads_columnar(
+                &source,
+                format,
+                &self.keys,
+                self.read_options,
+                self.threads,
+            );
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.lead_records() as u64);
+        }
         if only.is_none() && format == Format::Jsonl {
             let keep_records = rejects.out.is_some();
             let bad = batch.read_leads_parallel(
@@ -380,6 +434,18 @@ impl ScoreJob {
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let format = self.format_of(&source);
+        #[cfg(feature = "columnar")]
+        if only.is_none() && format.is_columnar() {
+            let bad = batch.read_events_columnar(
+                &source,
+                format,
+                &self.keys,
+                self.read_options,
+                self.threads,
+            );
+            rejects.take_all(bad, batch)?;
+            return Ok(batch.events_read());
+        }
         if only.is_none() && format == Format::Jsonl {
             // The fast path: JSON Lines on every core.
             let bad =

@@ -6,7 +6,36 @@ use super::{Batch, Summary};
 use crate::eval::{Outcome, Results, StateRef};
 use crate::output;
 use crate::record::Lead;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+
+/// Leads per share when results are written as they are formatted: about a megabyte of
+/// JSON Lines, so a handful in flight cost little memory, and enough shares to keep every
+/// thread busy.
+const WRITTEN_SHARE: usize = 8192;
+
+/// Writes the formatted shares coming from `formatted` (numbered from 0, in any order)
+/// to `out` in their order, handing each buffer back to `recycle` once written.
+fn write_shares_in_order(
+    formatted: mpsc::Receiver<(usize, Vec<u8>)>,
+    recycle: &mpsc::Sender<Vec<u8>>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut waiting = BTreeMap::new();
+    let mut due = 0;
+    for (i, bytes) in formatted {
+        waiting.insert(i, bytes);
+        while let Some(bytes) = waiting.remove(&due) {
+            out.write_all(&bytes)?;
+            // The threads may all be done; then the buffer is just dropped.
+            let _ = recycle.send(bytes);
+            due += 1;
+        }
+    }
+    Ok(())
+}
 
 impl Batch {
     /// Every lead's outcome, in byte-wise ascending order of id, computed on `threads`
@@ -30,23 +59,7 @@ impl Batch {
         threads: usize,
         each: impl Fn(LeadShare<'_>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
-        let records = &self.leads.records;
-        let others = &self.events.other_ids;
-        // The two sets of ids do not overlap: a lead seen in events cannot be added later.
-        let mut order: Vec<(&str, Row)> = records
-            .iter()
-            .enumerate()
-            .map(|(i, (lead, _))| (lead.id.as_str(), Row::Known(i)))
-            .chain(
-                others
-                    .iter()
-                    .enumerate()
-                    .map(|(j, id)| (id.as_str(), Row::Other(j))),
-            )
-            .collect();
-        sort_ids(&mut order);
-        let mut summary = self.events.summary.clone();
-        summary.leads = order.len();
+        let order = self.order();
         // Several shares per thread keep the threads busy when leads differ in cost.
         let size = order.len().div_ceil(threads.clamp(1, super::MAX_THREADS) * 4).max(1);
         let shares: Vec<&[(&str, Row)]> = order.chunks(size).collect();
@@ -72,9 +85,82 @@ impl Batch {
             all.sort_unstable_by_key(|(i, _)| *i);
             all.into_iter().map(|(_, t)| t).collect()
         });
-        (results, summary)
+        (results, self.summary())
     }
 
+    /// The counts of what was read, and of the leads to score.
+    pub fn summary(&self) -> Summary {
+        let mut summary = self.events.summary.clone();
+        summary.leads = self.leads.records.len() + self.events.other_ids.len();
+        summary
+    }
+
+    /// Every lead, sorted byte-wise by id, with where its state is.
+    fn order(&self) -> Vec<(&str, Row)> {
+        let records = &self.leads.records;
+        let others = &self.events.other_ids;
+        // The two sets of ids do not overlap: a lead seen in events cannot be added later.
+        let mut order: Vec<(&str, Row)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, (lead, _))| (lead.id.as_str(), Row::Known(i)))
+            .chain(
+                others
+                    .iter()
+                    .enumerate()
+                    .map(|(j, id)| (id.as_str(), Row::Other(j))),
+            )
+            .collect();
+        sort_ids(&mut order);
+        order
+    }
+
+    /// Scores every lead and writes the results to `out` in id order: `format` turns a
+    /// share of consecutive leads into bytes (appended to the buffer it is given) on
+    /// `threads` threads, and each share is written as soon as the shares before it are.
+    /// Only a few shares' bytes are held at a time (their buffers are reused), not the
+    /// whole output; the bytes do not depend on `threads`. Stops at the first error
+    /// writing.
+    pub fn write_in_order(
+        &self,
+        threads: usize,
+        format: impl Fn(LeadShare<'_>, &mut Vec<u8>) + Sync,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let order = self.order();
+        let shares: Vec<&[(&str, Row)]> = order.chunks(WRITTEN_SHARE).collect();
+        let threads = threads.clamp(1, super::MAX_THREADS);
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (send, formatted) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads);
+        let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+        let recycled = Mutex::new(recycled);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let (send, recycled) = (send.clone(), &recycled);
+                let (shares, next, stop, format) = (&shares, &next, &stop, &format);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(leads) = shares.get(i) else { break };
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let buffer = recycled.lock().expect("no panics holding it").try_recv();
+                    let mut bytes = buffer.unwrap_or_default();
+                    bytes.clear();
+                    format(LeadShare { batch: self, leads }, &mut bytes);
+                    if send.send((i, bytes)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(send);
+            let written = write_shares_in_order(formatted, &recycle, out);
+            // On an error, the threads stop at their next share.
+            stop.store(true, Ordering::Relaxed);
+            written
+        })
+    }
     /// The outcome of the lead `id` (with its reasons if `explain`), `None` when the
     /// batch has no such lead: to explain a few leads after [`Batch::finish_with`] gave
     /// every lead's results without reasons.

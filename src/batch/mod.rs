@@ -15,6 +15,8 @@
 //! binding) without borrowing anything.
 
 mod blocks;
+#[cfg(feature = "columnar")]
+mod columnar;
 mod finish;
 mod ids;
 mod store;
@@ -28,6 +30,7 @@ use crate::record::Lead;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+pub use finish::LeadShare;
 use store::{Leads, Shard};
 
 /// The most worker threads a job uses, whatever it is asked for: far more than any

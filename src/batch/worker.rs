@@ -6,7 +6,7 @@ use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
 use crate::eval::Scorer;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
-use crate::input::{self, Keys, ReadOptions, RecordError};
+use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
 use crate::record::{Event, Lead};
 use crate::vocab;
@@ -118,7 +118,7 @@ impl Batch {
             |worker, block, first_line| worker.block(block, first_line),
         );
         let workers: Vec<(Shard, Vec<RecordError>)> =
-            workers.into_iter().map(|w| (w.shard, w.errors)).collect();
+            workers.into_iter().map(Worker::finish).collect();
         let mut errors = Vec::new();
         for (shard, worker_errors) in workers {
             self.events.merge(&self.scorer, shard);
@@ -134,7 +134,7 @@ impl Batch {
 const AHEAD: usize = 16;
 
 /// An event line parsed by the fast path, waiting to be applied.
-struct Parsed<'l> {
+pub(super) struct Parsed<'l> {
     lead: &'l str,
     /// The lead id's hash in the leads index.
     hash: u64,
@@ -143,8 +143,8 @@ struct Parsed<'l> {
     kind: Result<usize, &'l str>,
 }
 
-/// Parses blocks of event lines into its own shard.
-struct Worker<'b> {
+/// Parses blocks of event lines (or columnar rows) into its own shard.
+pub(super) struct Worker<'b> {
     scorer: &'b Scorer,
     plan: &'b Plan,
     as_of: i64,
@@ -161,7 +161,12 @@ struct Worker<'b> {
 }
 
 impl<'b> Worker<'b> {
-    fn new(batch: &'b Batch, keys: &'b Keys, options: ReadOptions, file: &'b str) -> Worker<'b> {
+    pub(super) fn new(
+        batch: &'b Batch,
+        keys: &'b Keys,
+        options: ReadOptions,
+        file: &'b str,
+    ) -> Worker<'b> {
         let plan = batch.scorer.plan();
         let events: Vec<Event> = plan
             .events
@@ -272,8 +277,60 @@ impl<'b> Worker<'b> {
         input::event_time(raw, self.options)
     }
 
+    /// The plan the worker reads events of.
+    #[cfg(feature = "columnar")]
+    pub(super) fn plan(&self) -> &'b Plan {
+        self.plan
+    }
+
+    /// Queues an event given by its parts (a columnar row's lead and type) in `ahead`,
+    /// applying the queue when it is full: `fill` writes a declared type's time and
+    /// properties into the event it is given (the type's index, the event). `None` (from
+    /// `fill`) when the record needs the full reader.
+    #[cfg(feature = "columnar")]
+    pub(super) fn queue<'l>(
+        &mut self,
+        ahead: &mut Vec<Parsed<'l>>,
+        lead: &'l str,
+        event_type: &'l str,
+        fill: impl FnOnce(usize, &mut Event) -> Option<()>,
+    ) -> Option<()> {
+        let hash = self.leads.index.hash(lead);
+        let declared = self
+            .plan
+            .events
+            .iter()
+            .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
+        let kind = match declared {
+            Some(index) => {
+                fill(index, &mut self.buffers[ahead.len()][index])?;
+                Ok(index)
+            }
+            None => Err(event_type),
+        };
+        self.leads.index.prefetch(hash);
+        ahead.push(Parsed { lead, hash, kind });
+        if ahead.len() == AHEAD {
+            self.apply(ahead);
+        }
+        Some(())
+    }
+
+    /// Adds a record the full reader read (or its error).
+    pub(super) fn add_record(&mut self, record: Result<EventRecord, RecordError>) {
+        match record {
+            Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),
+            Err(error) => self.errors.push(error),
+        }
+    }
+
+    /// The worker's shard and the bad records it found.
+    pub(super) fn finish(self) -> (Shard, Vec<RecordError>) {
+        (self.shard, self.errors)
+    }
+
     /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
-    fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
+    pub(super) fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
         let mut targets = [(Row::Known(0), &self.leads.unknown); AHEAD];
         for (parsed, target) in ahead.iter().zip(&mut targets) {
             let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
@@ -302,9 +359,6 @@ impl<'b> Worker<'b> {
             }
             Err(bytes) => Err(input::not_utf8(self.file, number, bytes)),
         };
-        match record {
-            Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),
-            Err(error) => self.errors.push(error),
-        }
+        self.add_record(record);
     }
 }

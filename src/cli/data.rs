@@ -30,8 +30,9 @@ pub struct DataArgs {
     /// a number in `--ts-unit`s since 1970. Later events are ignored.
     #[arg(long, value_name = "TIME", value_parser = check_as_of)]
     as_of: Option<String>,
-    /// Input format (default: from the file extension; `.csv` or `.csv.gz` is CSV, else
-    /// JSON Lines).
+    /// Input format (default: from the file extension; `.csv` or `.csv.gz` is CSV,
+    /// `.parquet` Parquet, `.arrow` or `.feather` Arrow IPC, else JSON Lines). Parquet and
+    /// Arrow are read from a file (not stdin), only the columns the model reads.
     #[arg(long, value_enum)]
     input_format: Option<InputFormat>,
     /// Set bad records aside in this file (JSON Lines) instead of stopping at the first.
@@ -70,6 +71,8 @@ pub struct DataArgs {
 enum InputFormat {
     Jsonl,
     Csv,
+    Parquet,
+    Arrow,
 }
 
 /// `--ts-unit`'s values.
@@ -228,6 +231,8 @@ impl DataArgs {
             input_format: self.input_format.map(|format| match format {
                 InputFormat::Jsonl => Format::Jsonl,
                 InputFormat::Csv => Format::Csv,
+                InputFormat::Parquet => Format::Parquet,
+                InputFormat::Arrow => Format::Arrow,
             }),
             threads: self.threads.unwrap_or(defaults.threads).max(1),
             ..defaults

@@ -9,6 +9,8 @@
 //! key fields and typed fields from either format the same way (`schema.rs`), and every
 //! value is typed by [`crate::vocab::read_value`].
 
+#[cfg(feature = "columnar")]
+pub(crate) mod columnar;
 mod csv;
 mod jsonl;
 pub mod open;
@@ -35,18 +37,45 @@ pub enum Format {
     Jsonl,
     /// A header row naming the columns, then one record per row.
     Csv,
+    /// Apache Parquet: only the columns the plan reads are decoded, row groups in
+    /// parallel (needs the `columnar` feature).
+    Parquet,
+    /// The Apache Arrow IPC file format (Feather v2; needs the `columnar` feature).
+    Arrow,
 }
 
 impl Format {
-    /// The format a file name suggests: `.csv` is CSV, anything else JSON Lines (a
-    /// compression extension does not count: `.csv.gz` is CSV).
+    /// The format a file name suggests: `.csv` is CSV, `.parquet` Parquet, `.arrow` and
+    /// `.feather` Arrow IPC, anything else JSON Lines (a compression extension does not
+    /// count: `.csv.gz` is CSV).
     pub fn from_path(path: &Path) -> Format {
-        match open::without_compression(path)
-            .extension()
-            .and_then(|e| e.to_str())
-        {
-            Some(ext) if ext.eq_ignore_ascii_case("csv") => Format::Csv,
-            _ => Format::Jsonl,
+        let path = open::without_compression(path);
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let is = |name: &str| ext.eq_ignore_ascii_case(name);
+        if is("csv") {
+            Format::Csv
+        } else if is("parquet") {
+            Format::Parquet
+        } else if is("arrow") || is("feather") {
+            Format::Arrow
+        } else {
+            Format::Jsonl
+        }
+    }
+
+    /// Whether the format is columnar (Parquet, Arrow), read from a file by seeking.
+    pub fn is_columnar(self) -> bool {
+        matches!(self, Format::Parquet | Format::Arrow)
+    }
+
+    /// The format's name in the run summary and messages: `jsonl`, `csv`, `parquet`,
+    /// `arrow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
         }
     }
 }
@@ -217,7 +246,111 @@ pub fn read_leads<R: Read>(
             }
             Err(error) => each(line, Err(error), &String::new),
         }),
+        Format::Parquet | Format::Arrow => {
+            let wanted = lead_columns(plan, keys);
+            columnar_rows(&source, format, &wanted, |row| {
+                let lead = schema::read_lead(plan, keys, options, row);
+                each(row_number(row), lead, &String::new)
+            })
+        }
     }
+}
+
+/// The columns a plan reads from lead records: the id and every lead field.
+pub(crate) fn lead_columns<'p>(plan: &'p Plan, keys: &'p Keys) -> Vec<&'p str> {
+    let fields = plan.lead_fields.iter().map(|f| f.name.as_str());
+    std::iter::once(keys.id.as_str()).chain(fields).collect()
+}
+
+/// The columns a plan reads from event records: the lead, type and time, and every
+/// property of a declared type.
+pub(crate) fn event_columns<'p>(plan: &'p Plan, keys: &'p Keys) -> Vec<&'p str> {
+    let props = plan.events.iter().flat_map(|e| &e.props).map(|p| p.name.as_str());
+    let keys = [&keys.lead, &keys.event_type, &keys.ts].map(String::as_str);
+    keys.into_iter().chain(props).collect()
+}
+
+#[cfg(feature = "columnar")]
+fn row_number(row: &columnar::ColumnarRow<'_>) -> u64 {
+    row.number()
+}
+
+/// A lead from a row of a columnar file.
+#[cfg(feature = "columnar")]
+pub(crate) fn read_lead_record(
+    plan: &Plan,
+    keys: &Keys,
+    options: ReadOptions,
+    row: &columnar::ColumnarRow<'_>,
+) -> Result<Lead, RecordError> {
+    schema::read_lead(plan, keys, options, row)
+}
+
+/// An event from a row of a columnar file.
+#[cfg(feature = "columnar")]
+pub(crate) fn read_event_record(
+    plan: &Plan,
+    keys: &Keys,
+    options: ReadOptions,
+    row: &columnar::ColumnarRow<'_>,
+) -> Result<EventRecord, RecordError> {
+    schema::read_event(plan, keys, options, row)
+}
+
+/// Calls `each` with every row of a columnar file, in order, reading only the columns
+/// `wanted` names.
+#[cfg(feature = "columnar")]
+fn columnar_rows<R: Read>(
+    source: &Source<R>,
+    format: Format,
+    wanted: &[&str],
+    each: impl FnMut(&columnar::ColumnarRow<'_>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    columnar::for_each_row(source, format, wanted, each)
+}
+
+/// A row of a columnar file in a build that reads none: there is no such row.
+#[cfg(not(feature = "columnar"))]
+enum NoRow {}
+
+#[cfg(not(feature = "columnar"))]
+impl schema::Record for NoRow {
+    const PLACE: &'static str = " column";
+
+    fn get(&self, _: &str) -> Option<schema::Cell<'_>> {
+        match *self {}
+    }
+
+    fn error(&self, _: Code, _: Option<&str>, _: String) -> RecordError {
+        match *self {}
+    }
+}
+
+/// Without the `columnar` feature, a columnar file cannot be read.
+#[cfg(not(feature = "columnar"))]
+fn columnar_rows<R: Read>(
+    source: &Source<R>,
+    format: Format,
+    _wanted: &[&str],
+    _each: impl FnMut(&NoRow) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    Err(without_columnar(&source.name, format))
+}
+
+#[cfg(not(feature = "columnar"))]
+fn row_number(row: &NoRow) -> u64 {
+    match *row {}
+}
+
+/// The error for a Parquet or Arrow input read by a build without the `columnar`
+/// feature.
+#[cfg(not(feature = "columnar"))]
+pub(crate) fn without_columnar(file: &str, format: Format) -> RecordError {
+    let message = format!(
+        "this build of leadscore reads no {} files (it was built without the `columnar` feature)",
+        format.name()
+    );
+    RecordError::new(Code::UnreadableInput, file, 0, message)
 }
 
 /// Reads event records, calling `each` with each one (or its error) and its line.
@@ -260,6 +393,14 @@ pub fn read_events_with_text<R: Read>(
             }
             Err(error) => each(line, Err(error), &String::new),
         }),
+        // A row of a columnar file has no text of its own: rejects name its row.
+        Format::Parquet | Format::Arrow => {
+            let wanted = event_columns(plan, keys);
+            columnar_rows(&source, format, &wanted, |row| {
+                let event = schema::read_event(plan, keys, options, row);
+                each(row_number(row), event, &String::new)
+            })
+        }
     }
 }
 
@@ -297,6 +438,12 @@ pub fn read_outcomes<R: Read>(
             let outcome = row.and_then(|row| schema::read_outcome(keys, label_key, options, &row));
             each(line, outcome)
         }),
+        Format::Parquet | Format::Arrow => {
+            let wanted = [keys.lead.as_str(), keys.ts.as_str(), label_key];
+            columnar_rows(&source, format, &wanted, |row| {
+                each(row_number(row), schema::read_outcome(keys, label_key, options, row))
+            })
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::{EventRecord, Keys, OutcomeRecord, RecordError};
 use crate::diagnostics::Code;
 use crate::plan::{FieldDecl, Plan};
 use crate::record::{Event, Lead};
-use crate::vocab::{read_time, read_value, time_too_late, Raw, ReadOptions, Value};
+use crate::vocab::{read_time, read_value, time_too_late, Raw, ReadOptions, Value, ValueType};
 use std::borrow::Cow;
 
 /// One record as its format cuts it into named values: a JSON object or a CSV row.
@@ -32,6 +32,10 @@ pub(super) enum Cell<'a> {
     /// A JSON number, as its text.
     Number(Cow<'a, str>),
     Bool(bool),
+    /// A timestamp column's value (Parquet, Arrow), in microseconds since 1970: only a
+    /// `time` field or the event time takes it. (Only columnar readers make one.)
+    #[cfg_attr(not(feature = "columnar"), allow(dead_code))]
+    Time(i64),
     /// A JSON list or object (`"a list"`, `"an object"`): no field takes one.
     Nested(&'static str),
 }
@@ -46,6 +50,7 @@ impl Cell<'_> {
             Cell::Untyped(text) => Raw::Untyped(text),
             Cell::Number(text) => Raw::Number(text),
             Cell::Bool(b) => Raw::Bool(*b),
+            Cell::Time(_) => return Err("a timestamp"),
             Cell::Nested(kind) => return Err(kind),
         }))
     }
@@ -127,6 +132,9 @@ fn lead_id(cell: &Cell<'_>) -> Result<String, String> {
 /// An event's time, or what it must be: a number after the year 9999 is told so (it is
 /// likely in a finer unit than `--ts-unit`), anything else is told every form.
 fn key_time(cell: &Cell<'_>, options: ReadOptions) -> Result<i64, String> {
+    if let Cell::Time(micros) = cell {
+        return Ok(*micros);
+    }
     let raw = cell.raw().ok().flatten();
     raw.and_then(|raw| event_time(raw, options)).ok_or_else(|| {
         raw.and_then(|raw| time_too_late(raw, options))
@@ -224,6 +232,10 @@ fn typed_fields(
             values.push(None);
             continue;
         };
+        if let (Cell::Time(micros), ValueType::Time) = (&cell, decl.ty) {
+            values.push(Some(Value::Time(*micros)));
+            continue;
+        }
         let raw = cell.raw().map_err(|kind| {
             let message = format!("expected {}, found {kind}", decl.ty.name());
             record.error(Code::ValueMismatch, Some(&decl.name), message)

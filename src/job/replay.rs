@@ -107,7 +107,7 @@ impl ScoreJob {
         summary.leads = engines.iter().map(|e| e.lead_ids().len()).sum();
         summary.rejected = files.iter().map(|f| f.rejected).sum();
         let chunks = self.replay_results(&engines).map_err(JobError::Output)?;
-        let scored = Scored::new(
+        let scored = Scored::formatted(
             &plan,
             self.output_format,
             self.explain,

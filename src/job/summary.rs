@@ -38,10 +38,7 @@ pub struct FileCounts {
 }
 
 fn format_name<S: Serializer>(format: &Format, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match format {
-        Format::Jsonl => "jsonl",
-        Format::Csv => "csv",
-    })
+    s.serialize_str(format.name())
 }
 
 /// How a command ended, from its exit code (0, 1, 2; see the README).

@@ -1,0 +1,571 @@
+//! Parquet and Arrow IPC files: only the columns the plan reads, a row group (Parquet)
+//! or a record batch (Arrow) at a time, shared out among threads.
+//!
+//! A row reaches the schemas as the same [`Cell`]s a JSON object's members do (text as
+//! text, numbers as their digits, timestamps as their microseconds), so a record scores
+//! the same whichever format carried it. Messages name the file, the row (from 1, as
+//! `file:row`) and the column (from 1) with its name.
+
+use super::schema::{Cell, Record};
+use super::{Format, RecordError, Source};
+use crate::diagnostics::Code;
+use crate::vocab::Raw;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, Schema, TimeUnit};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Rows decoded at a time within a row group.
+const BATCH_ROWS: usize = 8192;
+
+/// The rows of one record batch, with the names of the columns read.
+pub(crate) struct Rows<'a> {
+    file: &'a str,
+    /// Rows in the file before the batch's first.
+    first_row: u64,
+    batch: &'a RecordBatch,
+    /// Index in the batch of each column, by name.
+    names: &'a [(String, usize)],
+    /// Index in the file of each batch column (for messages), from 0.
+    file_columns: &'a [usize],
+}
+
+impl<'a> Rows<'a> {
+    /// How many rows the batch has.
+    pub(crate) fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Rows in the file before the batch's first.
+    pub(crate) fn first_row(&self) -> u64 {
+        self.first_row
+    }
+
+    /// The row at `at` (from 0).
+    pub(crate) fn row(&self, at: usize) -> ColumnarRow<'_> {
+        ColumnarRow { rows: self, at }
+    }
+
+    /// The column named `name`, if the file has it.
+    pub(crate) fn column(&self, name: &str) -> Option<&'a dyn Array> {
+        let i = self.index(name)?;
+        Some(self.batch.column(i).as_ref())
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().find(|(n, _)| n == name).map(|&(_, i)| i)
+    }
+}
+
+/// One row of a record batch.
+pub(crate) struct ColumnarRow<'a> {
+    rows: &'a Rows<'a>,
+    at: usize,
+}
+
+impl ColumnarRow<'_> {
+    /// The row's number in the file, from 1.
+    pub(crate) fn number(&self) -> u64 {
+        self.rows.first_row + self.at as u64 + 1
+    }
+}
+
+impl Record for ColumnarRow<'_> {
+    const PLACE: &'static str = " column";
+
+    fn get(&self, name: &str) -> Option<Cell<'_>> {
+        Some(cell(self.rows.column(name)?, self.at))
+    }
+
+    fn error(&self, code: Code, field: Option<&str>, message: String) -> RecordError {
+        let error = RecordError::new(code, self.rows.file, self.number(), message);
+        match field {
+            Some(field) => RecordError {
+                column: self
+                    .rows
+                    .index(field)
+                    .and_then(|c| u32::try_from(self.rows.file_columns[c] + 1).ok()),
+                ..error.with_field(field)
+            },
+            None => error,
+        }
+    }
+}
+
+/// The value at `at` of a column whose type [`readable`] accepted.
+fn cell(array: &dyn Array, at: usize) -> Cell<'_> {
+    if array.is_null(at) {
+        return Cell::Empty;
+    }
+    let number = |n: String| Cell::Number(Cow::Owned(n));
+    match array.data_type() {
+        DataType::Utf8 => Cell::Text(Cow::Borrowed(array.as_string::<i32>().value(at))),
+        DataType::LargeUtf8 => Cell::Text(Cow::Borrowed(array.as_string::<i64>().value(at))),
+        DataType::Utf8View => Cell::Text(Cow::Borrowed(array.as_string_view().value(at))),
+        DataType::Boolean => Cell::Bool(array.as_boolean().value(at)),
+        DataType::Int8 => number(array.as_primitive::<Int8Type>().value(at).to_string()),
+        DataType::Int16 => number(array.as_primitive::<Int16Type>().value(at).to_string()),
+        DataType::Int32 => number(array.as_primitive::<Int32Type>().value(at).to_string()),
+        DataType::Int64 => number(array.as_primitive::<Int64Type>().value(at).to_string()),
+        DataType::UInt8 => number(array.as_primitive::<UInt8Type>().value(at).to_string()),
+        DataType::UInt16 => number(array.as_primitive::<UInt16Type>().value(at).to_string()),
+        DataType::UInt32 => number(array.as_primitive::<UInt32Type>().value(at).to_string()),
+        DataType::UInt64 => number(array.as_primitive::<UInt64Type>().value(at).to_string()),
+        // Rust prints the shortest digits that read back as the same number.
+        DataType::Float32 => float(f64::from(array.as_primitive::<Float32Type>().value(at))),
+        DataType::Float64 => float(array.as_primitive::<Float64Type>().value(at)),
+        DataType::Timestamp(unit, _) => Cell::Time(timestamp_micros(array, *unit, at)),
+        DataType::Date32 => {
+            let days = array.as_primitive::<Date32Type>().value(at);
+            Cell::Time(i64::from(days) * 86_400_000_000)
+        }
+        _ => Cell::Empty,
+    }
+}
+
+/// The non-empty text at `at` of a text column (an id, a type), if it is one.
+pub(crate) fn text_at(array: &dyn Array, at: usize) -> Option<&str> {
+    match cell(array, at) {
+        Cell::Text(Cow::Borrowed(text)) if !text.is_empty() => Some(text),
+        _ => None,
+    }
+}
+
+/// The instant at `at` of a timestamp or date column, in microseconds since 1970.
+pub(crate) fn time_at(array: &dyn Array, at: usize) -> Option<i64> {
+    match array.data_type() {
+        DataType::Timestamp(..) | DataType::Date32 => match cell(array, at) {
+            Cell::Time(micros) => Some(micros),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The finite number at `at` of a float column: what a `number` field reads from its
+/// shortest digits, which read back as the same number (so no digits need writing).
+pub(crate) fn float_at(array: &dyn Array, at: usize) -> Option<f64> {
+    let value = match array.data_type() {
+        DataType::Float64 if !array.is_null(at) => array.as_primitive::<Float64Type>().value(at),
+        _ => return None,
+    };
+    value.is_finite().then_some(value)
+}
+
+/// The value at `at` of a column as [`crate::vocab::read_into`] takes it (`None`: a
+/// null), as a JSON member would give it: text as a string, a number as its digits
+/// (written into `digits`, so nothing is allocated), a boolean. `Err` for what only the
+/// full reader takes (a timestamp, a float that is no JSON number).
+pub(crate) fn raw_at<'a>(
+    array: &'a dyn Array,
+    at: usize,
+    digits: &'a mut String,
+) -> Result<Option<Raw<'a>>, ()> {
+    use std::fmt::Write;
+    if array.is_null(at) {
+        return Ok(None);
+    }
+    digits.clear();
+    let written = match array.data_type() {
+        DataType::Utf8 => return Ok(Some(Raw::Text(array.as_string::<i32>().value(at)))),
+        DataType::LargeUtf8 => return Ok(Some(Raw::Text(array.as_string::<i64>().value(at)))),
+        DataType::Utf8View => return Ok(Some(Raw::Text(array.as_string_view().value(at)))),
+        DataType::Boolean => return Ok(Some(Raw::Bool(array.as_boolean().value(at)))),
+        DataType::Int64 => write!(digits, "{}", array.as_primitive::<Int64Type>().value(at)),
+        DataType::Int32 => write!(digits, "{}", array.as_primitive::<Int32Type>().value(at)),
+        DataType::Float64 => {
+            let value = array.as_primitive::<Float64Type>().value(at);
+            if !value.is_finite() {
+                return Err(());
+            }
+            write!(digits, "{value}")
+        }
+        // Rarer column types: through the cells every reader uses.
+        _ => match cell(array, at) {
+            Cell::Number(text) => digits.write_str(&text),
+            _ => return Err(()),
+        },
+    };
+    written.map_err(|_| ())?;
+    Ok(Some(Raw::Number(digits)))
+}
+
+/// A float as JSON would write it; not a number or infinite is no JSON number, and is
+/// refused as a JSON string holding the words would be.
+fn float(value: f64) -> Cell<'static> {
+    if value.is_finite() {
+        Cell::Number(Cow::Owned(value.to_string()))
+    } else {
+        Cell::Text(Cow::Owned(value.to_string()))
+    }
+}
+
+/// A timestamp column's value at `at` in microseconds since 1970 (nanoseconds are
+/// rounded down to the microsecond the language counts in).
+fn timestamp_micros(array: &dyn Array, unit: TimeUnit, at: usize) -> i64 {
+    match unit {
+        TimeUnit::Second => array
+            .as_primitive::<TimestampSecondType>()
+            .value(at)
+            .saturating_mul(1_000_000),
+        TimeUnit::Millisecond => array
+            .as_primitive::<TimestampMillisecondType>()
+            .value(at)
+            .saturating_mul(1_000),
+        TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(at),
+        TimeUnit::Nanosecond => array
+            .as_primitive::<TimestampNanosecondType>()
+            .value(at)
+            .div_euclid(1_000),
+    }
+}
+
+/// Whether a column of this type can be read (every type a JSON value can stand for).
+fn readable(data_type: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        data_type,
+        Utf8 | LargeUtf8
+            | Utf8View
+            | Boolean
+            | Int8
+            | Int16
+            | Int32
+            | Int64
+            | UInt8
+            | UInt16
+            | UInt32
+            | UInt64
+            | Float32
+            | Float64
+            | Timestamp(_, _)
+            | Date32
+            | Null
+    )
+}
+
+/// A columnar file opened for reading, projected on the columns wanted.
+enum Opened {
+    /// Threads take row groups by number and decode them.
+    Parquet(ParquetFile),
+    /// Threads take the next record batch in turn (decoding one is little more than
+    /// reading it), with the number of rows before it.
+    Arrow(Mutex<(arrow_ipc::reader::FileReader<File>, u64)>),
+}
+
+/// A Parquet file's metadata, read once for every thread.
+struct ParquetFile {
+    /// Opened anew for each row group: clones of one `File` share its offset, and the
+    /// reader seeks.
+    path: std::path::PathBuf,
+    metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    mask: parquet::arrow::ProjectionMask,
+    /// The first row of each row group, from 0.
+    first_rows: Vec<u64>,
+}
+
+/// A share of a file's rows for one thread: a row group's number, or a record batch and
+/// the number of rows before it.
+enum Work<'f> {
+    Group(&'f ParquetFile, usize),
+    Batch(u64, RecordBatch),
+}
+
+/// The columns wanted that the file has: (name, index in the file), in file order.
+fn wanted_columns(schema: &Schema, wanted: &[&str]) -> Vec<(String, usize)> {
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| wanted.contains(&f.name().as_str()))
+        .map(|(i, f)| (f.name().clone(), i))
+        .collect()
+}
+
+/// The error for a file that cannot be read as `format` (at no record in particular).
+fn unreadable(file: &str, format: Format, message: impl std::fmt::Display) -> RecordError {
+    let kind = if format == Format::Parquet {
+        "Parquet"
+    } else {
+        "Arrow IPC"
+    };
+    RecordError::new(
+        Code::UnreadableInput,
+        file,
+        0,
+        format!("cannot read as {kind}: {message}"),
+    )
+}
+
+/// A file on disk to read from: the source's own path (columnar readers seek, so a
+/// stream is not enough).
+fn file_of<R: Read>(source: &Source<R>, format: Format) -> Result<File, RecordError> {
+    if source.name == super::open::STDIN_NAME {
+        return Err(unreadable(
+            &source.name,
+            format,
+            "give a file, not standard input (the format is read by seeking)",
+        ));
+    }
+    File::open(&source.name).map_err(|e| unreadable(&source.name, format, e))
+}
+
+/// A columnar file opened for reading, with the columns read.
+struct Prepared {
+    opened: Opened,
+    /// Index in a batch of each column read, by name.
+    names: Vec<(String, usize)>,
+    /// Index in the file of each batch column, from 0.
+    file_columns: Vec<usize>,
+}
+
+impl Prepared {
+    /// Opens the source's file as `format`, projected on the columns `wanted` names that
+    /// it has; fails when one of them holds values no field can take.
+    fn new<R: Read>(source: &Source<R>, format: Format, wanted: &[&str]) -> Result<Prepared, RecordError> {
+        let name = source.name.as_str();
+        let file = file_of(source, format)?;
+        let (opened, schema) =
+            open(file, name, format, wanted).map_err(|e| unreadable(name, format, e))?;
+        let columns = wanted_columns(&schema, wanted);
+        for (column, i) in &columns {
+            let data_type = schema.field(*i).data_type();
+            if !readable(data_type) {
+                let message =
+                    format!("column `{column}` holds {data_type}, which no field can take");
+                return Err(RecordError::new(Code::UnreadableInput, name, 0, message));
+            }
+        }
+        // Batches hold the projected columns in file order, as `columns` is.
+        let names = columns
+            .iter()
+            .enumerate()
+            .map(|(k, (n, _))| (n.clone(), k))
+            .collect();
+        let file_columns = columns.iter().map(|&(_, i)| i).collect();
+        Ok(Prepared {
+            opened,
+            names,
+            file_columns,
+        })
+    }
+
+    /// The rows of `batch`, which has `first_row` rows before it in the file.
+    fn rows<'a>(&'a self, file: &'a str, first_row: u64, batch: &'a RecordBatch) -> Rows<'a> {
+        Rows {
+            file,
+            first_row,
+            batch,
+            names: &self.names,
+            file_columns: &self.file_columns,
+        }
+    }
+
+    /// Reads one share of the rows, calling `each` with each of its record batches.
+    fn work<E: From<String>>(
+        &self,
+        file: &str,
+        work: Work<'_>,
+        each: &mut impl FnMut(&Rows<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match work {
+            Work::Group(parquet, group) => parquet.read_group(group, &mut |first_row, batch| {
+                each(&self.rows(file, first_row, batch))
+            }),
+            Work::Batch(first_row, batch) => each(&self.rows(file, first_row, &batch)),
+        }
+    }
+}
+
+/// What stops reading a columnar file: the file cannot be read, or the caller stopped.
+enum Stop {
+    Unreadable(String),
+    Record(RecordError),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Unreadable(message)
+    }
+}
+
+/// Calls `each` with every row of a Parquet or Arrow IPC file, in order, reading only
+/// the columns `wanted` names; stops at the first error `each` returns.
+pub(crate) fn for_each_row<R: Read>(
+    source: &Source<R>,
+    format: Format,
+    wanted: &[&str],
+    mut each: impl FnMut(&ColumnarRow<'_>) -> Result<(), RecordError>,
+) -> Result<(), RecordError> {
+    let prepared = Prepared::new(source, format, wanted)?;
+    let next = AtomicUsize::new(0);
+    while let Some((_, work)) = prepared.opened.take(&next) {
+        let done = work.map_err(Stop::Unreadable).and_then(|work| {
+            prepared.work(&source.name, work, &mut |rows| {
+                (0..rows.len()).try_for_each(|at| each(&rows.row(at)).map_err(Stop::Record))
+            })
+        });
+        match done {
+            Ok(()) => {}
+            Err(Stop::Record(error)) => return Err(error),
+            Err(Stop::Unreadable(message)) => return Err(unreadable(&source.name, format, message)),
+        }
+    }
+    Ok(())
+}
+
+/// Reads a Parquet or Arrow IPC file, only the columns `wanted` names, on `threads`
+/// threads: each thread makes its state with `init` and runs `each` on each record
+/// batch of the shares (row groups, record batches) it takes, in no particular order.
+/// Returns every thread's state.
+pub(crate) fn read_batches<R: Read, S: Send>(
+    source: &Source<R>,
+    format: Format,
+    wanted: &[&str],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    each: impl Fn(&mut S, &Rows<'_>) + Sync,
+) -> Result<Vec<S>, RecordError> {
+    let name = source.name.as_str();
+    let prepared = Prepared::new(source, format, wanted)?;
+    let next = AtomicUsize::new(0);
+    let failed = Mutex::new(None);
+    let threads = threads.clamp(1, crate::batch::MAX_THREADS);
+    let states = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (prepared, init, each, next, failed) = (&prepared, &init, &each, &next, &failed);
+                scope.spawn(move || {
+                    let mut state = init();
+                    while let Some((order, work)) = prepared.opened.take(next) {
+                        let done = work.and_then(|work| {
+                            prepared.work(name, work, &mut |rows| {
+                                each(&mut state, rows);
+                                Ok::<(), String>(())
+                            })
+                        });
+                        if let Err(e) = done {
+                            let mut failed = failed.lock().expect("no panics holding it");
+                            // The earliest share's error, whatever the threads' timing.
+                            if failed.as_ref().is_none_or(|(p, _)| *p > order) {
+                                *failed = Some((order, e));
+                            }
+                            break;
+                        }
+                    }
+                    state
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("readers do not panic"))
+            .collect::<Vec<S>>()
+    });
+    match failed.into_inner().expect("no panics holding it") {
+        Some((_, message)) => Err(unreadable(name, format, message)),
+        None => Ok(states),
+    }
+}
+
+/// Opens `file` as `format`, projected on the columns `wanted` names.
+/// (`path` is where `file` is, for Parquet's row groups.)
+fn open(
+    file: File,
+    path: &str,
+    format: Format,
+    wanted: &[&str],
+) -> Result<(Opened, Schema), String> {
+    match format {
+        Format::Arrow => {
+            let reader = arrow_ipc::reader::FileReader::try_new(
+                file.try_clone().map_err(|e| e.to_string())?,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+            let schema = reader.schema().as_ref().clone();
+            let projection = wanted_columns(&schema, wanted).iter().map(|&(_, i)| i).collect();
+            let reader = arrow_ipc::reader::FileReader::try_new(file, Some(projection))
+                .map_err(|e| e.to_string())?;
+            Ok((Opened::Arrow(Mutex::new((reader, 0))), schema))
+        }
+        _ => {
+            use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+                .map_err(|e| e.to_string())?;
+            let schema = metadata.schema().as_ref().clone();
+            let roots: Vec<usize> = wanted_columns(&schema, wanted).iter().map(|&(_, i)| i).collect();
+            let mask = parquet::arrow::ProjectionMask::roots(metadata.parquet_schema(), roots);
+            let mut first_rows = Vec::new();
+            let mut rows = 0u64;
+            for group in metadata.metadata().row_groups() {
+                first_rows.push(rows);
+                rows += group.num_rows().max(0) as u64;
+            }
+            let parquet = ParquetFile {
+                path: path.into(),
+                metadata,
+                mask,
+                first_rows,
+            };
+            Ok((Opened::Parquet(parquet), schema))
+        }
+    }
+}
+
+impl Opened {
+    /// The next share of rows for a thread, with its place in the file (for the order
+    /// of errors); `None` when every row is taken.
+    fn take(&self, next: &AtomicUsize) -> Option<(usize, Result<Work<'_>, String>)> {
+        let order = next.fetch_add(1, Ordering::Relaxed);
+        match self {
+            Opened::Parquet(parquet) => (order < parquet.first_rows.len())
+                .then_some((order, Ok(Work::Group(parquet, order)))),
+            Opened::Arrow(reader) => {
+                let mut reader = reader.lock().expect("no panics holding it");
+                let (batches, rows) = &mut *reader;
+                let batch = batches.next()?.map_err(|e| e.to_string());
+                let first_row = *rows;
+                if let Ok(batch) = &batch {
+                    *rows += batch.num_rows() as u64;
+                }
+                Some((order, batch.map(|b| Work::Batch(first_row, b))))
+            }
+        }
+    }
+}
+
+impl ParquetFile {
+    /// Decodes row group `group`, calling `each` with each record
+    /// batch and the number of rows before it.
+    fn read_group<E: From<String>>(
+        &self,
+        group: usize,
+        each: &mut dyn FnMut(u64, &RecordBatch) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let file = File::open(&self.path).map_err(|e| e.to_string())?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+            .with_projection(self.mask.clone())
+            .with_row_groups(vec![group])
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut row = self.first_rows[group];
+        for batch in reader {
+            let batch = batch.map_err(|e| e.to_string())?;
+            each(row, &batch)?;
+            row += batch.num_rows() as u64;
+        }
+        Ok(())
+    }
+}

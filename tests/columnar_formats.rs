@@ -1,0 +1,388 @@
+//! Parquet and Arrow IPC inputs (`--input-format parquet|arrow`): the same records give
+//! the same bytes as JSON Lines and CSV, whatever the thread count; a value that does not
+//! fit names the file, the row and the column.
+#![cfg(feature = "columnar")]
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use leadscore::input::{Format, Source};
+use leadscore::job::{JobError, ScoreJob};
+use leadscore::{MemoryLoader, Scorer};
+use proptest::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+
+const MODEL: &str = r#"lead { industry: string, size: int, revenue: number, student: bool }
+event page.view { path: string, seconds: number }
+event email.open {}
+score fit {
+  when lead.industry in ["software", "retail"]  +20
+  when lead.size >= 50                          +15
+  when lead.revenue > 1000.5                    +5
+  when lead.student                             -20
+  on page.view where starts_with(path, "/p")    +3 within 30d
+  on page.view where seconds > 10               +1
+  on email.open                                 +1
+}
+"#;
+
+/// 2026-11-01T00:00:00Z, in microseconds.
+const AS_OF: i64 = 1_793_491_200_000_000;
+
+#[derive(Debug, Clone)]
+struct LeadRow {
+    id: String,
+    industry: Option<String>,
+    size: Option<i64>,
+    revenue: Option<f64>,
+    student: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct EventRow {
+    lead: String,
+    kind: &'static str,
+    ts: i64,
+    path: Option<String>,
+    seconds: Option<f64>,
+}
+
+fn scorer() -> Arc<Scorer> {
+    let compiled = leadscore::compile_source("m.score", MODEL, &MemoryLoader::new());
+    Arc::new(Scorer::new(compiled.plan.expect("the model compiles")).unwrap())
+}
+
+fn lead_rows() -> impl Strategy<Value = Vec<LeadRow>> {
+    let industry = prop::option::of(prop::sample::select(vec!["software", "retail", "x y"]));
+    let lead = (
+        0u32..40,
+        industry,
+        prop::option::of(-5i64..1000),
+        prop::option::of(-2000.0f64..5000.0),
+        prop::option::of(any::<bool>()),
+    );
+    prop::collection::vec(lead, 0..30).prop_map(|leads| {
+        let mut seen = std::collections::HashSet::new();
+        leads
+            .into_iter()
+            // One record per id: a duplicate is an error, tested apart.
+            .filter(|(n, ..)| seen.insert(*n))
+            .map(|(n, industry, size, revenue, student)| LeadRow {
+                id: format!("L{n}"),
+                industry: industry.map(str::to_string),
+                size,
+                revenue,
+                student,
+            })
+            .collect()
+    })
+}
+
+fn event_rows() -> impl Strategy<Value = Vec<EventRow>> {
+    let kind = prop::sample::select(vec!["page.view", "email.open", "chat.message"]);
+    let path = prop::option::of(prop::sample::select(vec!["/pricing", "/p", "/careers"]));
+    let event = (
+        0u32..45,
+        kind,
+        // From 60 days before the as-of time to a day after it.
+        -60 * 86_400i64..86_400,
+        path,
+        prop::option::of(0.0f64..30.0),
+    );
+    prop::collection::vec(event, 0..80).prop_map(|events| {
+        events
+            .into_iter()
+            .map(|(n, kind, offset, path, seconds)| EventRow {
+                lead: format!("L{n}"),
+                kind,
+                ts: AS_OF + offset * 1_000_000,
+                path: path.map(str::to_string),
+                seconds,
+            })
+            .collect()
+    })
+}
+
+/// A JSON member `"name":value` for a value that is there.
+fn member(name: &str, value: Option<serde_json::Value>) -> Option<String> {
+    value.map(|v| format!("\"{name}\":{v}"))
+}
+
+fn write_jsonl(dir: &Path, leads: &[LeadRow], events: &[EventRow]) {
+    let object = |members: Vec<Option<String>>| {
+        let members: Vec<String> = members.into_iter().flatten().collect();
+        format!("{{{}}}\n", members.join(","))
+    };
+    let leads: String = leads
+        .iter()
+        .map(|l| {
+            object(vec![
+                member("id", Some(l.id.clone().into())),
+                member("industry", l.industry.clone().map(Into::into)),
+                member("size", l.size.map(Into::into)),
+                member("revenue", l.revenue.map(Into::into)),
+                member("student", l.student.map(Into::into)),
+            ])
+        })
+        .collect();
+    let events: String = events
+        .iter()
+        .map(|e| {
+            object(vec![
+                member("lead", Some(e.lead.clone().into())),
+                member("type", Some(e.kind.into())),
+                member("ts", Some(leadscore::time::format_timestamp(e.ts).into())),
+                member("path", e.path.clone().map(Into::into)),
+                member("seconds", e.seconds.map(Into::into)),
+            ])
+        })
+        .collect();
+    std::fs::write(dir.join("leads.jsonl"), leads).unwrap();
+    std::fs::write(dir.join("events.jsonl"), events).unwrap();
+}
+
+fn write_csv(dir: &Path, leads: &[LeadRow], events: &[EventRow]) {
+    let cell = |v: Option<String>| v.unwrap_or_default();
+    let mut out = csv::Writer::from_path(dir.join("leads.csv")).unwrap();
+    out.write_record(["id", "industry", "size", "revenue", "student"])
+        .unwrap();
+    for l in leads {
+        out.write_record([
+            l.id.clone(),
+            cell(l.industry.clone()),
+            cell(l.size.map(|n| n.to_string())),
+            cell(l.revenue.map(|n| n.to_string())),
+            cell(l.student.map(|b| b.to_string())),
+        ])
+        .unwrap();
+    }
+    out.flush().unwrap();
+    let mut out = csv::Writer::from_path(dir.join("events.csv")).unwrap();
+    out.write_record(["lead", "type", "ts", "path", "seconds"])
+        .unwrap();
+    for e in events {
+        out.write_record([
+            e.lead.clone(),
+            e.kind.to_string(),
+            leadscore::time::format_timestamp(e.ts),
+            cell(e.path.clone()),
+            cell(e.seconds.map(|n| n.to_string())),
+        ])
+        .unwrap();
+    }
+    out.flush().unwrap();
+}
+
+/// The leads and events as Arrow record batches, in several batches (row groups) so
+/// that more than one thread has work.
+fn batches(leads: &[LeadRow], events: &[EventRow]) -> (Vec<RecordBatch>, Vec<RecordBatch>) {
+    let text = |v: Vec<Option<String>>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let lead_schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("industry", DataType::Utf8, true),
+        Field::new("size", DataType::Int64, true),
+        Field::new("revenue", DataType::Float64, true),
+        Field::new("student", DataType::Boolean, true),
+    ]));
+    let utc = Some(Arc::from("UTC"));
+    let event_schema = Arc::new(Schema::new(vec![
+        Field::new("lead", DataType::Utf8, false),
+        Field::new("type", DataType::Utf8, false),
+        Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Microsecond, utc.clone()),
+            false,
+        ),
+        Field::new("path", DataType::Utf8, true),
+        Field::new("seconds", DataType::Float64, true),
+    ]));
+    let lead_batch = |leads: &[LeadRow]| {
+        let columns = vec![
+            text(leads.iter().map(|l| Some(l.id.clone())).collect()),
+            text(leads.iter().map(|l| l.industry.clone()).collect()),
+            Arc::new(Int64Array::from_iter(leads.iter().map(|l| l.size))) as ArrayRef,
+            Arc::new(Float64Array::from_iter(leads.iter().map(|l| l.revenue))),
+            Arc::new(BooleanArray::from_iter(leads.iter().map(|l| l.student))),
+        ];
+        RecordBatch::try_new(lead_schema.clone(), columns).unwrap()
+    };
+    let event_batch = |events: &[EventRow]| {
+        let ts = TimestampMicrosecondArray::from_iter_values(events.iter().map(|e| e.ts))
+            .with_timezone_opt(utc.clone());
+        let columns = vec![
+            text(events.iter().map(|e| Some(e.lead.clone())).collect()),
+            text(events.iter().map(|e| Some(e.kind.to_string())).collect()),
+            Arc::new(ts) as ArrayRef,
+            text(events.iter().map(|e| e.path.clone()).collect()),
+            Arc::new(Float64Array::from_iter(events.iter().map(|e| e.seconds))),
+        ];
+        RecordBatch::try_new(event_schema.clone(), columns).unwrap()
+    };
+    // Empty inputs still have one (empty) batch, which carries the schema.
+    let leads = leads.chunks(7).map(lead_batch).collect::<Vec<_>>();
+    let events = events.chunks(13).map(event_batch).collect::<Vec<_>>();
+    let or_empty = |mut b: Vec<RecordBatch>, empty: RecordBatch| {
+        if b.is_empty() {
+            b.push(empty);
+        }
+        b
+    };
+    (
+        or_empty(leads, lead_batch(&[])),
+        or_empty(events, event_batch(&[])),
+    )
+}
+
+fn write_parquet(path: &Path, batches: &[RecordBatch]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batches[0].schema(), None).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+        // One row group per batch.
+        writer.flush().unwrap();
+    }
+    writer.close().unwrap();
+}
+
+fn write_arrow(path: &Path, batches: &[RecordBatch]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = arrow_ipc::writer::FileWriter::try_new(file, &batches[0].schema()).unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+/// The file `name` in `dir`, as a source named by its path (which tells its format).
+fn source(dir: &Path, name: &str) -> leadscore::Input<'static> {
+    let path = dir.join(name).display().to_string();
+    let bytes = std::fs::read(&path).unwrap();
+    Source::new(path, std::io::Cursor::new(bytes))
+}
+
+/// Scores the files `leads` and `events` (found in `dir`; their names tell the format)
+/// on `threads` threads.
+fn score(dir: &Path, leads: &str, events: &str, threads: usize) -> Result<String, JobError> {
+    let job = ScoreJob {
+        threads,
+        ..ScoreJob::new(AS_OF)
+    };
+    let source = |name: &str| {
+        let path = dir.join(name).display().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        Source::new(path, std::io::Cursor::new(bytes))
+    };
+    let mut out = Vec::new();
+    job.run(
+        scorer(),
+        Some(source(leads)),
+        Some(source(events)),
+        &mut out,
+        None,
+    )?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+/// The outcome of one lead (`explain`, which reads the inputs one record at a time and
+/// keeps only that lead's), as text.
+fn explain(dir: &Path, leads: &str, events: &str, id: &str) -> String {
+    let job = ScoreJob::new(AS_OF);
+    let outcome = job
+        .explain(
+            scorer(),
+            id,
+            Some(source(dir, leads)),
+            Some(source(dir, events)),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+    format!("{outcome:?}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The same records give the same bytes from JSON Lines, CSV, Parquet and Arrow, on
+    /// one thread or three.
+    #[test]
+    fn the_same_records_score_the_same_in_every_format(leads in lead_rows(), events in event_rows()) {
+        let dir = tempfile::tempdir().unwrap();
+        write_jsonl(dir.path(), &leads, &events);
+        write_csv(dir.path(), &leads, &events);
+        let (lead_batches, event_batches) = batches(&leads, &events);
+        write_parquet(&dir.path().join("leads.parquet"), &lead_batches);
+        write_parquet(&dir.path().join("events.parquet"), &event_batches);
+        write_arrow(&dir.path().join("leads.arrow"), &lead_batches);
+        write_arrow(&dir.path().join("events.arrow"), &event_batches);
+        let expected = score(dir.path(), "leads.jsonl", "events.jsonl", 1).unwrap();
+        let id = leads.first().map_or("L0", |l| l.id.as_str()).to_string();
+        let explained = explain(dir.path(), "leads.jsonl", "events.jsonl", &id);
+        for (leads, events) in [("leads.csv", "events.csv"), ("leads.parquet", "events.parquet"), ("leads.arrow", "events.arrow")] {
+            for threads in [1, 3] {
+                let got = score(dir.path(), leads, events, threads).unwrap();
+                prop_assert_eq!(&got, &expected, "{} and {} on {} threads", leads, events, threads);
+            }
+            prop_assert_eq!(explain(dir.path(), leads, events, &id), explained.clone(), "{}", leads);
+        }
+    }
+}
+
+#[test]
+fn file_names_tell_the_columnar_formats() {
+    let format = |name: &str| Format::from_path(Path::new(name));
+    assert_eq!(format("events.parquet"), Format::Parquet);
+    assert_eq!(format("events.PARQUET"), Format::Parquet);
+    assert_eq!(format("events.arrow"), Format::Arrow);
+    assert_eq!(format("events.feather"), Format::Arrow);
+    assert_eq!(format("events.jsonl"), Format::Jsonl);
+}
+
+/// A value that does not fit its field names the file, the row (from 1) and the column
+/// (from 1, in the file's order) with the field's name.
+#[test]
+fn a_value_that_does_not_fit_names_the_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, true),
+        Field::new("size", DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![Some("L1"), Some("L2"), Some("L3")])),
+        Arc::new(StringArray::from(vec![Some("5"), None, Some("big")])),
+    ];
+    let batch = RecordBatch::try_new(schema, columns).unwrap();
+    let path = dir.path().join("leads.parquet");
+    write_parquet(&path, &[batch]);
+    write_jsonl(dir.path(), &[], &[]);
+    let Err(JobError::Record(error)) = score(dir.path(), "leads.parquet", "events.jsonl", 2) else {
+        panic!("the text in an int column is refused");
+    };
+    assert_eq!((error.line, error.column), (1, Some(2)));
+    assert_eq!(error.field.as_deref(), Some("size"));
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{}:1:2: field `size`: ", path.display())),
+        "{error}"
+    );
+}
+
+/// A file that is not Parquet stops the job with an error that names it.
+#[test]
+fn a_file_that_is_not_parquet_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("leads.parquet"), "{\"id\":\"L1\"}\n").unwrap();
+    write_jsonl(dir.path(), &[], &[]);
+    let Err(JobError::Record(error)) = score(dir.path(), "leads.parquet", "events.jsonl", 1) else {
+        panic!("JSON is not Parquet");
+    };
+    assert!(error.to_string().contains("leads.parquet"), "{error}");
+    assert!(
+        error.to_string().contains("cannot read as Parquet"),
+        "{error}"
+    );
+}

@@ -94,6 +94,9 @@ pub enum JobError {
     /// Writing the results failed.
     #[error("cannot write the results: {0}")]
     Output(io::Error),
+    /// Writing a replay's changes failed.
+    #[error("cannot write the changes: {0}")]
+    Changes(io::Error),
 }
 
 impl JobError {
@@ -101,7 +104,9 @@ impl JobError {
     pub fn code(&self) -> Code {
         match self {
             JobError::Record(error) => error.code(),
-            JobError::Rejects(_) | JobError::Output(_) => Code::UnwritableOutput,
+            JobError::Rejects(_) | JobError::Output(_) | JobError::Changes(_) => {
+                Code::UnwritableOutput
+            }
         }
     }
 }

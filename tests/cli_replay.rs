@@ -311,3 +311,102 @@ fn the_changes_file_may_not_be_the_output_or_an_input() {
     }
     assert!(Path::new(events).exists());
 }
+
+#[test]
+fn a_replay_that_stops_leaves_an_existing_changes_file_as_it_was_and_makes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = late_events(dir.path());
+    let kept = dir.path().join("kept.jsonl");
+    std::fs::write(&kept, "what was there\n").unwrap();
+    let fresh = dir.path().join("fresh.jsonl");
+    for changes in [&kept, &fresh] {
+        let output = leadscore(&[
+            "replay",
+            "examples/b2b.score",
+            "--events",
+            &events,
+            "--as-of",
+            AS_OF,
+            "--changes",
+            changes.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(1));
+    }
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "what was there\n");
+    assert!(!fresh.exists());
+    // With no change at all, the file is still written (empty).
+    let none = dir.path().join("none.jsonl");
+    let output = leadscore(&[
+        "replay",
+        "examples/b2b.score",
+        "--events",
+        &events,
+        "--as-of",
+        AS_OF,
+        "--lateness",
+        "60d",
+        "--changes",
+        none.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    assert!(none.exists());
+}
+
+#[test]
+fn leads_first_seen_in_events_that_do_not_count_are_the_same_leads_as_in_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.score");
+    std::fs::write(
+        &model,
+        "lead { boost: int }\nevent page.view {}\nscore s {\n  on page.view +10\n  when now() >= @2026-10-15 +5\n}\nscore b = s + lead.boost\ngrade b { hi >= 30; mid >= 15; lo }\n",
+    )
+    .unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    std::fs::write(&leads, "{\"id\":\"L1\",\"boost\":40}\n").unwrap();
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(
+        &events,
+        concat!(
+            r#"{"lead":"L1","type":"x.unknown","ts":"2026-10-01T00:00:00Z"}"#,
+            "\n",
+            r#"{"lead":"L3","type":"page.view","ts":"2026-12-01T00:00:00Z"}"#,
+            "\n",
+            r#"{"lead":"L2","type":"page.view","ts":"2026-10-02T00:00:00Z"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let changes = dir.path().join("changes.jsonl");
+    let paths = [&model, &leads, &events, &changes].map(|p| p.to_str().unwrap().to_string());
+    let run = |command: &str| {
+        let mut args = vec![
+            command, &paths[0], "--leads", &paths[1], "--events", &paths[2], "--as-of", AS_OF,
+        ];
+        if command == "replay" {
+            args.extend(["--changes", &paths[3]]);
+        }
+        let output = leadscore(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            output.stdout,
+            String::from_utf8_lossy(&output.stderr)
+                .split(" in ")
+                .next()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    // The same results and the same counts in the summary.
+    assert_eq!(run("replay"), run("score"));
+    let changes = std::fs::read_to_string(&changes).unwrap();
+    // L1 was "hi" from the start: no change of the lead is made up.
+    assert!(!changes.contains("\"cause\":\"lead\""), "{changes}");
+    assert!(
+        changes.contains(r#""lead":"L2","at":"2026-10-15T00:00:00Z""#),
+        "{changes}"
+    );
+}

@@ -611,3 +611,17 @@ fn state_holds_only_the_events_that_can_still_change_a_result() {
         .unwrap();
     assert_eq!(outcome.score("e"), Some(100.0 + 5.0));
 }
+
+#[test]
+fn a_lead_seen_before_the_clock_starts_follows_now_from_the_earliest_time() {
+    let plan =
+        common::plan("event a.x {}\nscore s { when now() >= @2026-10-15 +5 }\nflag f when s > 0");
+    let mut engine = Engine::new(plan, Settings::default()).unwrap();
+    engine.see_lead("L1"); // the clock is at the earliest time
+    let turn = common::at("2026-10-15");
+    assert_eq!(engine.next_change("L1"), Some(turn));
+    engine.advance(t0() + 30 * DAY).unwrap();
+    let changes = engine.take_transitions();
+    assert_eq!(changes.len(), 1);
+    assert_eq!((changes[0].at, changes[0].cause), (turn, Cause::Time));
+}

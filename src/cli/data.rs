@@ -324,6 +324,9 @@ fn stopped(run: &mut Run<'_>, error: &JobError, rejects: Option<&Path>) -> i32 {
             run.failed(EXIT_TROUBLE, code, format!("cannot write `{path}`: {e}"))
         }
         JobError::Output(e) => run.failed(EXIT_TROUBLE, code, format!("cannot write results: {e}")),
+        JobError::Changes(e) => {
+            run.failed(EXIT_TROUBLE, code, format!("cannot write the changes: {e}"))
+        }
     }
 }
 

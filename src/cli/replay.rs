@@ -5,8 +5,9 @@ use super::score::{model_name, scorer, write_scored, ScoreArgs};
 use super::EXIT_TROUBLE;
 use leadscore::job::RunCounts;
 use leadscore::live::Settings;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,9 +22,47 @@ pub struct Args {
     changes: Option<PathBuf>,
 }
 
+/// The changes file, created only when the replay first writes to it — once every event
+/// is read — so a run that stops leaves nothing behind and touches no existing file.
+struct LazyFile<'p> {
+    path: &'p Path,
+    file: Option<BufWriter<File>>,
+}
+
+impl<'p> LazyFile<'p> {
+    fn new(path: &'p Path) -> LazyFile<'p> {
+        LazyFile { path, file: None }
+    }
+
+    fn open(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if self.file.is_none() {
+            self.file = Some(BufWriter::new(File::create(self.path)?));
+        }
+        Ok(self.file.as_mut().expect("opened above"))
+    }
+
+    /// Creates the file if nothing was written, and flushes it.
+    fn finish(&mut self) -> io::Result<()> {
+        self.open()?.flush()
+    }
+}
+
+impl Write for LazyFile<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.open()?.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
 fn parse_lateness(text: &str) -> Result<i64, String> {
     leadscore::time::parse_duration(text)
-        .ok_or_else(|| format!("`{text}` is not a duration: write a whole number and a unit, like `7d`, `12h` or `30m`"))
+        .ok_or_else(|| format!("`{text}` is not a duration: write a whole number and a unit, like `7d`, `12h` or `30m` (of at most some 292,000 years)"))
 }
 
 pub fn run(args: Args) -> i32 {
@@ -57,16 +96,15 @@ fn replay_in(args: &Args, run: &mut super::data::Run<'_>) -> i32 {
         Ok(scorer) => scorer,
         Err(code) => return code,
     };
-    let mut changes = match &args.changes {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Some(BufWriter::new(file)),
-            Err(e) => {
-                let message = format!("cannot create `{}`: {e}", path.display());
-                return run.failed(EXIT_TROUBLE, None, message);
-            }
-        },
-        None => None,
-    };
+    if args
+        .changes
+        .as_deref()
+        .is_some_and(leadscore::open::is_stdin)
+    {
+        let message = "`--changes -`: the changes go to a file (stdout has the results)";
+        return run.failed(EXIT_TROUBLE, None, message.to_string());
+    }
+    let mut changes = args.changes.as_deref().map(LazyFile::new);
     let mut job = data.job(run.as_of);
     job.explain = args.score.explain;
     job.output_format = args.score.output_format();
@@ -84,24 +122,15 @@ fn replay_in(args: &Args, run: &mut super::data::Run<'_>) -> i32 {
             progress,
         )
     });
-    let flushed = changes.as_mut().map_or(Ok(()), |out| out.flush());
     let scored = match scored {
         Ok(scored) => scored,
-        Err(code) => {
-            // A replay that stops leaves no changes file behind.
-            if let Some(path) = &args.changes {
-                let _ = std::fs::remove_file(path);
-            }
-            return code;
-        }
+        Err(code) => return code,
     };
-    if let Err(e) = flushed {
-        let path = args.changes.as_deref().expect("flushed a changes file");
-        return run.failed(
-            EXIT_TROUBLE,
-            None,
-            format!("cannot write `{}`: {e}", path.display()),
-        );
+    // A replay with no change still leaves its (empty) changes file.
+    if let Some(Err(e)) = changes.as_mut().map(LazyFile::finish) {
+        let path = args.changes.as_deref().expect("a changes file");
+        let message = format!("cannot write `{}`: {e}", path.display());
+        return run.failed(EXIT_TROUBLE, None, message);
     }
     let counts = RunCounts::new(
         model_name(&input.model),

@@ -32,9 +32,9 @@ impl Changes<'_> {
             serde_json::to_writer(&mut **out, &transition)
                 .map_err(io::Error::other)
                 .and_then(|()| out.write_all(b"\n"))
-                .map_err(JobError::Output)?;
+                .map_err(JobError::Changes)?;
         }
-        Ok(())
+        out.flush().map_err(JobError::Changes)
     }
 }
 
@@ -85,6 +85,7 @@ impl ScoreJob {
                 settings,
                 clock: None,
                 waiting: records,
+                seen: Vec::new(),
                 summary: &mut summary,
             };
             if let Some(source) = events {
@@ -209,6 +210,10 @@ struct Replay<'a, 's> {
     clock: Option<i64>,
     /// The lead records, until the first event starts the clock.
     waiting: Vec<Lead>,
+    /// Leads seen before then only in events that do not count (undeclared types, after
+    /// the as-of time): added once the lead records are, so a record is not taken for a
+    /// change of the lead.
+    seen: Vec<String>,
     summary: &'a mut Summary,
 }
 
@@ -227,7 +232,6 @@ impl Replay<'_, '_> {
             keys,
             options,
             |line, record, text| {
-                self.summary.events_read += 1;
                 let applied = record.and_then(|record| {
                     self.apply(record).map_err(|late| {
                         RecordError::new(Code::LateEvent, &file, line, late.to_string())
@@ -235,6 +239,8 @@ impl Replay<'_, '_> {
                             .with_raw(text())
                     })
                 });
+                // Counted as `score` counts: the records read well.
+                self.summary.events_read += u64::from(applied.is_ok());
                 good += u64::from(applied.is_ok());
                 rejects.set_aside(applied).map(|_| ())
             },
@@ -249,16 +255,14 @@ impl Replay<'_, '_> {
         let event = match record {
             EventRecord::Undeclared { lead, event_type } => {
                 *self.summary.ignored_by_type.entry(event_type).or_default() += 1;
-                self.shards
-                    .send(&lead, Message::See(lead.clone(), self.clock));
+                self.see(lead);
                 return Ok(());
             }
             EventRecord::Declared(event) => event,
         };
         if event.ts > self.job.as_of {
             self.summary.events_future += 1;
-            self.shards
-                .send(&event.lead, Message::See(event.lead.clone(), self.clock));
+            self.see(event.lead);
             return Ok(());
         }
         self.start(event.ts);
@@ -277,7 +281,16 @@ impl Replay<'_, '_> {
         Ok(())
     }
 
-    /// Starts the clock at `time` and adds the lead records, once.
+    /// Makes sure the lead `id` exists (once the clock has started).
+    fn see(&mut self, id: String) {
+        match self.clock {
+            Some(now) => self.shards.send(&id.clone(), Message::See(id, now)),
+            None => self.seen.push(id),
+        }
+    }
+
+    /// Starts the clock at `time` and adds the lead records, then the leads seen before,
+    /// once.
     fn start(&mut self, time: i64) {
         if self.clock.is_some() {
             return;
@@ -287,6 +300,9 @@ impl Replay<'_, '_> {
             let id = lead.id.clone();
             self.shards.send(&id, Message::Lead(lead, time));
         }
+        for id in std::mem::take(&mut self.seen) {
+            self.see(id);
+        }
     }
 }
 
@@ -294,9 +310,8 @@ impl Replay<'_, '_> {
 enum Message {
     /// Add or change a lead.
     Lead(Lead, i64),
-    /// Make sure a lead exists (an event of an undeclared type or after the as-of time),
-    /// once the clock has started if it has.
-    See(String, Option<i64>),
+    /// Make sure a lead exists (an event of an undeclared type or after the as-of time).
+    See(String, i64),
     /// Apply an event.
     Apply(Event, i64),
 }
@@ -382,10 +397,8 @@ fn run(engine: &mut Engine, message: Message) {
             advance(engine, time);
             engine.upsert(lead);
         }
-        Message::See(id, clock) => {
-            if let Some(time) = clock {
-                advance(engine, time);
-            }
+        Message::See(id, time) => {
+            advance(engine, time);
             engine.see_lead(&id);
         }
         Message::Apply(event, time) => {

@@ -318,8 +318,9 @@ impl LiveLead {
         if trace(turned) == start {
             return None;
         }
-        while turned - same > 1 {
-            let mid = same + (turned - same) / 2;
+        // In i128: the interval can span more than an i64 (from the earliest time).
+        while i128::from(turned) - i128::from(same) > 1 {
+            let mid = (i128::from(same) + (i128::from(turned) - i128::from(same)) / 2) as i64;
             if trace(mid) == start {
                 same = mid;
             } else {

@@ -201,6 +201,20 @@ fn results_and_changes_do_not_depend_on_the_thread_count() {
     }
 }
 
+/// `leadscore replay` of the B2B model over `events` alone, with `extra` arguments.
+fn replay_events(events: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "replay",
+        "examples/b2b.score",
+        "--events",
+        events,
+        "--as-of",
+        AS_OF,
+    ];
+    args.extend(extra);
+    leadscore(&args)
+}
+
 fn late_events(dir: &Path) -> String {
     let path = dir.join("events.jsonl");
     std::fs::write(
@@ -222,14 +236,7 @@ fn late_events(dir: &Path) -> String {
 fn an_event_later_than_the_lateness_stops_the_run_naming_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let events = late_events(dir.path());
-    let output = leadscore(&[
-        "replay",
-        "examples/b2b.score",
-        "--events",
-        &events,
-        "--as-of",
-        AS_OF,
-    ]);
+    let output = replay_events(&events, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -320,34 +327,17 @@ fn a_replay_that_stops_leaves_an_existing_changes_file_as_it_was_and_makes_none(
     std::fs::write(&kept, "what was there\n").unwrap();
     let fresh = dir.path().join("fresh.jsonl");
     for changes in [&kept, &fresh] {
-        let output = leadscore(&[
-            "replay",
-            "examples/b2b.score",
-            "--events",
-            &events,
-            "--as-of",
-            AS_OF,
-            "--changes",
-            changes.to_str().unwrap(),
-        ]);
+        let output = replay_events(&events, &["--changes", changes.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(1));
     }
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), "what was there\n");
     assert!(!fresh.exists());
     // With no change at all, the file is still written (empty).
     let none = dir.path().join("none.jsonl");
-    let output = leadscore(&[
-        "replay",
-        "examples/b2b.score",
-        "--events",
+    let output = replay_events(
         &events,
-        "--as-of",
-        AS_OF,
-        "--lateness",
-        "60d",
-        "--changes",
-        none.to_str().unwrap(),
-    ]);
+        &["--lateness", "60d", "--changes", none.to_str().unwrap()],
+    );
     assert!(output.status.success());
     assert!(none.exists());
 }

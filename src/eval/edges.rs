@@ -43,7 +43,7 @@ impl Scorer {
         for feed in feeds.iter().filter(|feed| !feed.lasting) {
             let decided = feed
                 .filter
-                .filter(|&chunk| super::reads_only_the_event(&self.plan, chunk));
+                .filter(|&chunk| super::reads_only(&self.plan, chunk, super::Input::Event));
             if decided.is_some_and(|chunk| !super::vm::condition(&env, self.code(chunk))) {
                 continue;
             }

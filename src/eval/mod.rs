@@ -160,7 +160,7 @@ impl Scorer {
             .map(|c| plan.stack_depth(c))
             .collect();
         let lead_only = (0..plan.chunks.len() as u32)
-            .map(|c| reads_only_the_lead(&plan, c))
+            .map(|c| reads_only(&plan, c, Input::Lead))
             .collect();
         let clocks = edges::Clocks::of(&plan);
         Ok(Scorer {
@@ -892,7 +892,7 @@ pub const SHOWN_EVENTS: usize = 10;
 /// Whether an event's effect on `slot` through `member` lasts (see [`Feed::lasting`]).
 fn lasting(plan: &Plan, slot: &Slot, member: &SlotEvent) -> bool {
     let plain = |slot: &Slot, filter: Option<u32>| {
-        slot.within.is_none() && filter.is_none_or(|chunk| reads_only_the_event(plan, chunk))
+        slot.within.is_none() && filter.is_none_or(|chunk| reads_only(plan, chunk, Input::Event))
     };
     if !plain(slot, member.filter) {
         return false;
@@ -921,24 +921,24 @@ fn lasting(plan: &Plan, slot: &Slot, member: &SlotEvent) -> bool {
     }
 }
 
-/// Whether a chunk reads nothing but the lead's attributes and constants.
-fn reads_only_the_lead(plan: &Plan, chunk: u32) -> bool {
-    !plan.chunk_code(chunk).iter().any(|op| {
-        matches!(
-            op,
-            Op::Now | Op::Prop(_) | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_)
-        )
-    })
+/// The one input besides constants a chunk may read to be decided once (see
+/// [`reads_only`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    /// The lead's attributes: decided once per lead.
+    Lead,
+    /// The event's properties: decided once per event.
+    Event,
 }
 
-/// Whether a chunk reads nothing but the event and constants: not the lead, `now()` or
-/// a lead's results.
-fn reads_only_the_event(plan: &Plan, chunk: u32) -> bool {
-    !plan.chunk_code(chunk).iter().any(|op| {
-        matches!(
-            op,
-            Op::Now | Op::LeadField(_) | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_)
-        )
+/// Whether a chunk reads nothing but constants and `input`: not `now()`, aggregates or
+/// a lead's results, which change as time passes and events arrive.
+fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
+    plan.chunk_code(chunk).iter().all(|op| match op {
+        Op::LeadField(_) => input == Input::Lead,
+        Op::Prop(_) => input == Input::Event,
+        Op::Now | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_) => false,
+        _ => true,
     })
 }
 

@@ -335,10 +335,11 @@ impl Engine {
         let Some(&i) = self.index.get(id) else {
             return false;
         };
+        debug_assert!(as_of >= self.now, "results are known from the clock on");
         let lead = &self.leads[i as usize];
-        let state = lead.state_for(&self.scorer, as_of.max(self.now));
+        let state = lead.state_for(&self.scorer, as_of);
         self.scorer
-            .results_into(&lead.lead, state.view(), as_of.max(self.now), out, None);
+            .results_into(&lead.lead, state.view(), as_of, out, None);
         true
     }
 

@@ -4,7 +4,8 @@
 //!   cargo bench --bench engine
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use leadscore::input::{self, EventRecord, Format, Keys, Source};
+mod common;
+
 use leadscore::{Event, Lead, Scorer};
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -26,43 +27,20 @@ fn compile(c: &mut Criterion) {
     group.finish();
 }
 
-/// Generated leads with their events, grouped by lead.
+/// Generated leads with their events, grouped by lead, in id order.
 fn dataset(scorer: &Scorer, leads: u64, events: u64) -> Vec<(Lead, Vec<Event>)> {
-    let (mut lead_bytes, mut event_bytes) = (Vec::new(), Vec::new());
-    let config = leadscore::gen::Config {
-        leads,
-        events,
-        seed: 1,
-    };
-    leadscore::gen::generate(&config, &mut lead_bytes, &mut event_bytes).unwrap();
-    let (plan, keys) = (scorer.plan(), Keys::default());
-    let options = input::ReadOptions::default();
-    let mut by_id: HashMap<String, (Lead, Vec<Event>)> = HashMap::new();
-    let source = Source {
-        name: "leads".into(),
-        reader: &lead_bytes[..],
-    };
-    input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead, _| {
-        let lead = lead?;
-        by_id.insert(lead.id.clone(), (lead, Vec::new()));
-        Ok(())
-    })
-    .unwrap();
-    let source = Source {
-        name: "events".into(),
-        reader: &event_bytes[..],
-    };
-    input::read_events(source, Format::Jsonl, plan, &keys, options, |_, record| {
-        if let EventRecord::Declared(event) = record? {
-            by_id
-                .get_mut(&event.lead)
-                .expect("generated events name generated leads")
-                .1
-                .push(event);
-        }
-        Ok(())
-    })
-    .unwrap();
+    let (leads, events) = common::generated(scorer.plan(), leads, events);
+    let mut by_id: HashMap<String, (Lead, Vec<Event>)> = leads
+        .into_iter()
+        .map(|lead| (lead.id.clone(), (lead, Vec::new())))
+        .collect();
+    for event in events {
+        by_id
+            .get_mut(&event.lead)
+            .expect("generated events name generated leads")
+            .1
+            .push(event);
+    }
     let mut all: Vec<_> = by_id.into_values().collect();
     all.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     all

@@ -56,7 +56,8 @@ fn comments(text: &str) -> Vec<Comment> {
             match b {
                 b'\\' => i += 1,
                 b'"' => in_string = false,
-                b'\n' => in_string = false,
+                // The grammar's line ends: `\n`, `\r\n` and a lone `\r`.
+                b'\n' | b'\r' => in_string = false,
                 _ => {}
             }
         } else {
@@ -66,7 +67,7 @@ fn comments(text: &str) -> Vec<Comment> {
                     line_has_code = true;
                 }
                 b'#' => {
-                    let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                    let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
                     found.push(Comment {
                         start: i,
                         end: end.min(text.len()),
@@ -75,8 +76,8 @@ fn comments(text: &str) -> Vec<Comment> {
                     i = end;
                     continue;
                 }
-                b'\n' => line_has_code = false,
-                b' ' | b'\t' | b'\r' => {}
+                b'\n' | b'\r' => line_has_code = false,
+                b' ' | b'\t' => {}
                 _ => line_has_code = true,
             }
         }

@@ -70,6 +70,24 @@ pub struct ScoreJob {
     pub threads: usize,
 }
 
+/// What of the inputs a job keeps, beyond what its plan reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope<'a> {
+    /// Only this lead's records (`explain LEAD`).
+    pub only: Option<&'a str>,
+    /// A lead field to keep though the plan does not read it (`evaluate --by`).
+    pub keep_field: Option<usize>,
+}
+
+impl<'a> Scope<'a> {
+    fn only(id: &'a str) -> Scope<'a> {
+        Scope {
+            only: Some(id),
+            keep_field: None,
+        }
+    }
+}
+
 /// A phase of a job, reported as it ends (for progress displays and timings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -249,7 +267,8 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
-        let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (batch, files) =
+            self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
         let (format, explain) = (self.output_format, self.explain);
         let mut header = Vec::new();
         output::write_header(batch.scorer().plan(), format, explain, &mut header)
@@ -277,7 +296,7 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Vec<Outcome>, Summary), JobError> {
-        let (batch, _) = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (batch, _) = self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
         let scored = batch.finish_parallel(self.explain, self.threads);
         progress(Phase::Scored);
         Ok(scored)
@@ -294,7 +313,8 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<LeadResults, JobError> {
-        let (batch, files) = self.read(scorer, None, leads, events, rejects, progress)?;
+        let (batch, files) =
+            self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
         let results = LeadResults::of(batch, self.threads, files);
         progress(Phase::Scored);
         Ok(results)
@@ -325,7 +345,8 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Explained, JobError> {
-        let (batch, files) = self.read(scorer, Some(id), leads, events, rejects, progress)?;
+        let (batch, files) =
+            self.read(scorer, Scope::only(id), leads, events, rejects, progress)?;
         let (outcomes, summary) = batch.finish(true);
         progress(Phase::Scored);
         Ok(Explained {
@@ -340,13 +361,17 @@ impl ScoreJob {
     pub(crate) fn read(
         &self,
         scorer: Arc<Scorer>,
-        only: Option<&str>,
+        scope: Scope<'_>,
         leads: Option<Input<'_>>,
         events: Option<Input<'_>>,
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Batch, Vec<FileCounts>), JobError> {
         let mut batch = Batch::new(scorer.clone(), self.as_of);
+        if let Some(field) = scope.keep_field {
+            batch.keep_lead_field(field);
+        }
+        let only = scope.only;
         let mut rejects = Rejects {
             out: rejects,
             failed: None,

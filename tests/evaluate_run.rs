@@ -124,6 +124,33 @@ fn each_rule_value_is_what_its_points_are_multiplied_by() {
     assert_eq!(rows[0].rule_values, vec![1.0, 0.0, 3.0, 0.0]);
 }
 
+#[test]
+fn leads_are_segmented_even_by_a_field_the_model_does_not_read() {
+    // A batch keeps only the fields a plan reads, unless told to keep more.
+    let model = "lead { industry: string, region: string }\nevent a {}\nscore s { on a +1 }";
+    let plan = compile_source("m.score", model, &MemoryLoader::new())
+        .plan
+        .unwrap();
+    let leads = "{\"id\":\"A\",\"region\":\"emea\"}\n{\"id\":\"B\"}\n";
+    let collect = Collect {
+        rule_values: false,
+        segment: Some(1),
+    };
+    let rows = LeadsAsOf::read(
+        &job(),
+        Arc::new(Scorer::new(plan).unwrap()),
+        Some(Source::new("leads.jsonl", leads.as_bytes())),
+        None,
+        None,
+        &mut |_| {},
+        &collect,
+    )
+    .unwrap()
+    .rows;
+    assert_eq!(rows[0].segment.as_deref(), Some("emea"));
+    assert_eq!(rows[1].segment, None);
+}
+
 fn outcomes_for(ids_and_times: &[(&str, &str, &str)]) -> String {
     ids_and_times
         .iter()

@@ -3,9 +3,8 @@
 
 use super::store::Row;
 use super::{Batch, Summary};
-use crate::eval::{Outcome, Results, StateRef};
+use crate::eval::{Attrs, Outcome, Results, StateRef};
 use crate::output;
-use crate::record::Lead;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -91,19 +90,16 @@ impl Batch {
     /// The counts of what was read, and of the leads to score.
     pub fn summary(&self) -> Summary {
         let mut summary = self.events.summary.clone();
-        summary.leads = self.leads.records.len() + self.events.other_ids.len();
+        summary.leads = self.leads.len() + self.events.other_ids.len();
         summary
     }
 
     /// Every lead, sorted byte-wise by id, with where its state is.
     fn order(&self) -> Vec<(&str, Row)> {
-        let records = &self.leads.records;
         let others = &self.events.other_ids;
         // The two sets of ids do not overlap: a lead seen in events cannot be added later.
-        let mut order: Vec<(&str, Row)> = records
-            .iter()
-            .enumerate()
-            .map(|(i, (lead, _))| (lead.id.as_str(), Row::Known(i)))
+        let mut order: Vec<(&str, Row)> = (0..self.leads.len())
+            .map(|i| (self.leads.record(i).id, Row::Known(i)))
             .chain(
                 others
                     .iter()
@@ -174,10 +170,10 @@ impl Batch {
     }
 
     /// A lead's record (every field absent for a lead seen only in events) and state.
-    fn lead_and_state(&self, row: Row) -> (&Lead, StateRef<'_>) {
+    fn lead_and_state(&self, row: Row) -> (Attrs<'_>, StateRef<'_>) {
         match row {
-            Row::Known(i) => (&self.leads.records[i].0, self.events.known.row(i)),
-            Row::Other(j) => (&self.leads.unknown, self.events.others.row(j)),
+            Row::Known(i) => (self.leads.attrs(Some(i)), self.events.known.row(i)),
+            Row::Other(j) => (Attrs::NONE, self.events.others.row(j)),
         }
     }
 }
@@ -229,7 +225,7 @@ impl LeadShare<'_> {
 
     /// Each lead's id, record (every field absent for a lead seen only in events) and
     /// state, in order: for callers that read more of a lead than its results.
-    pub(crate) fn leads(&self) -> impl Iterator<Item = (&str, &Lead, StateRef<'_>)> {
+    pub(crate) fn leads(&self) -> impl Iterator<Item = (&str, Attrs<'_>, StateRef<'_>)> {
         self.leads.iter().map(|&(id, row)| {
             let (lead, state) = self.batch.lead_and_state(row);
             (id, lead, state)

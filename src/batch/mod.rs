@@ -31,7 +31,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 pub use finish::LeadShare;
-use store::{Leads, Shard};
+use store::{At, Leads, Shard};
 
 /// The most worker threads a job uses, whatever it is asked for: far more than any
 /// machine's cores, and few enough that their buffers (a few MiB each) always fit.
@@ -129,31 +129,41 @@ impl Batch {
     }
 
     pub fn add_lead(&mut self, lead: Lead, line: u64) -> Result<(), LeadError> {
-        let hash = self.leads.index.hash(&lead.id);
-        self.add_lead_hashed(lead, line, hash)
-    }
-
-    /// [`Batch::add_lead`] for a lead whose id's hash in the index is known.
-    fn add_lead_hashed(&mut self, lead: Lead, line: u64, hash: u64) -> Result<(), LeadError> {
         if self.events.other_index.get(&lead.id).is_some() {
             return Err(LeadError::AfterEvents { id: lead.id });
         }
-        let next = self.leads.records.len();
-        let next = u32::try_from(next).expect("fewer than 4 billion leads");
-        let (i, added) = self.leads.index.get_or_insert_hashed(&lead.id, hash, next);
-        if !added {
-            return Err(LeadError::Duplicate {
-                id: lead.id,
-                first: self.leads.records[i as usize].1,
-            });
+        let hash = self.leads.index.hash(&lead.id);
+        if let Some(first) = self.leads.index.get_hashed(&lead.id, hash) {
+            let first = self.leads.record(first as usize).line;
+            return Err(LeadError::Duplicate { id: lead.id, first });
         }
-        self.leads.records.push((lead, line));
+        let at = self.leads.pack(&lead, line);
+        self.leads.add(at, hash).expect("the id was not taken");
         Ok(())
+    }
+
+    /// Adds the lead whose packed record is at `at` (its id's hash is `hash`).
+    fn add_packed(&mut self, at: At, hash: u64) -> Result<(), LeadError> {
+        let record = self.leads.record_at(at);
+        if self.events.other_index.get(record.id).is_some() {
+            let id = record.id.to_string();
+            return Err(LeadError::AfterEvents { id });
+        }
+        self.leads.add(at, hash).map_err(|first| LeadError::Duplicate {
+            id: self.leads.record_at(at).id.to_string(),
+            first,
+        })
     }
 
     /// How many lead records were added.
     pub fn lead_records(&self) -> usize {
-        self.leads.records.len()
+        self.leads.len()
+    }
+
+    /// Keeps lead field `i` in the lead records added from now on, though the plan does
+    /// not read it (`evaluate` segments leads by one).
+    pub(crate) fn keep_lead_field(&mut self, i: usize) {
+        self.leads.keep_field(i);
     }
 
     /// How many event records were read (of any type, after the as-of time or not).
@@ -169,8 +179,7 @@ impl Batch {
     /// Makes room for `more` leads at once (a million insertions would otherwise regrow
     /// the tables twenty times).
     fn reserve_leads(&mut self, more: usize) {
-        self.leads.index.reserve(more);
-        self.leads.records.reserve(more);
+        self.leads.reserve(more);
     }
 
     /// Counts a record set aside (it appears in the summary).

@@ -3,7 +3,7 @@
 
 use super::ids::IdIndex;
 use super::Summary;
-use crate::eval::{Scorer, StateMut, StateTable};
+use crate::eval::{Attrs, Packed, Packer, Scorer, StateMut, StateTable};
 use crate::input::EventRecord;
 use crate::record::{Event, Lead};
 
@@ -76,7 +76,7 @@ impl Shard {
             EventRecord::Declared(event) => {
                 let lead = leads.find(&event.lead);
                 let row = self.row(lead.id, lead.index);
-                self.declared(scorer, row, lead.record, event, as_of);
+                self.declared(scorer, row, leads.attrs(lead.index), event, as_of);
             }
             EventRecord::Undeclared { lead, event_type } => {
                 let lead = leads.find(lead);
@@ -91,7 +91,7 @@ impl Shard {
         &mut self,
         scorer: &Scorer,
         row: Row,
-        lead: &Lead,
+        lead: Attrs<'_>,
         event: &Event,
         as_of: i64,
     ) {
@@ -131,49 +131,147 @@ impl Shard {
     }
 }
 
-/// A lead as an event refers to it: its id, its record, and its index in the leads
-/// input (`None` for a lead seen only in events).
+/// A lead as an event refers to it: its id and its index in the leads input (`None`
+/// for a lead seen only in events).
 #[derive(Clone, Copy)]
 pub(super) struct LeadRef<'a> {
     pub(super) id: &'a str,
-    pub(super) record: &'a Lead,
     pub(super) index: Option<usize>,
 }
 
-/// Lead records by id (one lookup gives the record and the row of its state).
+/// Where a packed record is: its buffer and its offset there.
+#[derive(Clone, Copy)]
+pub(super) struct At {
+    buffer: u32,
+    offset: u32,
+}
+
+/// Lead records by id (one lookup gives the record and the row of its state), packed
+/// (`eval::Packer`: a few bytes a lead, only the fields the plan reads) into buffers
+/// that each hold many: a block of the leads file, packed by the thread that parsed it
+/// and kept as it is, or leads added one by one.
 pub(super) struct Leads {
     pub(super) index: IdIndex,
-    pub(super) records: Vec<(Lead, u64)>,
-    /// A lead with every field absent, for leads seen only in events.
-    pub(super) unknown: Lead,
+    packer: Packer,
+    buffers: Vec<Vec<u8>>,
+    /// Whether the last buffer takes leads added one by one.
+    last_open: bool,
+    /// Each lead's record, by its index.
+    records: Vec<At>,
 }
+
+/// The most bytes a buffer of leads added one by one grows to before another starts
+/// (so that offsets fit in 32 bits and growing one copies little).
+const BUFFER: usize = 1 << 20;
 
 impl Leads {
     pub(super) fn new(scorer: &Scorer) -> Leads {
         Leads {
             index: IdIndex::default(),
+            packer: scorer.packer(),
+            buffers: Vec::new(),
+            last_open: false,
             records: Vec::new(),
-            unknown: Lead::unknown("", scorer.plan()),
         }
     }
 
-    pub(super) fn find<'a>(&'a self, id: &'a str) -> LeadRef<'a> {
+    /// How to pack this batch's leads (for the threads that parse them).
+    pub(super) fn packer(&self) -> &Packer {
+        &self.packer
+    }
+
+    /// Keeps lead field `i` in the records added from now on, though the plan does not
+    /// read it.
+    pub(super) fn keep_field(&mut self, i: usize) {
+        self.packer.keep(i);
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub(super) fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.records.reserve(more);
+    }
+
+    /// The record of the lead with index `i`.
+    pub(super) fn record(&self, i: usize) -> Packed<'_> {
+        self.record_at(self.records[i])
+    }
+
+    /// The record at `at`.
+    pub(super) fn record_at(&self, at: At) -> Packed<'_> {
+        Packed::read(self.bytes(at))
+    }
+
+    /// The attributes of the lead with index `index` (none for a lead only in events).
+    pub(super) fn attrs(&self, index: Option<usize>) -> Attrs<'_> {
+        match index {
+            Some(i) => Attrs::Packed(self.bytes(self.records[i])),
+            None => Attrs::NONE,
+        }
+    }
+
+    /// Starts loading where the record of lead `i` is.
+    pub(super) fn prefetch(&self, i: usize) {
+        crate::prefetch::prefetch(&self.records[i]);
+    }
+
+    fn bytes(&self, at: At) -> &[u8] {
+        &self.buffers[at.buffer as usize][at.offset as usize..]
+    }
+
+    /// Packs `lead` (defined on `line`) into the buffer for leads added one by one.
+    pub(super) fn pack(&mut self, lead: &Lead, line: u64) -> At {
+        let full = self.buffers.last().is_none_or(|b| b.len() >= BUFFER);
+        if !self.last_open || full {
+            self.buffers.push(Vec::new());
+            self.last_open = true;
+        }
+        let buffer = self.buffers.len() - 1;
+        let bytes = &mut self.buffers[buffer];
+        let offset = bytes.len();
+        self.packer.pack(lead, line, bytes);
+        At {
+            buffer: buffer as u32,
+            offset: offset as u32,
+        }
+    }
+
+    /// Keeps a buffer of records packed elsewhere; `at(offset)` says where each is.
+    pub(super) fn keep_buffer(&mut self, bytes: Vec<u8>) -> impl Fn(usize) -> At {
+        assert!(u32::try_from(bytes.len()).is_ok(), "a block packs into less than 4 GiB");
+        let buffer = self.buffers.len() as u32;
+        self.buffers.push(bytes);
+        self.last_open = false;
+        move |offset| At {
+            buffer,
+            offset: offset as u32,
+        }
+    }
+
+    /// Adds the lead whose record is at `at` (its id's hash is `hash`) as the next
+    /// lead, unless its id is taken: then the line of the record that has it.
+    pub(super) fn add(&mut self, at: At, hash: u64) -> Result<(), u64> {
+        let next = u32::try_from(self.records.len()).expect("fewer than 4 billion leads");
+        // (Not `record_at`: the index is borrowed mutably while the id is.)
+        let id = Packed::read(&self.buffers[at.buffer as usize][at.offset as usize..]).id;
+        let (i, added) = self.index.get_or_insert_hashed(id, hash, next);
+        if !added {
+            return Err(self.record(i as usize).line);
+        }
+        self.records.push(at);
+        Ok(())
+    }
+
+    pub(super) fn find<'a>(&self, id: &'a str) -> LeadRef<'a> {
         self.find_hashed(id, self.index.hash(id))
     }
 
     /// [`Leads::find`] for an id whose hash in the index is known.
-    pub(super) fn find_hashed<'a>(&'a self, id: &'a str, hash: u64) -> LeadRef<'a> {
-        match self.index.get_hashed(id, hash) {
-            Some(i) => LeadRef {
-                id,
-                record: &self.records[i as usize].0,
-                index: Some(i as usize),
-            },
-            None => LeadRef {
-                id,
-                record: &self.unknown,
-                index: None,
-            },
-        }
+    pub(super) fn find_hashed<'a>(&self, id: &'a str, hash: u64) -> LeadRef<'a> {
+        let index = self.index.get_hashed(id, hash).map(|i| i as usize);
+        LeadRef { id, index }
     }
 }

@@ -4,20 +4,22 @@
 
 use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
-use crate::eval::Scorer;
+use crate::eval::{Packed, Scorer};
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
-use crate::record::{Event, Lead};
+use crate::record::Event;
 use crate::vocab;
 use std::io::Read;
 use std::ops::Range;
 
-/// The leads of one block of lines, parsed.
+/// The leads of one block of lines, parsed and packed.
 struct LeadBlock {
     first_line: u64,
-    /// With their line numbers and where their text is in `text`.
-    leads: Vec<(u64, Lead, Range<usize>)>,
+    /// Their records, end to end.
+    packed: Vec<u8>,
+    /// Where each record starts in `packed`, its line, and where its text is in `text`.
+    leads: Vec<(usize, u64, Range<usize>)>,
     errors: Vec<RecordError>,
     /// The block as read, so that a lead found twice (only once every block is read)
     /// is set aside with its record; empty when no records are set aside.
@@ -40,10 +42,12 @@ impl Batch {
         keep_records: bool,
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
+        let packer = self.leads.packer();
         let name = source.name.clone();
         let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
             let mut done = LeadBlock {
                 first_line,
+                packed: Vec::new(),
                 leads: Vec::new(),
                 errors: Vec::new(),
                 text: if keep_records { block.to_vec() } else { Vec::new() },
@@ -60,7 +64,10 @@ impl Batch {
                     Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
                 match lead {
-                    Ok((lead, range)) => done.leads.push((number, lead, range)),
+                    Ok((lead, range)) => {
+                        done.leads.push((done.packed.len(), number, range));
+                        packer.pack(&lead, number, &mut done.packed);
+                    }
                     Err(error) => done.errors.push(error),
                 }
             }
@@ -80,13 +87,18 @@ impl Batch {
             let hashes: Vec<u64> = block
                 .leads
                 .iter()
-                .map(|(_, lead, _)| self.leads.index.hash(&lead.id))
+                .map(|&(start, _, _)| {
+                    self.leads
+                        .index
+                        .hash(Packed::read(&block.packed[start..]).id)
+                })
                 .collect();
-            for (k, (line, lead, range)) in block.leads.into_iter().enumerate() {
+            let at = self.leads.keep_buffer(block.packed);
+            for (k, (start, line, range)) in block.leads.into_iter().enumerate() {
                 if let Some(&ahead) = hashes.get(k + AHEAD) {
                     self.leads.index.prefetch(ahead);
                 }
-                if let Err(e) = self.add_lead_hashed(lead, line, hashes[k]) {
+                if let Err(e) = self.add_packed(at(start), hashes[k]) {
                     let error = e.at(&name, line, &keys.id);
                     errors.push(match block.text.get(range) {
                         Some(text) => error.with_raw(String::from_utf8_lossy(text)),
@@ -189,7 +201,7 @@ impl<'b> Worker<'b> {
             leads: &batch.leads,
             buffers: vec![events; AHEAD],
             timestamps: Timestamps::default(),
-            shard: Shard::new(&batch.scorer, batch.leads.records.len()),
+            shard: Shard::new(&batch.scorer, batch.leads.len()),
             errors: Vec::new(),
         }
     }
@@ -331,19 +343,23 @@ impl<'b> Worker<'b> {
 
     /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
     pub(super) fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
-        let mut targets = [(Row::Known(0), &self.leads.unknown); AHEAD];
+        let mut targets = [(Row::Known(0), None); AHEAD];
         for (parsed, target) in ahead.iter().zip(&mut targets) {
             let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
             let row = self.shard.row(lead.id, lead.index);
             self.shard.prefetch(row);
-            *target = (row, lead.record);
+            if let Some(i) = lead.index {
+                self.leads.prefetch(i);
+            }
+            *target = (row, lead.index);
         }
-        for (at, (parsed, &(row, record))) in ahead.iter().zip(&targets).enumerate() {
+        for (at, (parsed, &(row, index))) in ahead.iter().zip(&targets).enumerate() {
             match parsed.kind {
-                Ok(index) => {
-                    let event = &self.buffers[at][index];
+                Ok(event_type) => {
+                    let event = &self.buffers[at][event_type];
+                    let lead = self.leads.attrs(index);
                     self.shard
-                        .declared(self.scorer, row, record, event, self.as_of);
+                        .declared(self.scorer, row, lead, event, self.as_of);
                 }
                 Err(event_type) => self.shard.undeclared(event_type),
             }

@@ -4,11 +4,10 @@
 //! such a time and at no other, except through `now()` (which the live engine follows by
 //! tracing comparisons, see [`Trace`](super::Trace)).
 
-use super::{Scorer, StateRef};
+use super::{Attrs, Scorer, StateRef};
 use crate::plan::{Keep, Op, PipelinePlan, Plan, RuleKind, ScoreBody, SlotKind, SlotRead};
-use crate::record::{Event, Lead};
+use crate::record::Event;
 use crate::time::DAY;
-use crate::vocab::Value;
 
 /// How long an event the clock has reached must be kept to re-read its effects that do
 /// not last (see `Feed::lasting`).
@@ -33,7 +32,7 @@ impl Passing {
 impl Scorer {
     /// What of `event` must be re-read at later times: the effects that do not last and
     /// whose `where` can hold (a `where` that reads only the event is decided now).
-    pub(crate) fn passing(&self, lead: &Lead, event: &Event) -> Passing {
+    pub(crate) fn passing(&self, lead: Attrs<'_>, event: &Event) -> Passing {
         let mut passing = Passing::default();
         let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return passing;
@@ -96,7 +95,7 @@ impl Scorer {
     /// does (and then the lead is looked at again).
     pub(crate) fn period_edge(
         &self,
-        lead: &Lead,
+        lead: Attrs<'_>,
         state: StateRef<'_>,
         now: i64,
         scores: &[f64],
@@ -119,10 +118,7 @@ impl Scorer {
             if floor.is_some_and(|low| scores.get(score as usize).is_some_and(|&s| s <= low)) {
                 continue;
             }
-            let field = since.and_then(|f| match lead.fields.get(f as usize) {
-                Some(Some(Value::Time(t))) => Some(*t),
-                _ => None,
-            });
+            let field = since.and_then(|f| lead.time(f as usize));
             let anchor = self.layout.latest(state, slot as usize).max(field);
             consider(anchor.and_then(|a| next_period_end(a, per, now)));
         }

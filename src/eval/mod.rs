@@ -6,6 +6,7 @@
 //! of the events behind it, from a scorer made [`Scorer::with_event_times`]), why each
 //! flag is set or not, and how far each graded score is from its next band.
 
+mod attrs;
 mod edges;
 mod history;
 mod pipeline;
@@ -31,6 +32,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use vm::Env;
 
+pub(crate) use attrs::{Attrs, Packed, Packer};
 pub(crate) use edges::Passing;
 pub(crate) use vm::{Memo, Trace};
 
@@ -237,6 +239,11 @@ impl Scorer {
         self.layout.new_state()
     }
 
+    /// How a batch packs lead records: keeping only the fields the plan reads.
+    pub(crate) fn packer(&self) -> Packer {
+        Packer::new(fields_read(&self.plan))
+    }
+
     /// A table of `rows` fresh states.
     pub(crate) fn state_table(&self, rows: usize) -> StateTable {
         StateTable::new(&self.layout, rows)
@@ -248,11 +255,11 @@ impl Scorer {
         self.layout.merge(mine, theirs);
     }
 
-    fn env<'a>(&'a self, lead: &'a Lead, as_of: i64) -> Env<'a> {
+    fn env<'a>(&'a self, lead: Attrs<'a>, as_of: i64) -> Env<'a> {
         self.env_probed(lead, as_of, Probe::default())
     }
 
-    fn env_probed<'a>(&'a self, lead: &'a Lead, as_of: i64, probe: Probe<'a>) -> Env<'a> {
+    fn env_probed<'a>(&'a self, lead: Attrs<'a>, as_of: i64, probe: Probe<'a>) -> Env<'a> {
         Env {
             plan: &self.plan,
             regexes: &self.regexes,
@@ -292,13 +299,13 @@ impl Scorer {
     /// Feeds one event of `lead` into its state. Events after `as_of` do not exist yet
     /// and are ignored; the return value says whether the event was taken into account.
     pub fn observe(&self, state: &mut LeadState, lead: &Lead, event: &Event, as_of: i64) -> bool {
-        self.observe_into(state.view_mut(), lead, event, as_of)
+        self.observe_into(state.view_mut(), Attrs::of(lead), event, as_of)
     }
 
     pub(crate) fn observe_into(
         &self,
         state: StateMut<'_>,
-        lead: &Lead,
+        lead: Attrs<'_>,
         event: &Event,
         as_of: i64,
     ) -> bool {
@@ -310,7 +317,7 @@ impl Scorer {
     pub(crate) fn observe_selected(
         &self,
         mut state: StateMut<'_>,
-        lead: &Lead,
+        lead: Attrs<'_>,
         event: &Event,
         as_of: i64,
         select: Select,
@@ -397,7 +404,7 @@ impl Scorer {
 
     /// Scores, grades and flags of a lead from its accumulated state.
     pub fn outcome(&self, lead: &Lead, state: &LeadState, as_of: i64, explain: bool) -> Outcome {
-        self.outcome_of(&lead.id, lead, state.view(), as_of, explain)
+        self.outcome_of(&lead.id, Attrs::of(lead), state.view(), as_of, explain)
     }
 
     /// The outcome of the lead `id` (a lead seen only in events has a record with no
@@ -405,7 +412,7 @@ impl Scorer {
     pub(crate) fn outcome_of(
         &self,
         id: &str,
-        lead: &Lead,
+        lead: Attrs<'_>,
         state: StateRef<'_>,
         as_of: i64,
         explain: bool,
@@ -428,7 +435,7 @@ impl Scorer {
     /// and with `why`, the reasons for every point.
     pub(crate) fn results_into(
         &self,
-        lead: &Lead,
+        lead: Attrs<'_>,
         state: StateRef<'_>,
         as_of: i64,
         out: &mut Results,
@@ -440,7 +447,7 @@ impl Scorer {
     /// [`Scorer::results_into`] with the live engine's `probe`.
     pub(crate) fn results_probed(
         &self,
-        lead: &Lead,
+        lead: Attrs<'_>,
         state: StateRef<'_>,
         as_of: i64,
         out: &mut Results,
@@ -713,7 +720,7 @@ impl Scorer {
     /// that a score before its clamp is the sum of points × value. That is the times a
     /// rule counted ([`Scorer::fired`]), and for a rule with `decay -PCT%` the sum of
     /// its kept events' fading factors. For fitting points to outcomes (`suggest`).
-    pub(crate) fn rule_values(&self, lead: &Lead, state: StateRef<'_>, as_of: i64) -> Vec<f64> {
+    pub(crate) fn rule_values(&self, lead: Attrs<'_>, state: StateRef<'_>, as_of: i64) -> Vec<f64> {
         let mut results = Results::default();
         self.results_into(lead, state, as_of, &mut results, None);
         let env = self.env(lead, as_of).with_results(state, &results);
@@ -746,10 +753,7 @@ impl Scorer {
         since: Option<u32>,
     ) -> Option<i64> {
         let event = self.layout.latest(state, slot as usize);
-        let field = since.and_then(|f| match env.lead.fields.get(f as usize) {
-            Some(Some(Value::Time(t))) => Some(*t),
-            _ => None,
-        });
+        let field = since.and_then(|f| env.lead.time(f as usize));
         event.max(field).filter(|&last| last <= env.as_of)
     }
 
@@ -940,6 +944,32 @@ fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
         Op::Now | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_) => false,
         _ => true,
     })
+}
+
+/// Which lead fields `plan` reads: `lead.x` anywhere in its code, and the fields decays
+/// count from (`decay … since lead.x`).
+fn fields_read(plan: &Plan) -> Vec<bool> {
+    let mut read = vec![false; plan.lead_fields.len()];
+    let mut mark = |i: u32| {
+        if let Some(r) = read.get_mut(i as usize) {
+            *r = true;
+        }
+    };
+    for op in &plan.code {
+        if let Op::LeadField(i) = *op {
+            mark(i);
+        }
+    }
+    for score in &plan.scores {
+        if let ScoreBody::Rules { rules, .. } = &score.body {
+            for rule in rules {
+                if let RuleKind::Decay { since: Some(f), .. } = rule.kind {
+                    mark(f);
+                }
+            }
+        }
+    }
+    read
 }
 
 fn typed_fields<'a>(

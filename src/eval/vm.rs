@@ -10,9 +10,10 @@
 //! an absent value counts as false. Time and duration arithmetic whose result is out of
 //! range (some 292,000 years from 1970) gives absent too, as division by zero does.
 
+use super::attrs::Attrs;
 use super::state::{Layout, StateRef};
 use crate::plan::{Cmp, Constant, Func, Op, Plan, SlotKind, SlotRead, MAX_STACK};
-use crate::record::{Event, Lead, Value};
+use crate::record::{Event, Value};
 use crate::time::DAY;
 use regex::Regex;
 use std::cell::RefCell;
@@ -52,7 +53,7 @@ pub struct Env<'a> {
     pub plan: &'a Plan,
     pub regexes: &'a [Regex],
     pub layout: &'a Layout,
-    pub lead: &'a Lead,
+    pub lead: Attrs<'a>,
     pub event: Option<&'a Event>,
     pub state: Option<StateRef<'a>>,
     pub scores: &'a [f64],
@@ -134,7 +135,7 @@ pub fn shown(env: &Env<'_>, code: Code<'_>) -> Option<Value> {
     }
 }
 
-fn value<'a>(v: &'a Value) -> Val<'a> {
+pub(super) fn value(v: &Value) -> Val<'_> {
     match v {
         Value::Str(s) => Val::Str(s),
         Value::Number(n) => Val::Num(*n),
@@ -212,13 +213,7 @@ fn run<'a, const N: usize, R>(
         pc += 1;
         match op {
             Op::Const(i) => m.push(constant(&env.plan.constants[i as usize])),
-            Op::LeadField(i) => m.push(
-                env.lead
-                    .fields
-                    .get(i as usize)
-                    .and_then(Option::as_ref)
-                    .map_or(Val::Absent, value),
-            ),
+            Op::LeadField(i) => m.push(env.lead.get(i as usize)),
             Op::Prop(i) => {
                 let v = env
                     .event

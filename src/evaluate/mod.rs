@@ -33,7 +33,7 @@ use crate::batch::Summary;
 use crate::diagnostics::Code;
 use crate::eval::Scorer;
 use crate::input::{self, Input};
-use crate::job::{FileCounts, InputKind, JobError, Phase, ScoreJob};
+use crate::job::{FileCounts, InputKind, JobError, Phase, Scope, ScoreJob};
 use crate::vocab::Value;
 use std::collections::HashMap;
 use std::io::Write;
@@ -95,7 +95,11 @@ impl LeadsAsOf {
         progress: &mut dyn FnMut(Phase),
         collect: &Collect,
     ) -> Result<LeadsAsOf, JobError> {
-        let (batch, files) = job.read(scorer, None, leads, events, rejects, progress)?;
+        let scope = Scope {
+            keep_field: collect.segment,
+            ..Scope::default()
+        };
+        let (batch, files) = job.read(scorer, scope, leads, events, rejects, progress)?;
         let (shares, summary) = batch.finish_with(job.threads, |share| {
             let (scorer, as_of) = share.scorer();
             let mut results = crate::eval::Results::default();
@@ -110,7 +114,7 @@ impl LeadsAsOf {
                     };
                     let segment = collect
                         .segment
-                        .and_then(|field| lead.fields.get(field)?.as_ref().map(value_text));
+                        .and_then(|field| lead.value(field).as_ref().map(value_text));
                     LeadRow {
                         id: id.to_string(),
                         scores: results.scores.clone(),

@@ -1,7 +1,7 @@
 //! One lead's live state: what its events did for good, the events whose effects still
 //! depend on the time, and what its flags and bands were when last looked at.
 
-use crate::eval::{LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace};
+use crate::eval::{Attrs, LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace};
 use crate::record::{Event, Lead};
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +101,7 @@ impl LiveLead {
     /// Takes in an event at or before the clock `now`.
     pub(super) fn observe(&mut self, scorer: &Scorer, mut event: Event, now: i64, cacheable: bool) {
         event.lead = String::new();
-        let lead = &self.lead;
+        let lead = Attrs::of(&self.lead);
         scorer.observe_selected(
             self.settled.view_mut(),
             lead,
@@ -146,7 +146,7 @@ impl LiveLead {
     /// Takes in an event after the clock: it counts from its time on.
     pub(super) fn add_ahead(&mut self, scorer: &Scorer, mut event: Event) {
         event.lead = String::new();
-        let passing = scorer.passing(&self.lead, &event);
+        let passing = scorer.passing(Attrs::of(&self.lead), &event);
         if let Some(cache) = &mut self.cache {
             cache.until = cache.until.min(event.ts);
         }
@@ -174,7 +174,14 @@ impl LiveLead {
             .filter(|l| !l.settled && l.event.ts <= at)
         {
             let state = self.settled.view_mut();
-            scorer.observe_selected(state, &self.lead, &live.event, at, Select::Lasting, None);
+            scorer.observe_selected(
+                state,
+                Attrs::of(&self.lead),
+                &live.event,
+                at,
+                Select::Lasting,
+                None,
+            );
             live.settled = true;
             arrived = true;
         }
@@ -198,7 +205,14 @@ impl LiveLead {
             } else {
                 Select::All
             };
-            scorer.observe_selected(state.view_mut(), &self.lead, &live.event, at, select, trace);
+            scorer.observe_selected(
+                state.view_mut(),
+                Attrs::of(&self.lead),
+                &live.event,
+                at,
+                select,
+                trace,
+            );
         }
     }
 
@@ -253,7 +267,7 @@ impl LiveLead {
             trace: None,
             memo: Some(&self.memo),
         };
-        scorer.results_probed(&self.lead, state.view(), at, out, None, probe);
+        scorer.results_probed(Attrs::of(&self.lead), state.view(), at, out, None, probe);
     }
 
     /// The earliest time after `at` at which the results can change with no new event
@@ -278,7 +292,7 @@ impl LiveLead {
         };
         let edge = [
             state_edge,
-            scorer.period_edge(&self.lead, cache.state.view(), at, scores),
+            scorer.period_edge(Attrs::of(&self.lead), cache.state.view(), at, scores),
         ]
         .into_iter()
         .flatten()
@@ -307,7 +321,14 @@ impl LiveLead {
                 trace: Some(&trace),
                 memo: None,
             };
-            scorer.results_probed(&self.lead, state.view(), x, &mut results, None, probe);
+            scorer.results_probed(
+                Attrs::of(&self.lead),
+                state.view(),
+                x,
+                &mut results,
+                None,
+                probe,
+            );
             trace.into_inner()
         };
         let (mut same, mut turned) = (at, horizon.checked_sub(1)?);

@@ -53,7 +53,7 @@ pub use lead::LiveLead;
 pub use transition::{Cause, Kind, Level, Transition};
 
 use crate::diagnostics::Code;
-use crate::eval::{Outcome, Results, Scorer};
+use crate::eval::{Attrs, Outcome, Results, Scorer};
 use crate::plan::{Plan, PlanError};
 use crate::record::{Event, Lead};
 use crate::time::{format_duration, format_timestamp, DAY};
@@ -322,7 +322,7 @@ impl Engine {
         let state = lead.state_for(&self.scorer, as_of);
         Ok(Some(self.scorer.outcome_of(
             id,
-            &lead.lead,
+            Attrs::of(&lead.lead),
             state.view(),
             as_of,
             explain,
@@ -339,7 +339,7 @@ impl Engine {
         let lead = &self.leads[i as usize];
         let state = lead.state_for(&self.scorer, as_of);
         self.scorer
-            .results_into(&lead.lead, state.view(), as_of, out, None);
+            .results_into(Attrs::of(&lead.lead), state.view(), as_of, out, None);
         true
     }
 

@@ -3,8 +3,11 @@
 // Each test file uses some of these.
 #![allow(dead_code)]
 
+use leadscore::batch::Batch;
+use leadscore::input::EventRecord;
 use leadscore::live::{Engine, Settings};
 use leadscore::{Event, Lead, MemoryLoader, Outcome, Plan, Scorer, Value};
+use std::sync::Arc;
 
 /// The as-of time of every test.
 pub const T: &str = "2026-11-01T00:00:00Z";
@@ -43,7 +46,26 @@ pub fn outcome(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>)
         .filter_map(|(t, ts, props)| scorer.event("L1", t, at(ts), props).unwrap())
         .collect();
     assert_live_agrees(scorer.plan(), &lead, &events, at(T));
+    assert_batch_agrees(scorer.plan(), &lead, &events, at(T));
     scorer.evaluate(&lead, &events, at(T), true)
+}
+
+/// Checks that a batch, which keeps its lead records packed and streams the events
+/// through their states, gives the outcome of scoring the lead from its events at once.
+pub fn assert_batch_agrees(plan: &Plan, lead: &Lead, events: &[Event], as_of: i64) {
+    let scorer = Arc::new(Scorer::new(plan.clone()).unwrap().with_event_times());
+    let expected = scorer.evaluate(lead, events, as_of, true);
+    let mut batch = Batch::new(scorer, as_of);
+    batch.add_lead(lead.clone(), 1).unwrap();
+    for event in events {
+        batch.add_event(EventRecord::Declared(event.clone()));
+    }
+    let (outcomes, _) = batch.finish(true);
+    assert_eq!(
+        outcomes,
+        [expected],
+        "a batch and the lead scored at once differ"
+    );
 }
 
 /// Checks that the live engine gives batch scoring's outcome as of `as_of`, explanation

@@ -453,3 +453,27 @@ fn explanations_name_every_contributing_rule() {
     assert_eq!(why[0].line, 9, "the line in the model source");
     assert_eq!(outcome.score("e"), Some(-20.0));
 }
+
+#[test]
+fn a_where_may_compare_the_event_with_the_lead() {
+    let sc = model(
+        r#"score e {
+  on page.view where lead.segment == "smb" and seconds >= lead.size +1
+  on email.click where campaign == lead.title +10
+}"#,
+    );
+    let fields = vec![
+        ("segment", s("smb")),
+        ("size", n(30.0)),
+        ("title", s("spring")),
+    ];
+    let events = vec![
+        ("page.view", "2026-10-01", vec![("seconds", n(30.0))]), // counts
+        ("page.view", "2026-10-02", vec![("seconds", n(29.0))]), // too short
+        ("email.click", "2026-10-03", vec![("campaign", s("spring"))]), // counts
+        ("email.click", "2026-10-04", vec![("campaign", s("autumn"))]),
+    ];
+    assert_eq!(run(&sc, fields, events.clone()).score("e"), Some(11.0));
+    let enterprise = vec![("segment", s("ent")), ("size", n(30.0))];
+    assert_eq!(run(&sc, enterprise, events).score("e"), Some(0.0));
+}

@@ -344,14 +344,17 @@ impl<'b> Worker<'b> {
     /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
     pub(super) fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
         let mut targets = [(Row::Known(0), None); AHEAD];
+        // Most models' `where`s read only the event: then the lead's record is not read.
+        let reads_lead = self.scorer.filters_read_lead();
         for (parsed, target) in ahead.iter().zip(&mut targets) {
             let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
             let row = self.shard.row(lead.id, lead.index);
             self.shard.prefetch(row);
-            if let Some(i) = lead.index {
+            let index = lead.index.filter(|_| reads_lead);
+            if let Some(i) = index {
                 self.leads.prefetch(i);
             }
-            *target = (row, lead.index);
+            *target = (row, index);
         }
         for (at, (parsed, &(row, index))) in ahead.iter().zip(&targets).enumerate() {
             match parsed.kind {

@@ -38,7 +38,7 @@ impl<'a> Attrs<'a> {
                 .and_then(Option::as_ref)
                 .map_or(Val::Absent, super::vm::value),
             Attrs::Packed(record) => {
-                let mut bytes = Packed::read(record).fields;
+                let mut bytes = fields_of(record);
                 for _ in 0..i {
                     if bytes.is_empty() {
                         return Val::Absent;
@@ -119,21 +119,27 @@ impl Packer {
     }
 }
 
-/// A packed record read back: its line, id and fields.
+/// What a packed record says besides its fields (read them through [`Attrs::Packed`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Packed<'a> {
     pub line: u64,
     pub id: &'a str,
-    fields: &'a [u8],
 }
 
 impl<'a> Packed<'a> {
     /// The record at the start of `bytes` (made by [`Packer::pack`]).
     pub(crate) fn read(bytes: &'a [u8]) -> Packed<'a> {
         let (line, n) = read_varint(bytes);
-        let (id, fields) = read_str(&bytes[n..]);
-        Packed { line, id, fields }
+        let (id, _fields) = read_str(&bytes[n..]);
+        Packed { line, id }
     }
+}
+
+/// The fields of a packed record: what follows its line and id.
+fn fields_of(record: &[u8]) -> &[u8] {
+    let (_, n) = read_varint(record);
+    let (len, m) = read_varint(&record[n..]);
+    &record[n + m + len as usize..]
 }
 
 fn write_fixed(tag: u8, bytes: [u8; 8], out: &mut Vec<u8>) {

@@ -126,6 +126,8 @@ pub struct Scorer {
     depths: Vec<usize>,
     /// Whether each chunk reads only the lead's attributes and constants.
     lead_only: Vec<bool>,
+    /// Whether some event's `where` reads the lead's attributes.
+    filters_read_lead: bool,
     /// What changes as time passes (for the live engine).
     clocks: edges::Clocks,
     layout: Layout,
@@ -164,8 +166,17 @@ impl Scorer {
         let lead_only = (0..plan.chunks.len() as u32)
             .map(|c| reads_only(&plan, c, Input::Lead))
             .collect();
+        let filters_read_lead = feeds_by_event
+            .iter()
+            .flatten()
+            .filter_map(|feed| feed.filter)
+            .any(|chunk| {
+                let code = plan.chunk_code(chunk);
+                code.iter().any(|op| matches!(op, Op::LeadField(_)))
+            });
         let clocks = edges::Clocks::of(&plan);
         Ok(Scorer {
+            filters_read_lead,
             layout: Layout::new(&plan, false),
             plan,
             regexes,
@@ -237,6 +248,12 @@ impl Scorer {
     /// A fresh state for a lead with no events yet.
     pub fn new_state(&self) -> LeadState {
         self.layout.new_state()
+    }
+
+    /// Whether taking in an event reads its lead's attributes (some `where` does): when
+    /// not, [`Scorer::observe_into`] may be given none.
+    pub(crate) fn filters_read_lead(&self) -> bool {
+        self.filters_read_lead
     }
 
     /// How a batch packs lead records: keeping only the fields the plan reads.

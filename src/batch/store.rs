@@ -226,6 +226,7 @@ impl Leads {
     pub(super) fn pack(&mut self, lead: &Lead, line: u64) -> At {
         let full = self.buffers.last().is_none_or(|b| b.len() >= BUFFER);
         if !self.last_open || full {
+            self.seal_last();
             self.buffers.push(Vec::new());
             self.last_open = true;
         }
@@ -240,15 +241,25 @@ impl Leads {
     }
 
     /// Keeps a buffer of records packed elsewhere; `at(offset)` says where each is.
-    pub(super) fn keep_buffer(&mut self, bytes: Vec<u8>) -> impl Fn(usize) -> At {
+    pub(super) fn keep_buffer(&mut self, mut bytes: Vec<u8>) -> impl Fn(usize) -> At {
         assert!(u32::try_from(bytes.len()).is_ok(), "a block packs into less than 4 GiB");
+        // Kept for the whole run: without the room it grew into.
+        bytes.shrink_to_fit();
+        self.seal_last();
         let buffer = self.buffers.len() as u32;
         self.buffers.push(bytes);
-        self.last_open = false;
         move |offset| At {
             buffer,
             offset: offset as u32,
         }
+    }
+
+    /// Takes no more leads into the last buffer, and gives back the room it did not use.
+    fn seal_last(&mut self) {
+        if let Some(last) = self.buffers.last_mut().filter(|_| self.last_open) {
+            last.shrink_to_fit();
+        }
+        self.last_open = false;
     }
 
     /// Adds the lead whose record is at `at` (its id's hash is `hash`) as the next

@@ -18,8 +18,10 @@ struct LeadBlock {
     first_line: u64,
     /// Their records, end to end.
     packed: Vec<u8>,
-    /// Where each record starts in `packed`, its line, and where its text is in `text`.
-    leads: Vec<(usize, u64, Range<usize>)>,
+    /// Where each record starts in `packed`.
+    starts: Vec<u32>,
+    /// Where each record's text is in `text` (only when `text` is kept).
+    texts: Vec<Range<usize>>,
     errors: Vec<RecordError>,
     /// The block as read, so that a lead found twice (only once every block is read)
     /// is set aside with its record; empty when no records are set aside.
@@ -48,7 +50,8 @@ impl Batch {
             let mut done = LeadBlock {
                 first_line,
                 packed: Vec::new(),
-                leads: Vec::new(),
+                starts: Vec::new(),
+                texts: Vec::new(),
                 errors: Vec::new(),
                 text: if keep_records { block.to_vec() } else { Vec::new() },
             };
@@ -65,7 +68,11 @@ impl Batch {
                 };
                 match lead {
                     Ok((lead, range)) => {
-                        done.leads.push((done.packed.len(), number, range));
+                        // A block is a few MiB: offsets in it fit in 32 bits.
+                        done.starts.push(done.packed.len() as u32);
+                        if keep_records {
+                            done.texts.push(range);
+                        }
                         packer.pack(&lead, number, &mut done.packed);
                     }
                     Err(error) => done.errors.push(error),
@@ -78,29 +85,24 @@ impl Batch {
         // Leads are added in line order, so a duplicate is the later line.
         let mut parsed: Vec<LeadBlock> = parsed.into_iter().flatten().collect();
         parsed.sort_unstable_by_key(|block| block.first_line);
-        self.reserve_leads(parsed.iter().map(|block| block.leads.len()).sum());
+        self.reserve_leads(parsed.iter().map(|block| block.starts.len()).sum());
         let mut errors = Vec::new();
         for block in parsed {
             errors.extend(block.errors);
             // Each insertion is a cache miss in a large index: ask for the entries a
             // few leads ahead.
-            let hashes: Vec<u64> = block
-                .leads
-                .iter()
-                .map(|&(start, _, _)| {
-                    self.leads
-                        .index
-                        .hash(Packed::read(&block.packed[start..]).id)
-                })
-                .collect();
+            let records = block.starts.iter().map(|&start| Packed::read(&block.packed[start as usize..]));
+            let hashes: Vec<u64> = records.map(|record| self.leads.index.hash(record.id)).collect();
             let at = self.leads.keep_buffer(block.packed);
-            for (k, (start, line, range)) in block.leads.into_iter().enumerate() {
+            for (k, &start) in block.starts.iter().enumerate() {
                 if let Some(&ahead) = hashes.get(k + AHEAD) {
                     self.leads.index.prefetch(ahead);
                 }
-                if let Err(e) = self.add_packed(at(start), hashes[k]) {
+                if let Err(e) = self.add_packed(at(start as usize), hashes[k]) {
+                    let line = self.leads.record_at(at(start as usize)).line;
                     let error = e.at(&name, line, &keys.id);
-                    errors.push(match block.text.get(range) {
+                    let text = block.texts.get(k).and_then(|range| block.text.get(range.clone()));
+                    errors.push(match text {
                         Some(text) => error.with_raw(String::from_utf8_lossy(text)),
                         None => error,
                     });

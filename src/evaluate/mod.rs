@@ -33,7 +33,7 @@ use crate::batch::Summary;
 use crate::diagnostics::Code;
 use crate::eval::Scorer;
 use crate::input::{self, Input};
-use crate::job::{FileCounts, InputKind, JobError, Phase, ScoreJob};
+use crate::job::{FileCounts, InputKind, JobError, Phase, Records, ScoreJob};
 use crate::vocab::Value;
 use std::collections::HashMap;
 use std::io::Write;
@@ -95,6 +95,7 @@ impl LeadsAsOf {
         progress: &mut dyn FnMut(Phase),
         collect: &Collect,
     ) -> Result<LeadsAsOf, JobError> {
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
         let (batch, files) = job.read(scorer, None, leads, events, rejects, progress)?;
         let (shares, summary) = batch.finish_with(job.threads, |share| {
             let (scorer, as_of) = share.scorer();

@@ -249,6 +249,12 @@ class Plan:
         """The model's name."""
         return self._native.model
 
+    @property
+    def event_types(self) -> list[str]:
+        """The event types the model declares (events of other types only make their
+        lead known)."""
+        return self._native.event_types
+
     def schema(self, explain: bool = False) -> _pa.Schema:
         """The schema of ``score``'s results."""
         return self._native.schema(explain)

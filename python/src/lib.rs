@@ -211,6 +211,13 @@ impl Plan {
         self.scorer.plan().name().to_string()
     }
 
+    /// The event types the model declares.
+    #[getter]
+    fn event_types(&self) -> Vec<String> {
+        let plan = self.scorer.plan();
+        plan.event_types().iter().map(|e| e.name.clone()).collect()
+    }
+
     /// The results' schema (a `pyarrow.Schema`).
     #[pyo3(signature = (explain=false))]
     fn schema<'py>(&self, py: Python<'py>, explain: bool) -> PyResult<Bound<'py, PyAny>> {

@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 import os as _os
-from dataclasses import dataclass, field as _field
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as _pa
 
@@ -216,8 +216,8 @@ def _is_pandas(records: Any) -> bool:
 REJECTS_SCHEMA = _pa.schema(
     [
         ("file", _pa.string()),
-        ("line", _pa.uint64()),
-        ("column", _pa.uint32()),
+        ("line", _pa.int64()),
+        ("column", _pa.int64()),
         ("field", _pa.string()),
         ("code", _pa.string()),
         ("error", _pa.string()),

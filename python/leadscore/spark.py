@@ -59,7 +59,10 @@ def score(
     data = plan.to_bytes()
     micros = _micros(as_of)
     schema = spark_schema(plan, explain)
-    arrow_schema = plan.schema(explain)
+    # The Arrow types Spark expects back (its list items are nullable `element`s).
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    arrow_schema = to_arrow_schema(schema)
 
     def score_group(leads: pa.Table, events: pa.Table) -> pa.Table:
         results = _plan(data).score(leads, events, micros, explain=explain, threads=1)

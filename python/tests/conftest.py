@@ -27,7 +27,7 @@ EXAMPLE_MODELS = [
 
 
 def cli_path() -> Path:
-    path = Path(os.environ.get("LEADSCORE_BIN", ROOT / "target" / "debug" / "leadscore"))
+    path = Path(os.environ.get("LEADSCORE_BIN", ROOT / "target" / "debug" / "leadscore")).resolve()
     if not path.exists():
         raise RuntimeError(f"no leadscore CLI at {path}: run `cargo build` first")
     return path

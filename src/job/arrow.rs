@@ -9,8 +9,7 @@ use crate::output::{csv_columns, shown_points};
 use crate::plan::Plan;
 use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder};
 use arrow_array::{
-    ArrayRef, Float64Array, ListArray, RecordBatch, StringArray, StructArray, UInt32Array,
-    UInt64Array,
+    ArrayRef, Float64Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray,
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
@@ -21,7 +20,8 @@ const ROWS_PER_BATCH: usize = 65_536;
 
 /// The fields of one explanation line in the `why` column: the [`Reason`]'s score,
 /// kind (`rule`, `decay`, `clamp`, `derived`), rule text, label, file, line, points
-/// and how many times it counted.
+/// and how many times it counted (counts as signed integers, which every engine has:
+/// Spark has no unsigned ones).
 fn reason_fields() -> Fields {
     Fields::from(vec![
         Field::new("score", DataType::Utf8, false),
@@ -29,9 +29,9 @@ fn reason_fields() -> Fields {
         Field::new("rule", DataType::Utf8, false),
         Field::new("label", DataType::Utf8, true),
         Field::new("file", DataType::Utf8, false),
-        Field::new("line", DataType::UInt32, false),
+        Field::new("line", DataType::Int64, false),
         Field::new("points", DataType::Float64, false),
-        Field::new("fired", DataType::UInt64, true),
+        Field::new("fired", DataType::Int64, true),
     ])
 }
 
@@ -188,9 +188,9 @@ struct Why {
     rules: Vec<String>,
     labels: Vec<Option<String>>,
     files: Vec<String>,
-    lines: Vec<u32>,
+    lines: Vec<i64>,
     points: Vec<f64>,
-    fired: Vec<Option<u64>>,
+    fired: Vec<Option<i64>>,
 }
 
 impl Why {
@@ -204,9 +204,9 @@ impl Why {
             self.rules.push(r.rule.clone());
             self.labels.push(r.label.clone());
             self.files.push(r.file.clone());
-            self.lines.push(r.line);
+            self.lines.push(i64::from(r.line));
             self.points.push(round_points(r.points));
-            self.fired.push(r.fired);
+            self.fired.push(r.fired.map(|n| i64::try_from(n).unwrap_or(i64::MAX)));
         }
         let end = i32::try_from(self.scores.len()).expect("fewer than 2^31 reasons a batch");
         self.offsets.push(end);
@@ -224,9 +224,9 @@ impl Why {
             Arc::new(StringArray::from(self.rules)),
             Arc::new(StringArray::from(self.labels)),
             Arc::new(StringArray::from(self.files)),
-            Arc::new(UInt32Array::from(self.lines)),
+            Arc::new(Int64Array::from(self.lines)),
             Arc::new(Float64Array::from(self.points)),
-            Arc::new(UInt64Array::from(self.fired)),
+            Arc::new(Int64Array::from(self.fired)),
         ];
         let reasons = StructArray::new(reason_fields(), columns, None);
         let field = Arc::new(Field::new_struct("item", reason_fields(), false));

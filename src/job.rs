@@ -419,6 +419,11 @@ impl ScoreJob {
     }
 
     /// Reads the lead records; returns how many good ones there were.
+    // Without the `columnar` feature, records are only ever a stream.
+    #[cfg_attr(
+        not(feature = "columnar"),
+        allow(clippy::infallible_destructuring_match)
+    )]
     fn read_leads(
         &self,
         scorer: &Scorer,
@@ -478,6 +483,11 @@ impl ScoreJob {
     }
 
     /// Reads the event records; returns how many good ones there were.
+    // Without the `columnar` feature, records are only ever a stream.
+    #[cfg_attr(
+        not(feature = "columnar"),
+        allow(clippy::infallible_destructuring_match)
+    )]
     fn read_events(
         &self,
         scorer: &Scorer,

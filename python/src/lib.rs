@@ -61,7 +61,16 @@ fn coded_error(
 fn record_error(py: Python<'_>, e: &RecordError) -> PyErr {
     let rendered = format!("error[{}]: {e}", e.code().as_str());
     let field = e.field.as_deref();
-    coded_error(py, e.code(), &e.file, e.line, e.column, field, &e.message, rendered)
+    coded_error(
+        py,
+        e.code(),
+        &e.file,
+        e.line,
+        e.column,
+        field,
+        &e.message,
+        rendered,
+    )
 }
 
 /// An error about no record in particular (a plan, the engine's clock, a model file).
@@ -231,6 +240,7 @@ impl Plan {
     /// `as_of` (microseconds) with the GIL released. Returns the results (a
     /// `pyarrow.Table`) and, with `rejects`, the bad records as JSON Lines.
     #[pyo3(signature = (leads, events, as_of, explain=false, rejects=false, threads=None))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -296,7 +306,9 @@ struct Engine {
 impl Engine {
     fn engine(&self) -> std::sync::MutexGuard<'_, live::Engine> {
         // A panic is no bad input; a poisoned lock still holds a whole engine.
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.engine
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

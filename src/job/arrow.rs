@@ -206,7 +206,8 @@ impl Why {
             self.files.push(r.file.clone());
             self.lines.push(i64::from(r.line));
             self.points.push(round_points(r.points));
-            self.fired.push(r.fired.map(|n| i64::try_from(n).unwrap_or(i64::MAX)));
+            self.fired
+                .push(r.fired.map(|n| i64::try_from(n).unwrap_or(i64::MAX)));
         }
         let end = i32::try_from(self.scores.len()).expect("fewer than 2^31 reasons a batch");
         self.offsets.push(end);

@@ -52,7 +52,10 @@ def data() -> Path:
 
 def cli(leads: Path, events: Path, out=subprocess.DEVNULL) -> None:
     args = [CLI, "score", MODEL, "--leads", leads, "--events", events]
-    subprocess.run([*args, "--as-of", AS_OF, "--format", "csv"], cwd=ROOT, stdout=out, check=True)
+    subprocess.run(
+        [*args, "--as-of", AS_OF, "--format", "csv"],
+        cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL, check=True,
+    )
 
 
 def timed(run) -> float:

@@ -10,7 +10,7 @@ wheel installed (see ``docs/python.md``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pyarrow as pa
 
@@ -37,12 +37,21 @@ def spark_schema(plan: Plan, explain: bool = False) -> Any:
     return from_arrow_schema(plan.schema(explain))
 
 
+# The column a bucketed score groups by (left out of what the interpreter reads).
+_BUCKET = "_leadscore_bucket"
+
+
+def _without_bucket(table: pa.Table) -> pa.Table:
+    return table.select([name for name in table.column_names if name != _BUCKET])
+
+
 def score(
     leads_df: Any,
     events_df: Any,
     plan: Plan,
     as_of: TimeLike,
     explain: bool = False,
+    buckets: Optional[int] = None,
 ) -> Any:
     """Scores the leads of two Spark DataFrames as of ``as_of``: a DataFrame with the
     columns ``Plan.score`` returns, one row per lead (a lead found in either one),
@@ -51,11 +60,17 @@ def score(
     ``leads_df`` has a row per lead (its id in ``id``); ``events_df`` a row per event
     (its lead in ``lead``, its type in ``type``, its time in ``ts``); either may be
     ``None``. Columns are read as ``Plan.score`` reads Arrow data. A bad record
-    fails the Spark job with the ``LeadscoreError`` (its row counts within the lead's
-    group).
+    fails the Spark job with the ``LeadscoreError`` (its row counts within its group).
+
+    By default every lead is a group of its own (``groupBy`` the lead). With
+    ``buckets=N`` the leads are hashed into N buckets and each bucket's leads are
+    scored in one call: the same results (leads are independent), with far fewer
+    calls into Python; each bucket's records must fit in a worker's memory.
     """
     if leads_df is None and events_df is None:
         raise ValueError("give leads, events or both")
+    if buckets is not None and (isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1):
+        raise ValueError("buckets must be a positive int")
     data = plan.to_bytes()
     micros = _micros(as_of)
     schema = spark_schema(plan, explain)
@@ -64,23 +79,22 @@ def score(
 
     arrow_schema = to_arrow_schema(schema)
 
-    def score_group(leads: pa.Table, events: pa.Table) -> pa.Table:
+    def grouped(df: Any, key: str) -> Any:
+        if buckets is None:
+            return df.groupBy(key)
+        from pyspark.sql import functions as F
+
+        bucket = F.pmod(F.xxhash64(F.col(key)), F.lit(buckets))
+        return df.withColumn(_BUCKET, bucket).groupBy(_BUCKET)
+
+    def score_tables(leads: Optional[pa.Table], events: Optional[pa.Table]) -> pa.Table:
+        leads, events = (None if t is None else _without_bucket(t) for t in (leads, events))
         results = _plan(data).score(leads, events, micros, explain=explain, threads=1)
         return results.cast(arrow_schema)
 
-    if leads_df is None or events_df is None:
-        # One side only: group it alone, scoring with nothing on the other side.
-        if leads_df is None:
-            df, key, side = events_df, "lead", "events"
-        else:
-            df, key, side = leads_df, "id", "leads"
-
-        def score_one(table: pa.Table) -> pa.Table:
-            kwargs = {"leads": None, "events": None, side: table}
-            results = _plan(data).score(as_of=micros, explain=explain, threads=1, **kwargs)
-            return results.cast(arrow_schema)
-
-        return df.groupBy(key).applyInArrow(score_one, schema)
-
-    grouped = leads_df.groupBy("id").cogroup(events_df.groupBy("lead"))
-    return grouped.applyInArrow(score_group, schema)
+    if leads_df is None:
+        return grouped(events_df, "lead").applyInArrow(lambda t: score_tables(None, t), schema)
+    if events_df is None:
+        return grouped(leads_df, "id").applyInArrow(lambda t: score_tables(t, None), schema)
+    together = grouped(leads_df, "id").cogroup(grouped(events_df, "lead"))
+    return together.applyInArrow(score_tables, schema)

@@ -11,4 +11,5 @@ def score(
     plan: Plan,
     as_of: TimeLike,
     explain: bool = ...,
+    buckets: Optional[int] = ...,
 ) -> Any: ...

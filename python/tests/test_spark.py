@@ -26,11 +26,15 @@ BIG_LEADS = BIG_EVENTS // 50
 
 
 @pytest.fixture(scope="module")
-def spark():
+def spark(tmp_path_factory):
     from pyspark.sql import SparkSession
 
-    # The workers run this interpreter, which has the package installed.
+    # The workers run this interpreter, which has the package installed, from an empty
+    # folder: started with `-m`, they put their working folder first on their path, and
+    # python/ would give them the package's sources, without the native module.
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("spark"))
     session = (
         SparkSession.builder.master("local[2]")
         .appName("leadscore-tests")
@@ -39,6 +43,7 @@ def spark():
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    os.chdir(cwd)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -62,13 +67,15 @@ def results_csv(df, plan: leadscore.Plan, explain: bool = False) -> str:
 SPARK_EXAMPLES = [m for m in EXAMPLE_MODELS if not m[1].startswith("b2b/")]
 
 
+@pytest.mark.parametrize("buckets", [None, 3], ids=["by-lead", "3-buckets"])
 @pytest.mark.parametrize("model,leads,events", SPARK_EXAMPLES, ids=[m[0] for m in SPARK_EXAMPLES])
-def test_examples_on_spark_equal_the_cli(spark, tmp_path: Path, model, leads, events):
+def test_examples_on_spark_equal_the_cli(spark, tmp_path: Path, model, leads, events, buckets):
     plan = leadscore.compile(EXAMPLES / model)
     leads_df = spark.read.parquet(as_parquet(EXAMPLES / "data" / leads, tmp_path / "leads.parquet"))
     events_df = spark.read.parquet(as_parquet(EXAMPLES / "data" / events, tmp_path / "events.parquet"))
     expected = cli_score_csv(f"examples/{model}", f"examples/data/{leads}", f"examples/data/{events}")
-    assert results_csv(leadscore.spark.score(leads_df, events_df, plan, AS_OF), plan) == expected
+    got = leadscore.spark.score(leads_df, events_df, plan, AS_OF, buckets=buckets)
+    assert results_csv(got, plan) == expected
 
 
 def test_explanations_and_one_sided_inputs_on_spark(spark, tmp_path: Path):
@@ -81,6 +88,9 @@ def test_explanations_and_one_sided_inputs_on_spark(spark, tmp_path: Path):
     assert results_csv(got, plan, explain=True) == expected
     only_events = cli_score_csv(f"examples/{model}", None, f"examples/data/{events}")
     assert results_csv(leadscore.spark.score(None, events_df, plan, AS_OF), plan) == only_events
+    only_leads = cli_score_csv(f"examples/{model}", f"examples/data/{leads}", None)
+    got = leadscore.spark.score(leads_df, None, plan, AS_OF, buckets=2)
+    assert results_csv(got, plan) == only_leads
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +100,8 @@ def big(tmp_path_factory):
     return out
 
 
-def test_a_million_events_on_spark_equal_the_cli(spark, big: Path, capsys):
+@pytest.mark.parametrize("buckets", [None, 8], ids=["by-lead", "8-buckets"])
+def test_a_million_events_on_spark_equal_the_cli(spark, big: Path, capsys, buckets):
     plan = leadscore.compile(EXAMPLES / "b2b.score")
     started = time.perf_counter()
     expected = cli_score_csv("examples/b2b.score", str(big / "leads.jsonl"), str(big / "events.jsonl"))
@@ -99,10 +110,10 @@ def test_a_million_events_on_spark_equal_the_cli(spark, big: Path, capsys):
     events_df = spark.read.parquet(as_parquet(big / "events.jsonl", big / "events.parquet"))
     assert events_df.count() == BIG_EVENTS
     started = time.perf_counter()
-    got = results_csv(leadscore.spark.score(leads_df, events_df, plan, AS_OF), plan)
+    got = results_csv(leadscore.spark.score(leads_df, events_df, plan, AS_OF, buckets=buckets), plan)
     spark_seconds = time.perf_counter() - started
     assert got == expected
     assert got.count("\n") - 1 == BIG_LEADS
     with capsys.disabled():
-        print(f"\n{BIG_EVENTS} events, {BIG_LEADS} leads: CLI {cli_seconds:.1f} s, "
+        print(f"\n{BIG_EVENTS} events, {BIG_LEADS} leads, buckets={buckets}: CLI {cli_seconds:.1f} s, "
               f"Spark local[2] {spark_seconds:.1f} s (score and collect)")

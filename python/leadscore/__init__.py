@@ -133,8 +133,7 @@ def check(source_or_path: PathOrSource, *, name: Optional[str] = None) -> list[D
     (default ``model.score`` in the working directory).
     """
     model_name, text = _model(source_or_path, name)
-    _rendered, jsonl = _native.check(model_name, text)
-    return [Diagnostic._from_record(r) for r in _records(jsonl)]
+    return [Diagnostic._from_record(r) for r in _records(_native.check(model_name, text))]
 
 
 def compile(source_or_path: PathOrSource, *, name: Optional[str] = None) -> "Plan":

@@ -88,20 +88,17 @@ fn job_error(py: Python<'_>, error: JobError) -> PyErr {
 }
 
 /// Checks a model: its text, or with `text` `None` the file `name` (and its imports).
-/// Returns the human rendering and the JSON Lines rendering of every diagnostic.
+/// Returns every diagnostic as JSON Lines (`leadscore check --format json`).
 #[pyfunction]
 #[pyo3(signature = (name, text=None))]
-fn check(py: Python<'_>, name: &str, text: Option<&str>) -> PyResult<(String, String)> {
+fn check(py: Python<'_>, name: &str, text: Option<&str>) -> PyResult<String> {
     let checked = match text {
         Some(text) => leadscore::check_source(name, text, &FsLoader),
         None => leadscore::check_file(std::path::Path::new(name))
             .map_err(|e| file_error(py, name, &e))?,
     };
     let list = checked.diagnostics.into_vec();
-    Ok((
-        diagnostics::render::human(&list, &checked.sources, false),
-        diagnostics::render::json(&list, &checked.sources),
-    ))
+    Ok(diagnostics::render::json(&list, &checked.sources))
 }
 
 /// A model file that cannot be read, as a `LeadscoreError`.

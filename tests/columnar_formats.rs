@@ -517,3 +517,61 @@ fn a_file_that_is_not_parquet_is_an_error_naming_it() {
         "{error}"
     );
 }
+
+/// With explanations, each lead's `why` lists its reasons in order, as structs of the
+/// reason's fields; without, there is no `why` column.
+#[test]
+fn explained_outcomes_as_record_batches_list_every_reason() {
+    let leads = vec![LeadRow {
+        id: "L1".into(),
+        industry: Some("software".into()),
+        size: Some(100),
+        revenue: None,
+        student: Some(true),
+    }];
+    let events = vec![EventRow {
+        lead: "L2".into(),
+        kind: "email.open",
+        ts: AS_OF - 1,
+        path: None,
+        seconds: None,
+    }];
+    let (lead_batches, event_batches) = batches(&leads, &events);
+    let leads = RecordBatches::new("leads", lead_batches[0].schema(), lead_batches).unwrap();
+    let events = RecordBatches::new("events", event_batches[0].schema(), event_batches).unwrap();
+    let job = ScoreJob {
+        explain: true,
+        ..ScoreJob::new(AS_OF)
+    };
+    let (l, e) = (Records::Batches(&leads), Records::Batches(&events));
+    let (outcomes, _) = job
+        .outcomes_of(scorer(), Some(l), Some(e), None, &mut |_| {})
+        .unwrap();
+    let plan = scorer().plan().clone();
+    let [batch] = leadscore::job::outcomes_to_record_batches(&plan, &outcomes, true)
+        .try_into()
+        .unwrap();
+    assert_eq!(batch.schema(), leadscore::job::results_schema(&plan, true));
+    let why = batch.column_by_name("why").unwrap();
+    let why = arrow_array::cast::AsArray::as_list::<i32>(why);
+    for (row, outcome) in outcomes.iter().enumerate() {
+        let reasons = why.value(row);
+        let reasons = arrow_array::cast::AsArray::as_struct(&reasons);
+        let rules =
+            arrow_array::cast::AsArray::as_string::<i32>(reasons.column_by_name("rule").unwrap());
+        let expected: Vec<&str> = outcome
+            .why
+            .iter()
+            .flatten()
+            .map(|r| r.rule.as_str())
+            .collect();
+        assert_eq!(rules.iter().flatten().collect::<Vec<_>>(), expected);
+    }
+    assert_eq!(
+        why.value(0).len(),
+        4,
+        "L1: software, size, student, and no events"
+    );
+    let plain = leadscore::job::outcomes_to_record_batches(&plan, &outcomes, false);
+    assert!(plain[0].column_by_name("why").is_none());
+}

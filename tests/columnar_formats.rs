@@ -567,11 +567,7 @@ fn explained_outcomes_as_record_batches_list_every_reason() {
             .collect();
         assert_eq!(rules.iter().flatten().collect::<Vec<_>>(), expected);
     }
-    assert_eq!(
-        why.value(0).len(),
-        4,
-        "L1: software, size, student, and no events"
-    );
+    assert_eq!(why.value(0).len(), 3, "L1: software, size and student");
     let plain = leadscore::job::outcomes_to_record_batches(&plan, &outcomes, false);
     assert!(plain[0].column_by_name("why").is_none());
 }

@@ -29,10 +29,14 @@
 //! );
 //! ```
 
+#[cfg(feature = "columnar")]
+mod arrow;
 mod replay;
 mod results;
 mod summary;
 
+#[cfg(feature = "columnar")]
+pub use arrow::{outcomes_to_record_batches, results_schema};
 pub use results::LeadResults;
 pub use summary::{
     EventCounts, FileCounts, InputKind, Problem, RunCounts, RunSummary, Seconds, Status,
@@ -41,6 +45,10 @@ pub use summary::{
 use crate::batch::{Batch, LeadShare, Summary};
 use crate::diagnostics::Code;
 use crate::eval::{Outcome, Scorer};
+#[cfg(feature = "columnar")]
+use crate::input::columnar::Columns;
+#[cfg(feature = "columnar")]
+pub use crate::input::RecordBatches;
 use crate::input::{self, Format, Input, Keys, ReadOptions, RecordError};
 use crate::output;
 use serde::Serialize;
@@ -68,6 +76,17 @@ pub struct ScoreJob {
     /// Worker threads (at least one and at most [`MAX_THREADS`](crate::MAX_THREADS) are
     /// used). The results do not depend on it.
     pub threads: usize,
+}
+
+/// Records a job reads: a stream in a format ([`ScoreJob::input_format`], or the one its
+/// name suggests), or record batches already in memory (the `columnar` feature; a data
+/// frame's, read without copying, as an Arrow file is).
+pub enum Records<'a> {
+    /// A file, standard input, bytes in memory.
+    Stream(Input<'a>),
+    /// Record batches, read as the rows of an Arrow file.
+    #[cfg(feature = "columnar")]
+    Batches(&'a RecordBatches),
 }
 
 /// What of the inputs a job keeps, beyond what its plan reads.
@@ -267,6 +286,7 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
         let (batch, files) =
             self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
         let (format, explain) = (self.output_format, self.explain);
@@ -296,6 +316,20 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Vec<Outcome>, Summary), JobError> {
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
+        self.outcomes_of(scorer, leads, events, rejects, progress)
+    }
+
+    /// [`ScoreJob::outcomes`] of records of any kind: streams or record batches in
+    /// memory.
+    pub fn outcomes_of(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Records<'_>>,
+        events: Option<Records<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<(Vec<Outcome>, Summary), JobError> {
         let (batch, _) = self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
         let scored = batch.finish_parallel(self.explain, self.threads);
         progress(Phase::Scored);
@@ -310,6 +344,20 @@ impl ScoreJob {
         scorer: Arc<Scorer>,
         leads: Option<Input<'_>>,
         events: Option<Input<'_>>,
+        rejects: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(Phase),
+    ) -> Result<LeadResults, JobError> {
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
+        self.results_of(scorer, leads, events, rejects, progress)
+    }
+
+    /// [`ScoreJob::results`] of records of any kind: streams or record batches in
+    /// memory.
+    pub fn results_of(
+        &self,
+        scorer: Arc<Scorer>,
+        leads: Option<Records<'_>>,
+        events: Option<Records<'_>>,
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<LeadResults, JobError> {
@@ -345,6 +393,7 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Explained, JobError> {
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
         let (batch, files) =
             self.read(scorer, Scope::only(id), leads, events, rejects, progress)?;
         let (outcomes, summary) = batch.finish(true);
@@ -362,8 +411,8 @@ impl ScoreJob {
         &self,
         scorer: Arc<Scorer>,
         scope: Scope<'_>,
-        leads: Option<Input<'_>>,
-        events: Option<Input<'_>>,
+        leads: Option<Records<'_>>,
+        events: Option<Records<'_>>,
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Batch, Vec<FileCounts>), JobError> {
@@ -379,13 +428,13 @@ impl ScoreJob {
         };
         let mut files = Vec::new();
         if let Some(source) = leads {
-            let counts = self.counts(InputKind::Leads, &source);
+            let counts = self.counts_of(InputKind::Leads, &source);
             let good = self.read_leads(&scorer, &mut batch, source, only, &mut rejects)?;
             files.push(counts.tallied(good, &mut rejects));
         }
         progress(Phase::LeadsRead);
         if let Some(source) = events {
-            let counts = self.counts(InputKind::Events, &source);
+            let counts = self.counts_of(InputKind::Events, &source);
             let good = self.read_events(&scorer, &mut batch, source, only, &mut rejects)?;
             files.push(counts.tallied(good, &mut rejects));
         }
@@ -395,26 +444,30 @@ impl ScoreJob {
     }
 
     /// Reads the lead records; returns how many good ones there were.
+    // Without the `columnar` feature, records are only ever a stream.
+    #[cfg_attr(
+        not(feature = "columnar"),
+        allow(clippy::infallible_destructuring_match)
+    )]
     fn read_leads(
         &self,
         scorer: &Scorer,
         batch: &mut Batch,
-        source: Input<'_>,
+        source: Records<'_>,
         only: Option<&str>,
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
+        let source = match source {
+            Records::Stream(source) => source,
+            #[cfg(feature = "columnar")]
+            Records::Batches(batches) => {
+                return self.read_leads_columnar(batch, Columns::Memory(batches), only, rejects)
+            }
+        };
         let format = self.format_of(&source);
         #[cfg(feature = "columnar")]
         if only.is_none() && format.is_columnar() {
-            let bad = batch.read_leads_columnar(
-                &source,
-                format,
-                &self.keys,
-                self.read_options,
-                self.threads,
-            );
-            rejects.take_all(bad, batch)?;
-            return Ok(batch.lead_records() as u64);
+            return self.read_leads_columnar(batch, Columns::file(&source, format), only, rejects);
         }
         if only.is_none() && format == Format::Jsonl {
             let keep_records = rejects.out.is_some();
@@ -455,26 +508,30 @@ impl ScoreJob {
     }
 
     /// Reads the event records; returns how many good ones there were.
+    // Without the `columnar` feature, records are only ever a stream.
+    #[cfg_attr(
+        not(feature = "columnar"),
+        allow(clippy::infallible_destructuring_match)
+    )]
     fn read_events(
         &self,
         scorer: &Scorer,
         batch: &mut Batch,
-        source: Input<'_>,
+        source: Records<'_>,
         only: Option<&str>,
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
+        let source = match source {
+            Records::Stream(source) => source,
+            #[cfg(feature = "columnar")]
+            Records::Batches(batches) => {
+                return self.read_events_columnar(batch, Columns::Memory(batches), only, rejects)
+            }
+        };
         let format = self.format_of(&source);
         #[cfg(feature = "columnar")]
         if only.is_none() && format.is_columnar() {
-            let bad = batch.read_events_columnar(
-                &source,
-                format,
-                &self.keys,
-                self.read_options,
-                self.threads,
-            );
-            rejects.take_all(bad, batch)?;
-            return Ok(batch.events_read());
+            return self.read_events_columnar(batch, Columns::file(&source, format), only, rejects);
         }
         if only.is_none() && format == Format::Jsonl {
             // The fast path: JSON Lines on every core.
@@ -499,6 +556,38 @@ impl ScoreJob {
         Ok(good)
     }
 
+    /// Reads the lead records of a columnar file or record batches (all of them: `only`
+    /// must be `None`, which the batches' callers give and the files' check); returns
+    /// how many good ones there were.
+    #[cfg(feature = "columnar")]
+    fn read_leads_columnar(
+        &self,
+        batch: &mut Batch,
+        origin: Columns<'_>,
+        only: Option<&str>,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<u64, JobError> {
+        debug_assert!(only.is_none(), "columnar readers keep every lead");
+        let bad = batch.read_leads_columnar(origin, &self.keys, self.read_options, self.threads);
+        rejects.take_all(bad, batch)?;
+        Ok(batch.lead_records() as u64)
+    }
+
+    /// [`ScoreJob::read_leads_columnar`] for the event records.
+    #[cfg(feature = "columnar")]
+    fn read_events_columnar(
+        &self,
+        batch: &mut Batch,
+        origin: Columns<'_>,
+        only: Option<&str>,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<u64, JobError> {
+        debug_assert!(only.is_none(), "columnar readers keep every event");
+        let bad = batch.read_events_columnar(origin, &self.keys, self.read_options, self.threads);
+        rejects.take_all(bad, batch)?;
+        Ok(batch.events_read())
+    }
+
     /// The counts of an input, before it is read.
     fn counts(&self, input: InputKind, source: &Input<'_>) -> FileCounts {
         FileCounts {
@@ -507,6 +596,21 @@ impl ScoreJob {
             format: self.format_of(source),
             records: 0,
             rejected: 0,
+        }
+    }
+
+    /// [`ScoreJob::counts`] of records of any kind.
+    fn counts_of(&self, input: InputKind, records: &Records<'_>) -> FileCounts {
+        match records {
+            Records::Stream(source) => self.counts(input, source),
+            #[cfg(feature = "columnar")]
+            Records::Batches(batches) => FileCounts {
+                input,
+                file: batches.name().to_string(),
+                format: Format::Arrow,
+                records: 0,
+                rejected: 0,
+            },
         }
     }
 

@@ -66,9 +66,15 @@ pub fn format_points(x: f64) -> String {
 /// A number as a CSV cell: as [`format_points`] shows it, blank (absent) when it is
 /// not finite.
 fn push_csv_points(text: &mut String, x: f64) {
-    if x.is_finite() {
+    if let Some(x) = shown_points(x) {
         push_points(text, x);
     }
+}
+
+/// The number an output shows for a score: rounded as every output rounds it (the
+/// digits a CSV cell has read back as this number), `None` (absent) when not finite.
+pub(crate) fn shown_points(x: f64) -> Option<f64> {
+    x.is_finite().then(|| round_points(x))
 }
 
 /// A finite number as the outputs show it.
@@ -91,8 +97,9 @@ pub fn signed(x: f64) -> String {
     }
 }
 
-/// The CSV header row.
-pub fn write_csv_header(plan: &Plan, explain: bool, out: &mut impl Write) -> io::Result<()> {
+/// The names of the CSV output's columns: `lead`, each score, each grade
+/// (`SCORE_grade`), each flag, and with explanations `why`.
+pub(crate) fn csv_columns(plan: &Plan, explain: bool) -> Vec<String> {
     let mut header = vec!["lead".to_string()];
     header.extend(plan.scores.iter().map(|s| s.name.clone()));
     header.extend(
@@ -104,6 +111,12 @@ pub fn write_csv_header(plan: &Plan, explain: bool, out: &mut impl Write) -> io:
     if explain {
         header.push("why".into());
     }
+    header
+}
+
+/// The CSV header row.
+pub fn write_csv_header(plan: &Plan, explain: bool, out: &mut impl Write) -> io::Result<()> {
+    let header = csv_columns(plan, explain);
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&header).map_err(io::Error::other)?;
     writer.flush()

@@ -9,7 +9,8 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use leadscore::input::{Format, Source};
-use leadscore::job::{JobError, ScoreJob};
+use leadscore::job::{JobError, RecordBatches, Records, ScoreJob};
+use leadscore::OutputFormat;
 use leadscore::{MemoryLoader, Scorer};
 use proptest::prelude::*;
 use std::path::Path;
@@ -328,7 +329,137 @@ proptest! {
             }
             prop_assert_eq!(explain(dir.path(), leads, events, &id), explained.clone(), "{}", leads);
         }
+        // Record batches in memory give the rows the CSV output has.
+        let csv = score_as(dir.path(), "leads.jsonl", "events.jsonl", OutputFormat::Csv);
+        for threads in [1, 3] {
+            let got = csv_of_batches(&results_of_batches(&lead_batches, &event_batches, threads));
+            prop_assert_eq!(&got, &csv, "record batches on {} threads", threads);
+        }
     }
+}
+
+/// Scores the files `leads` and `events` (in `dir`) with results in `format`.
+fn score_as(dir: &Path, leads: &str, events: &str, format: OutputFormat) -> String {
+    let job = ScoreJob {
+        output_format: format,
+        ..ScoreJob::new(AS_OF)
+    };
+    let mut out = Vec::new();
+    let (leads, events) = (source(dir, leads), source(dir, events));
+    job.run(scorer(), Some(leads), Some(events), &mut out, None)
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The results of scoring record batches in memory, as record batches.
+fn results_of_batches(
+    leads: &[RecordBatch],
+    events: &[RecordBatch],
+    threads: usize,
+) -> Vec<RecordBatch> {
+    let job = ScoreJob {
+        threads,
+        ..ScoreJob::new(AS_OF)
+    };
+    let leads = RecordBatches::new("leads", leads[0].schema(), leads.to_vec()).unwrap();
+    let events = RecordBatches::new("events", events[0].schema(), events.to_vec()).unwrap();
+    let (leads, events) = (Records::Batches(&leads), Records::Batches(&events));
+    let results = job.results_of(scorer(), Some(leads), Some(events), None, &mut |_| {});
+    results.unwrap().to_record_batches()
+}
+
+/// Results record batches written as the CSV output writes them (scores as their
+/// shortest digits, which are the CSV's when whole numbers have no fraction).
+fn csv_of_batches(batches: &[RecordBatch]) -> String {
+    let schema = leadscore::job::results_schema(scorer().plan(), false);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(schema.fields().iter().map(|f| f.name()))
+        .unwrap();
+    for batch in batches {
+        assert_eq!(batch.schema(), schema);
+        for row in 0..batch.num_rows() {
+            let cells = batch
+                .columns()
+                .iter()
+                .map(|column| cell_text(column.as_ref(), row));
+            writer.write_record(cells.collect::<Vec<_>>()).unwrap();
+        }
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+fn cell_text(column: &dyn arrow_array::Array, row: usize) -> String {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    if column.is_null(row) {
+        return String::new();
+    }
+    match column.data_type() {
+        DataType::Utf8 => column.as_string::<i32>().value(row).to_string(),
+        DataType::Boolean => column.as_boolean().value(row).to_string(),
+        DataType::Float64 => column.as_primitive::<Float64Type>().value(row).to_string(),
+        other => panic!("no results column holds {other}"),
+    }
+}
+
+/// Record batches in memory are read as an Arrow file is: a value that does not fit
+/// names the batches, the row counted across them and the column; the rows go through
+/// the job's rejects like a file's; batches with other columns than the first are
+/// refused.
+#[test]
+fn record_batches_in_memory_name_the_row_of_a_bad_value() {
+    let (leads, _) = batches(
+        &[LeadRow {
+            id: "L1".into(),
+            industry: None,
+            size: Some(3),
+            revenue: None,
+            student: None,
+        }],
+        &[],
+    );
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("lead", DataType::Utf8, true),
+        Field::new("type", DataType::Utf8, true),
+        Field::new("ts", DataType::Utf8, true),
+    ]));
+    let batch = |ts: Vec<Option<&str>>| {
+        let n = ts.len();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(vec![Some("L1"); n])),
+            Arc::new(StringArray::from(vec![Some("email.open"); n])),
+            Arc::new(StringArray::from(ts)),
+        ];
+        RecordBatch::try_new(schema.clone(), columns).unwrap()
+    };
+    let good = Some("2026-10-01T00:00:00Z");
+    let events = vec![batch(vec![good, good]), batch(vec![good, Some("soon")])];
+    let events = RecordBatches::new("events", schema.clone(), events).unwrap();
+    let lead_batch = leads[0].clone();
+    let leads = RecordBatches::new("leads", lead_batch.schema(), leads).unwrap();
+    let job = ScoreJob::new(AS_OF);
+    let run = |rejects: Option<&mut dyn std::io::Write>| {
+        let (l, e) = (Records::Batches(&leads), Records::Batches(&events));
+        job.results_of(scorer(), Some(l), Some(e), rejects, &mut |_| {})
+    };
+    let Err(JobError::Record(error)) = run(None) else {
+        panic!("`soon` is no time");
+    };
+    assert!(
+        error.to_string().starts_with("events:4:3: field `ts`: "),
+        "{error}"
+    );
+    let mut rejects = Vec::new();
+    let results = run(Some(&mut rejects)).unwrap();
+    assert_eq!(results.scores(0), [3.0]);
+    let rejects = String::from_utf8(rejects).unwrap();
+    assert!(rejects.contains("\"line\":4"), "{rejects}");
+    let other = RecordBatches::new("events", schema, vec![lead_batch]);
+    assert!(other
+        .unwrap_err()
+        .to_string()
+        .contains("record batch 1 has other columns"));
 }
 
 #[test]
@@ -385,4 +516,58 @@ fn a_file_that_is_not_parquet_is_an_error_naming_it() {
         error.to_string().contains("cannot read as Parquet"),
         "{error}"
     );
+}
+
+/// With explanations, each lead's `why` lists its reasons in order, as structs of the
+/// reason's fields; without, there is no `why` column.
+#[test]
+fn explained_outcomes_as_record_batches_list_every_reason() {
+    let leads = vec![LeadRow {
+        id: "L1".into(),
+        industry: Some("software".into()),
+        size: Some(100),
+        revenue: None,
+        student: Some(true),
+    }];
+    let events = vec![EventRow {
+        lead: "L2".into(),
+        kind: "email.open",
+        ts: AS_OF - 1,
+        path: None,
+        seconds: None,
+    }];
+    let (lead_batches, event_batches) = batches(&leads, &events);
+    let leads = RecordBatches::new("leads", lead_batches[0].schema(), lead_batches).unwrap();
+    let events = RecordBatches::new("events", event_batches[0].schema(), event_batches).unwrap();
+    let job = ScoreJob {
+        explain: true,
+        ..ScoreJob::new(AS_OF)
+    };
+    let (l, e) = (Records::Batches(&leads), Records::Batches(&events));
+    let (outcomes, _) = job
+        .outcomes_of(scorer(), Some(l), Some(e), None, &mut |_| {})
+        .unwrap();
+    let plan = scorer().plan().clone();
+    let [batch] = leadscore::job::outcomes_to_record_batches(&plan, &outcomes, true)
+        .try_into()
+        .unwrap();
+    assert_eq!(batch.schema(), leadscore::job::results_schema(&plan, true));
+    let why = batch.column_by_name("why").unwrap();
+    let why = arrow_array::cast::AsArray::as_list::<i32>(why);
+    for (row, outcome) in outcomes.iter().enumerate() {
+        let reasons = why.value(row);
+        let reasons = arrow_array::cast::AsArray::as_struct(&reasons);
+        let rules =
+            arrow_array::cast::AsArray::as_string::<i32>(reasons.column_by_name("rule").unwrap());
+        let expected: Vec<&str> = outcome
+            .why
+            .iter()
+            .flatten()
+            .map(|r| r.rule.as_str())
+            .collect();
+        assert_eq!(rules.iter().flatten().collect::<Vec<_>>(), expected);
+    }
+    assert_eq!(why.value(0).len(), 3, "L1: software, size and student");
+    let plain = leadscore::job::outcomes_to_record_batches(&plan, &outcomes, false);
+    assert!(plain[0].column_by_name("why").is_none());
 }

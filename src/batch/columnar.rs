@@ -10,7 +10,6 @@ use crate::record::Lead;
 use crate::plan::FieldDecl;
 use crate::vocab::{read_into, Value, ValueType};
 use arrow_array::Array;
-use std::io::Read;
 
 /// The leads of one record batch, with the number of rows before it.
 type LeadBatch = (u64, Vec<(u64, Result<Lead, RecordError>)>);
@@ -19,10 +18,9 @@ impl Batch {
     /// Reads every lead of a Parquet or Arrow IPC file (only the columns the plan reads)
     /// on `threads` threads, and adds them in row order. Returns the bad records in row
     /// order, or the error that stopped reading.
-    pub fn read_leads_columnar<R: Read>(
+    pub(crate) fn read_leads_columnar(
         &mut self,
-        source: &input::Source<R>,
-        format: input::Format,
+        origin: columnar::Columns<'_>,
         keys: &Keys,
         options: ReadOptions,
         threads: usize,
@@ -30,8 +28,7 @@ impl Batch {
         let plan = self.scorer.plan();
         let wanted = lead_columns(plan, keys);
         let shares = columnar::read_batches(
-            source,
-            format,
+            origin,
             &wanted,
             threads,
             Vec::<LeadBatch>::new,
@@ -50,7 +47,7 @@ impl Batch {
         for (row, lead) in shares.into_iter().flat_map(|(_, leads)| leads) {
             let added = lead.and_then(|lead| {
                 self.add_lead(lead, row)
-                    .map_err(|e| e.at(&source.name, row, &keys.id))
+                    .map_err(|e| e.at(origin.name(), row, &keys.id))
             });
             errors.extend(added.err());
         }
@@ -60,20 +57,18 @@ impl Batch {
     /// Reads every event of a Parquet or Arrow IPC file (only the columns the plan
     /// reads) on `threads` threads. Returns the bad records in row order, or the error
     /// that stopped reading.
-    pub fn read_events_columnar<R: Read>(
+    pub(crate) fn read_events_columnar(
         &mut self,
-        source: &input::Source<R>,
-        format: input::Format,
+        origin: columnar::Columns<'_>,
         keys: &Keys,
         options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
         let wanted = event_columns(plan, keys);
-        let name = source.name.as_str();
+        let name = origin.name();
         let workers = columnar::read_batches(
-            source,
-            format,
+            origin,
             &wanted,
             threads,
             || (Worker::new(self, keys, options, name), String::new()),

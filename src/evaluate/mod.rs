@@ -33,7 +33,7 @@ use crate::batch::Summary;
 use crate::diagnostics::Code;
 use crate::eval::Scorer;
 use crate::input::{self, Input};
-use crate::job::{FileCounts, InputKind, JobError, Phase, Scope, ScoreJob};
+use crate::job::{FileCounts, InputKind, JobError, Phase, Records, Scope, ScoreJob};
 use crate::vocab::Value;
 use std::collections::HashMap;
 use std::io::Write;
@@ -99,6 +99,7 @@ impl LeadsAsOf {
             keep_field: collect.segment,
             ..Scope::default()
         };
+        let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
         let (batch, files) = job.read(scorer, scope, leads, events, rejects, progress)?;
         let (shares, summary) = batch.finish_with(job.threads, |share| {
             let (scorer, as_of) = share.scorer();

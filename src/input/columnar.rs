@@ -1,5 +1,6 @@
-//! Parquet and Arrow IPC files: only the columns the plan reads, a row group (Parquet)
-//! or a record batch (Arrow) at a time, shared out among threads.
+//! Parquet and Arrow IPC files, and record batches already in memory
+//! ([`RecordBatches`]): only the columns the plan reads, a row group (Parquet) or a
+//! record batch (Arrow) at a time, shared out among threads.
 //!
 //! A row reaches the schemas as the same [`Cell`]s a JSON object's members do (text as
 //! text, numbers as their digits, timestamps as their microseconds), so a record scores
@@ -17,7 +18,7 @@ use arrow_array::types::{
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::{DataType, Schema, TimeUnit};
+use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
@@ -253,13 +254,97 @@ fn readable(data_type: &DataType) -> bool {
     )
 }
 
-/// A columnar file opened for reading, projected on the columns wanted.
-enum Opened {
+/// Record batches in memory, read as the rows of an Arrow file named `name` (an
+/// embedder's data frame, say: `leadscore` for Python scores them without copying).
+/// Only the columns a plan reads are looked at; rows are numbered from 1 across the
+/// batches, as a file's are.
+#[derive(Debug, Clone)]
+pub struct RecordBatches {
+    name: String,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    /// The rows before each batch.
+    first_rows: Vec<u64>,
+}
+
+impl RecordBatches {
+    /// Batches of rows with the columns `schema` has, named `name` in messages (as a
+    /// file is). Fails (E0806, naming the batch from 1) when a batch has other columns.
+    pub fn new(
+        name: impl Into<String>,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<RecordBatches, RecordError> {
+        let name = name.into();
+        let mut first_rows = Vec::with_capacity(batches.len());
+        let mut rows = 0u64;
+        for (i, batch) in batches.iter().enumerate() {
+            if batch.schema().fields() != schema.fields() {
+                let message = format!("record batch {} has other columns than the first", i + 1);
+                return Err(RecordError::new(Code::UnreadableInput, &name, rows, message));
+            }
+            first_rows.push(rows);
+            rows += batch.num_rows() as u64;
+        }
+        Ok(RecordBatches {
+            name,
+            schema,
+            batches,
+            first_rows,
+        })
+    }
+
+    /// The name messages show.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many rows there are in all.
+    pub fn num_rows(&self) -> u64 {
+        self.batches.iter().map(|b| b.num_rows() as u64).sum()
+    }
+}
+
+/// Where columnar rows come from: a file in a columnar format, or batches in memory.
+#[derive(Clone, Copy)]
+pub(crate) enum Columns<'a> {
+    File(&'a str, Format),
+    Memory(&'a RecordBatches),
+}
+
+impl<'a> Columns<'a> {
+    /// The rows of a source's file, read as `format`.
+    pub(crate) fn file<R: Read>(source: &'a Source<R>, format: Format) -> Columns<'a> {
+        Columns::File(&source.name, format)
+    }
+
+    /// The name messages show.
+    pub(crate) fn name(self) -> &'a str {
+        match self {
+            Columns::File(name, _) => name,
+            Columns::Memory(batches) => &batches.name,
+        }
+    }
+
+    /// The format the rows are in (batches in memory are Arrow's).
+    fn format(self) -> Format {
+        match self {
+            Columns::File(_, format) => format,
+            Columns::Memory(_) => Format::Arrow,
+        }
+    }
+}
+
+/// A columnar file opened for reading, projected on the columns wanted, or batches in
+/// memory.
+enum Opened<'a> {
     /// Threads take row groups by number and decode them.
     Parquet(ParquetFile),
     /// Threads take the next record batch in turn (decoding one is little more than
     /// reading it), with the number of rows before it.
     Arrow(Mutex<(arrow_ipc::reader::FileReader<File>, u64)>),
+    /// Threads take batches by number (unprojected: nothing is decoded).
+    Memory(&'a RecordBatches),
 }
 
 /// A Parquet file's metadata, read once for every thread.
@@ -308,34 +393,39 @@ fn unreadable(file: &str, format: Format, message: impl std::fmt::Display) -> Re
 
 /// A file on disk to read from: the source's own path (columnar readers seek, so a
 /// stream is not enough).
-fn file_of<R: Read>(source: &Source<R>, format: Format) -> Result<File, RecordError> {
-    if source.name == super::open::STDIN_NAME {
+fn file_of(name: &str, format: Format) -> Result<File, RecordError> {
+    if name == super::open::STDIN_NAME {
         return Err(unreadable(
-            &source.name,
+            name,
             format,
             "give a file, not standard input (the format is read by seeking)",
         ));
     }
-    File::open(&source.name).map_err(|e| unreadable(&source.name, format, e))
+    File::open(name).map_err(|e| unreadable(name, format, e))
 }
 
-/// A columnar file opened for reading, with the columns read.
-struct Prepared {
-    opened: Opened,
+/// A columnar file opened for reading (or batches in memory), with the columns read.
+struct Prepared<'a> {
+    opened: Opened<'a>,
     /// Index in a batch of each column read, by name.
     names: Vec<(String, usize)>,
     /// Index in the file of each batch column, from 0.
     file_columns: Vec<usize>,
 }
 
-impl Prepared {
-    /// Opens the source's file as `format`, projected on the columns `wanted` names that
-    /// it has; fails when one of them holds values no field can take.
-    fn new<R: Read>(source: &Source<R>, format: Format, wanted: &[&str]) -> Result<Prepared, RecordError> {
-        let name = source.name.as_str();
-        let file = file_of(source, format)?;
-        let (opened, schema) =
-            open(file, name, format, wanted).map_err(|e| unreadable(name, format, e))?;
+impl<'a> Prepared<'a> {
+    /// Opens the file as its format, projected on the columns `wanted` names that it
+    /// has (or takes the batches in memory); fails when one of them holds values no
+    /// field can take.
+    fn new(origin: Columns<'a>, wanted: &[&str]) -> Result<Prepared<'a>, RecordError> {
+        let (opened, schema) = match origin {
+            Columns::File(name, format) => {
+                let file = file_of(name, format)?;
+                open(file, name, format, wanted).map_err(|e| unreadable(name, format, e))?
+            }
+            Columns::Memory(batches) => (Opened::Memory(batches), batches.schema.as_ref().clone()),
+        };
+        let name = origin.name();
         let columns = wanted_columns(&schema, wanted);
         for (column, i) in &columns {
             let data_type = schema.field(*i).data_type();
@@ -345,11 +435,13 @@ impl Prepared {
                 return Err(RecordError::new(Code::UnreadableInput, name, 0, message));
             }
         }
-        // Batches hold the projected columns in file order, as `columns` is.
+        // Batches from a file hold the projected columns in file order, as `columns`
+        // is; batches in memory hold them all.
+        let projected = !matches!(opened, Opened::Memory(_));
         let names = columns
             .iter()
             .enumerate()
-            .map(|(k, (n, _))| (n.clone(), k))
+            .map(|(k, (n, i))| (n.clone(), if projected { k } else { *i }))
             .collect();
         let file_columns = columns.iter().map(|&(_, i)| i).collect();
         Ok(Prepared {
@@ -360,7 +452,7 @@ impl Prepared {
     }
 
     /// The rows of `batch`, which has `first_row` rows before it in the file.
-    fn rows<'a>(&'a self, file: &'a str, first_row: u64, batch: &'a RecordBatch) -> Rows<'a> {
+    fn rows<'r>(&'r self, file: &'r str, first_row: u64, batch: &'r RecordBatch) -> Rows<'r> {
         Rows {
             file,
             first_row,
@@ -400,43 +492,42 @@ impl From<String> for Stop {
 
 /// Calls `each` with every row of a Parquet or Arrow IPC file, in order, reading only
 /// the columns `wanted` names; stops at the first error `each` returns.
-pub(crate) fn for_each_row<R: Read>(
-    source: &Source<R>,
-    format: Format,
+pub(crate) fn for_each_row(
+    origin: Columns<'_>,
     wanted: &[&str],
     mut each: impl FnMut(&ColumnarRow<'_>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
-    let prepared = Prepared::new(source, format, wanted)?;
+    let (name, format) = (origin.name(), origin.format());
+    let prepared = Prepared::new(origin, wanted)?;
     let next = AtomicUsize::new(0);
     while let Some((_, work)) = prepared.opened.take(&next) {
         let done = work.map_err(Stop::Unreadable).and_then(|work| {
-            prepared.work(&source.name, work, &mut |rows| {
+            prepared.work(name, work, &mut |rows| {
                 (0..rows.len()).try_for_each(|at| each(&rows.row(at)).map_err(Stop::Record))
             })
         });
         match done {
             Ok(()) => {}
             Err(Stop::Record(error)) => return Err(error),
-            Err(Stop::Unreadable(message)) => return Err(unreadable(&source.name, format, message)),
+            Err(Stop::Unreadable(message)) => return Err(unreadable(name, format, message)),
         }
     }
     Ok(())
 }
 
-/// Reads a Parquet or Arrow IPC file, only the columns `wanted` names, on `threads`
-/// threads: each thread makes its state with `init` and runs `each` on each record
-/// batch of the shares (row groups, record batches) it takes, in no particular order.
-/// Returns every thread's state.
-pub(crate) fn read_batches<R: Read, S: Send>(
-    source: &Source<R>,
-    format: Format,
+/// Reads a Parquet or Arrow IPC file (or batches in memory), only the columns `wanted`
+/// names, on `threads` threads: each thread makes its state with `init` and runs `each`
+/// on each record batch of the shares (row groups, record batches) it takes, in no
+/// particular order. Returns every thread's state.
+pub(crate) fn read_batches<S: Send>(
+    origin: Columns<'_>,
     wanted: &[&str],
     threads: usize,
     init: impl Fn() -> S + Sync,
     each: impl Fn(&mut S, &Rows<'_>) + Sync,
 ) -> Result<Vec<S>, RecordError> {
-    let name = source.name.as_str();
-    let prepared = Prepared::new(source, format, wanted)?;
+    let (name, format) = (origin.name(), origin.format());
+    let prepared = Prepared::new(origin, wanted)?;
     let next = AtomicUsize::new(0);
     let failed = Mutex::new(None);
     let threads = threads.clamp(1, crate::batch::MAX_THREADS);
@@ -484,7 +575,7 @@ fn open(
     path: &str,
     format: Format,
     wanted: &[&str],
-) -> Result<(Opened, Schema), String> {
+) -> Result<(Opened<'static>, Schema), String> {
     match format {
         Format::Arrow => {
             let reader = arrow_ipc::reader::FileReader::try_new(
@@ -522,7 +613,7 @@ fn open(
     }
 }
 
-impl Opened {
+impl Opened<'_> {
     /// The next share of rows for a thread, with its place in the file (for the order
     /// of errors); `None` when every row is taken.
     fn take(&self, next: &AtomicUsize) -> Option<(usize, Result<Work<'_>, String>)> {
@@ -539,6 +630,10 @@ impl Opened {
                     *rows += batch.num_rows() as u64;
                 }
                 Some((order, batch.map(|b| Work::Batch(first_row, b))))
+            }
+            Opened::Memory(batches) => {
+                let batch = batches.batches.get(order)?.clone();
+                Some((order, Ok(Work::Batch(batches.first_rows[order], batch))))
             }
         }
     }

@@ -11,6 +11,8 @@
 
 #[cfg(feature = "columnar")]
 pub(crate) mod columnar;
+#[cfg(feature = "columnar")]
+pub use columnar::RecordBatches;
 mod csv;
 mod jsonl;
 pub mod open;
@@ -306,7 +308,7 @@ fn columnar_rows<R: Read>(
     wanted: &[&str],
     each: impl FnMut(&columnar::ColumnarRow<'_>) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
-    columnar::for_each_row(source, format, wanted, each)
+    columnar::for_each_row(columnar::Columns::file(source, format), wanted, each)
 }
 
 /// A row of a columnar file in a build that reads none: there is no such row.

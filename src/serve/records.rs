@@ -78,7 +78,7 @@ pub fn read_events(plan: &Plan, body: &str, lines: bool) -> (Vec<PostedEvent>, V
                 read(i as u64 + 1, text);
             }
         }
-    } else {
+    } else if !body.trim().is_empty() {
         read(1, body);
     }
     if good.is_empty() && bad.is_empty() {

@@ -717,7 +717,10 @@ async fn put_model(
     let bytes = read_bytes(&headers, body).await?;
     let plan = model_of(&bytes)?;
     let name = plan.name().to_string();
-    let changes = app.ask(|reply| Job::Model { plan, reply }).await?;
+    let changes = app.ask(|reply| Job::Model {
+            plan: Box::new(plan),
+            reply,
+        }).await?;
     let body = serde_json::json!({ "model": name, "changes": changes });
     Ok(json(StatusCode::OK, body.to_string()))
 }

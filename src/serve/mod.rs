@@ -2,7 +2,7 @@
 //! lead changes posted over HTTP, scores read back, every flag and grade change recorded
 //! and pushed to a webhook. `docs/serving.md` is the guide; `docs/openapi.yaml` the API.
 //!
-//! - **Storage** ([`store`]): SQLite in WAL mode, every commit synced; the stored leads
+//! - **Storage** (`store`): SQLite in WAL mode, every commit synced; the stored leads
 //!   and events are the truth, the engine is rebuilt from them on start.
 //! - **Writes** (`writer`): one thread owns the engine's writes and the database's write
 //!   connection, and commits many requests' rows in one transaction before answering

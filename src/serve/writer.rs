@@ -47,7 +47,7 @@ pub enum Job {
     /// Move the clock (`--clock manual`).
     Clock { to: i64, reply: Reply<i64> },
     /// Score every lead with another model.
-    Model { plan: Plan, reply: Reply<usize> },
+    Model { plan: Box<Plan>, reply: Reply<usize> },
     /// A change the webhook took.
     Delivered(i64),
     /// A change the webhook did not take (yet).
@@ -455,7 +455,7 @@ impl Core {
                 answers.push(answer(reply, result));
             }
             Job::Model { plan, reply } => {
-                let result = match self.change_model(tx, live, plan) {
+                let result = match self.change_model(tx, live, *plan) {
                     Ok(count) => Ok(count),
                     Err(super::ServeError::Store(error)) => return Err(error),
                     Err(other) => Err(ApiError::bad(Code::ModelRejected, other.to_string())),

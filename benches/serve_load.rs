@@ -131,7 +131,7 @@ fn main() {
         .collect();
     std::fs::write(dir.path().join("token"), TOKEN).unwrap();
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/b2b.score");
-    let mut server = Command::new(bin)
+    let server = Command::new(bin)
         .arg("serve")
         .arg(&model)
         .arg("--db")
@@ -141,8 +141,9 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut server = Killed(server);
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
     println!("{} events of 10,000 leads (leadscore gen), b2b model, {clients} clients", lines.len());
 
@@ -155,28 +156,50 @@ fn main() {
     let (latencies, took) = run(port, clients.min(4), batches);
     report("batched POST /v1/events (1,000 events each)", latencies, took, 1000);
 
-    // 2. One event per request: 20,000 requests.
-    let single: Vec<_> = lines[half..]
-        .iter()
-        .take(20_000)
-        .map(|line| ("POST".to_string(), "/v1/events".to_string(), line.clone().into_bytes()))
-        .collect();
-    let (latencies, took) = run(port, clients, single);
-    report("one-event POST /v1/events", latencies, took, 1);
+    // 2. One event per request: 10,000 requests from `clients` connections, then 10,000
+    // from four times as many.
+    for (round, connections) in [clients, 4 * clients].into_iter().enumerate() {
+        let single: Vec<_> = lines[half + round * 10_000..]
+            .iter()
+            .take(10_000)
+            .map(|line| ("POST".to_string(), "/v1/events".to_string(), line.clone().into_bytes()))
+            .collect();
+        let (latencies, took) = run(port, connections, single);
+        report(&format!("one-event POST /v1/events, {connections} connections"), latencies, took, 1);
+    }
 
     // 3. Reading scores, the clock moved to the end of the data first.
     Connection::open(port).request("POST", "/v1/clock", "application/json", br#"{"now":"2026-11-01"}"#);
+    // The leads of the events posted (the others are not known).
+    let ids: Vec<String> = lines[..(half + 20_000).min(lines.len())]
+        .iter()
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap();
+            event["lead"].as_str().unwrap().to_string()
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let reads: Vec<_> = (0..20_000)
-        .map(|i| ("GET".to_string(), format!("/v1/leads/L{:07}", (i * 7919) % 10_000), Vec::new()))
+        .map(|i| ("GET".to_string(), format!("/v1/leads/{}", ids[(i * 7919) % ids.len()]), Vec::new()))
         .collect();
     let (latencies, took) = run(port, clients, reads);
     report("GET /v1/leads/{id}", latencies, took, 0);
     let explain: Vec<_> = (0..5_000)
-        .map(|i| ("GET".to_string(), format!("/v1/leads/L{:07}?explain=true", (i * 7919) % 10_000), Vec::new()))
+        .map(|i| ("GET".to_string(), format!("/v1/leads/{}?explain=true", ids[(i * 7919) % ids.len()]), Vec::new()))
         .collect();
     let (latencies, took) = run(port, clients, explain);
     report("GET /v1/leads/{id}?explain=true", latencies, took, 0);
 
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
+}
+
+/// The server, killed when dropped (also when the run fails).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -624,3 +624,35 @@ fn the_openapi_file_lists_every_route() {
         );
     }
 }
+
+/// No token file, no service; `--no-auth` only on loopback; a database of a newer
+/// schema is refused.
+#[test]
+fn the_service_refuses_to_start_unsafely() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = examples().join("b2b.score");
+    let db = dir.path().join("db");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(serve_support::bin())
+            .arg("serve")
+            .arg(&model)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).to_string())
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--token-file"), "{stderr}");
+    let (code, stderr) = run(&["--no-auth", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--no-auth serves only a loopback address"), "{stderr}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let (code, stderr) = run(&["--no-auth", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("schema version 99"), "{stderr}");
+}

@@ -116,11 +116,13 @@ async fn deliver_one(
                         "webhook: change {seq} not delivered (try {attempts}): {why}; trying again"
                     ));
                 }
+                let wait = backoff(attempts);
                 let _ = jobs.send(Job::Failed {
                     seq: change.seq,
                     attempts,
+                    next_try: crate::time::now() + wait.as_micros() as i64,
                 });
-                tokio::time::sleep(backoff(attempts)).await;
+                tokio::time::sleep(wait).await;
             }
         }
     }

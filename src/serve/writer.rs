@@ -50,8 +50,12 @@ pub enum Job {
     Model { plan: Box<Plan>, reply: Reply<usize> },
     /// A change the webhook took.
     Delivered(i64),
-    /// A change the webhook did not take (yet).
-    Failed { seq: i64, attempts: i64 },
+    /// A change the webhook did not take (yet): tried again at `next_try`.
+    Failed {
+        seq: i64,
+        attempts: i64,
+        next_try: i64,
+    },
 }
 
 /// Events stored by a request.
@@ -165,7 +169,8 @@ pub fn start(
             store_model(&tx, live.engine.scorer().plan())?;
         }
         if startup.system_clock {
-            let now = time::now();
+            // (Never back, should the system's time have gone back meanwhile.)
+            let now = time::now().max(live.engine.now());
             core.advance(&mut live, now);
         }
         let changes = live.engine.take_transitions();
@@ -465,10 +470,14 @@ impl Core {
             Job::Delivered(seq) => {
                 tx.execute("DELETE FROM outbox WHERE change_seq = ?1", [seq])?;
             }
-            Job::Failed { seq, attempts } => {
+            Job::Failed {
+                seq,
+                attempts,
+                next_try,
+            } => {
                 tx.execute(
                     "UPDATE outbox SET attempts = ?2, next_try = ?3 WHERE change_seq = ?1",
-                    params![seq, attempts, time::now()],
+                    params![seq, attempts, next_try],
                 )?;
             }
         }

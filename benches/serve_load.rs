@@ -28,7 +28,9 @@ impl Connection {
     fn open(port: u16) -> Connection {
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream.set_nodelay(true).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
         Connection {
             reader: BufReader::new(stream.try_clone().unwrap()),
             writer: stream,
@@ -46,7 +48,11 @@ impl Connection {
         self.writer.write_all(&request).unwrap();
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut length = 0;
         loop {
             line.clear();
@@ -62,7 +68,11 @@ impl Connection {
         }
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body).unwrap();
-        assert!(status == 200, "{method} {path}: {status} {}", String::from_utf8_lossy(&body));
+        assert!(
+            status == 200,
+            "{method} {path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
         status
     }
 }
@@ -86,8 +96,13 @@ fn report(what: &str, mut latencies: Vec<Duration>, took: Duration, per_request:
 }
 
 /// Runs `clients` threads, each sending its share of `bodies` on one connection.
-fn run(port: u16, clients: usize, requests: Vec<(String, String, Vec<u8>)>) -> (Vec<Duration>, Duration) {
-    let mut shares: Vec<Vec<(String, String, Vec<u8>)>> = (0..clients).map(|_| Vec::new()).collect();
+fn run(
+    port: u16,
+    clients: usize,
+    requests: Vec<(String, String, Vec<u8>)>,
+) -> (Vec<Duration>, Duration) {
+    let mut shares: Vec<Vec<(String, String, Vec<u8>)>> =
+        (0..clients).map(|_| Vec::new()).collect();
     for (i, request) in requests.into_iter().enumerate() {
         shares[i % clients].push(request);
     }
@@ -108,18 +123,31 @@ fn run(port: u16, clients: usize, requests: Vec<(String, String, Vec<u8>)>) -> (
             })
         })
         .collect();
-    let latencies = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let latencies = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     (latencies, start.elapsed())
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let events: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let clients: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(8);
     let bin = env!("CARGO_BIN_EXE_leadscore");
     let dir = tempfile::tempdir().unwrap();
     let gen = Command::new(bin)
-        .args(["gen", "--leads", "10000", "--events", &events.to_string(), "--out"])
+        .args([
+            "gen",
+            "--leads",
+            "10000",
+            "--events",
+            &events.to_string(),
+            "--out",
+        ])
         .arg(dir.path().join("data"))
         .output()
         .unwrap();
@@ -136,25 +164,47 @@ fn main() {
         .arg(&model)
         .arg("--db")
         .arg(dir.path().join("scores.db"))
-        .args(["--listen", "127.0.0.1:0", "--clock", "manual", "--token-file"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--clock",
+            "manual",
+            "--token-file",
+        ])
         .arg(dir.path().join("token"))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut server = Killed(server);
     let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
-    println!("{} events of 10,000 leads (leadscore gen), b2b model, {clients} clients", lines.len());
+    println!(
+        "{} events of 10,000 leads (leadscore gen), b2b model, {clients} clients",
+        lines.len()
+    );
 
     // 1. Half the events in batches of 1,000 lines.
     let half = lines.len() / 2;
     let batches: Vec<_> = lines[..half]
         .chunks(1000)
-        .map(|chunk| ("POST".to_string(), "/v1/events".to_string(), chunk.join("\n").into_bytes()))
+        .map(|chunk| {
+            (
+                "POST".to_string(),
+                "/v1/events".to_string(),
+                chunk.join("\n").into_bytes(),
+            )
+        })
         .collect();
     let (latencies, took) = run(port, clients.min(4), batches);
-    report("batched POST /v1/events (1,000 events each)", latencies, took, 1000);
+    report(
+        "batched POST /v1/events (1,000 events each)",
+        latencies,
+        took,
+        1000,
+    );
 
     // 2. One event per request: 10,000 requests from `clients` connections, then 10,000
     // from four times as many.
@@ -162,14 +212,30 @@ fn main() {
         let single: Vec<_> = lines[half + round * 10_000..]
             .iter()
             .take(10_000)
-            .map(|line| ("POST".to_string(), "/v1/events".to_string(), line.clone().into_bytes()))
+            .map(|line| {
+                (
+                    "POST".to_string(),
+                    "/v1/events".to_string(),
+                    line.clone().into_bytes(),
+                )
+            })
             .collect();
         let (latencies, took) = run(port, connections, single);
-        report(&format!("one-event POST /v1/events, {connections} connections"), latencies, took, 1);
+        report(
+            &format!("one-event POST /v1/events, {connections} connections"),
+            latencies,
+            took,
+            1,
+        );
     }
 
     // 3. Reading scores, the clock moved to the end of the data first.
-    Connection::open(port).request("POST", "/v1/clock", "application/json", br#"{"now":"2026-11-01"}"#);
+    Connection::open(port).request(
+        "POST",
+        "/v1/clock",
+        "application/json",
+        br#"{"now":"2026-11-01"}"#,
+    );
     // The leads of the events posted (the others are not known).
     let ids: Vec<String> = lines[..(half + 20_000).min(lines.len())]
         .iter()
@@ -181,12 +247,24 @@ fn main() {
         .into_iter()
         .collect();
     let reads: Vec<_> = (0..20_000)
-        .map(|i| ("GET".to_string(), format!("/v1/leads/{}", ids[(i * 7919) % ids.len()]), Vec::new()))
+        .map(|i| {
+            (
+                "GET".to_string(),
+                format!("/v1/leads/{}", ids[(i * 7919) % ids.len()]),
+                Vec::new(),
+            )
+        })
         .collect();
     let (latencies, took) = run(port, clients, reads);
     report("GET /v1/leads/{id}", latencies, took, 0);
     let explain: Vec<_> = (0..5_000)
-        .map(|i| ("GET".to_string(), format!("/v1/leads/{}?explain=true", ids[(i * 7919) % ids.len()]), Vec::new()))
+        .map(|i| {
+            (
+                "GET".to_string(),
+                format!("/v1/leads/{}?explain=true", ids[(i * 7919) % ids.len()]),
+                Vec::new(),
+            )
+        })
         .collect();
     let (latencies, took) = run(port, clients, explain);
     report("GET /v1/leads/{id}?explain=true", latencies, took, 0);

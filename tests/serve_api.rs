@@ -641,14 +641,20 @@ fn the_service_refuses_to_start_unsafely() {
             .args(args)
             .output()
             .unwrap();
-        (output.status.code(), String::from_utf8_lossy(&output.stderr).to_string())
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
     };
     let (code, stderr) = run(&[]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--token-file"), "{stderr}");
     let (code, stderr) = run(&["--no-auth", "--listen", "0.0.0.0:0"]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("--no-auth serves only a loopback address"), "{stderr}");
+    assert!(
+        stderr.contains("--no-auth serves only a loopback address"),
+        "{stderr}"
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);

@@ -717,10 +717,12 @@ async fn put_model(
     let bytes = read_bytes(&headers, body).await?;
     let plan = model_of(&bytes)?;
     let name = plan.name().to_string();
-    let changes = app.ask(|reply| Job::Model {
+    let changes = app
+        .ask(|reply| Job::Model {
             plan: Box::new(plan),
             reply,
-        }).await?;
+        })
+        .await?;
     let body = serde_json::json!({ "model": name, "changes": changes });
     Ok(json(StatusCode::OK, body.to_string()))
 }

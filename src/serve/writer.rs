@@ -47,7 +47,10 @@ pub enum Job {
     /// Move the clock (`--clock manual`).
     Clock { to: i64, reply: Reply<i64> },
     /// Score every lead with another model.
-    Model { plan: Box<Plan>, reply: Reply<usize> },
+    Model {
+        plan: Box<Plan>,
+        reply: Reply<usize>,
+    },
     /// A change the webhook took.
     Delivered(i64),
     /// A change the webhook did not take (yet): tried again at `next_try`.

@@ -342,6 +342,59 @@ fn with_the_system_clock_the_clock_cannot_be_set() {
     );
 }
 
+/// With the system clock, a change time alone causes happens at its moment, from the
+/// timer: an event leaves its 30-day window a second and a half after it is posted.
+#[test]
+fn with_the_system_clock_time_alone_causes_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.score");
+    std::fs::write(
+        &model,
+        "event e {}\nscore s { on e +10 within 30d }\nflag hot when s >= 10\n",
+    )
+    .unwrap();
+    let server = Server::start(
+        dir.path(),
+        &model,
+        &dir.path().join("db"),
+        &["--lateness", "31d"],
+    );
+    let ts = leadscore::time::now() - 30 * leadscore::time::DAY + 1_500_000;
+    let event = format!(r#"{{"lead":"L1","type":"e","ts":{}}}"#, ts as f64 / 1e6);
+    assert_eq!(server.post("/v1/events", &event).status, 200);
+    let (mut changes, mut after) = (Vec::new(), 0);
+    while changes.len() < 2 {
+        let answer = server
+            .get(&format!("/v1/changes?after={after}&wait=30s"))
+            .json();
+        let got = answer["changes"].as_array().unwrap().clone();
+        assert!(!got.is_empty(), "no change by time within 30 s");
+        after = answer["last"].as_i64().unwrap();
+        changes.extend(got);
+    }
+    let seen: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| (c["cause"].to_string(), c["to"].to_string()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("\"event\"".to_string(), "true".to_string()),
+            ("\"time\"".to_string(), "false".to_string())
+        ]
+    );
+    // At the microsecond the event leaves the window.
+    let left =
+        leadscore::read_time_text(changes[1]["at"].as_str().unwrap(), Default::default()).unwrap();
+    assert_eq!(
+        left,
+        leadscore::read_time_text(&format!("{}", ts as f64 / 1e6), Default::default()).unwrap()
+            + 30 * leadscore::time::DAY
+            + 1
+    );
+    assert_eq!(server.get("/v1/leads/L1").json()["flags"]["hot"], false);
+}
+
 #[test]
 fn the_list_filters_and_pages_in_id_order_and_changes_long_poll() {
     let dir = tempfile::tempdir().unwrap();
@@ -484,6 +537,7 @@ fn concurrent_writers_to_one_lead_give_the_batch_result() {
     let server = b2b(dir.path());
     let types = ["email.open", "demo.request", "webinar.attend"];
     let mut all = Vec::new();
+    let mut writers = Vec::new();
     for writer in 0..4 {
         let events: Vec<String> = (0..60)
             .map(|i| {
@@ -494,8 +548,7 @@ fn concurrent_writers_to_one_lead_give_the_batch_result() {
             .collect();
         all.extend(events.clone());
         let port = server.port;
-        all.push(String::new());
-        std::thread::spawn(move || {
+        writers.push(std::thread::spawn(move || {
             for chunk in events.chunks(7) {
                 let bearer = format!("Bearer {TOKEN}");
                 let headers = [
@@ -512,12 +565,11 @@ fn concurrent_writers_to_one_lead_give_the_batch_result() {
                 .unwrap();
                 assert_eq!(answer.status, 200, "{}", answer.body);
             }
-        })
-        .join()
-        .ok();
+        }));
     }
-    let writers: Vec<_> = (0..4).collect();
-    drop(writers);
+    for writer in writers {
+        writer.join().unwrap();
+    }
     server.set_clock(AS_OF);
     let file = dir.path().join("events.jsonl");
     std::fs::write(

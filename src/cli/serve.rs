@@ -110,7 +110,7 @@ fn serve(args: Args) -> Result<(), String> {
             secret,
         });
     }
-    let server = Server::bind(config).map_err(|e| format!("`{}`: {e}", args.db.display()))?;
+    let server = Server::bind(config).map_err(|e| e.to_string())?;
     outln!(
         "leadscore serve: listening on http://{}",
         server.local_addr()

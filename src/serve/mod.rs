@@ -140,7 +140,8 @@ pub enum ServeError {
     /// The address, the runtime.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// A setting that cannot work (a webhook URL that is not `http://`).
+    /// A setting that cannot work (a webhook URL that is not `http://`, an address in
+    /// use, a database that cannot be opened).
     #[error("{0}")]
     Config(String),
 }
@@ -202,7 +203,8 @@ impl Server {
         if let Some(webhook) = &config.webhook {
             webhook::check_url(&webhook.url).map_err(ServeError::Config)?;
         }
-        let conn = store::open(&config.db)?;
+        let in_db = |e: &dyn std::fmt::Display| format!("`{}`: {e}", config.db.display());
+        let conn = store::open(&config.db).map_err(|e| ServeError::Config(in_db(&e)))?;
         let (jobs, receiver) = mpsc::channel();
         let (changes, _) = watch::channel(0);
         let startup = writer::Startup {
@@ -229,7 +231,8 @@ impl Server {
         let writer = std::thread::Builder::new()
             .name("leadscore-writer".into())
             .spawn(move || writer.run(system_clock))?;
-        let listener = std::net::TcpListener::bind(config.listen)?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|e| ServeError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -126,7 +126,7 @@ fn answer<T: 'static>(reply: Reply<T>, result: Result<T, ApiError>) -> Answer {
     })
 }
 
-/// The model and clock a database was left with, read before the engine is built.
+/// How the writer starts: the model the service runs now and how it runs it.
 pub struct Startup {
     /// The model the service runs now.
     pub plan: Plan,

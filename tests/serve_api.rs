@@ -393,6 +393,17 @@ fn with_the_system_clock_time_alone_causes_changes() {
             + 1
     );
     assert_eq!(server.get("/v1/leads/L1").json()["flags"]["hot"], false);
+    // Killed and started again: the same lead, and no change recorded twice.
+    let before = server.get("/v1/leads/L1").json();
+    server.kill();
+    let server = Server::start(
+        dir.path(),
+        &model,
+        &dir.path().join("db"),
+        &["--lateness", "31d"],
+    );
+    assert_eq!(server.get("/v1/leads/L1").json(), before);
+    assert_eq!(server.get("/v1/changes").json()["last"], 2);
 }
 
 #[test]

@@ -343,7 +343,8 @@ fn with_the_system_clock_the_clock_cannot_be_set() {
 }
 
 /// With the system clock, a change time alone causes happens at its moment, from the
-/// timer: an event leaves its 30-day window five seconds after it is posted (a margin for a slow machine).
+/// timer: an event leaves its 30-day window five seconds after it is posted (a margin
+/// for a slow machine).
 #[test]
 fn with_the_system_clock_time_alone_causes_changes() {
     let dir = tempfile::tempdir().unwrap();

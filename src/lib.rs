@@ -101,6 +101,8 @@ pub mod format;
 pub mod gen;
 pub mod job;
 pub mod live;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod testing;
 pub mod time;
 

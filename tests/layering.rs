@@ -129,6 +129,8 @@ fn every_module_of_the_library_is_accounted_for() {
     let tools = [
         "batch", "input", "output", "job", "testing", "diff", "format", "gen", "cli", "lib",
         "main", "evaluate",
+        // `leadscore serve`, on top of `live` (and of the readers and writers around it).
+        "serve",
     ];
     for entry in std::fs::read_dir("src").unwrap() {
         let path = entry.unwrap().path();

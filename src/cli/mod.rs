@@ -14,6 +14,8 @@ mod model;
 mod out;
 mod replay;
 mod score;
+#[cfg(feature = "serve")]
+mod serve;
 mod test;
 
 use clap::{ArgGroup, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -47,6 +49,10 @@ enum Command {
     /// Replay events in file order through the live engine: the results `score` gives,
     /// and every flag and grade change at the moment it happened (`--changes`).
     Replay(replay::Args),
+    /// Serve scores over HTTP: events and leads posted, scores read back, every change
+    /// recorded and pushed to a webhook (`docs/serving.md`).
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
     /// Show how a model change moves real leads: scores, grades, flags, top movers.
     Diff(diff::Args),
     /// Measure a model against real conversions: AUC, deciles, grades, flags, thresholds.
@@ -169,6 +175,8 @@ pub fn run() -> i32 {
         Command::Score(args) => score::score(args),
         Command::Explain(args) => score::explain(args),
         Command::Replay(args) => replay::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),

@@ -120,6 +120,16 @@ codes! {
     LateEvent = "E0840", "event too late to apply";
     ClockBackwards = "E0841", "clock moved back";
     AsOfBeforeClock = "E0842", "as-of time before the clock";
+    // The scoring service (`leadscore serve`): answers to HTTP requests
+    UnknownRecordField = "E0850", "field not in the model's schema";
+    BadRequest = "E0852", "request cannot be read";
+    Unauthorized = "E0853", "missing or wrong token";
+    BodyTooLarge = "E0854", "request body too large";
+    NotFound = "E0855", "no such lead or endpoint";
+    ClockNotManual = "E0856", "clock not set by requests";
+    ServiceFailed = "E0857", "service could not complete the request";
+    BadQuery = "E0858", "bad query parameter";
+    ModelRejected = "E0859", "model has errors";
 }
 
 impl Code {

@@ -15,6 +15,9 @@ pub enum Cause {
     Time,
     /// The lead's attributes changed.
     Lead,
+    /// The model changed (`leadscore serve` with another model on its database): the lead
+    /// was scored again by the new one. The engine itself never reports it.
+    Model,
 }
 
 /// Which output changed.

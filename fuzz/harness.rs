@@ -124,7 +124,7 @@ fn sample(ty: ValueType, pick: usize) -> Value {
         ValueType::String => Value::Str(["", "software", "é\u{1}", "/pricing"][pick % 4].into()),
         ValueType::Int => Value::Number([0.0, -7.0, 120.0, 9.0e15][pick % 4]),
         ValueType::Number => Value::Number([0.0, -0.5, 2.5e300, 1e-300][pick % 4]),
-        ValueType::Bool => Value::Bool(pick % 2 == 0),
+        ValueType::Bool => Value::Bool(pick.is_multiple_of(2)),
         ValueType::Time => Value::Time([0, AS_OF - DAY, i64::MIN, i64::MAX][pick % 4]),
         ValueType::Duration => Value::Duration([0, DAY, -DAY, i64::MAX][pick % 4]),
         // A type without samples yet: text, which such a field refuses (the lead is

@@ -69,7 +69,7 @@ fn respace(statement: &str, seed: u64) -> String {
             state ^= state >> 7;
             state ^= state << 17;
             let n = 1 + (state % 4) as usize;
-            out.push_str(&if state % 5 == 0 {
+            out.push_str(&if state.is_multiple_of(5) {
                 "\t".to_string()
             } else {
                 " ".repeat(n)

@@ -625,3 +625,27 @@ fn a_lead_seen_before_the_clock_starts_follows_now_from_the_earliest_time() {
     assert_eq!(changes.len(), 1);
     assert_eq!((changes[0].at, changes[0].cause), (turn, Cause::Time));
 }
+
+#[test]
+fn moving_between_two_bands_of_one_name_is_no_change() {
+    let plan = common::plan(
+        "lead { segment: string }\nevent email.click {}\nscore e { on email.click +10 }\n\
+         grade e { hot >= 30; hot >= 10 if lead.segment == \"smb\"; cold }",
+    );
+    let mut engine = Engine::new(plan, Settings::default()).unwrap();
+    engine.advance(t0()).unwrap();
+    engine
+        .upsert_lead("L1", [("segment", Value::Str("smb".into()))])
+        .unwrap();
+    for k in 1..=3 {
+        let ts = t0() + k * HOUR;
+        engine.advance(ts).unwrap();
+        engine.apply(click(&engine, "L1", ts)).unwrap();
+    }
+    // cold → hot at the first click (by the `if` band); the third only moves it to the
+    // other band named hot.
+    let changes = engine.take_transitions();
+    let levels: Vec<_> = changes.iter().map(|c| (&c.from, &c.to)).collect();
+    let (cold, hot) = (Level::Band("cold".into()), Level::Band("hot".into()));
+    assert_eq!(levels, [(&cold, &hot)]);
+}

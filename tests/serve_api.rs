@@ -726,3 +726,135 @@ fn the_service_refuses_to_start_unsafely() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("schema version 99"), "{stderr}");
 }
+
+/// A second service on a database another serves is refused before it writes anything,
+/// whatever its address and model.
+#[test]
+fn a_second_service_on_the_same_database_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let first = Server::start(
+        dir.path(),
+        &examples().join("b2b.score"),
+        &db,
+        &["--clock", "manual"],
+    );
+    first.put_leads(&std::fs::read_to_string(examples().join("data/b2b/leads.jsonl")).unwrap());
+    let before = first.get("/v1/changes").body;
+    let other = dir.path().join("other.score");
+    std::fs::write(
+        &other,
+        "lead { industry: string }\nscore fit { when lead.industry == \"x\" +1 }\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(serve_support::bin())
+        .arg("serve")
+        .arg(&other)
+        .arg("--db")
+        .arg(&db)
+        .args(["--no-auth", "--listen", "127.0.0.1:0", "--clock", "manual"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another `leadscore serve` is using"),
+        "{stderr}"
+    );
+    assert_eq!(first.get("/v1/changes").body, before);
+    let put = first.put("/v1/leads/NEW", b"{\"industry\":\"software\"}");
+    assert_eq!(put.status, 200, "the first still writes: {}", put.body);
+    first.kill();
+}
+
+/// What a review found, each fixed: long lists of bad lines are capped, a byte-order mark
+/// and a pretty-printed record are taken as files take them (and stored on one line),
+/// the scheme `bearer` in any case, an empty model refused, a grade filter that keeps
+/// every band of its name.
+#[test]
+fn bodies_are_taken_as_files_and_answers_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let model = dir.path().join("m.score");
+    std::fs::write(
+        &model,
+        "lead { segment: string }\nevent email.click {}\nscore e { on email.click +10 }\n\
+         grade e { hot >= 30; hot >= 10 if lead.segment == \"smb\"; cold }\n",
+    )
+    .unwrap();
+    let server = Server::start(dir.path(), &model, &db, &["--clock", "manual"]);
+    server.set_clock("2026-10-01");
+
+    let bad = "{}\n".repeat(1500);
+    let answer = server.post_lines("/v1/events", &bad);
+    assert_eq!(answer.status, 400);
+    let json = answer.json();
+    assert_eq!(json["error"]["lines"].as_array().unwrap().len(), 1000);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1500 lines"),
+        "{json}"
+    );
+    let answer = server.post_lines("/v1/events?partial=true", &bad);
+    assert_eq!(answer.json()["refused_total"], 1500);
+
+    let pretty =
+        "\u{feff}{\n  \"lead\": \"S1\",\n  \"type\": \"email.click\",\n  \"ts\": \"2026-09-30\"\n}";
+    let answer = server.post("/v1/events", pretty);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: String = conn
+        .query_row("SELECT record FROM events", [], |row| row.get(0))
+        .unwrap();
+    assert!(!stored.contains('\n'), "{stored:?}");
+
+    let lowercase = format!("bearer  {TOKEN}");
+    let answer = server
+        .raw(
+            "GET",
+            "/v1/leads/S1",
+            &[("Authorization", lowercase.as_str())],
+            b"",
+        )
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    let answer = server.put("/v1/model", b"  \n");
+    assert_eq!(answer.status, 400, "{}", answer.body);
+
+    assert_eq!(
+        server.put("/v1/leads/S1", b"{\"segment\":\"smb\"}").status,
+        200
+    );
+    let hot = |server: &Server| ids_of_list(&server.get("/v1/leads?grade=e:hot").json());
+    assert_eq!(hot(&server), ["S1"], "hot by the band with `if`");
+    for day in ["2026-09-29", "2026-09-28"] {
+        let click = format!("{{\"lead\":\"S1\",\"type\":\"email.click\",\"ts\":\"{day}\"}}");
+        assert_eq!(server.post("/v1/events", &click).status, 200);
+    }
+    assert_eq!(hot(&server), ["S1"], "hot by the first band");
+    let changes = server.get("/v1/changes").json();
+    let grades: Vec<_> = changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "grade")
+        .map(|c| (c["from"].clone(), c["to"].clone()))
+        .collect();
+    assert_eq!(
+        grades,
+        [("cold".into(), "hot".into())],
+        "no change from hot to hot"
+    );
+    server.kill();
+}
+
+fn ids_of_list(list: &serde_json::Value) -> Vec<String> {
+    let leads = list["leads"].as_array().unwrap();
+    leads
+        .iter()
+        .map(|l| l["lead"].as_str().unwrap().to_string())
+        .collect()
+}

@@ -413,7 +413,17 @@ impl Engine {
         let lead = &mut self.leads[i as usize];
         lead.results(&self.scorer, at, self.cacheable, &mut self.results);
         let flags = self.results.flags.iter().map(|&f| u32::from(f));
-        let bands = self.results.bands.iter().map(|&b| b as u32);
+        let grades = &self.scorer.plan().grades;
+        // A grade may name a band twice (`hot >= 90`, `hot >= 70 if …`): moving between
+        // two of the same name changes nothing anyone sees, so each is shown as the first.
+        let bands = self.results.bands.iter().zip(grades).map(|(&b, grade)| {
+            let name = &grade.bands[b].name;
+            grade
+                .bands
+                .iter()
+                .position(|other| other.name == *name)
+                .unwrap_or(b) as u32
+        });
         flags.chain(bands).collect()
     }
 

@@ -3,7 +3,7 @@
 
 use super::records::{self, MAX_LINE_BYTES};
 use super::writer::{EventsDone, Job, Reply};
-use super::{store, ApiError, Clock, Shared};
+use super::{store, ApiError, Clock, Live, Shared};
 use crate::diagnostics::{self, Code};
 use crate::eval::Results;
 use crate::live::LiveError;
@@ -65,9 +65,27 @@ impl App {
     }
 
     /// The model requests are read with, and its generation.
-    fn plan(&self) -> (Arc<crate::plan::Plan>, u64) {
-        let live = self.shared.live();
-        (live.plan.clone(), live.generation)
+    /// The model requests read their bodies with, and its generation.
+    async fn plan(&self) -> Result<(Arc<crate::plan::Plan>, u64), ApiError> {
+        self.blocking(|shared| {
+            let live = shared.live();
+            (live.plan.clone(), live.generation)
+        })
+        .await
+    }
+
+    /// Runs `work` on a thread meant for blocking: what takes the engine's lock (which
+    /// the writer may hold for a whole group of requests, or while it rescores every lead)
+    /// or works through a large body, so that the runtime's few threads stay free for
+    /// other requests and `/healthz`.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Shared) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || work(&shared))
+            .await
+            .map_err(|_| ApiError::internal("the request failed while it was being answered"))
     }
 }
 
@@ -129,7 +147,11 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(|value| {
+            // The scheme's name in any case (RFC 9110), then the token.
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
         .unwrap_or("");
     use sha2::Digest;
     let (a, b) = (sha2::Sha256::digest(given), sha2::Sha256::digest(token));
@@ -331,15 +353,15 @@ async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#)
 }
 
-async fn metrics(State(app): State<App>) -> Response {
-    let leads = app.shared.live().ids.len();
+async fn metrics(State(app): State<App>) -> Result<Response, ApiError> {
+    let leads = app.blocking(|shared| shared.live().ids.len()).await?;
     let text = app.shared.metrics.render(leads);
     let mut response = (StatusCode::OK, text).into_response();
     let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, content_type);
-    response
+    Ok(response)
 }
 
 async fn post_events(
@@ -352,12 +374,15 @@ async fn post_events(
     let partial = params.flag("partial")?;
     params.done(&["partial"])?;
     let text = read_body(&headers, body).await?;
-    let (plan, generation) = app.plan();
-    let (events, bad) = records::read_events(&plan, &text, is_lines(&headers));
-    let count = events.len() + bad.len();
+    let (plan, generation) = app.plan().await?;
+    let lines = is_lines(&headers);
+    let (events, bad) = app
+        .blocking(move |_| records::read_events(&plan, &text, lines))
+        .await?;
+    let count = events.len() + bad.count;
     if !bad.is_empty() && !partial {
         app.shared.metrics.events(0, count);
-        return Err(ApiError::bad_lines(bad));
+        return Err(ApiError::bad_lines_counted(bad.listed, bad.count));
     }
     let done = app
         .ask(|reply| Job::Events {
@@ -378,10 +403,17 @@ async fn post_events(
             return Err(error);
         }
     };
-    let mut refused: Vec<_> = bad.into_iter().chain(refused).collect();
+    let refused_total = bad.count + refused.len();
+    let mut refused: Vec<_> = bad.listed.into_iter().chain(refused).collect();
     refused.sort_by_key(|b| b.line);
-    app.shared.metrics.events(accepted + ignored, refused.len());
-    let body = serde_json::json!({ "accepted": accepted, "ignored": ignored, "refused": refused });
+    refused.truncate(records::MAX_LISTED);
+    app.shared.metrics.events(accepted + ignored, refused_total);
+    let body = serde_json::json!({
+        "accepted": accepted,
+        "ignored": ignored,
+        "refused": refused,
+        "refused_total": refused_total,
+    });
     Ok(json(StatusCode::OK, body.to_string()))
 }
 
@@ -399,10 +431,10 @@ async fn put_lead(
         let message = format!("a lead's attributes may be at most {MAX_LINE_BYTES} bytes");
         return Err(ApiError::bad(Code::BadRequest, message));
     }
-    let (plan, generation) = app.plan();
+    let (plan, generation) = app.plan().await?;
     let lead =
         records::read_lead(&plan, &id, &text).map_err(|bad| ApiError::bad_lines(vec![bad]))?;
-    let attributes = text.trim().to_string();
+    let attributes = records::one_line(&text);
     let lead_id = id.clone();
     app.ask(|reply| Job::Lead {
         id: lead_id,
@@ -427,7 +459,17 @@ async fn get_lead(
     let explain = params.flag("explain")?;
     params.done(&["as_of", "explain"])?;
     let as_of = as_of.map(|t| time_param("as_of", &t)).transpose()?;
-    let live = app.shared.live();
+    app.blocking(move |shared| lead_answer(&shared.live(), &id, as_of, explain))
+        .await?
+}
+
+/// The lead's line of `score --as-of AS_OF [--explain]` (as of the clock by default).
+fn lead_answer(
+    live: &Live,
+    id: &str,
+    as_of: Option<i64>,
+    explain: bool,
+) -> Result<Response, ApiError> {
     let now = live.engine.now();
     let as_of = match as_of {
         Some(as_of) if as_of < now => {
@@ -439,7 +481,7 @@ async fn get_lead(
     };
     let mut bytes = Vec::new();
     let found = if explain {
-        match live.engine.outcome(&id, as_of, true) {
+        match live.engine.outcome(id, as_of, true) {
             Ok(Some(outcome)) => {
                 output::write_jsonl(&[outcome], &mut bytes).expect("writes to memory");
                 true
@@ -448,16 +490,15 @@ async fn get_lead(
         }
     } else {
         let mut results = Results::default();
-        let found = live.engine.results_of(&id, as_of, &mut results);
+        let found = live.engine.results_of(id, as_of, &mut results);
         if found {
             let plan = live.engine.scorer().plan();
-            output::write_jsonl_result(plan, &id, &results, &mut bytes).expect("writes to memory");
+            output::write_jsonl_result(plan, id, &results, &mut bytes).expect("writes to memory");
         }
         found
     };
-    drop(live);
     if !found {
-        return Err(unknown_lead(&id));
+        return Err(unknown_lead(id));
     }
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
@@ -475,7 +516,8 @@ fn unknown_lead(id: &str) -> ApiError {
 
 /// What a list keeps: a band of a graded score, a flag set.
 struct Filter {
-    grade: Option<(usize, usize)>,
+    /// The graded score and the indices of its bands of the name asked for.
+    grade: Option<(usize, Vec<usize>)>,
     flag: Option<usize>,
 }
 
@@ -512,7 +554,11 @@ impl Filter {
                         )
                     })?;
                 let bands = &plan.grades[graded].bands;
-                let band_index = bands.iter().position(|b| b.name == band).ok_or_else(|| {
+                // Every band of that name (`hot >= 90`, `hot >= 70 if …` are both hot).
+                let named: Vec<usize> = (0..bands.len())
+                    .filter(|&b| bands[b].name == band)
+                    .collect();
+                let found = (!named.is_empty()).then_some(named).ok_or_else(|| {
                     let names: Vec<&str> = bands.iter().map(|b| b.name.as_str()).collect();
                     ApiError::bad(
                         Code::BadQuery,
@@ -522,7 +568,7 @@ impl Filter {
                         ),
                     )
                 })?;
-                Ok::<_, ApiError>((graded, band_index))
+                Ok::<_, ApiError>((graded, found))
             })
             .transpose()?;
         let flag = flag
@@ -543,8 +589,8 @@ impl Filter {
     }
 
     fn keeps(&self, results: &Results) -> bool {
-        self.grade.is_none_or(|(g, b)| results.bands[g] == b)
-            && self.flag.is_none_or(|f| results.flags[f])
+        let in_band = |(g, bands): &(usize, Vec<usize>)| bands.contains(&results.bands[*g]);
+        self.grade.as_ref().is_none_or(in_band) && self.flag.is_none_or(|f| results.flags[f])
     }
 }
 
@@ -560,7 +606,18 @@ async fn list_leads(
     );
     let limit = params.number("limit", 1..=1000)?.unwrap_or(100) as usize;
     params.done(&["grade", "flag", "limit", "after"])?;
-    let live = app.shared.live();
+    app.blocking(move |shared| list_answer(&shared.live(), grade, flag, after, limit))
+        .await?
+}
+
+/// A page of the leads `grade` and `flag` keep, from after the id `after`.
+fn list_answer(
+    live: &Live,
+    grade: Option<String>,
+    flag: Option<String>,
+    after: Option<String>,
+    limit: usize,
+) -> Result<Response, ApiError> {
     let plan = live.engine.scorer().plan();
     let filter = Filter::of(plan, grade, flag)?;
     let now = live.engine.now();
@@ -599,7 +656,6 @@ async fn list_leads(
     });
     let next = if more { last } else { None };
     let next = serde_json::to_string(&next).expect("serializes");
-    drop(live);
     let mut body = b"{\"leads\":[".to_vec();
     body.extend_from_slice(&lines);
     body.extend_from_slice(format!("],\"next\":{next}}}").as_bytes());
@@ -730,6 +786,10 @@ async fn put_model(
 /// A model from a body: a compiled plan (binary or JSON, as `leadscore compile` writes
 /// it) or model source, with no imports (compile a model that imports into a plan).
 fn model_of(bytes: &[u8]) -> Result<crate::plan::Plan, ApiError> {
+    if bytes.trim_ascii().is_empty() {
+        let message = "the body is empty: send the model's source or its compiled plan";
+        return Err(ApiError::bad(Code::ModelRejected, message));
+    }
     if bytes.starts_with(b"LEADPLAN") || bytes.trim_ascii_start().starts_with(b"{") {
         return crate::plan::Plan::from_bytes(bytes).map_err(|error| {
             ApiError::bad(

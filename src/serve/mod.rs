@@ -192,6 +192,8 @@ pub struct Server {
     jobs: mpsc::Sender<Job>,
     writer: std::thread::JoinHandle<()>,
     webhook: Option<Webhook>,
+    /// Held while the service runs ([`store::lock`]).
+    _lock: std::fs::File,
 }
 
 use writer::Job;
@@ -203,6 +205,11 @@ impl Server {
         if let Some(webhook) = &config.webhook {
             webhook::check_url(&webhook.url).map_err(ServeError::Config)?;
         }
+        // The address first, then the database's lock, then the database: a service
+        // that cannot start changes nothing another one is serving.
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|e| ServeError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
+        let lock = store::lock(&config.db).map_err(ServeError::Config)?;
         let in_db = |e: &dyn std::fmt::Display| format!("`{}`: {e}", config.db.display());
         let conn = store::open(&config.db).map_err(|e| ServeError::Config(in_db(&e)))?;
         let (jobs, receiver) = mpsc::channel();
@@ -231,8 +238,6 @@ impl Server {
         let writer = std::thread::Builder::new()
             .name("leadscore-writer".into())
             .spawn(move || writer.run(system_clock))?;
-        let listener = std::net::TcpListener::bind(config.listen)
-            .map_err(|e| ServeError::Config(format!("cannot listen on {}: {e}", config.listen)))?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -245,6 +250,7 @@ impl Server {
             jobs,
             writer,
             webhook: config.webhook,
+            _lock: lock,
         })
     }
 
@@ -263,6 +269,7 @@ impl Server {
             jobs,
             writer,
             webhook,
+            _lock,
         } = self;
         let served = runtime.block_on(async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -359,17 +366,30 @@ impl ApiError {
     }
 
     /// A body with bad lines, none stored (400): the first named, all listed.
-    fn bad_lines(mut lines: Vec<BadLine>) -> ApiError {
+    fn bad_lines(lines: Vec<BadLine>) -> ApiError {
+        let count = lines.len();
+        ApiError::bad_lines_counted(lines, count)
+    }
+
+    /// `count` bad lines, some of them `lines`: the first named, at most
+    /// [`records::MAX_LISTED`] listed.
+    fn bad_lines_counted(mut lines: Vec<BadLine>, count: usize) -> ApiError {
         lines.sort_by_key(|b| b.line);
+        lines.truncate(records::MAX_LISTED);
         let first = lines.first().cloned().unwrap_or_else(|| {
             BadLine::new(1, Code::BadRequest, None, "the body has nothing to store")
         });
-        let message = if lines.len() > 1 {
+        let message = if count > lines.len() {
             format!(
-                "{} lines of the body are bad, nothing was stored; line {}: {}",
+                "{count} lines of the body are bad (the first {} are listed), nothing was stored; line {}: {}",
                 lines.len(),
                 first.line,
                 first.message
+            )
+        } else if count > 1 {
+            format!(
+                "{count} lines of the body are bad, nothing was stored; line {}: {}",
+                first.line, first.message
             )
         } else {
             format!("line {}: {}; nothing was stored", first.line, first.message)

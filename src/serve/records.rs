@@ -60,14 +60,40 @@ pub struct PostedEvent {
     pub event: EventRecord,
 }
 
+/// The most bad lines an answer lists (it counts them all): a body of a million bad
+/// lines must not make an answer of a million errors.
+pub const MAX_LISTED: usize = 1000;
+
+/// The bad lines of a body: the first [`MAX_LISTED`], and how many there are.
+#[derive(Debug, Default)]
+pub struct BadLines {
+    pub listed: Vec<BadLine>,
+    pub count: usize,
+}
+
+impl BadLines {
+    pub fn push(&mut self, bad: BadLine) {
+        self.count += 1;
+        if self.listed.len() < MAX_LISTED {
+            self.listed.push(bad);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
 /// The events of a body: one JSON object, or JSON Lines (`lines`), blank lines skipped.
-pub fn read_events(plan: &Plan, body: &str, lines: bool) -> (Vec<PostedEvent>, Vec<BadLine>) {
+pub fn read_events(plan: &Plan, body: &str, lines: bool) -> (Vec<PostedEvent>, BadLines) {
+    // A byte-order mark, as an input file may start with one.
+    let body = body.strip_prefix('\u{feff}').unwrap_or(body);
     let mut good = Vec::new();
-    let mut bad = Vec::new();
+    let mut bad = BadLines::default();
     let mut read = |line: u64, text: &str| match read_event(plan, line, text) {
         Ok(event) => good.push(PostedEvent {
             line,
-            text: text.trim().to_string(),
+            text: one_line(text),
             event,
         }),
         Err(error) => bad.push(error),
@@ -90,6 +116,13 @@ pub fn read_events(plan: &Plan, body: &str, lines: bool) -> (Vec<PostedEvent>, V
         ));
     }
     (good, bad)
+}
+
+/// A record as stored: trimmed, and on one line, so that the stored records are a JSON
+/// Lines file (`SELECT record FROM events`). Outside its strings (which cannot hold a
+/// raw line break) a break in valid JSON is white space, so this changes no value.
+pub fn one_line(text: &str) -> String {
+    text.trim().replace(['\n', '\r'], " ")
 }
 
 /// One posted event record. An event of a type the model does not declare is taken as

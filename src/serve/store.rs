@@ -57,6 +57,33 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Keeps every other service off the database while this one runs: an exclusive lock on
+/// the file `DB.lock` beside it, held while the returned file is open (the system lets
+/// go of it when the process ends, however it ends). Two services writing one database
+/// would number their changes over each other's.
+pub fn lock(path: &Path) -> Result<std::fs::File, String> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let name = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .map_err(|e| format!("cannot open `{}`: {e}", name.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another `leadscore serve` is using `{}` (it holds `{}`): stop it first",
+            path.display(),
+            name.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(format!("cannot lock `{}`: {e}", name.display()))
+        }
+    }
+}
+
 /// Opens the database for reading (the changes feed, the webhook outbox): WAL lets it
 /// read while the writer writes.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {

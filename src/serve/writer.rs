@@ -126,6 +126,17 @@ fn answer<T: 'static>(reply: Reply<T>, result: Result<T, ApiError>) -> Answer {
     })
 }
 
+/// A job whose own statement failed: it is answered with the group (which fails with
+/// it, 503) rather than dropped unanswered.
+fn failed<T: 'static>(
+    answers: &mut Vec<Answer>,
+    reply: Reply<T>,
+    error: StoreError,
+) -> Result<(), StoreError> {
+    answers.push(answer(reply, Err(ApiError::storage(&error.to_string()))));
+    Err(error)
+}
+
 /// How the writer starts: the model the service runs now and how it runs it.
 pub struct Startup {
     /// The model the service runs now.
@@ -426,7 +437,7 @@ impl Core {
                 let result = match result {
                     Ok(done) => Ok(done),
                     Err(Fail::Api(error)) => Err(error),
-                    Err(Fail::Store(error)) => return Err(error),
+                    Err(Fail::Store(error)) => return failed(answers, reply, error),
                 };
                 answers.push(answer(reply, result));
             }
@@ -443,10 +454,10 @@ impl Core {
                     records::read_lead(&live.plan, &id, &attributes)
                 };
                 let result = match lead {
-                    Ok(lead) => {
-                        self.lead(tx, live, &id, &attributes, lead)?;
-                        Ok(())
-                    }
+                    Ok(lead) => match self.lead(tx, live, &id, &attributes, lead) {
+                        Ok(()) => Ok(()),
+                        Err(error) => return failed(answers, reply, error),
+                    },
                     Err(bad) => Err(ApiError::bad_lines(vec![bad])),
                 };
                 answers.push(answer(reply, result));
@@ -465,7 +476,7 @@ impl Core {
             Job::Model { plan, reply } => {
                 let result = match self.change_model(tx, live, *plan) {
                     Ok(count) => Ok(count),
-                    Err(super::ServeError::Store(error)) => return Err(error),
+                    Err(super::ServeError::Store(error)) => return failed(answers, reply, error),
                     Err(other) => Err(ApiError::bad(Code::ModelRejected, other.to_string())),
                 };
                 answers.push(answer(reply, result));

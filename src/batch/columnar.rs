@@ -6,13 +6,14 @@
 use super::worker::Worker;
 use super::Batch;
 use crate::input::{self, columnar, event_columns, lead_columns, Keys, ReadOptions, RecordError};
-use crate::record::Lead;
 use crate::plan::FieldDecl;
 use crate::vocab::{read_into, Value, ValueType};
 use arrow_array::Array;
 
-/// The leads of one record batch, with the number of rows before it.
-type LeadBatch = (u64, Vec<(u64, Result<Lead, RecordError>)>);
+/// The leads of one record batch, packed (as the JSON Lines reader packs a block's):
+/// the number of rows before it, the records end to end, and for each row where its
+/// record starts, or why it has none.
+type LeadBatch = (u64, Vec<u8>, Vec<Result<usize, RecordError>>);
 
 impl Batch {
     /// Reads every lead of a Parquet or Arrow IPC file (only the columns the plan reads)
@@ -26,6 +27,7 @@ impl Batch {
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
+        let packer = self.leads.packer();
         let wanted = lead_columns(plan, keys);
         let shares = columnar::read_batches(
             origin,
@@ -33,23 +35,33 @@ impl Batch {
             threads,
             Vec::<LeadBatch>::new,
             |shares, rows| {
-                let leads = (0..rows.len()).map(|at| {
+                let mut packed = Vec::new();
+                let starts = (0..rows.len()).map(|at| {
                     let row = rows.row(at);
-                    (row.number(), input::read_lead_record(plan, keys, options, &row))
+                    let lead = input::read_lead_record(plan, keys, options, &row)?;
+                    let start = packed.len();
+                    packer.pack(&lead, row.number(), &mut packed);
+                    Ok(start)
                 });
-                shares.push((rows.first_row(), leads.collect()));
+                let starts = starts.collect();
+                shares.push((rows.first_row(), packed, starts));
             },
         )?;
         let mut shares: Vec<LeadBatch> = shares.into_iter().flatten().collect();
-        shares.sort_unstable_by_key(|(first_row, _)| *first_row);
-        self.reserve_leads(shares.iter().map(|(_, leads)| leads.len()).sum());
+        shares.sort_unstable_by_key(|(first_row, _, _)| *first_row);
+        self.reserve_leads(shares.iter().map(|(_, _, starts)| starts.len()).sum());
         let mut errors = Vec::new();
-        for (row, lead) in shares.into_iter().flat_map(|(_, leads)| leads) {
-            let added = lead.and_then(|lead| {
-                self.add_lead(lead, row)
-                    .map_err(|e| e.at(origin.name(), row, &keys.id))
-            });
-            errors.extend(added.err());
+        for (_, packed, starts) in shares {
+            let at = self.leads.keep_buffer(packed);
+            for start in starts {
+                let added = start.and_then(|start| {
+                    let record = self.leads.record_at(at(start));
+                    let (row, hash) = (record.line, self.leads.index.hash(record.id));
+                    self.add_packed(at(start), hash)
+                        .map_err(|e| e.at(origin.name(), row, &keys.id))
+                });
+                errors.extend(added.err());
+            }
         }
         Ok(errors)
     }

@@ -771,7 +771,8 @@ async fn put_model(
 ) -> Result<Response, ApiError> {
     Params::of(query)?.done(&[])?;
     let bytes = read_bytes(&headers, body).await?;
-    let plan = model_of(&bytes)?;
+    // Compiling takes a while for a large model: not on the runtime's threads.
+    let plan = app.blocking(move |_| model_of(&bytes)).await??;
     let name = plan.name().to_string();
     let changes = app
         .ask(|reply| Job::Model {

@@ -179,6 +179,8 @@ def _duration(value: Union[str, int, _dt.timedelta]) -> int:
 
 
 def _json_default(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):  # a NumPy scalar (from pandas)
+        return value.item()
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
@@ -198,14 +200,39 @@ def _arrow_input(records: Any) -> Any:
     if hasattr(records, "__arrow_c_stream__") and not _is_pandas(records):
         return records
     if _is_pandas(records):
-        return _pa.Table.from_pandas(records, preserve_index=False)
+        try:
+            return _pa.Table.from_pandas(records, preserve_index=False)
+        except (_pa.ArrowInvalid, _pa.ArrowTypeError):
+            # A column of mixed types, as JSON data often has (`pd.read_json` leaves
+            # times written as text and as numbers in one column): the rows as records
+            # instead, each value as it is, the missing ones left out.
+            return _json_lines(_pandas_rows(records))
     module = type(records).__module__.split(".")[0]
     if module == "polars":
         return records.to_arrow()
     if isinstance(records, (str, bytes, Mapping)):
         raise TypeError("expected Arrow data, a data frame or an iterable of dicts")
+    return _json_lines(records)
+
+
+def _json_lines(records: Any) -> bytes:
     lines = (_json.dumps(r, default=_json_default, allow_nan=False) for r in records)
     return "".join(line + "\n" for line in lines).encode()
+
+
+def _pandas_rows(frame: Any) -> Any:
+    """A pandas frame's rows as dicts, without their missing values (None, NaN, NaT)."""
+    import pandas as pd
+
+    for row in frame.to_dict(orient="records"):
+        yield {key: value for key, value in row.items() if not _is_missing(pd, value)}
+
+
+def _is_missing(pd: Any, value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or another value with no single answer
+        return False
 
 
 def _is_pandas(records: Any) -> bool:

@@ -99,6 +99,18 @@ def test_pandas_data_frames(gen_tables):
     assert table_csv(leadscore.compile(B2B).score(leads_df, events_df, AS_OF)) == expected
 
 
+def test_pandas_frames_read_from_json_with_mixed_columns():
+    # `pd.read_json` leaves the example's times, written as text and as numbers, in one
+    # column of objects, which Arrow cannot type: the rows go as records instead.
+    pd = pytest.importorskip("pandas")
+    data = EXAMPLES / "data" / "b2b"
+    leads = pd.read_json(data / "leads.jsonl", lines=True, dtype=False)
+    events = pd.read_json(data / "events.jsonl", lines=True, dtype=False)
+    model = str(EXAMPLES / "b2b.score")
+    got = table_csv(leadscore.compile(model).score(leads, events, AS_OF))
+    assert got == cli_score_csv(model, str(data / "leads.jsonl"), str(data / "events.jsonl"))
+
+
 def test_polars_data_frames(gen_tables):
     pl = pytest.importorskip("polars")
     leads, events, expected = gen_tables

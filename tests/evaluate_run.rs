@@ -70,9 +70,13 @@ fn data(n: usize) -> (String, String) {
 }
 
 fn read(leads: &str, events: &str, collect: &Collect) -> LeadsAsOf {
+    read_with(scorer(), leads, events, collect)
+}
+
+fn read_with(scorer: Arc<Scorer>, leads: &str, events: &str, collect: &Collect) -> LeadsAsOf {
     LeadsAsOf::read(
         &job(),
-        scorer(),
+        scorer,
         Some(Source::new("leads.jsonl", leads.as_bytes())),
         Some(Source::new("events.jsonl", events.as_bytes())),
         None,
@@ -136,17 +140,7 @@ fn leads_are_segmented_even_by_a_field_the_model_does_not_read() {
         rule_values: false,
         segment: Some(1),
     };
-    let rows = LeadsAsOf::read(
-        &job(),
-        Arc::new(Scorer::new(plan).unwrap()),
-        Some(Source::new("leads.jsonl", leads.as_bytes())),
-        None,
-        None,
-        &mut |_| {},
-        &collect,
-    )
-    .unwrap()
-    .rows;
+    let rows = read_with(Arc::new(Scorer::new(plan).unwrap()), leads, "", &collect).rows;
     assert_eq!(rows[0].segment.as_deref(), Some("emea"));
     assert_eq!(rows[1].segment, None);
 }

@@ -219,7 +219,7 @@ impl Leads {
     }
 
     fn bytes(&self, at: At) -> &[u8] {
-        &self.buffers[at.buffer as usize][at.offset as usize..]
+        bytes_at(&self.buffers, at)
     }
 
     /// Packs `lead` (defined on `line`) into the buffer for leads added one by one.
@@ -267,7 +267,7 @@ impl Leads {
     pub(super) fn add(&mut self, at: At, hash: u64) -> Result<(), u64> {
         let next = u32::try_from(self.records.len()).expect("fewer than 4 billion leads");
         // (Not `record_at`: the index is borrowed mutably while the id is.)
-        let id = Packed::read(&self.buffers[at.buffer as usize][at.offset as usize..]).id;
+        let id = Packed::read(bytes_at(&self.buffers, at)).id;
         let (i, added) = self.index.get_or_insert_hashed(id, hash, next);
         if !added {
             return Err(self.record(i as usize).line);
@@ -285,4 +285,9 @@ impl Leads {
         let index = self.index.get_hashed(id, hash).map(|i| i as usize);
         LeadRef { id, index }
     }
+}
+
+/// The record at `at` in `buffers`, and what follows it.
+fn bytes_at(buffers: &[Vec<u8>], at: At) -> &[u8] {
+    &buffers[at.buffer as usize][at.offset as usize..]
 }

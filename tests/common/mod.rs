@@ -57,7 +57,7 @@ pub fn outcome(scorer: &Scorer, fields: Vec<(&str, Value)>, events: Vec<Ev<'_>>)
 pub fn assert_batch_agrees(plan: &Plan, lead: &Lead, events: &[Event], as_of: i64) {
     let scorer = Arc::new(Scorer::new(plan.clone()).unwrap().with_event_times());
     let expected = scorer.evaluate(lead, events, as_of, true);
-    let mut batch = Batch::new(scorer, as_of);
+    let mut batch = Batch::new(scorer.clone(), as_of);
     batch.add_lead(lead.clone(), 1).unwrap();
     for event in events {
         batch.add_event(EventRecord::Declared(event.clone()));
@@ -71,7 +71,6 @@ pub fn assert_batch_agrees(plan: &Plan, lead: &Lead, events: &[Event], as_of: i6
     // The same records as JSON Lines, through the readers' fast paths.
     let mut job = ScoreJob::new(as_of);
     job.explain = true;
-    let scorer = Arc::new(Scorer::new(plan.clone()).unwrap().with_event_times());
     let leads = json_line(lead_json(plan, lead));
     let events: String = events
         .iter()

@@ -10,10 +10,18 @@ use crate::plan::FieldDecl;
 use crate::vocab::{read_into, Value, ValueType};
 use arrow_array::Array;
 
-/// The leads of one record batch, packed (as the JSON Lines reader packs a block's):
-/// the number of rows before it, the records end to end, and for each row where its
-/// record starts, or why it has none.
-type LeadBatch = (u64, Vec<u8>, Vec<Result<usize, RecordError>>);
+/// The leads of one record batch, packed (as the JSON Lines reader packs a block's).
+struct LeadBatch {
+    /// The number of rows before it.
+    first_row: u64,
+    /// The good rows' records, end to end.
+    packed: Vec<u8>,
+    /// Where each good row's record starts in `packed`.
+    starts: Vec<usize>,
+    /// The rows that have no record, and why. Kept apart from `starts`: an error is
+    /// large, and a `Result` per row made every lead cost its size.
+    errors: Vec<RecordError>,
+}
 
 impl Batch {
     /// Reads every lead of a Parquet or Arrow IPC file (only the columns the plan reads)
@@ -35,34 +43,47 @@ impl Batch {
             threads,
             Vec::<LeadBatch>::new,
             |shares, rows| {
-                let mut packed = Vec::new();
-                let starts = (0..rows.len()).map(|at| {
-                    let row = rows.row(at);
-                    let lead = input::read_lead_record(plan, keys, options, &row)?;
-                    let start = packed.len();
-                    packer.pack(&lead, row.number(), &mut packed);
-                    Ok(start)
+                // Room for as many bytes a row as the thread's last share took, so the
+                // buffer is not grown (and copied into fresh pages) row by row.
+                let room = shares.last().map_or(0, |last: &LeadBatch| {
+                    let per_row = last.packed.len() / last.starts.len().max(1);
+                    (per_row + per_row / 8) * rows.len()
                 });
-                let starts = starts.collect();
-                shares.push((rows.first_row(), packed, starts));
+                let mut share = LeadBatch {
+                    first_row: rows.first_row(),
+                    packed: Vec::with_capacity(room),
+                    starts: Vec::with_capacity(rows.len()),
+                    errors: Vec::new(),
+                };
+                for at in 0..rows.len() {
+                    let row = rows.row(at);
+                    match input::read_lead_record(plan, keys, options, &row) {
+                        Ok(lead) => {
+                            share.starts.push(share.packed.len());
+                            packer.pack(&lead, row.number(), &mut share.packed);
+                        }
+                        Err(error) => share.errors.push(error),
+                    }
+                }
+                shares.push(share);
             },
         )?;
         let mut shares: Vec<LeadBatch> = shares.into_iter().flatten().collect();
-        shares.sort_unstable_by_key(|(first_row, _, _)| *first_row);
-        self.reserve_leads(shares.iter().map(|(_, _, starts)| starts.len()).sum());
+        shares.sort_unstable_by_key(|share| share.first_row);
+        self.reserve_leads(shares.iter().map(|share| share.starts.len()).sum());
         let mut errors = Vec::new();
-        for (_, packed, starts) in shares {
-            let at = self.leads.keep_buffer(packed);
-            for start in starts {
-                let added = start.and_then(|start| {
-                    let record = self.leads.record_at(at(start));
-                    let (row, hash) = (record.line, self.leads.index.hash(record.id));
-                    self.add_packed(at(start), hash)
-                        .map_err(|e| e.at(origin.name(), row, &keys.id))
-                });
-                errors.extend(added.err());
+        for share in shares {
+            errors.extend(share.errors);
+            let at = self.leads.keep_buffer(share.packed);
+            for start in share.starts {
+                let record = self.leads.record_at(at(start));
+                let (row, hash) = (record.line, self.leads.index.hash(record.id));
+                let added = self.add_packed(at(start), hash);
+                errors.extend(added.err().map(|e| e.at(origin.name(), row, &keys.id)));
             }
         }
+        // Each share's bad rows come before its duplicates: put them in row order.
+        errors.sort_by_key(|e| e.line);
         Ok(errors)
     }
 
@@ -76,24 +97,27 @@ impl Batch {
         options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let plan = self.scorer.plan();
-        let wanted = event_columns(plan, keys);
+        let shared = self.share_states();
+        let wanted = event_columns(self.scorer.plan(), keys);
         let name = origin.name();
         let workers = columnar::read_batches(
             origin,
             &wanted,
             threads,
-            || (Worker::new(self, keys, options, name), String::new()),
+            || (Worker::new(self, keys, options, name, shared.as_ref()), String::new()),
             |(worker, digits), rows| events(worker, digits, rows, keys, options),
-        )?;
-        let finished: Vec<_> = workers.into_iter().map(|(w, _)| w.finish()).collect();
-        let mut errors = Vec::new();
-        for (shard, worker_errors) in finished {
-            self.events.merge(&self.scorer, shard);
-            errors.extend(worker_errors);
+        );
+        match workers {
+            Ok(workers) => {
+                let finished = workers.into_iter().map(|(w, _)| w.finish()).collect();
+                Ok(self.take_shards(shared, finished))
+            }
+            Err(error) => {
+                // The states of events read before stay the batch's.
+                self.take_shards(shared, Vec::new());
+                Err(error)
+            }
         }
-        errors.sort_by_key(|e| e.line);
-        Ok(errors)
     }
 }
 

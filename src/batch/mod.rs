@@ -191,6 +191,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Attrs;
     use crate::{compile_source, MemoryLoader};
 
     /// A batch can be moved to and kept by another thread: it borrows nothing.
@@ -213,5 +214,94 @@ mod tests {
             .join()
             .unwrap();
         assert_eq!(outcomes[0].score("s"), Some(1.0));
+    }
+
+    /// Leads come out in byte-wise order of id, whether their ids differ in the first
+    /// bytes (which the sort keeps beside each lead) or only after them, are prefixes
+    /// of one another, hold a NUL or bytes past ASCII, and whether the leads input or
+    /// only events name them.
+    #[test]
+    fn leads_are_sorted_byte_wise_by_id() {
+        let plan = compile_source(
+            "m.score",
+            "event a {}\nscore s { on a +1 }",
+            &MemoryLoader::new(),
+        )
+        .plan
+        .unwrap();
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let mut batch = Batch::new(scorer.clone(), 1_000);
+        let same_start = "lead-with-a-long-common-start-";
+        let known = [
+            format!("{same_start}2"),
+            "b".to_string(),
+            format!("{same_start}10"),
+            "a\u{0}".to_string(),
+            "é".to_string(),
+            "z".to_string(),
+            format!("{same_start}1"),
+        ];
+        for (line, id) in (1..).zip(&known) {
+            batch.add_lead(scorer.lead(id, []).unwrap(), line).unwrap();
+        }
+        let others = ["a", same_start, "ab", "zz"].map(String::from);
+        for id in &others {
+            let event = scorer.event(id, "a", 500, []).unwrap().unwrap();
+            batch.add_event(EventRecord::Declared(event));
+        }
+        let (outcomes, _) = batch.finish(false);
+        let ids: Vec<&str> = outcomes.iter().map(|o| o.lead.as_str()).collect();
+        let mut expected: Vec<&str> = known.iter().map(String::as_str).collect();
+        expected.extend(others.iter().map(String::as_str));
+        expected.sort_unstable();
+        assert_eq!(ids, expected);
+    }
+
+    /// States already in a table survive sharing it and taking it back, and rows
+    /// updated by several threads at once hold every update, as if one thread had made
+    /// them all.
+    #[test]
+    fn a_shared_table_keeps_states_and_takes_updates_from_many_threads() {
+        let source = "event a {}\nevent b {}\nscore s { on a +1\n on b +1000 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+        let scorer = Scorer::new(plan).unwrap();
+        let a = scorer.event("L", "a", 500, []).unwrap().unwrap();
+        let b = scorer.event("L", "b", 500, []).unwrap().unwrap();
+        let mut table = scorer.state_table(3);
+        scorer.observe_into(table.row_mut(1), Attrs::NONE, &b, 1_000);
+        table.grow_to(100);
+        assert!(scorer.shares_states(), "counts alone");
+        let shared = scorer.shared_table(table);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let (shared, scorer, a) = (&shared, &scorer, &a);
+                scope.spawn(move || {
+                    for k in 0..1000 {
+                        shared.update(k % 100, |state| scorer.observe_into(state, Attrs::NONE, a, 1_000));
+                    }
+                });
+            }
+        });
+        let table = shared.into_table();
+        assert_eq!(table.rows(), 100);
+        let mut results = crate::eval::Results::default();
+        for row in 0..100 {
+            scorer.results_into(Attrs::NONE, table.row(row), 1_000, &mut results, None);
+            let b_points = if row == 1 { 1000.0 } else { 0.0 };
+            assert_eq!(results.scores, [40.0 + b_points], "row {row}");
+        }
+    }
+
+    /// Plans with sums or kept events do not share states (theirs are more than
+    /// cells); plans of counts and times do.
+    #[test]
+    fn only_states_of_cells_alone_are_shared() {
+        let shares = |source: &str| {
+            let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+            Scorer::new(plan).unwrap().shares_states()
+        };
+        assert!(shares("event a {}\nscore s { on a +1\n decay -1 per 30d idle }"));
+        assert!(!shares("event a { n: number }\nscore s { when sum(a.n) >= 3 +1 }"));
+        assert!(!shares("event a { p: string }\nscore s { on a +1 distinct by p }"));
     }
 }

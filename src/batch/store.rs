@@ -95,8 +95,15 @@ impl Shard {
         event: &Event,
         as_of: i64,
     ) {
+        let counted = scorer.observe_into(self.state(row), lead, event, as_of);
+        self.counted(counted);
+    }
+
+    /// Counts an event of a declared type read, and whether it is after the as-of time
+    /// (not `counted`).
+    pub(super) fn counted(&mut self, counted: bool) {
         self.summary.events_read += 1;
-        if !scorer.observe_into(self.state(row), lead, event, as_of) {
+        if !counted {
             self.summary.events_future += 1;
         }
     }

@@ -3,6 +3,7 @@
 //! shape by a fast path that does not allocate.
 
 use super::store::{Leads, Row, Shard};
+use crate::eval::SharedTable;
 use super::{blocks, Batch};
 use crate::eval::{Packed, Scorer};
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
@@ -49,7 +50,10 @@ impl Batch {
         let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
             let mut done = LeadBlock {
                 first_line,
-                packed: Vec::new(),
+                // A record is rarely longer than its line: with this room the buffer is
+                // not grown (and copied into fresh pages) lead by lead; the pages it
+                // does not fill are never touched, and given back when it is kept.
+                packed: Vec::with_capacity(block.len()),
                 starts: Vec::new(),
                 texts: Vec::new(),
                 errors: Vec::new(),
@@ -124,28 +128,62 @@ impl Batch {
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let name = source.name.clone();
+        let shared = self.share_states();
         let (read_result, workers) = blocks::in_parallel(
             source.reader,
             &name,
             threads,
-            || Worker::new(self, keys, options, &name),
+            || Worker::new(self, keys, options, &name, shared.as_ref()),
             |worker, block, first_line| worker.block(block, first_line),
         );
-        let workers: Vec<(Shard, Vec<RecordError>)> =
-            workers.into_iter().map(Worker::finish).collect();
+        let workers = workers.into_iter().map(Worker::finish).collect();
+        let errors = self.take_shards(shared, workers);
+        read_result?;
+        Ok(errors)
+    }
+
+    /// The states of the leads input's leads as one table the workers update at once,
+    /// when the plan's states allow: so that no worker needs a table of its own.
+    pub(super) fn share_states(&mut self) -> Option<SharedTable> {
+        if !self.scorer.shares_states() {
+            return None;
+        }
+        let mut table = std::mem::replace(&mut self.events.known, self.scorer.state_table(0));
+        table.grow_to(self.leads.len());
+        Some(self.scorer.shared_table(table))
+    }
+
+    /// Takes back the shared table and what each worker read; returns the bad records
+    /// in line order.
+    pub(super) fn take_shards(
+        &mut self,
+        shared: Option<SharedTable>,
+        workers: Vec<(Shard, Vec<RecordError>)>,
+    ) -> Vec<RecordError> {
+        if let Some(shared) = shared {
+            self.events.known = shared.into_table();
+        }
         let mut errors = Vec::new();
         for (shard, worker_errors) in workers {
             self.events.merge(&self.scorer, shard);
             errors.extend(worker_errors);
         }
-        read_result?;
         errors.sort_by_key(|e| e.line);
-        Ok(errors)
+        errors
     }
 }
 
 /// Lines parsed ahead of applying them (see [`Worker::block`]).
 const AHEAD: usize = 16;
+
+/// Where a worker finds a lead's state.
+#[derive(Clone, Copy)]
+enum Target {
+    /// The row of a lead of the leads input in the shared table.
+    Shared(usize),
+    /// A row of the worker's own shard.
+    Shard(Row),
+}
 
 /// An event line parsed by the fast path, waiting to be applied.
 pub(super) struct Parsed<'l> {
@@ -166,6 +204,9 @@ pub(super) struct Worker<'b> {
     options: ReadOptions,
     file: &'b str,
     leads: &'b Leads,
+    /// The states of the leads input's leads, when all workers share them; else they
+    /// are in `shard`.
+    shared: Option<&'b SharedTable>,
     /// Reusable events, so parsing does not allocate: for each of the lines parsed
     /// ahead, one per declared type.
     buffers: Vec<Vec<Event>>,
@@ -180,6 +221,7 @@ impl<'b> Worker<'b> {
         keys: &'b Keys,
         options: ReadOptions,
         file: &'b str,
+        shared: Option<&'b SharedTable>,
     ) -> Worker<'b> {
         let plan = batch.scorer.plan();
         let events: Vec<Event> = plan
@@ -201,9 +243,11 @@ impl<'b> Worker<'b> {
             options,
             file,
             leads: &batch.leads,
+            shared,
             buffers: vec![events; AHEAD],
             timestamps: Timestamps::default(),
-            shard: Shard::new(&batch.scorer, batch.leads.len()),
+            // With a shared table, the shard only has leads seen in events alone.
+            shard: Shard::new(&batch.scorer, if shared.is_some() { 0 } else { batch.leads.len() }),
             errors: Vec::new(),
         }
     }
@@ -333,8 +377,47 @@ impl<'b> Worker<'b> {
     /// Adds a record the full reader read (or its error).
     pub(super) fn add_record(&mut self, record: Result<EventRecord, RecordError>) {
         match record {
-            Ok(record) => self.shard.add(self.scorer, self.leads, &record, self.as_of),
+            Ok(EventRecord::Declared(event)) => {
+                let lead = self.leads.find(&event.lead);
+                let target = self.target(lead.id, lead.index);
+                self.declared(target, self.leads.attrs(lead.index), &event);
+            }
+            Ok(EventRecord::Undeclared { lead, event_type }) => {
+                let lead = self.leads.find(&lead);
+                self.target(lead.id, lead.index);
+                self.shard.undeclared(&event_type);
+            }
             Err(error) => self.errors.push(error),
+        }
+    }
+
+    /// Where the state of a lead (its id, its index in the leads input) is.
+    fn target(&mut self, id: &str, index: Option<usize>) -> Target {
+        match (self.shared, index) {
+            (Some(_), Some(i)) => Target::Shared(i),
+            _ => Target::Shard(self.shard.row(id, index)),
+        }
+    }
+
+    /// Adds an event of a declared type to the state at `target`.
+    fn declared(&mut self, target: Target, lead: crate::eval::Attrs<'_>, event: &Event) {
+        match (target, self.shared) {
+            (Target::Shared(i), Some(shared)) => {
+                let scorer = self.scorer;
+                let as_of = self.as_of;
+                let counted = shared.update(i, |state| scorer.observe_into(state, lead, event, as_of));
+                self.shard.counted(counted);
+            }
+            (Target::Shard(row), _) => self.shard.declared(self.scorer, row, lead, event, self.as_of),
+            (Target::Shared(_), None) => unreachable!("a shared target comes from a shared table"),
+        }
+    }
+
+    fn prefetch(&self, target: Target) {
+        match (target, self.shared) {
+            (Target::Shared(i), Some(shared)) => shared.prefetch(i),
+            (Target::Shard(row), _) => self.shard.prefetch(row),
+            (Target::Shared(_), None) => {}
         }
     }
 
@@ -345,13 +428,13 @@ impl<'b> Worker<'b> {
 
     /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
     pub(super) fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
-        let mut targets = [(Row::Known(0), None); AHEAD];
+        let mut targets = [(Target::Shared(0), None); AHEAD];
         // Most models' `where`s read only the event: then the lead's record is not read.
         let reads_lead = self.scorer.filters_read_lead();
         for (parsed, target) in ahead.iter().zip(&mut targets) {
             let lead = self.leads.find_hashed(parsed.lead, parsed.hash);
-            let row = self.shard.row(lead.id, lead.index);
-            self.shard.prefetch(row);
+            let row = self.target(lead.id, lead.index);
+            self.prefetch(row);
             let index = lead.index.filter(|_| reads_lead);
             if let Some(i) = index {
                 self.leads.prefetch(i);
@@ -361,10 +444,10 @@ impl<'b> Worker<'b> {
         for (at, (parsed, &(row, index))) in ahead.iter().zip(&targets).enumerate() {
             match parsed.kind {
                 Ok(event_type) => {
-                    let event = &self.buffers[at][event_type];
-                    let lead = self.leads.attrs(index);
-                    self.shard
-                        .declared(self.scorer, row, lead, event, self.as_of);
+                    // The buffers are borrowed apart from the rest of the worker.
+                    let event = std::mem::take(&mut self.buffers[at][event_type]);
+                    self.declared(row, self.leads.attrs(index), &event);
+                    self.buffers[at][event_type] = event;
                 }
                 Err(event_type) => self.shard.undeclared(event_type),
             }

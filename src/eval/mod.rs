@@ -16,7 +16,7 @@ mod vm;
 
 pub use state::{LeadState, EVENT_TIMES};
 
-pub(crate) use state::{StateMut, StateRef, StateTable};
+pub(crate) use state::{SharedTable, StateMut, StateRef, StateTable};
 
 use state::Layout;
 
@@ -264,6 +264,17 @@ impl Scorer {
     /// A table of `rows` fresh states.
     pub(crate) fn state_table(&self, rows: usize) -> StateTable {
         StateTable::new(&self.layout, rows)
+    }
+
+    /// Whether this plan's states can be kept in a [`SharedTable`] (cells alone).
+    pub(crate) fn shares_states(&self) -> bool {
+        SharedTable::takes(&self.layout)
+    }
+
+    /// `table` made one that threads update at once; only when
+    /// [`Scorer::shares_states`].
+    pub(crate) fn shared_table(&self, table: StateTable) -> SharedTable {
+        SharedTable::new(table)
     }
 
     /// Adds the events of `theirs` to `mine` (states of the same lead from two shares of

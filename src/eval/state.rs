@@ -19,6 +19,7 @@
 use super::history::{self, History, KeptEvent};
 use super::sum::ExactSum;
 use crate::plan::{Keep, Plan, RuleKind, ScoreBody, SlotKind};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A cell of a `Latest` slot with no matching event yet (and an unused event time).
 const NO_TIME: i64 = i64::MIN;
@@ -401,3 +402,129 @@ impl StateTable {
         }
     }
 }
+
+/// The widest row a [`SharedTable`] takes (it copies a row onto the stack to update it).
+const MAX_SHARED_WIDTH: usize = 32;
+
+/// The states of many leads in one table that several threads update at once, for
+/// layouts whose states are cells alone (no sums, no kept events): so that reading
+/// events on every core needs one table, not one per thread.
+///
+/// Each row starts with its own lock cell, so the lock is in the cache line the row's
+/// update loads anyway (a separate array of locks made the two cores fight over its
+/// cache lines, and cost more than the table saved), and rows are only locked for the
+/// time of one event. The cells are atomics only so that the table can be shared
+/// without `unsafe`: under the lock, relaxed loads and stores are plain moves. An
+/// update copies the row out, applies the event and copies it back.
+#[derive(Debug)]
+pub(crate) struct SharedTable {
+    init: Vec<i64>,
+    rows: usize,
+    /// Row after row: the lock (0 free, 1 held), then the row's cells.
+    cells: Vec<AtomicI64>,
+}
+
+impl SharedTable {
+    /// Whether the states of `layout` can be shared: cells alone, not too many.
+    pub fn takes(layout: &Layout) -> bool {
+        layout.sums == 0 && layout.history.is_none() && layout.init.len() <= MAX_SHARED_WIDTH
+    }
+
+    /// `table` shared; its layout must be one the table [`takes`](SharedTable::takes).
+    pub fn new(table: StateTable) -> SharedTable {
+        let w = table.init.len();
+        assert!(w <= MAX_SHARED_WIDTH && table.fresh_sums.is_empty(), "a layout a shared table takes");
+        let mut cells = Vec::with_capacity(table.rows * (w + 1));
+        for row in table.cells.chunks_exact(w.max(1)).take(table.rows) {
+            cells.push(AtomicI64::new(0));
+            cells.extend(row[..w].iter().map(|&cell| AtomicI64::new(cell)));
+        }
+        // (A table of rows without cells has no chunks.)
+        cells.resize_with(table.rows * (w + 1), || AtomicI64::new(0));
+        SharedTable {
+            rows: table.rows,
+            cells,
+            init: table.init,
+        }
+    }
+
+    /// The table, no longer shared: the lock cells dropped in place, so that it takes
+    /// no second allocation.
+    pub fn into_table(self) -> StateTable {
+        let w = self.init.len();
+        // In place: an `AtomicI64` is laid out as an `i64`.
+        let mut cells: Vec<i64> = self.cells.into_iter().map(AtomicI64::into_inner).collect();
+        for row in 0..self.rows {
+            let from = row * (w + 1) + 1;
+            cells.copy_within(from..from + w, row * w);
+        }
+        // Not shrunk: that could copy it into a second allocation (the peak of a run).
+        cells.truncate(self.rows * w);
+        StateTable {
+            fresh_sums: Vec::new(),
+            rows: self.rows,
+            cells,
+            sums: Vec::new(),
+            histories: Vec::new(),
+            init: self.init,
+        }
+    }
+
+    /// Runs `update` on the state in `row` (which must exist), holding its lock.
+    pub fn update<R>(&self, row: usize, update: impl FnOnce(StateMut<'_>) -> R) -> R {
+        let w = self.init.len();
+        let (lock, cells) = self.cells[row * (w + 1)..(row + 1) * (w + 1)]
+            .split_first()
+            .expect("a row has its lock");
+        let mut copy = [0i64; MAX_SHARED_WIDTH];
+        let copy = &mut copy[..w];
+        let mut spins = 0u32;
+        while lock
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            // Held for the time of one event by another thread; it may have been
+            // descheduled meanwhile.
+            spins += 1;
+            if spins.is_multiple_of(64) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        let _held = Held(lock);
+        for (mine, cell) in copy.iter_mut().zip(cells) {
+            *mine = cell.load(Ordering::Relaxed);
+        }
+        let done = update(StateMut {
+            cells: copy,
+            sums: &mut [],
+            histories: &mut Vec::new(),
+        });
+        for (&mine, cell) in copy.iter().zip(cells) {
+            cell.store(mine, Ordering::Relaxed);
+        }
+        done
+    }
+
+    /// Starts loading a row that will be updated soon.
+    pub fn prefetch(&self, row: usize) {
+        let stride = self.init.len() + 1;
+        if row < self.rows {
+            // A row may straddle cache lines: ask for its lock and its last cell.
+            crate::prefetch::prefetch(&self.cells[row * stride]);
+            crate::prefetch::prefetch(&self.cells[row * stride + stride - 1]);
+        }
+    }
+}
+
+/// A row's lock while it is held: released when dropped, even by a panic, so that no
+/// other thread waits for it forever.
+struct Held<'a>(&'a AtomicI64);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.store(0, Ordering::Release);
+    }
+}
+

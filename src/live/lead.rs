@@ -159,13 +159,17 @@ impl LiveLead {
 
     /// Settles the events the clock has reached by `at` and forgets those whose effects
     /// can no longer change; says whether an event came into existence.
-    pub(super) fn settle(&mut self, scorer: &Scorer, at: i64) -> bool {
+    pub(super) fn settle(&mut self, scorer: &Scorer, at: i64, cacheable: bool) -> bool {
         if self
             .cache
             .as_ref()
             .is_some_and(|c| c.from <= at && at < c.until)
         {
             return false; // nothing comes into existence or ends before the cache does
+        }
+        if cacheable {
+            // Before the events that end now are forgotten: the cache needs them.
+            self.carry_cache(scorer, at);
         }
         let mut arrived = false;
         for live in self
@@ -187,6 +191,39 @@ impl LiveLead {
         }
         self.live.retain(|l| !(l.settled && l.passing.is_over(at)));
         arrived
+    }
+
+    /// Moves the cached state on to `at`, the time it was valid until, by taking out
+    /// the effects of the events leaving a window then, rather than rebuilding it from
+    /// the settled state and every live event. Kept as it is (out of date, to be
+    /// rebuilt) when an event comes into existence at `at` or an effect cannot be
+    /// taken out.
+    fn carry_cache(&mut self, scorer: &Scorer, at: i64) {
+        let Some(cache) = self.cache.as_ref() else {
+            return;
+        };
+        let arrives = self.live.iter().any(|l| !l.settled && l.event.ts <= at);
+        if cache.until != at || cache.from >= at || arrives {
+            return;
+        }
+        let until = self.state_edge(at).unwrap_or(i64::MAX);
+        let cache = self.cache.as_mut().expect("checked above");
+        let lead = Attrs::of(&self.lead);
+        let leaving = self.live.iter().filter(|l| {
+            l.settled
+                && at
+                    .checked_sub(1)
+                    .is_some_and(|end| l.passing.window_ends.contains(&end))
+        });
+        for live in leaving {
+            let state = cache.state.view_mut();
+            if !scorer.unobserve_leaving(state, lead, &live.event, at) {
+                cache.until = i64::MIN;
+                return;
+            }
+        }
+        cache.from = at;
+        cache.until = until;
     }
 
     /// The lead's whole state as of `at` (not before the clock), recording comparisons

@@ -159,6 +159,12 @@ impl LiveLead {
 
     /// Settles the events the clock has reached by `at` and forgets those whose effects
     /// can no longer change; says whether an event came into existence.
+    ///
+    /// When `cacheable` and the cached state was valid until just before `at`, it is
+    /// carried on to `at` by taking out the effects of the events leaving a window
+    /// then, rather than rebuilt from the settled state and every live event; it is
+    /// rebuilt when an event comes into existence at `at` or an effect cannot be taken
+    /// out (a slot that is not a count). One pass over the live events does it all.
     pub(super) fn settle(&mut self, scorer: &Scorer, at: i64, cacheable: bool) -> bool {
         if self
             .cache
@@ -167,63 +173,38 @@ impl LiveLead {
         {
             return false; // nothing comes into existence or ends before the cache does
         }
-        if cacheable {
-            // Before the events that end now are forgotten: the cache needs them.
-            self.carry_cache(scorer, at);
-        }
+        let mut carry = cacheable
+            && self
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.until == at && c.from < at);
+        let ending = at.checked_sub(1);
+        let mut until = i64::MAX;
         let mut arrived = false;
-        for live in self
-            .live
-            .iter_mut()
-            .filter(|l| !l.settled && l.event.ts <= at)
-        {
-            let state = self.settled.view_mut();
-            scorer.observe_selected(
-                state,
-                Attrs::of(&self.lead),
-                &live.event,
-                at,
-                Select::Lasting,
-                None,
-            );
-            live.settled = true;
-            arrived = true;
-        }
-        self.live.retain(|l| !(l.settled && l.passing.is_over(at)));
-        arrived
-    }
-
-    /// Moves the cached state on to `at`, the time it was valid until, by taking out
-    /// the effects of the events leaving a window then, rather than rebuilding it from
-    /// the settled state and every live event. Kept as it is (out of date, to be
-    /// rebuilt) when an event comes into existence at `at` or an effect cannot be
-    /// taken out.
-    fn carry_cache(&mut self, scorer: &Scorer, at: i64) {
-        let Some(cache) = self.cache.as_ref() else {
-            return;
-        };
-        let arrives = self.live.iter().any(|l| !l.settled && l.event.ts <= at);
-        if cache.until != at || cache.from >= at || arrives {
-            return;
-        }
-        let until = self.state_edge(at).unwrap_or(i64::MAX);
-        let cache = self.cache.as_mut().expect("checked above");
         let lead = Attrs::of(&self.lead);
-        let leaving = self.live.iter().filter(|l| {
-            l.settled
-                && at
-                    .checked_sub(1)
-                    .is_some_and(|end| l.passing.window_ends.contains(&end))
-        });
-        for live in leaving {
-            let state = cache.state.view_mut();
-            if !scorer.unobserve_leaving(state, lead, &live.event, at) {
-                cache.until = i64::MIN;
-                return;
+        let (settled, cache) = (&mut self.settled, &mut self.cache);
+        self.live.retain_mut(|live| {
+            if !live.settled && live.event.ts <= at {
+                let state = settled.view_mut();
+                scorer.observe_selected(state, lead, &live.event, at, Select::Lasting, None);
+                live.settled = true;
+                arrived = true;
+                carry = false;
+            } else if carry && ending.is_some_and(|end| live.passing.window_ends.contains(&end)) {
+                let state = cache.as_mut().expect("carried").state.view_mut();
+                carry = scorer.unobserve_leaving(state, lead, &live.event, at);
             }
+            if let Some(edge) = live.edge_after(at).filter(|_| carry) {
+                until = until.min(edge);
+            }
+            !(live.settled && live.passing.is_over(at))
+        });
+        match &mut self.cache {
+            Some(cache) if carry => (cache.from, cache.until) = (at, until),
+            Some(cache) => cache.until = i64::MIN,
+            None => {}
         }
-        cache.from = at;
-        cache.until = until;
+        arrived
     }
 
     /// The lead's whole state as of `at` (not before the clock), recording comparisons

@@ -405,6 +405,45 @@ impl Scorer {
         true
     }
 
+    /// Takes out of `state` what `event` did to the slots whose window it leaves at
+    /// `at`: those its time plus the window is `at - 1` for. `state` must hold the
+    /// event's effects as of an earlier time, from a plan whose `where`s do not read
+    /// `now()`. `false` when an effect cannot be taken out (a slot that is not a count):
+    /// `state` is then partly changed, to be rebuilt.
+    pub(crate) fn unobserve_leaving(
+        &self,
+        mut state: StateMut<'_>,
+        lead: Attrs<'_>,
+        event: &Event,
+        at: i64,
+    ) -> bool {
+        let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
+            return true;
+        };
+        let mut env = self.env(lead, at);
+        env.event = Some(event);
+        let leaving = feeds.iter().filter(|feed| {
+            !feed.lasting
+                && feed
+                    .within
+                    .is_some_and(|w| event.ts.checked_add(w) == at.checked_sub(1))
+        });
+        for feed in leaving {
+            if feed
+                .filter
+                .is_some_and(|filter| !vm::condition(&env, self.code(filter)))
+            {
+                continue;
+            }
+            let counted = matches!(feed.action, Action::Record)
+                && self.layout.unrecord(state.reborrow(), feed.slot, event.ts);
+            if !counted {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether slot `slot` takes the event `env` looks at (its type, window and the
     /// type's `where`): for an event that may answer itself in a non-response rule.
     fn admits(&self, env: &Env<'_>, slot: SlotId) -> bool {

@@ -169,6 +169,38 @@ impl Layout {
         }
     }
 
+    /// Takes one event at `ts` out of the count of slot `slot`, as if it had not been
+    /// recorded; `false` when that cannot be known from the state alone (a slot of
+    /// another kind, or one of the newest times kept whose successor is not kept), the
+    /// state then left as it was.
+    pub fn unrecord(&self, state: StateMut<'_>, slot: usize, ts: i64) -> bool {
+        match self.kinds[slot] {
+            Cell::Count if state.cells[slot] > 0 => {
+                state.cells[slot] -= 1;
+                true
+            }
+            Cell::CountWithTimes(at) if state.cells[slot] > 0 => {
+                let count = state.cells[slot] as usize;
+                let times = &mut state.cells[at..at + EVENT_TIMES];
+                match times.iter().position(|&t| t == ts) {
+                    // Every counted event's time is kept: the rest move up.
+                    Some(k) if count <= EVENT_TIMES => {
+                        times[k..].rotate_left(1);
+                        times[EVENT_TIMES - 1] = NO_TIME;
+                    }
+                    // The next newest time is not kept.
+                    Some(_) => return false,
+                    // Older than every kept time: they stay.
+                    None if count > EVENT_TIMES => {}
+                    None => return false,
+                }
+                state.cells[slot] -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Combines the state of another share of the same lead's events (from another
     /// thread). Counts add, the latest time is the later one, sums add exactly, so the
     /// result does not depend on how the events were split.

@@ -159,7 +159,13 @@ impl LiveLead {
 
     /// Settles the events the clock has reached by `at` and forgets those whose effects
     /// can no longer change; says whether an event came into existence.
-    pub(super) fn settle(&mut self, scorer: &Scorer, at: i64) -> bool {
+    ///
+    /// When `cacheable` and the cached state was valid until just before `at`, it is
+    /// carried on to `at` by taking out the effects of the events leaving a window
+    /// then, rather than rebuilt from the settled state and every live event; it is
+    /// rebuilt when an event comes into existence at `at` or an effect cannot be taken
+    /// out (a slot that is not a count). One pass over the live events does it all.
+    pub(super) fn settle(&mut self, scorer: &Scorer, at: i64, cacheable: bool) -> bool {
         if self
             .cache
             .as_ref()
@@ -167,25 +173,37 @@ impl LiveLead {
         {
             return false; // nothing comes into existence or ends before the cache does
         }
+        let mut carry = cacheable
+            && self
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.until == at && c.from < at);
+        let ending = at.checked_sub(1);
+        let mut until = i64::MAX;
         let mut arrived = false;
-        for live in self
-            .live
-            .iter_mut()
-            .filter(|l| !l.settled && l.event.ts <= at)
-        {
-            let state = self.settled.view_mut();
-            scorer.observe_selected(
-                state,
-                Attrs::of(&self.lead),
-                &live.event,
-                at,
-                Select::Lasting,
-                None,
-            );
-            live.settled = true;
-            arrived = true;
+        let lead = Attrs::of(&self.lead);
+        let (settled, cache) = (&mut self.settled, &mut self.cache);
+        self.live.retain_mut(|live| {
+            if !live.settled && live.event.ts <= at {
+                let state = settled.view_mut();
+                scorer.observe_selected(state, lead, &live.event, at, Select::Lasting, None);
+                live.settled = true;
+                arrived = true;
+                carry = false;
+            } else if carry && ending.is_some_and(|end| live.passing.window_ends.contains(&end)) {
+                let state = cache.as_mut().expect("carried").state.view_mut();
+                carry = scorer.unobserve_leaving(state, lead, &live.event, at);
+            }
+            if let Some(edge) = live.edge_after(at).filter(|_| carry) {
+                until = until.min(edge);
+            }
+            !(live.settled && live.passing.is_over(at))
+        });
+        match &mut self.cache {
+            Some(cache) if carry => (cache.from, cache.until) = (at, until),
+            Some(cache) => cache.until = i64::MIN,
+            None => {}
         }
-        self.live.retain(|l| !(l.settled && l.passing.is_over(at)));
         arrived
     }
 

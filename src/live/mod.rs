@@ -167,6 +167,12 @@ pub struct Engine {
     /// `Scorer::states_hold_over_time`).
     cacheable: bool,
     results: Results,
+    /// For each grade, each band's index shown: the first band of its name (see
+    /// [`Engine::shown_at`]). Found once, so a look compares no names.
+    shown_bands: Vec<Vec<u32>>,
+    /// The flags and bands a look finds, before they replace the lead's (its buffer is
+    /// reused: a look allocates nothing).
+    shown: Vec<u32>,
 }
 
 impl Engine {
@@ -174,6 +180,8 @@ impl Engine {
     pub fn new(plan: Plan, settings: Settings) -> Result<Engine, PlanError> {
         let scorer = Scorer::new(plan)?.with_event_times();
         Ok(Engine {
+            shown_bands: shown_bands(scorer.plan()),
+            shown: Vec::new(),
             reads_now: scorer.reads_now(),
             cacheable: scorer.states_hold_over_time(),
             scorer,
@@ -402,53 +410,49 @@ impl Engine {
         let i = u32::try_from(self.leads.len()).expect("fewer than 4 billion leads");
         self.index.insert(lead.id.clone(), i);
         self.leads.push(LiveLead::new(&self.scorer, lead));
-        let shown = self.shown_at(i, self.now);
-        self.leads[i as usize].shown = shown;
+        self.shown_at(i, self.now);
+        self.leads[i as usize].shown = self.shown.clone();
         self.schedule(i, self.now);
         i
     }
 
-    /// The lead's flags and bands as of `at`, settling what the clock has reached.
-    fn shown_at(&mut self, i: u32, at: i64) -> Vec<u32> {
+    /// The lead's flags and bands as of `at` into `self.shown` (and its results into
+    /// `self.results`).
+    fn shown_at(&mut self, i: u32, at: i64) {
         let lead = &mut self.leads[i as usize];
         lead.results(&self.scorer, at, self.cacheable, &mut self.results);
         let flags = self.results.flags.iter().map(|&f| u32::from(f));
-        let grades = &self.scorer.plan().grades;
-        // A grade may name a band twice (`hot >= 90`, `hot >= 70 if …`): moving between
-        // two of the same name changes nothing anyone sees, so each is shown as the first.
-        let bands = self.results.bands.iter().zip(grades).map(|(&b, grade)| {
-            let name = &grade.bands[b].name;
-            grade
-                .bands
-                .iter()
-                .position(|other| other.name == *name)
-                .unwrap_or(b) as u32
-        });
-        flags.chain(bands).collect()
+        let bands = (self.results.bands.iter().zip(&self.shown_bands)).map(|(&b, shown)| shown[b]);
+        self.shown.clear();
+        self.shown.extend(flags.chain(bands));
     }
 
     /// Looks at a lead as of `at`: reports what changed since it was last looked at, and
     /// when to look next.
     fn look(&mut self, i: u32, at: i64, cause: Cause) {
         self.counts.looks += 1;
-        let arrived = self.leads[i as usize].settle(&self.scorer, at);
+        let arrived = self.leads[i as usize].settle(&self.scorer, at, self.cacheable);
         let cause = if arrived && cause == Cause::Time {
             Cause::Event
         } else {
             cause
         };
-        let shown = self.shown_at(i, at);
-        let before = std::mem::replace(&mut self.leads[i as usize].shown, shown);
-        self.report(i, at, cause, &before);
+        self.shown_at(i, at);
+        let lead = &mut self.leads[i as usize];
+        if lead.shown != self.shown {
+            std::mem::swap(&mut lead.shown, &mut self.shown);
+            self.report(i, at, cause);
+        }
         self.schedule(i, at);
     }
 
-    /// Reports each flag and band of lead `i` that differs from `before`.
-    fn report(&mut self, i: u32, at: i64, cause: Cause, before: &[u32]) {
+    /// Reports each flag and band of lead `i` that differs from what it showed before
+    /// (in `self.shown`).
+    fn report(&mut self, i: u32, at: i64, cause: Cause) {
         let lead = &self.leads[i as usize];
         let plan = self.scorer.plan();
         let flags = plan.flags.len();
-        for (k, (&old, &new)) in before.iter().zip(&lead.shown).enumerate() {
+        for (k, (&old, &new)) in self.shown.iter().zip(&lead.shown).enumerate() {
             if old == new {
                 continue;
             }
@@ -516,4 +520,23 @@ impl Engine {
             .filter_map(|(i, lead)| lead.next.map(|at| Reverse((at, i as u32))))
             .collect();
     }
+}
+
+/// For each grade of `plan`, each band's index as shown. A grade may name a band twice
+/// (`hot >= 90`, `hot >= 70 if …`): moving between two of the same name changes nothing
+/// anyone sees, so each is shown as the first of its name.
+fn shown_bands(plan: &Plan) -> Vec<Vec<u32>> {
+    let first = |bands: &[crate::plan::BandPlan], name: &str| {
+        bands.iter().position(|b| b.name == name).unwrap_or(0) as u32
+    };
+    plan.grades
+        .iter()
+        .map(|grade| {
+            grade
+                .bands
+                .iter()
+                .map(|b| first(&grade.bands, &b.name))
+                .collect()
+        })
+        .collect()
 }

@@ -3,9 +3,7 @@
 mod cli;
 
 // Scoring allocates many small values (lead records, outcomes) from several threads;
-// mimalloc handles that pattern markedly faster than the system allocator. It is built
-// without transparent huge pages (the `no_thp` feature): each first touch of a huge page
-// zeroes 2 MiB, which was a fifth of a 10M-event run's time (docs/performance.md).
+// mimalloc handles that pattern markedly faster than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

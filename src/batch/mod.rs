@@ -5,10 +5,12 @@
 //! lead's state and is dropped, so memory grows with the number of leads, not events.
 //!
 //! [`Batch::read_events_parallel`] reads JSON Lines on several threads: a reader cuts the
-//! input into blocks of whole lines (`blocks.rs`), workers parse them into their own
-//! per-lead states (`worker.rs`, `store.rs`), and the states are merged at the end.
-//! Merging is exact (counts add, latest times take the maximum, sums are exact), so the
-//! output is the same for any number of threads. Leads are then scored and formatted in
+//! input into blocks of whole lines (`blocks.rs`) and workers parse them (`worker.rs`).
+//! When the plan's states are cells alone, the workers update one table of the leads
+//! input's states, a row locked at a time (`eval::SharedTable`); otherwise each keeps its
+//! own per-lead states (`store.rs`), merged at the end. Either way every update is
+//! order-free (counts add, latest times take the maximum, sums are exact), so the output
+//! is the same for any number of threads. Leads are then scored and formatted in
 //! shares, in parallel too (`finish.rs`).
 //!
 //! A batch owns its [`Scorer`] through an [`Arc`], so it can be kept (by a server, a

@@ -97,7 +97,7 @@ impl Batch {
         options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let shared = self.share_states();
+        let shared = self.share_states(threads);
         let wanted = event_columns(self.scorer.plan(), keys);
         let name = origin.name();
         let workers = columnar::read_batches(

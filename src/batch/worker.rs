@@ -128,7 +128,7 @@ impl Batch {
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
         let name = source.name.clone();
-        let shared = self.share_states();
+        let shared = self.share_states(threads);
         let (read_result, workers) = blocks::in_parallel(
             source.reader,
             &name,
@@ -143,9 +143,10 @@ impl Batch {
     }
 
     /// The states of the leads input's leads as one table the workers update at once,
-    /// when the plan's states allow: so that no worker needs a table of its own.
-    pub(super) fn share_states(&mut self) -> Option<SharedTable> {
-        if !self.scorer.shares_states() {
+    /// when the plan's states allow and there are several workers: so that no worker
+    /// needs a table of its own. (One worker's own table needs no locks.)
+    pub(super) fn share_states(&mut self, threads: usize) -> Option<SharedTable> {
+        if threads <= 1 || !self.scorer.shares_states() {
             return None;
         }
         let mut table = std::mem::replace(&mut self.events.known, self.scorer.state_table(0));

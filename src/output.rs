@@ -2,8 +2,6 @@
 
 use crate::eval::{round_points, Outcome, PartWhy, PartWhyKind, Points, ReasonKind, Results};
 use crate::plan::Plan;
-use serde::ser::{SerializeStruct, Serializer};
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -198,67 +196,129 @@ impl<'p, W: Write> CsvResults<'p, W> {
 }
 
 /// One JSON Lines line from results without explanations: the bytes [`write_jsonl`]
-/// writes for the lead's outcome.
+/// writes for the lead's outcome. To write many, make one [`JsonlResults`].
 pub fn write_jsonl_result(
     plan: &Plan,
     id: &str,
     results: &Results,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let line = JsonResults { plan, id, results };
-    serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    JsonlResults::new(plan).write(id, results, out)
 }
 
-struct JsonResults<'a> {
-    plan: &'a Plan,
-    id: &'a str,
-    results: &'a Results,
+/// Writes results without explanations as JSON Lines: the bytes [`write_jsonl`] writes
+/// for the same leads' outcomes, without building them (batch scoring's fast path).
+/// The names of the plan's scores, grades, bands and flags are escaped once, when it is
+/// made, and each line is those pieces with the lead's id and values between them.
+pub struct JsonlResults<'p> {
+    plan: &'p Plan,
+    /// What comes before each score's value: `,"scores":{"name":` for the first,
+    /// `,"name":` for the others.
+    before_score: Vec<Vec<u8>>,
+    /// Before each grade's band.
+    before_grade: Vec<Vec<u8>>,
+    /// Each grade's bands' names, quoted and escaped.
+    bands: Vec<Vec<Vec<u8>>>,
+    /// Before each flag's value.
+    before_flag: Vec<Vec<u8>>,
 }
 
-impl Serialize for JsonResults<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (plan, results) = (self.plan, self.results);
-        let scores = || {
-            plan.scores
-                .iter()
-                .zip(&results.scores)
-                .map(|(s, &v)| (&s.name, Points(v)))
+impl<'p> JsonlResults<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        let quoted = |name: &str| serde_json::to_vec(name).expect("a string serializes");
+        let keys = |names: Vec<&str>, object: &str| -> Vec<Vec<u8>> {
+            let mut keys: Vec<Vec<u8>> = names
+                .into_iter()
+                .map(|name| [b",".as_slice(), &quoted(name), b":"].concat())
+                .collect();
+            if let Some(first) = keys.first_mut() {
+                // `,"scores":{` and the key, without the comma between the two.
+                *first = [format!(",{}:{{", quoted_str(object)).as_bytes(), &first[1..]].concat();
+            }
+            keys
         };
-        let grades = || {
-            plan.grades
+        let score_names = plan.scores.iter().map(|s| s.name.as_str()).collect();
+        // A grade is named after its score.
+        let grade_names = plan
+            .grades
+            .iter()
+            .map(|g| plan.scores[g.score as usize].name.as_str())
+            .collect();
+        let flag_names = plan.flags.iter().map(|f| f.name.as_str()).collect();
+        JsonlResults {
+            plan,
+            before_score: keys(score_names, "scores"),
+            before_grade: keys(grade_names, "grades"),
+            bands: plan
+                .grades
                 .iter()
-                .zip(&results.bands)
-                .map(|(g, &band)| (&plan.scores[g.score as usize].name, &g.bands[band].name))
-        };
-        let flags = || {
-            plan.flags
-                .iter()
-                .zip(&results.flags)
-                .map(|(f, v)| (&f.name, v))
-        };
-        // The fields and order of `Outcome`'s serialization.
-        let mut line = s.serialize_struct("Outcome", 4)?;
-        line.serialize_field("lead", self.id)?;
-        line.serialize_field("scores", &Map(scores))?;
-        line.serialize_field("grades", &Map(grades))?;
-        line.serialize_field("flags", &Map(flags))?;
-        line.end()
+                .map(|g| g.bands.iter().map(|band| quoted(&band.name)).collect())
+                .collect(),
+            before_flag: keys(flag_names, "flags"),
+        }
+    }
+
+    /// Writes the line of lead `id` with `results` (computed with this writer's plan).
+    pub fn write(&self, id: &str, results: &Results, out: &mut impl Write) -> io::Result<()> {
+        debug_assert_eq!(self.plan.scores.len(), results.scores.len());
+        out.write_all(b"{\"lead\":")?;
+        write_json_str(out, id)?;
+        open_object(out, &self.before_score, "scores")?;
+        for (key, &score) in self.before_score.iter().zip(&results.scores) {
+            out.write_all(key)?;
+            write_json_points(out, score)?;
+        }
+        out.write_all(b"}")?;
+        open_object(out, &self.before_grade, "grades")?;
+        let grades = self.before_grade.iter().zip(&self.bands);
+        for ((key, bands), &band) in grades.zip(&results.bands) {
+            out.write_all(key)?;
+            out.write_all(&bands[band])?;
+        }
+        out.write_all(b"}")?;
+        open_object(out, &self.before_flag, "flags")?;
+        for (key, &flag) in self.before_flag.iter().zip(&results.flags) {
+            out.write_all(key)?;
+            out.write_all(if flag { b"true" } else { b"false" })?;
+        }
+        out.write_all(b"}}\n")
     }
 }
 
-/// A map serialized from the pairs a closure yields.
-struct Map<F>(F);
+/// Opens the object `name` of a line whose object has no members (its first key
+/// opens it otherwise).
+fn open_object(out: &mut impl Write, keys: &[Vec<u8>], name: &str) -> io::Result<()> {
+    match keys.is_empty() {
+        true => write!(out, ",{}:{{", quoted_str(name)),
+        false => Ok(()),
+    }
+}
 
-impl<F, I, K, V> Serialize for Map<F>
-where
-    F: Fn() -> I,
-    I: Iterator<Item = (K, V)>,
-    K: Serialize,
-    V: Serialize,
-{
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map((self.0)())
+/// `text` as a JSON string.
+fn quoted_str(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serializes")
+}
+
+/// Writes `text` as a JSON string, escaped as serde_json escapes it (only quotes,
+/// backslashes and control characters): most ids need no escape and are copied.
+fn write_json_str(out: &mut impl Write, text: &str) -> io::Result<()> {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.write_all(b"\"")?;
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\"")
+    } else {
+        serde_json::to_writer(out, text).map_err(io::Error::other)
+    }
+}
+
+/// Writes a number as [`Points`] serializes it: whole numbers as integers, others as
+/// serde_json writes them, `null` when not finite.
+fn write_json_points(out: &mut impl Write, x: f64) -> io::Result<()> {
+    let rounded = round_points(x);
+    if rounded.is_finite() && rounded.fract() == 0.0 && rounded.abs() < 9e15 {
+        out.write_all(itoa::Buffer::new().format(rounded as i64).as_bytes())
+    } else {
+        serde_json::to_writer(out, &Points(x)).map_err(io::Error::other)
     }
 }
 
@@ -527,5 +587,32 @@ fn shown(value: Option<&crate::record::Value>) -> String {
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Time(t)) => crate::time::format_timestamp(*t),
         Some(Value::Duration(d)) => crate::time::format_duration(*d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers and ids are written as serde_json writes them through `Points` and
+    /// `str`: whole numbers as integers, others in full, no negative zero, `null` when
+    /// not finite; ids escaped only where JSON needs it.
+    #[test]
+    fn values_are_written_as_serde_json_writes_them() {
+        let numbers = [
+            0.0, -0.0, 5.0, -30.0, 0.25, -0.1, 0.1 + 0.2, 4.000_000_4, 1e15, 8.9e15, 9e15,
+            1e20, -1e300, 2.5e-7, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+        ];
+        for x in numbers {
+            let mut fast = Vec::new();
+            write_json_points(&mut fast, x).unwrap();
+            let expected = serde_json::to_vec(&Points(x)).unwrap();
+            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(expected).unwrap(), "{x}");
+        }
+        for id in ["L1", "", "say \"hi\"", "back\\slash", "tab\there", "\u{1}\u{1f}", "é\u{7f}ü", "😀"] {
+            let mut fast = Vec::new();
+            write_json_str(&mut fast, id).unwrap();
+            assert_eq!(fast, serde_json::to_vec(id).unwrap(), "{id:?}");
+        }
     }
 }

@@ -58,7 +58,7 @@ impl Batch {
         threads: usize,
         each: impl Fn(LeadShare<'_>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
-        let order = self.order();
+        let order = self.order(threads);
         // Several shares per thread keep the threads busy when leads differ in cost.
         let size = order.len().div_ceil(threads.clamp(1, super::MAX_THREADS) * 4).max(1);
         let shares: Vec<&[InOrder]> = order.chunks(size).collect();
@@ -94,26 +94,42 @@ impl Batch {
         summary
     }
 
-    /// Every lead, sorted byte-wise by id. Each is sorted by the first 16 bytes of its
-    /// id kept beside it (a shorter id is padded with zero bytes, which sort first, so
-    /// the order is the same), and ids are only read when those tie: with a million
-    /// leads this avoids a cache miss per comparison. An entry is 24 bytes; the ids
-    /// and rows themselves are read again only when the lead is scored.
-    fn order(&self) -> Vec<InOrder> {
+    /// Every lead, sorted byte-wise by id, on `threads` threads. Each is sorted by the
+    /// first 16 bytes of its id kept beside it (a shorter id is padded with zero bytes,
+    /// which sort first, so the order is the same), and ids are only read when those
+    /// tie: with a million leads this avoids a cache miss per comparison. An entry is 24
+    /// bytes; the ids and rows themselves are read again only when the lead is scored.
+    /// Ids are distinct, so the order is the same however the work is split.
+    fn order(&self, threads: usize) -> Vec<InOrder> {
         // The two sets of ids do not overlap: a lead seen in events cannot be added later.
         let leads = self.leads.len() + self.events.other_ids.len();
-        let mut order: Vec<InOrder> = (0..leads)
-            .map(|lead| InOrder {
-                key: sort_key(self.id_of(lead)),
-                lead,
-            })
-            .collect();
-        order.sort_unstable_by(|a, b| {
+        let by_id = |a: &InOrder, b: &InOrder| {
             a.key
                 .cmp(&b.key)
                 .then_with(|| self.id_of(a.lead).cmp(self.id_of(b.lead)))
+        };
+        let sorted = |leads: std::ops::Range<usize>| {
+            let mut run: Vec<InOrder> = leads
+                .map(|lead| InOrder {
+                    key: sort_key(self.id_of(lead)),
+                    lead,
+                })
+                .collect();
+            run.sort_unstable_by(by_id);
+            run
+        };
+        // Below this many leads a second thread costs more than it saves.
+        const ALONE: usize = 1 << 16;
+        if threads < 2 || leads < ALONE {
+            return sorted(0..leads);
+        }
+        // Each half of the leads sorted on a thread of its own, then the two merged.
+        let (first, second) = std::thread::scope(|scope| {
+            let first = scope.spawn(|| sorted(0..leads / 2));
+            let second = sorted(leads / 2..leads);
+            (first.join().expect("sorting does not panic"), second)
         });
-        order
+        merge(&first, &second, by_id)
     }
 
     /// The id of a lead as [`InOrder`] numbers it: the leads input's in their order,
@@ -122,6 +138,27 @@ impl Batch {
         match self.row_of(lead) {
             Row::Known(i) => self.leads.record(i).id,
             Row::Other(j) => &self.events.other_ids[j],
+        }
+    }
+
+    /// Starts loading the memory a lead (as [`InOrder`] numbers it) is scored from:
+    /// where its record is and its state, or (`record`) the record itself.
+    fn prefetch_lead(&self, lead: usize, record: bool) {
+        match (self.row_of(lead), record) {
+            (Row::Known(i), false) => {
+                self.leads.prefetch(i);
+                self.events.known.prefetch(i);
+            }
+            (Row::Known(i), true) => self.leads.prefetch_record(i),
+            (Row::Other(j), false) => {
+                crate::prefetch::prefetch(&self.events.other_ids[j]);
+                self.events.others.prefetch(j);
+            }
+            (Row::Other(j), true) => {
+                if let Some(first) = self.events.other_ids[j].as_bytes().first() {
+                    crate::prefetch::prefetch(first);
+                }
+            }
         }
     }
 
@@ -145,7 +182,7 @@ impl Batch {
         format: impl Fn(LeadShare<'_>, &mut Vec<u8>) + Sync,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let order = self.order();
+        let order = self.order(threads);
         let shares: Vec<&[InOrder]> = order.chunks(WRITTEN_SHARE).collect();
         let threads = threads.clamp(1, super::MAX_THREADS);
         let next = AtomicUsize::new(0);
@@ -200,6 +237,11 @@ impl Batch {
     }
 }
 
+/// How many leads ahead of the one being scored [`LeadShare::rows`] asks for the
+/// memory of: where the lead's record is and its state at this distance, the record
+/// itself at half of it (once where it is has arrived).
+const AHEAD: usize = 16;
+
 /// A lead in id order: the first bytes of its id, to sort by, and which lead it is
 /// (see [`Batch::id_of`]).
 #[derive(Clone, Copy)]
@@ -215,12 +257,20 @@ pub struct LeadShare<'a> {
 }
 
 impl<'a> LeadShare<'a> {
-    /// Each lead's id and where its state is, in order.
+    /// Each lead's id and where its state is, in order. In id order leads are far
+    /// apart in memory, so the memory of the leads a few places on is asked for while
+    /// one is scored (see [`Batch::prefetch_lead`]).
     fn rows(&self) -> impl Iterator<Item = (&'a str, Row)> + 'a {
-        let batch = self.batch;
-        self.leads
-            .iter()
-            .map(move |lead| (batch.id_of(lead.lead), batch.row_of(lead.lead)))
+        let (batch, leads) = (self.batch, self.leads);
+        leads.iter().enumerate().map(move |(k, lead)| {
+            if let Some(ahead) = leads.get(k + AHEAD) {
+                batch.prefetch_lead(ahead.lead, false);
+            }
+            if let Some(ahead) = leads.get(k + AHEAD / 2) {
+                batch.prefetch_lead(ahead.lead, true);
+            }
+            (batch.id_of(lead.lead), batch.row_of(lead.lead))
+        })
     }
 
     /// The outcomes of the leads, with names and, with `explain`, the reasons.
@@ -249,9 +299,10 @@ impl<'a> LeadShare<'a> {
         match (format, explain) {
             (output::Format::Jsonl, true) => output::write_jsonl(&self.outcomes(true), out),
             (output::Format::Csv, true) => output::write_csv_rows(&self.outcomes(true), true, out),
-            (output::Format::Jsonl, false) => self.try_for_each(|id, results| {
-                output::write_jsonl_result(plan, id, results, &mut *out)
-            }),
+            (output::Format::Jsonl, false) => {
+                let lines = output::JsonlResults::new(plan);
+                self.try_for_each(|id, results| lines.write(id, results, &mut *out))
+            }
             (output::Format::Csv, false) => {
                 let mut rows = output::CsvResults::new(plan, &mut *out);
                 self.try_for_each(|id, results| rows.write(id, results))
@@ -291,6 +342,27 @@ impl<'a> LeadShare<'a> {
         }
         Ok(())
     }
+}
+
+/// The entries of two sorted runs, in order.
+fn merge(
+    mut a: &[InOrder],
+    mut b: &[InOrder],
+    by: impl Fn(&InOrder, &InOrder) -> std::cmp::Ordering,
+) -> Vec<InOrder> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    while let (Some(x), Some(y)) = (a.first(), b.first()) {
+        if by(y, x).is_lt() {
+            merged.push(*y);
+            b = &b[1..];
+        } else {
+            merged.push(*x);
+            a = &a[1..];
+        }
+    }
+    merged.extend_from_slice(a);
+    merged.extend_from_slice(b);
+    merged
 }
 
 /// The first 16 bytes of `id`, padded with zero bytes, as two big-endian words: in

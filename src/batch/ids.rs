@@ -53,8 +53,9 @@ impl IdIndex {
 
     /// Makes room for `more` ids without growing.
     pub fn reserve(&mut self, more: usize) {
-        while (self.len + more) * 2 > self.entries.len() {
-            self.grow();
+        let needed = ((self.len + more) * 2).next_power_of_two();
+        if needed > self.entries.len() {
+            self.grow_to(needed);
         }
     }
 
@@ -152,7 +153,12 @@ impl IdIndex {
     }
 
     fn grow(&mut self) {
-        let bigger = vec![Entry::default(); self.entries.len() * 2];
+        self.grow_to(self.entries.len() * 2);
+    }
+
+    /// Moves the entries to a table of `size` entries (a power of two).
+    fn grow_to(&mut self, size: usize) {
+        let bigger = vec![Entry::default(); size];
         let old = std::mem::replace(&mut self.entries, bigger);
         for entry in old.into_iter().filter(|e| e.tag != 0) {
             let hash = self.hasher.hash_one(self.key(&entry));

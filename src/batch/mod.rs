@@ -259,6 +259,44 @@ mod tests {
         assert_eq!(ids, expected);
     }
 
+    /// With enough leads to sort each half on a thread of its own, the halves merged
+    /// give the order one thread gives: every id, byte-wise ascending.
+    #[test]
+    fn leads_sorted_on_several_threads_are_in_the_order_of_one() {
+        let plan = compile_source("m.score", "event a {}\nscore s { on a +1 }", &MemoryLoader::new())
+            .plan
+            .unwrap();
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let mut batch = Batch::new(scorer.clone(), 1_000);
+        // Ids in a scrambled order, some sharing their first 16 bytes, some only in events.
+        let (mut expected, mut seen) = (Vec::new(), std::collections::HashSet::new());
+        for k in 0..100_000u64 {
+            let n = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+            let id = match k % 3 {
+                0 => format!("L{n}"),
+                1 => format!("lead-with-a-long-common-start-{n}"),
+                _ => format!("{n:x}"),
+            };
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if k % 5 == 0 {
+                let event = scorer.event(&id, "a", 500, []).unwrap().unwrap();
+                batch.add_event(EventRecord::Declared(event));
+            } else {
+                batch.add_lead(scorer.lead(&id, []).unwrap(), k + 1).unwrap();
+            }
+            expected.push(id);
+        }
+        expected.sort_unstable();
+        for threads in [2, 3] {
+            let (shares, _) = batch.finish_with(threads, |share| {
+                share.leads().map(|(id, _, _)| id.to_string()).collect::<Vec<_>>()
+            });
+            assert_eq!(shares.concat(), expected, "{threads} threads");
+        }
+    }
+
     /// States already in a table survive sharing it and taking it back, and rows
     /// updated by several threads at once hold every update, as if one thread had made
     /// them all.
@@ -271,9 +309,9 @@ mod tests {
         let b = scorer.event("L", "b", 500, []).unwrap().unwrap();
         let mut table = scorer.state_table(3);
         scorer.observe_into(table.row_mut(1), Attrs::NONE, &b, 1_000);
-        table.grow_to(100);
         assert!(scorer.shares_states(), "counts alone");
-        let shared = scorer.shared_table(table);
+        // Three rows taken, 97 fresh ones added.
+        let shared = scorer.shared_table(table, 100);
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 let (shared, scorer, a) = (&shared, &scorer, &a);

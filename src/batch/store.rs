@@ -225,6 +225,16 @@ impl Leads {
         crate::prefetch::prefetch(&self.records[i]);
     }
 
+    /// Starts loading the record of lead `i` (its first two cache lines: most records
+    /// are shorter), once [`Leads::prefetch`] has brought where it is.
+    pub(super) fn prefetch_record(&self, i: usize) {
+        let bytes = self.bytes(self.records[i]);
+        crate::prefetch::prefetch(&bytes[0]);
+        if let Some(later) = bytes.get(64) {
+            crate::prefetch::prefetch(later);
+        }
+    }
+
     fn bytes(&self, at: At) -> &[u8] {
         bytes_at(&self.buffers, at)
     }

@@ -5,7 +5,7 @@
 use super::store::{Leads, Row, Shard};
 use crate::eval::SharedTable;
 use super::{blocks, Batch};
-use crate::eval::{Packed, Scorer};
+use crate::eval::Scorer;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
@@ -21,6 +21,9 @@ struct LeadBlock {
     packed: Vec<u8>,
     /// Where each record starts in `packed`.
     starts: Vec<u32>,
+    /// Each record's id's hash in the leads index (computed by the thread that parsed
+    /// it, not by the one adding the leads in order).
+    hashes: Vec<u64>,
     /// Where each record's text is in `text` (only when `text` is kept).
     texts: Vec<Range<usize>>,
     errors: Vec<RecordError>,
@@ -46,6 +49,8 @@ impl Batch {
     ) -> Result<Vec<RecordError>, RecordError> {
         let plan = self.scorer.plan();
         let packer = self.leads.packer();
+        // The hashes of the index the leads go into (it is not changed while they parse).
+        let index = &self.leads.index;
         let name = source.name.clone();
         let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
             let mut done = LeadBlock {
@@ -55,6 +60,7 @@ impl Batch {
                 // does not fill are never touched, and given back when it is kept.
                 packed: Vec::with_capacity(block.len()),
                 starts: Vec::new(),
+                hashes: Vec::new(),
                 texts: Vec::new(),
                 errors: Vec::new(),
                 text: if keep_records { block.to_vec() } else { Vec::new() },
@@ -74,6 +80,7 @@ impl Batch {
                     Ok((lead, range)) => {
                         // A block is a few MiB: offsets in it fit in 32 bits.
                         done.starts.push(done.packed.len() as u32);
+                        done.hashes.push(index.hash(&lead.id));
                         if keep_records {
                             done.texts.push(range);
                         }
@@ -95,8 +102,7 @@ impl Batch {
             errors.extend(block.errors);
             // Each insertion is a cache miss in a large index: ask for the entries a
             // few leads ahead.
-            let records = block.starts.iter().map(|&start| Packed::read(&block.packed[start as usize..]));
-            let hashes: Vec<u64> = records.map(|record| self.leads.index.hash(record.id)).collect();
+            let hashes = block.hashes;
             let at = self.leads.keep_buffer(block.packed);
             for (k, &start) in block.starts.iter().enumerate() {
                 if let Some(&ahead) = hashes.get(k + AHEAD) {
@@ -149,9 +155,8 @@ impl Batch {
         if threads <= 1 || !self.scorer.shares_states() {
             return None;
         }
-        let mut table = std::mem::replace(&mut self.events.known, self.scorer.state_table(0));
-        table.grow_to(self.leads.len());
-        Some(self.scorer.shared_table(table))
+        let table = std::mem::replace(&mut self.events.known, self.scorer.state_table(0));
+        Some(self.scorer.shared_table(table, self.leads.len()))
     }
 
     /// Takes back the shared table and what each worker read; returns the bad records

@@ -271,10 +271,12 @@ impl Scorer {
         SharedTable::takes(&self.layout)
     }
 
-    /// `table` made one that threads update at once; only when
-    /// [`Scorer::shares_states`].
-    pub(crate) fn shared_table(&self, table: StateTable) -> SharedTable {
-        SharedTable::new(table)
+    /// `table`, with fresh states up to `rows` rows, made one that threads update at
+    /// once; only when [`Scorer::shares_states`] (a shared table keeps no sums or kept
+    /// events).
+    pub(crate) fn shared_table(&self, table: StateTable, rows: usize) -> SharedTable {
+        assert!(self.shares_states(), "a plan whose states are cells alone");
+        SharedTable::new(table, rows)
     }
 
     /// Adds the events of `theirs` to `mine` (states of the same lead from two shares of

@@ -383,6 +383,9 @@ impl StateTable {
 
     /// Adds fresh rows until there are `rows`.
     pub fn grow_to(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.rows);
+        self.cells.reserve(more * self.init.len());
+        self.sums.reserve(more * self.fresh_sums.len());
         while self.rows < rows {
             self.push();
         }
@@ -462,19 +465,24 @@ impl SharedTable {
         layout.sums == 0 && layout.history.is_none() && layout.init.len() <= MAX_SHARED_WIDTH
     }
 
-    /// `table` shared; its layout must be one the table [`takes`](SharedTable::takes).
-    pub fn new(table: StateTable) -> SharedTable {
+    /// `table` shared, with fresh states up to `rows` rows; its layout must be one the
+    /// table [`takes`](SharedTable::takes). Built in one pass (a table grown to `rows`
+    /// first would write every fresh row twice, and hold two copies at once).
+    pub fn new(table: StateTable, rows: usize) -> SharedTable {
         let w = table.init.len();
         assert!(w <= MAX_SHARED_WIDTH && table.fresh_sums.is_empty(), "a layout a shared table takes");
-        let mut cells = Vec::with_capacity(table.rows * (w + 1));
-        for row in table.cells.chunks_exact(w.max(1)).take(table.rows) {
+        let rows = rows.max(table.rows);
+        let mut cells = Vec::with_capacity(rows * (w + 1));
+        for row in 0..rows {
+            let state = match row < table.rows {
+                true => &table.cells[row * w..(row + 1) * w],
+                false => &table.init[..],
+            };
             cells.push(AtomicI64::new(0));
-            cells.extend(row[..w].iter().map(|&cell| AtomicI64::new(cell)));
+            cells.extend(state.iter().map(|&cell| AtomicI64::new(cell)));
         }
-        // (A table of rows without cells has no chunks.)
-        cells.resize_with(table.rows * (w + 1), || AtomicI64::new(0));
         SharedTable {
-            rows: table.rows,
+            rows,
             cells,
             init: table.init,
         }

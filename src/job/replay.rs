@@ -182,9 +182,10 @@ impl ScoreJob {
                     Format::Csv => output::write_csv_rows(&outcomes, true, &mut bytes)?,
                 }
             } else if self.output_format == Format::Jsonl {
+                let lines = output::JsonlResults::new(plan);
                 for (id, engine) in share {
                     engine.results_of(id, self.as_of, &mut results);
-                    output::write_jsonl_result(plan, id, &results, &mut bytes)?;
+                    lines.write(id, &results, &mut bytes)?;
                 }
             } else {
                 let mut rows = output::CsvResults::new(plan, &mut bytes);

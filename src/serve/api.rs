@@ -626,6 +626,7 @@ fn list_answer(
         None => Bound::Unbounded,
     };
     let mut results = Results::default();
+    let writer = output::JsonlResults::new(plan);
     let mut lines: Vec<u8> = Vec::new();
     let (mut kept, mut last) = (0, None);
     for (scanned, id) in live
@@ -644,7 +645,7 @@ fn list_answer(
         if kept > 0 {
             lines.push(b',');
         }
-        output::write_jsonl_result(plan, id, &results, &mut lines).expect("writes to memory");
+        writer.write(id, &results, &mut lines).expect("writes to memory");
         lines.pop(); // the line's end
         kept += 1;
     }

@@ -233,7 +233,11 @@ impl<'p> JsonlResults<'p> {
                 .collect();
             if let Some(first) = keys.first_mut() {
                 // `,"scores":{` and the key, without the comma between the two.
-                *first = [format!(",{}:{{", quoted_str(object)).as_bytes(), &first[1..]].concat();
+                *first = [
+                    format!(",{}:{{", quoted_str(object)).as_bytes(),
+                    &first[1..],
+                ]
+                .concat();
             }
             keys
         };
@@ -600,16 +604,44 @@ mod tests {
     #[test]
     fn values_are_written_as_serde_json_writes_them() {
         let numbers = [
-            0.0, -0.0, 5.0, -30.0, 0.25, -0.1, 0.1 + 0.2, 4.000_000_4, 1e15, 8.9e15, 9e15,
-            1e20, -1e300, 2.5e-7, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            5.0,
+            -30.0,
+            0.25,
+            -0.1,
+            0.1 + 0.2,
+            4.000_000_4,
+            1e15,
+            8.9e15,
+            9e15,
+            1e20,
+            -1e300,
+            2.5e-7,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
         ];
         for x in numbers {
             let mut fast = Vec::new();
             write_json_points(&mut fast, x).unwrap();
             let expected = serde_json::to_vec(&Points(x)).unwrap();
-            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(expected).unwrap(), "{x}");
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{x}"
+            );
         }
-        for id in ["L1", "", "say \"hi\"", "back\\slash", "tab\there", "\u{1}\u{1f}", "é\u{7f}ü", "😀"] {
+        for id in [
+            "L1",
+            "",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "\u{1}\u{1f}",
+            "é\u{7f}ü",
+            "😀",
+        ] {
             let mut fast = Vec::new();
             write_json_str(&mut fast, id).unwrap();
             assert_eq!(fast, serde_json::to_vec(id).unwrap(), "{id:?}");

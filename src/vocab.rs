@@ -745,7 +745,10 @@ mod tests {
         );
         assert_eq!(
             read(ValueType::Time, Raw::Number("-9999999999999")),
-            Err("-9999999999999 seconds since 1970 is out of range (before the year -290000)".into())
+            Err(
+                "-9999999999999 seconds since 1970 is out of range (before the year -290000)"
+                    .into()
+            )
         );
     }
 

@@ -104,7 +104,12 @@ impl Batch {
             origin,
             &wanted,
             threads,
-            || (Worker::new(self, keys, options, name, shared.as_ref()), String::new()),
+            || {
+                (
+                    Worker::new(self, keys, options, name, shared.as_ref()),
+                    String::new(),
+                )
+            },
             |(worker, digits), rows| events(worker, digits, rows, keys, options),
         );
         match workers {

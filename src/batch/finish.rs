@@ -60,7 +60,10 @@ impl Batch {
     ) -> (Vec<T>, Summary) {
         let order = self.order(threads);
         // Several shares per thread keep the threads busy when leads differ in cost.
-        let size = order.len().div_ceil(threads.clamp(1, super::MAX_THREADS) * 4).max(1);
+        let size = order
+            .len()
+            .div_ceil(threads.clamp(1, super::MAX_THREADS) * 4)
+            .max(1);
         let shares: Vec<&[InOrder]> = order.chunks(size).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {

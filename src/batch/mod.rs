@@ -24,15 +24,14 @@ mod ids;
 mod store;
 mod worker;
 
-
 use crate::diagnostics::Code;
 use crate::eval::Scorer;
 use crate::input::{EventRecord, RecordError};
 use crate::record::Lead;
+pub use finish::LeadShare;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-pub use finish::LeadShare;
 use store::{At, Leads, Shard};
 
 /// The most worker threads a job uses, whatever it is asked for: far more than any
@@ -151,10 +150,12 @@ impl Batch {
             let id = record.id.to_string();
             return Err(LeadError::AfterEvents { id });
         }
-        self.leads.add(at, hash).map_err(|first| LeadError::Duplicate {
-            id: self.leads.record_at(at).id.to_string(),
-            first,
-        })
+        self.leads
+            .add(at, hash)
+            .map_err(|first| LeadError::Duplicate {
+                id: self.leads.record_at(at).id.to_string(),
+                first,
+            })
     }
 
     /// How many lead records were added.
@@ -263,9 +264,13 @@ mod tests {
     /// give the order one thread gives: every id, byte-wise ascending.
     #[test]
     fn leads_sorted_on_several_threads_are_in_the_order_of_one() {
-        let plan = compile_source("m.score", "event a {}\nscore s { on a +1 }", &MemoryLoader::new())
-            .plan
-            .unwrap();
+        let plan = compile_source(
+            "m.score",
+            "event a {}\nscore s { on a +1 }",
+            &MemoryLoader::new(),
+        )
+        .plan
+        .unwrap();
         let scorer = Arc::new(Scorer::new(plan).unwrap());
         let mut batch = Batch::new(scorer.clone(), 1_000);
         // Ids in a scrambled order, some sharing their first 16 bytes, some only in events.
@@ -284,14 +289,19 @@ mod tests {
                 let event = scorer.event(&id, "a", 500, []).unwrap().unwrap();
                 batch.add_event(EventRecord::Declared(event));
             } else {
-                batch.add_lead(scorer.lead(&id, []).unwrap(), k + 1).unwrap();
+                batch
+                    .add_lead(scorer.lead(&id, []).unwrap(), k + 1)
+                    .unwrap();
             }
             expected.push(id);
         }
         expected.sort_unstable();
         for threads in [2, 3] {
             let (shares, _) = batch.finish_with(threads, |share| {
-                share.leads().map(|(id, _, _)| id.to_string()).collect::<Vec<_>>()
+                share
+                    .leads()
+                    .map(|(id, _, _)| id.to_string())
+                    .collect::<Vec<_>>()
             });
             assert_eq!(shares.concat(), expected, "{threads} threads");
         }
@@ -303,7 +313,9 @@ mod tests {
     #[test]
     fn a_shared_table_keeps_states_and_takes_updates_from_many_threads() {
         let source = "event a {}\nevent b {}\nscore s { on a +1\n on b +1000 }";
-        let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
         let scorer = Scorer::new(plan).unwrap();
         let a = scorer.event("L", "a", 500, []).unwrap().unwrap();
         let b = scorer.event("L", "b", 500, []).unwrap().unwrap();
@@ -317,7 +329,9 @@ mod tests {
                 let (shared, scorer, a) = (&shared, &scorer, &a);
                 scope.spawn(move || {
                     for k in 0..1000 {
-                        shared.update(k % 100, |state| scorer.observe_into(state, Attrs::NONE, a, 1_000));
+                        shared.update(k % 100, |state| {
+                            scorer.observe_into(state, Attrs::NONE, a, 1_000)
+                        });
                     }
                 });
             }
@@ -337,11 +351,19 @@ mod tests {
     #[test]
     fn only_states_of_cells_alone_are_shared() {
         let shares = |source: &str| {
-            let plan = compile_source("m.score", source, &MemoryLoader::new()).plan.unwrap();
+            let plan = compile_source("m.score", source, &MemoryLoader::new())
+                .plan
+                .unwrap();
             Scorer::new(plan).unwrap().shares_states()
         };
-        assert!(shares("event a {}\nscore s { on a +1\n decay -1 per 30d idle }"));
-        assert!(!shares("event a { n: number }\nscore s { when sum(a.n) >= 3 +1 }"));
-        assert!(!shares("event a { p: string }\nscore s { on a +1 distinct by p }"));
+        assert!(shares(
+            "event a {}\nscore s { on a +1\n decay -1 per 30d idle }"
+        ));
+        assert!(!shares(
+            "event a { n: number }\nscore s { when sum(a.n) >= 3 +1 }"
+        ));
+        assert!(!shares(
+            "event a { p: string }\nscore s { on a +1 distinct by p }"
+        ));
     }
 }

@@ -259,7 +259,10 @@ impl Leads {
 
     /// Keeps a buffer of records packed elsewhere; `at(offset)` says where each is.
     pub(super) fn keep_buffer(&mut self, mut bytes: Vec<u8>) -> impl Fn(usize) -> At {
-        assert!(u32::try_from(bytes.len()).is_ok(), "a block packs into less than 4 GiB");
+        assert!(
+            u32::try_from(bytes.len()).is_ok(),
+            "a block packs into less than 4 GiB"
+        );
         // Kept for the whole run: without the room it grew into.
         bytes.shrink_to_fit();
         self.seal_last();

@@ -3,9 +3,9 @@
 //! shape by a fast path that does not allocate.
 
 use super::store::{Leads, Row, Shard};
-use crate::eval::SharedTable;
 use super::{blocks, Batch};
 use crate::eval::Scorer;
+use crate::eval::SharedTable;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
@@ -63,7 +63,11 @@ impl Batch {
                 hashes: Vec::new(),
                 texts: Vec::new(),
                 errors: Vec::new(),
-                text: if keep_records { block.to_vec() } else { Vec::new() },
+                text: if keep_records {
+                    block.to_vec()
+                } else {
+                    Vec::new()
+                },
             };
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
@@ -111,7 +115,10 @@ impl Batch {
                 if let Err(e) = self.add_packed(at(start as usize), hashes[k]) {
                     let line = self.leads.record_at(at(start as usize)).line;
                     let error = e.at(&name, line, &keys.id);
-                    let text = block.texts.get(k).and_then(|range| block.text.get(range.clone()));
+                    let text = block
+                        .texts
+                        .get(k)
+                        .and_then(|range| block.text.get(range.clone()));
                     errors.push(match text {
                         Some(text) => error.with_raw(String::from_utf8_lossy(text)),
                         None => error,
@@ -253,7 +260,14 @@ impl<'b> Worker<'b> {
             buffers: vec![events; AHEAD],
             timestamps: Timestamps::default(),
             // With a shared table, the shard only has leads seen in events alone.
-            shard: Shard::new(&batch.scorer, if shared.is_some() { 0 } else { batch.leads.len() }),
+            shard: Shard::new(
+                &batch.scorer,
+                if shared.is_some() {
+                    0
+                } else {
+                    batch.leads.len()
+                },
+            ),
             errors: Vec::new(),
         }
     }
@@ -411,10 +425,14 @@ impl<'b> Worker<'b> {
             (Target::Shared(i), Some(shared)) => {
                 let scorer = self.scorer;
                 let as_of = self.as_of;
-                let counted = shared.update(i, |state| scorer.observe_into(state, lead, event, as_of));
+                let counted =
+                    shared.update(i, |state| scorer.observe_into(state, lead, event, as_of));
                 self.shard.counted(counted);
             }
-            (Target::Shard(row), _) => self.shard.declared(self.scorer, row, lead, event, self.as_of),
+            (Target::Shard(row), _) => {
+                self.shard
+                    .declared(self.scorer, row, lead, event, self.as_of)
+            }
             (Target::Shared(_), None) => unreachable!("a shared target comes from a shared table"),
         }
     }

@@ -88,7 +88,10 @@ impl Checker<'_> {
         }
         let bare = &prefix[..prefix.len() - 1];
         let fallback = if self.event_index.contains_key(bare) {
-            format!("`{}` covers types named `{prefix}…`, not `{bare}` itself: write `{bare}`", group.text)
+            format!(
+                "`{}` covers types named `{prefix}…`, not `{bare}` itself: write `{bare}`",
+                group.text
+            )
         } else {
             format!("declare a type in it first, like `event {prefix}name {{}}`")
         };
@@ -100,7 +103,11 @@ impl Checker<'_> {
                 group.span,
                 "matches no declared type",
             )
-            .with_did_you_mean(&group.text, groups.iter().map(String::as_str), Some(fallback)),
+            .with_did_you_mean(
+                &group.text,
+                groups.iter().map(String::as_str),
+                Some(fallback),
+            ),
         );
         false
     }
@@ -165,7 +172,11 @@ impl Checker<'_> {
                         name.span,
                         "not a property",
                     )
-                    .with_did_you_mean(&name.text, names.iter().map(String::as_str), None),
+                    .with_did_you_mean(
+                        &name.text,
+                        names.iter().map(String::as_str),
+                        None,
+                    ),
                 );
                 None
             }
@@ -178,7 +189,12 @@ impl Checker<'_> {
 
     /// Reports a property that not every type of `set` declares alike (`Lacking` or
     /// `Differs`), with a label at the declaration that breaks the rule.
-    pub(super) fn prop_not_shared(&mut self, set: &EventSet, name: &ast::Ident, problem: &PropLookup) {
+    pub(super) fn prop_not_shared(
+        &mut self,
+        set: &EventSet,
+        name: &ast::Ident,
+        problem: &PropLookup,
+    ) {
         let prop = &name.text;
         let def = |event: EventId| &self.events[event.0 as usize].def;
         let diagnostic = match *problem {
@@ -193,8 +209,13 @@ impl Checker<'_> {
                     name.span,
                     format!("not declared by `{}`", lacking.name),
                 )
-                .with_label(lacking.span, format!("`{}` declared here without `{prop}`", lacking.name))
-                .with_note("over a group or list, only the properties every type declares are known")
+                .with_label(
+                    lacking.span,
+                    format!("`{}` declared here without `{prop}`", lacking.name),
+                )
+                .with_note(
+                    "over a group or list, only the properties every type declares are known",
+                )
                 .with_help(format!(
                     "declare `{prop}` on `{}` too, or name only the types that have it",
                     lacking.name

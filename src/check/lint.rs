@@ -70,9 +70,9 @@ impl Checker<'_> {
                 _ => None,
             };
             for (i, band) in grade.bands.iter().enumerate() {
-                let shadow = grade.bands[..i]
-                    .iter()
-                    .find(|earlier| earlier.condition.is_none() && takes_every_score(earlier, band));
+                let shadow = grade.bands[..i].iter().find(|earlier| {
+                    earlier.condition.is_none() && takes_every_score(earlier, band)
+                });
                 if let Some(earlier) = shadow {
                     found.push(
                         Diagnostic::new(

@@ -146,7 +146,8 @@ impl Checker<'_> {
                 let max_per = self
                     .single_option("max K per D", max_per.iter().map(|m| (*m, m.span)))
                     .and_then(|(m, _)| Some((self.max_count(m.count.0, m.count.1)?, m.per.micros)));
-                let distinct = self.single_option("distinct by", distinct.iter().map(|d| (d, d.span)));
+                let distinct =
+                    self.single_option("distinct by", distinct.iter().map(|d| (d, d.span)));
                 let decay = self
                     .single_option("decay", decay.iter().map(|d| (*d, d.span)))
                     .and_then(|(d, _)| self.percent_decay(&d));
@@ -272,8 +273,9 @@ impl Checker<'_> {
             return Some(label.text.clone());
         };
         self.report(
-            Diagnostic::new(Code::BadLabel, problem, label.string_span, "invalid label")
-                .with_help("write what the rule means to a reader, like `label \"Asked for a demo\"`"),
+            Diagnostic::new(Code::BadLabel, problem, label.string_span, "invalid label").with_help(
+                "write what the rule means to a reader, like `label \"Asked for a demo\"`",
+            ),
         );
         None
     }
@@ -348,8 +350,7 @@ impl Checker<'_> {
     ) -> Option<(PropId, PropId)> {
         let (on_event, event_ty) = self.set_prop(events, name)?;
         let (on_answer, answer_ty) = self.set_prop(answer, name)?;
-        let one_type =
-            event_ty == answer_ty || (event_ty.is_numeric() && answer_ty.is_numeric());
+        let one_type = event_ty == answer_ty || (event_ty.is_numeric() && answer_ty.is_numeric());
         if !one_type {
             self.report(
                 Diagnostic::new(
@@ -452,12 +453,21 @@ mod tests {
 
     #[test]
     fn a_percentage_is_in_range_by_its_digits() {
-        for inside in ["-50", "-100", "-100.000", "-12.5", "-0.5", "-007", "-99.999"] {
+        for inside in [
+            "-50", "-100", "-100.000", "-12.5", "-0.5", "-007", "-99.999",
+        ] {
             assert!(percent_in_range(inside), "{inside}");
         }
         let tiny = format!("-0.{}1", "0".repeat(400));
         assert!(percent_in_range(&tiny));
-        for outside in ["-0", "-0.000", "-100.0000000000000000001", "-101", "-1000", "-000"] {
+        for outside in [
+            "-0",
+            "-0.000",
+            "-100.0000000000000000001",
+            "-101",
+            "-1000",
+            "-000",
+        ] {
             assert!(!percent_in_range(outside), "{outside}");
         }
     }

@@ -190,7 +190,8 @@ impl Checker<'_> {
             ast::ExpectKind::Grade { score, band } => {
                 let id = self.expected_score(score)?;
                 let Some(grade) = self.grades.iter().find(|g| g.score == id) else {
-                    let help = format!("test its value instead, like `expect {} >= 50`", score.text);
+                    let help =
+                        format!("test its value instead, like `expect {} >= 50`", score.text);
                     self.report(not_graded(score, help));
                     return None;
                 };

@@ -167,10 +167,14 @@ struct Decay {
 impl Clocks {
     pub(crate) fn of(plan: &Plan) -> Clocks {
         let mut clocks = Clocks::default();
-        let rules = plan.scores.iter().enumerate().filter_map(|(i, score)| match &score.body {
-            ScoreBody::Rules { rules, clamp } => Some((i as u32, rules, clamp)),
-            ScoreBody::Derived { .. } => None,
-        });
+        let rules = plan
+            .scores
+            .iter()
+            .enumerate()
+            .filter_map(|(i, score)| match &score.body {
+                ScoreBody::Rules { rules, clamp } => Some((i as u32, rules, clamp)),
+                ScoreBody::Derived { .. } => None,
+            });
         let rules = rules.flat_map(|(score, rules, clamp)| {
             let floor = clamp.as_ref().map(|c| c.low);
             rules.iter().map(move |rule| (score, floor, rule))

@@ -24,9 +24,9 @@ use crate::plan::{
     GradePlan, Keep, NodeRef, Op, PartKind, PartPlan, PipelinePlan, Plan, PlanError, RuleKind,
     ScoreBody, Slot, SlotEvent, SlotId, SlotKind,
 };
-use history::{Key, KeptEvent};
 use crate::record::{Event, Lead};
 use crate::vocab::{coerce, FieldError, Value};
+use history::{KeptEvent, Key};
 use regex::Regex;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -402,7 +402,8 @@ impl Scorer {
                     continue;
                 }
             };
-            self.layout.record(state.reborrow(), feed.slot, event.ts, value);
+            self.layout
+                .record(state.reborrow(), feed.slot, event.ts, value);
         }
         true
     }
@@ -491,9 +492,7 @@ impl Scorer {
         self.results_into(lead, state, as_of, &mut results, why.as_mut());
         let mut outcome = self.named(id.to_string(), &results, why);
         if explain {
-            let env = self
-                .env(lead, as_of)
-                .with_results(state, &results);
+            let env = self.env(lead, as_of).with_results(state, &results);
             outcome.flags_why = Some(self.flags_why(&env));
             outcome.next_bands = Some(self.next_bands(&env, &results));
         }
@@ -733,7 +732,8 @@ impl Scorer {
                     };
                     let mut reason =
                         self.reason(index, rule.origin, kind, Some(fired), points, idle_days);
-                    (reason.events, reason.more_events) = self.rule_events(state, &rule.kind, idle_start);
+                    (reason.events, reason.more_events) =
+                        self.rule_events(state, &rule.kind, idle_start);
                     reason.label = rule.label.clone();
                     why.push(reason);
                 }
@@ -772,7 +772,9 @@ impl Scorer {
             RuleKind::When { condition } => once(self.holds(env, condition) as u64),
             RuleKind::Decay { slot, per, since } => {
                 let idle_start = self.idle_since(env, state, slot, since);
-                let Some(last) = idle_start else { return once(0) };
+                let Some(last) = idle_start else {
+                    return once(0);
+                };
                 let idle = vm::elapsed(env.as_of, last);
                 Fired {
                     times: idle.div_euclid(per.into()) as u64,
@@ -798,14 +800,16 @@ impl Scorer {
             let ScoreBody::Rules { rules, .. } = &score.body else {
                 continue;
             };
-            values.extend(rules.iter().map(|rule| match rule.kind {
-                RuleKind::Kept { slot, pipeline } => self
-                    .kept_points(1.0, slot, &pipeline, as_of, state)
-                    .0
-                    .iter()
-                    .map(|k| k.points)
-                    .sum(),
-                ref kind => self.fired(kind, &env, state).times as f64,
+            values.extend(rules.iter().map(|rule| {
+                match rule.kind {
+                    RuleKind::Kept { slot, pipeline } => self
+                        .kept_points(1.0, slot, &pipeline, as_of, state)
+                        .0
+                        .iter()
+                        .map(|k| k.points)
+                        .sum(),
+                    ref kind => self.fired(kind, &env, state).times as f64,
+                }
             }));
         }
         values
@@ -873,8 +877,14 @@ impl Scorer {
         if let Some(why) = why.as_deref_mut() {
             if !kept.is_empty() && points != 0.0 {
                 let fired = kept.len() as u64;
-                let mut reason =
-                    self.reason(score, rule.origin, ReasonKind::Rule, Some(fired), points, None);
+                let mut reason = self.reason(
+                    score,
+                    rule.origin,
+                    ReasonKind::Rule,
+                    Some(fired),
+                    points,
+                    None,
+                );
                 reason.label = rule.label.clone();
                 reason.more_events = fired.saturating_sub(SHOWN_EVENTS as u64);
                 reason.kept = kept.into_iter().take(SHOWN_EVENTS).collect();

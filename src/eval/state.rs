@@ -128,7 +128,9 @@ impl Layout {
 
     /// The lead's history, made on first use.
     fn history_mut<'s>(&self, state: StateMut<'s>) -> &'s mut History {
-        let cell = self.history.expect("a plan with slots of events has a history cell");
+        let cell = self
+            .history
+            .expect("a plan with slots of events has a history cell");
         if state.cells[cell] == NO_HISTORY {
             state.cells[cell] = state.histories.len() as i64;
             state.histories.push(History::new(self.event_lists));
@@ -470,7 +472,10 @@ impl SharedTable {
     /// first would write every fresh row twice, and hold two copies at once).
     pub fn new(table: StateTable, rows: usize) -> SharedTable {
         let w = table.init.len();
-        assert!(w <= MAX_SHARED_WIDTH && table.fresh_sums.is_empty(), "a layout a shared table takes");
+        assert!(
+            w <= MAX_SHARED_WIDTH && table.fresh_sums.is_empty(),
+            "a layout a shared table takes"
+        );
         let rows = rows.max(table.rows);
         let mut cells = Vec::with_capacity(rows * (w + 1));
         for row in 0..rows {
@@ -567,4 +572,3 @@ impl Drop for Held<'_> {
         self.0.store(0, Ordering::Release);
     }
 }
-

@@ -51,7 +51,11 @@ impl ExactSum {
                 // The exact sum so far is partials[..kept] + x + y + partials[j + 1..].
                 let mut wide = Wide::default();
                 let rest = &self.partials[j + 1..];
-                for &p in self.partials[..kept].iter().chain([x, y].iter()).chain(rest) {
+                for &p in self.partials[..kept]
+                    .iter()
+                    .chain([x, y].iter())
+                    .chain(rest)
+                {
                     wide.add(p);
                 }
                 self.partials = Vec::new();
@@ -192,10 +196,9 @@ impl TryFrom<WideWords> for Wide {
     type Error = String;
 
     fn try_from(words: WideWords) -> Result<Wide, String> {
-        let limbs = words
-            .limbs
-            .try_into()
-            .map_err(|limbs: Vec<u64>| format!("a wide sum has {LIMBS} words, not {}", limbs.len()))?;
+        let limbs = words.limbs.try_into().map_err(|limbs: Vec<u64>| {
+            format!("a wide sum has {LIMBS} words, not {}", limbs.len())
+        })?;
         Ok(Wide {
             limbs,
             non_finite: words.non_finite,
@@ -437,7 +440,10 @@ mod tests {
         // Two values whose sum overflows, then many small ones (quadratic before).
         let mut s = ExactSum::default();
         let mut most = 0;
-        for v in [1e308, 1e308].into_iter().chain(std::iter::repeat_n(1.0, 80_000)) {
+        for v in [1e308, 1e308]
+            .into_iter()
+            .chain(std::iter::repeat_n(1.0, 80_000))
+        {
             most = most.max(s.terms());
             s.add(v);
         }

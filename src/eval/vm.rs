@@ -318,9 +318,7 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
     match (read, env.plan.slots[slot].kind) {
         (SlotRead::Count, _) => Val::Num(env.layout.count(state, slot) as f64),
         (SlotRead::Exists, _) => Val::Bool(env.layout.count(state, slot) > 0),
-        (SlotRead::Sum, SlotKind::Sum) => {
-            env.layout.sum(state, slot).map_or(Val::Absent, Val::Num)
-        }
+        (SlotRead::Sum, SlotKind::Sum) => env.layout.sum(state, slot).map_or(Val::Absent, Val::Num),
         (SlotRead::DaysSince, _) => match env.layout.latest(state, slot) {
             Some(last) => Val::Num(elapsed(env.as_of, last).div_euclid(DAY.into()) as f64),
             None => Val::Absent,

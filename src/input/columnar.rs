@@ -281,7 +281,12 @@ impl RecordBatches {
         for (i, batch) in batches.iter().enumerate() {
             if batch.schema().fields() != schema.fields() {
                 let message = format!("record batch {} has other columns than the first", i + 1);
-                return Err(RecordError::new(Code::UnreadableInput, &name, rows, message));
+                return Err(RecordError::new(
+                    Code::UnreadableInput,
+                    &name,
+                    rows,
+                    message,
+                ));
             }
             first_rows.push(rows);
             rows += batch.num_rows() as u64;
@@ -534,7 +539,8 @@ pub(crate) fn read_batches<S: Send>(
     let states = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (prepared, init, each, next, failed) = (&prepared, &init, &each, &next, &failed);
+                let (prepared, init, each, next, failed) =
+                    (&prepared, &init, &each, &next, &failed);
                 scope.spawn(move || {
                     let mut state = init();
                     while let Some((order, work)) = prepared.opened.take(next) {
@@ -584,7 +590,10 @@ fn open(
             )
             .map_err(|e| e.to_string())?;
             let schema = reader.schema().as_ref().clone();
-            let projection = wanted_columns(&schema, wanted).iter().map(|&(_, i)| i).collect();
+            let projection = wanted_columns(&schema, wanted)
+                .iter()
+                .map(|&(_, i)| i)
+                .collect();
             let reader = arrow_ipc::reader::FileReader::try_new(file, Some(projection))
                 .map_err(|e| e.to_string())?;
             Ok((Opened::Arrow(Mutex::new((reader, 0))), schema))
@@ -594,7 +603,10 @@ fn open(
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
                 .map_err(|e| e.to_string())?;
             let schema = metadata.schema().as_ref().clone();
-            let roots: Vec<usize> = wanted_columns(&schema, wanted).iter().map(|&(_, i)| i).collect();
+            let roots: Vec<usize> = wanted_columns(&schema, wanted)
+                .iter()
+                .map(|&(_, i)| i)
+                .collect();
             let mask = parquet::arrow::ProjectionMask::roots(metadata.parquet_schema(), roots);
             let mut first_rows = Vec::new();
             let mut rows = 0u64;
@@ -649,12 +661,13 @@ impl ParquetFile {
     ) -> Result<(), E> {
         use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
         let file = File::open(&self.path).map_err(|e| e.to_string())?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
-            .with_projection(self.mask.clone())
-            .with_row_groups(vec![group])
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+                .with_projection(self.mask.clone())
+                .with_row_groups(vec![group])
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| e.to_string())?;
         let mut row = self.first_rows[group];
         for batch in reader {
             let batch = batch.map_err(|e| e.to_string())?;

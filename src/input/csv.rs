@@ -210,7 +210,11 @@ impl<R: Read> Quotes<R> {
     fn see(&mut self, chunk: &[u8]) {
         use QuoteState::*;
         // A byte order mark at the very start is not part of a cell.
-        let skip = if self.bytes == 0 && chunk.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let skip = if self.bytes == 0 && chunk.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         for &byte in &chunk[skip..] {
             let ends_cell = matches!(byte, b',' | b'\n' | b'\r');
             self.state = match (self.state, byte) {

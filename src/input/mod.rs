@@ -267,7 +267,11 @@ pub(crate) fn lead_columns<'p>(plan: &'p Plan, keys: &'p Keys) -> Vec<&'p str> {
 /// The columns a plan reads from event records: the lead, type and time, and every
 /// property of a declared type.
 pub(crate) fn event_columns<'p>(plan: &'p Plan, keys: &'p Keys) -> Vec<&'p str> {
-    let props = plan.events.iter().flat_map(|e| &e.props).map(|p| p.name.as_str());
+    let props = plan
+        .events
+        .iter()
+        .flat_map(|e| &e.props)
+        .map(|p| p.name.as_str());
     let keys = [&keys.lead, &keys.event_type, &keys.ts].map(String::as_str);
     keys.into_iter().chain(props).collect()
 }
@@ -377,7 +381,11 @@ pub fn read_events_with_text<R: Read>(
     plan: &Plan,
     keys: &Keys,
     options: ReadOptions,
-    mut each: impl FnMut(u64, Result<EventRecord, RecordError>, &dyn Fn() -> String) -> Result<(), RecordError>,
+    mut each: impl FnMut(
+        u64,
+        Result<EventRecord, RecordError>,
+        &dyn Fn() -> String,
+    ) -> Result<(), RecordError>,
 ) -> Result<(), RecordError> {
     let file = source.name.clone();
     match format {
@@ -443,7 +451,10 @@ pub fn read_outcomes<R: Read>(
         Format::Parquet | Format::Arrow => {
             let wanted = [keys.lead.as_str(), keys.ts.as_str(), label_key];
             columnar_rows(&source, format, &wanted, |row| {
-                each(row_number(row), schema::read_outcome(keys, label_key, options, row))
+                each(
+                    row_number(row),
+                    schema::read_outcome(keys, label_key, options, row),
+                )
             })
         }
     }

@@ -170,7 +170,12 @@ impl Disassembler<'_> {
                             RuleKind::When { condition } => format!("when c{condition}"),
                             RuleKind::Decay { slot, per, since } => {
                                 let field = since
-                                    .map(|f| format!(" or lead.{}", self.plan.lead_fields[f as usize].name))
+                                    .map(|f| {
+                                        format!(
+                                            " or lead.{}",
+                                            self.plan.lead_fields[f as usize].name
+                                        )
+                                    })
                                     .unwrap_or_default();
                                 format!("decay since s{slot}{field} per {}", format_duration(per))
                             }
@@ -358,7 +363,11 @@ fn constant_text(c: &Constant) -> String {
 fn kept_steps(slot: SlotId, pipeline: &PipelinePlan) -> String {
     let mut steps = vec![format!("kept s{slot}")];
     if let Some(u) = pipeline.unanswered {
-        steps[0].push_str(&format!(" unanswered by s{} for {}", u.slot, format_duration(u.wait)));
+        steps[0].push_str(&format!(
+            " unanswered by s{} for {}",
+            u.slot,
+            format_duration(u.wait)
+        ));
     }
     if pipeline.distinct {
         steps.push("distinct".to_string());

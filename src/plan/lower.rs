@@ -234,10 +234,7 @@ impl Lowerer<'_> {
                 ..Feed::new(Some(&u.answer.event), u.answer.filter.as_ref())
             };
             let slot = self.slot(answer_feed, None, kind, origin);
-            UnansweredPlan {
-                slot,
-                wait: u.wait,
-            }
+            UnansweredPlan { slot, wait: u.wait }
         });
         let plan = PipelinePlan {
             unanswered: answers,
@@ -352,7 +349,13 @@ impl Lowerer<'_> {
     }
 
     /// The slot `feed` and the options fill, shared with an identical one made before.
-    fn slot(&mut self, feed: Feed, within: Option<i64>, kind: SlotKind, origin: OriginId) -> SlotId {
+    fn slot(
+        &mut self,
+        feed: Feed,
+        within: Option<i64>,
+        kind: SlotKind,
+        origin: OriginId,
+    ) -> SlotId {
         // What each type's events would do, with the filter's code, as the slot's key.
         let mut members = Vec::new();
         if let Some(set) = feed.events {

@@ -303,7 +303,10 @@ pub enum RuleKind {
     },
     /// `on E …` with the options of section 11.3: points for each event of `slot`
     /// (a [`SlotKind::Events`] slot) the pipeline keeps, faded by its `decay`.
-    Kept { slot: SlotId, pipeline: PipelinePlan },
+    Kept {
+        slot: SlotId,
+        pipeline: PipelinePlan,
+    },
 }
 
 /// The steps of an `on` rule after matching and `within`, applied in this order.

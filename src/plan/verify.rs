@@ -23,7 +23,13 @@ struct Verifier<'p> {
 
 /// The type of property `prop` of event type `event` (both checked to exist).
 fn prop_type(plan: &Plan, event: u32, prop: u32) -> Option<ValueType> {
-    Some(plan.events.get(event as usize)?.props.get(prop as usize)?.ty)
+    Some(
+        plan.events
+            .get(event as usize)?
+            .props
+            .get(prop as usize)?
+            .ty,
+    )
 }
 
 fn invalid(message: impl Into<String>) -> PlanError {
@@ -192,7 +198,9 @@ impl Verifier<'_> {
             )));
         }
         match slot.kind {
-            SlotKind::Events { answered_by, keep } => self.events_slot(index, slot, answered_by, keep)?,
+            SlotKind::Events { answered_by, keep } => {
+                self.events_slot(index, slot, answered_by, keep)?
+            }
             _ if slot.pairs() || slot.distinct_by() => {
                 return Err(invalid(format!(
                     "slot {index} keeps properties of events but not the events"
@@ -282,10 +290,14 @@ impl Verifier<'_> {
                 keep: Keep::All,
             } = theirs.kind
             else {
-                return Err(invalid(format!("slot {index} pairs with a slot of no answers")));
+                return Err(invalid(format!(
+                    "slot {index} pairs with a slot of no answers"
+                )));
             };
             if pair_type != self.pair_type(answers as usize, theirs)? {
-                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+                return Err(invalid(format!(
+                    "slot {index} pairs on properties of two types"
+                )));
             }
         }
         match keep {
@@ -313,15 +325,15 @@ impl Verifier<'_> {
             let ty = member
                 .pair
                 .and_then(|prop| prop_type(self.plan, member.event, prop))
-                .ok_or_else(|| {
-                    invalid(format!("slot {index} pairs some of its types only"))
-                })?;
+                .ok_or_else(|| invalid(format!("slot {index} pairs some of its types only")))?;
             let ty = match ty {
                 ValueType::Int => ValueType::Number,
                 other => other,
             };
             if common.is_some_and(|c| c != ty) {
-                return Err(invalid(format!("slot {index} pairs on properties of two types")));
+                return Err(invalid(format!(
+                    "slot {index} pairs on properties of two types"
+                )));
             }
             common = Some(ty);
         }
@@ -346,7 +358,9 @@ impl Verifier<'_> {
                 }
                 let field = since.map(|f| self.plan.lead_fields.get(f as usize));
                 if field.is_some_and(|f| f.is_none_or(|f| f.ty != ValueType::Time)) {
-                    return Err(invalid("a decay's `since` is not a lead field of type time"));
+                    return Err(invalid(
+                        "a decay's `since` is not a lead field of type time",
+                    ));
                 }
             }
             RuleKind::Kept { slot, pipeline } => self.kept(slot, &pipeline)?,
@@ -365,10 +379,14 @@ impl Verifier<'_> {
         self.slot_ref(slot)?;
         let decl = &self.plan.slots[slot as usize];
         let SlotKind::Events { answered_by, keep } = decl.kind else {
-            return Err(invalid("a rule keeps events in a slot that does not keep them"));
+            return Err(invalid(
+                "a rule keeps events in a slot that does not keep them",
+            ));
         };
         if answered_by != pipeline.unanswered.map(|u| u.slot) {
-            return Err(invalid("a rule's answers are not those its slot pairs with"));
+            return Err(invalid(
+                "a rule's answers are not those its slot pairs with",
+            ));
         }
         if pipeline.unanswered.is_some_and(|u| u.wait <= 0) {
             return Err(invalid("a rule's waiting period is not positive"));

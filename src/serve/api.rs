@@ -645,7 +645,9 @@ fn list_answer(
         if kept > 0 {
             lines.push(b',');
         }
-        writer.write(id, &results, &mut lines).expect("writes to memory");
+        writer
+            .write(id, &results, &mut lines)
+            .expect("writes to memory");
         lines.pop(); // the line's end
         kept += 1;
     }

@@ -100,7 +100,11 @@ impl<'t> Builder<'t> {
             last = child;
         }
         let end = last.as_span().end().max(pair.as_span().start());
-        Span::new(self.file, pair.as_span().start() + self.offset, end + self.offset)
+        Span::new(
+            self.file,
+            pair.as_span().start() + self.offset,
+            end + self.offset,
+        )
     }
 
     /// Reports a pest error, in the words of [`errors::syntax_error`].
@@ -327,7 +331,8 @@ impl<'t> Builder<'t> {
                             let span = self.span(&p);
                             let mut parts = p.children();
                             let count = self.count(parts.next().expect("count"));
-                            let per = self.duration(parts.next().expect("per"), DurationUse::Period);
+                            let per =
+                                self.duration(parts.next().expect("per"), DurationUse::Period);
                             max_per.push(MaxPer { count, per, span });
                         }
                         Rule::distinct_opt => distinct.push(self.ident(only_child(p))),
@@ -335,7 +340,8 @@ impl<'t> Builder<'t> {
                             let span = self.span(&p);
                             let mut parts = p.children();
                             let percent = self.points(parts.next().expect("percent"));
-                            let per = self.duration(parts.next().expect("per"), DurationUse::Period);
+                            let per =
+                                self.duration(parts.next().expect("per"), DurationUse::Period);
                             decay.push(PercentDecay { percent, per, span });
                         }
                         other => unreachable!("on rule part {other:?}"),

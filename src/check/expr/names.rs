@@ -230,7 +230,12 @@ impl Checker<'_> {
     }
 
     /// `lead.FIELD`: not in constants.
-    pub(in crate::check) fn lead_field(&mut self, field: &ast::Ident, cx: &Cx, span: Span) -> TExpr {
+    pub(in crate::check) fn lead_field(
+        &mut self,
+        field: &ast::Ident,
+        cx: &Cx,
+        span: Span,
+    ) -> TExpr {
         if cx.kind == CxKind::Constant {
             self.report(
                 Diagnostic::new(

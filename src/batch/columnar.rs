@@ -1,7 +1,7 @@
 //! Reading Parquet and Arrow IPC files on every core: threads take row groups (or record
 //! batches), leads are added in row order once all are read (so a duplicate is the
-//! later row, as in a sequential read), events go into each thread's own shard, merged
-//! exactly as the JSON Lines workers' are.
+//! later row, as in a sequential read), events go to the JSON Lines workers' (the
+//! shared state table, or each thread's own shard, merged as theirs are).
 
 use super::worker::Worker;
 use super::Batch;
@@ -37,7 +37,7 @@ impl Batch {
         let plan = self.scorer.plan();
         let packer = self.leads.packer();
         let wanted = lead_columns(plan, keys);
-        let shares = columnar::read_batches(
+        let (read, shares) = columnar::read_batches(
             origin,
             &wanted,
             threads,
@@ -67,7 +67,9 @@ impl Batch {
                 }
                 shares.push(share);
             },
-        )?;
+        );
+        // A file that cannot be read adds no leads.
+        read?;
         let mut shares: Vec<LeadBatch> = shares.into_iter().flatten().collect();
         shares.sort_unstable_by_key(|share| share.first_row);
         self.reserve_leads(shares.iter().map(|share| share.starts.len()).sum());
@@ -100,7 +102,7 @@ impl Batch {
         let shared = self.share_states(threads);
         let wanted = event_columns(self.scorer.plan(), keys);
         let name = origin.name();
-        let workers = columnar::read_batches(
+        let (read, workers) = columnar::read_batches(
             origin,
             &wanted,
             threads,
@@ -112,17 +114,12 @@ impl Batch {
             },
             |(worker, digits), rows| events(worker, digits, rows, keys, options),
         );
-        match workers {
-            Ok(workers) => {
-                let finished = workers.into_iter().map(|(w, _)| w.finish()).collect();
-                Ok(self.take_shards(shared, finished))
-            }
-            Err(error) => {
-                // The states of events read before stay the batch's.
-                self.take_shards(shared, Vec::new());
-                Err(error)
-            }
-        }
+        // After an error too, the events read stay the batch's, in the shared table and
+        // the workers' shards alike (as the JSON Lines reader keeps them).
+        let finished = workers.into_iter().map(|(w, _)| w.finish()).collect();
+        let errors = self.take_shards(shared, finished);
+        read?;
+        Ok(errors)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reading JSON Lines on every core: leads parsed in parallel and added in line order;
-//! events parsed by workers into their own shards, a block at a time, the common line
-//! shape by a fast path that does not allocate.
+//! events parsed by workers a block at a time (the common line shape by a fast path
+//! that does not allocate) into the state table they share, or each into its own shard
+//! when the plan's states cannot be shared or there is one worker.
 
 use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
@@ -208,7 +209,8 @@ pub(super) struct Parsed<'l> {
     kind: Result<usize, &'l str>,
 }
 
-/// Parses blocks of event lines (or columnar rows) into its own shard.
+/// Parses blocks of event lines (or columnar rows) into the shared state table, and
+/// its own shard (the leads seen only in events, or every lead without a shared table).
 pub(super) struct Worker<'b> {
     scorer: &'b Scorer,
     plan: &'b Plan,
@@ -450,7 +452,7 @@ impl<'b> Worker<'b> {
         (self.shard, self.errors)
     }
 
-    /// Feeds the lines parsed ahead into the shard, and empties `ahead`.
+    /// Feeds the lines parsed ahead into the states of their leads, and empties `ahead`.
     pub(super) fn apply(&mut self, ahead: &mut Vec<Parsed<'_>>) {
         let mut targets = [(Target::Shared(0), None); AHEAD];
         // Most models' `where`s read only the event: then the lead's record is not read.

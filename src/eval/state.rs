@@ -516,6 +516,7 @@ impl SharedTable {
     }
 
     /// Runs `update` on the state in `row` (which must exist), holding its lock.
+    /// `update` must not update this table itself: it would wait for its own lock.
     pub fn update<R>(&self, row: usize, update: impl FnOnce(StateMut<'_>) -> R) -> R {
         let w = self.init.len();
         let (lock, cells) = self.cells[row * (w + 1)..(row + 1) * (w + 1)]
@@ -528,13 +529,16 @@ impl SharedTable {
             .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            // Held for the time of one event by another thread; it may have been
-            // descheduled meanwhile.
-            spins += 1;
-            if spins.is_multiple_of(64) {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
+            // Held for the time of one event by another thread, which may have been
+            // descheduled meanwhile. Waiting with reads (not more tries, which each
+            // claim the cache line) leaves the line to the holder.
+            while lock.load(Ordering::Relaxed) != 0 {
+                spins += 1;
+                if spins.is_multiple_of(64) {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
             }
         }
         let _held = Held(lock);

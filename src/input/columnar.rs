@@ -523,16 +523,20 @@ pub(crate) fn for_each_row(
 /// Reads a Parquet or Arrow IPC file (or batches in memory), only the columns `wanted`
 /// names, on `threads` threads: each thread makes its state with `init` and runs `each`
 /// on each record batch of the shares (row groups, record batches) it takes, in no
-/// particular order. Returns every thread's state.
+/// particular order. Returns how reading ended and every thread's state (also after an
+/// error, which stops each thread at its next share: what they read till then).
 pub(crate) fn read_batches<S: Send>(
     origin: Columns<'_>,
     wanted: &[&str],
     threads: usize,
     init: impl Fn() -> S + Sync,
     each: impl Fn(&mut S, &Rows<'_>) + Sync,
-) -> Result<Vec<S>, RecordError> {
+) -> (Result<(), RecordError>, Vec<S>) {
     let (name, format) = (origin.name(), origin.format());
-    let prepared = Prepared::new(origin, wanted)?;
+    let prepared = match Prepared::new(origin, wanted) {
+        Ok(prepared) => prepared,
+        Err(error) => return (Err(error), Vec::new()),
+    };
     let next = AtomicUsize::new(0);
     let failed = Mutex::new(None);
     let threads = threads.clamp(1, crate::batch::MAX_THREADS);
@@ -569,8 +573,8 @@ pub(crate) fn read_batches<S: Send>(
             .collect::<Vec<S>>()
     });
     match failed.into_inner().expect("no panics holding it") {
-        Some((_, message)) => Err(unreadable(name, format, message)),
-        None => Ok(states),
+        Some((_, message)) => (Err(unreadable(name, format, message)), states),
+        None => (Ok(()), states),
     }
 }
 

@@ -67,8 +67,10 @@ pub struct Env<'a> {
     pub memo: Option<&'a Memo>,
 }
 
-/// Stack size for the chunks nearly every model has; deeper ones get [`MAX_STACK`].
-/// The stack is an array initialised on every run, so small matters.
+/// Stack sizes for the chunks nearly every model has (most conditions, such as
+/// `lead.x in [...]` or `a >= 1 and b < 2`, need at most four values); deeper ones get
+/// [`MAX_STACK`]. The stack is an array initialised on every run, so small matters.
+const TINY_STACK: usize = 4;
 const SMALL_STACK: usize = 16;
 
 /// A chunk to run: its code, its position in the plan (jumps are absolute) and the
@@ -96,11 +98,7 @@ impl<'a> Env<'a> {
 /// Runs a chunk as a condition.
 pub fn condition(env: &Env<'_>, code: Code<'_>) -> bool {
     let finish = |v: Val<'_>, _: &[String]| v.truthy();
-    if code.depth <= SMALL_STACK {
-        run::<SMALL_STACK, _>(env, code, finish)
-    } else {
-        run::<MAX_STACK, _>(env, code, finish)
-    }
+    run_sized(env, code, finish)
 }
 
 /// Runs a chunk as a number (absent gives `None`).
@@ -109,11 +107,7 @@ pub fn number(env: &Env<'_>, code: Code<'_>) -> Option<f64> {
         Val::Num(n) => Some(n),
         _ => None,
     };
-    if code.depth <= SMALL_STACK {
-        run::<SMALL_STACK, _>(env, code, finish)
-    } else {
-        run::<MAX_STACK, _>(env, code, finish)
-    }
+    run_sized(env, code, finish)
 }
 
 /// Runs a chunk for its value, as a record holds one (absent gives `None`): for
@@ -128,7 +122,14 @@ pub fn shown(env: &Env<'_>, code: Code<'_>) -> Option<Value> {
         Val::Str(s) => Some(Value::Str(s.to_string())),
         Val::Made(i) => Some(Value::Str(made[i as usize].clone())),
     };
-    if code.depth <= SMALL_STACK {
+    run_sized(env, code, finish)
+}
+
+/// Runs `code` on the smallest stack it fits.
+fn run_sized<R>(env: &Env<'_>, code: Code<'_>, finish: impl FnOnce(Val<'_>, &[String]) -> R) -> R {
+    if code.depth <= TINY_STACK {
+        run::<TINY_STACK, _>(env, code, finish)
+    } else if code.depth <= SMALL_STACK {
         run::<SMALL_STACK, _>(env, code, finish)
     } else {
         run::<MAX_STACK, _>(env, code, finish)

@@ -195,17 +195,6 @@ impl<'p, W: Write> CsvResults<'p, W> {
     }
 }
 
-/// One JSON Lines line from results without explanations: the bytes [`write_jsonl`]
-/// writes for the lead's outcome. To write many, make one [`JsonlResults`].
-pub fn write_jsonl_result(
-    plan: &Plan,
-    id: &str,
-    results: &Results,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    JsonlResults::new(plan).write(id, results, out)
-}
-
 /// Writes results without explanations as JSON Lines: the bytes [`write_jsonl`] writes
 /// for the same leads' outcomes, without building them (batch scoring's fast path).
 /// The names of the plan's scores, grades, bands and flags are escaped once, when it is

@@ -240,8 +240,9 @@ fn run(scorer: &Arc<Scorer>, seed: u64) {
     leadscore::output::write_csv_rows(&outcomes, true, &mut out).unwrap();
     read.finish_with(2, |share| {
         let mut csv = leadscore::output::CsvResults::new(plan, Vec::new());
+        let lines = leadscore::output::JsonlResults::new(plan);
         share.try_for_each(|id, results| {
-            leadscore::output::write_jsonl_result(plan, id, results, &mut Vec::new())?;
+            lines.write(id, results, &mut Vec::new())?;
             csv.write(id, results)
         })
     });

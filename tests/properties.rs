@@ -284,7 +284,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     /// `score` writes results straight from positions (`CsvResults`,
-    /// `write_jsonl_result`); the bytes must be those the outcome writers give.
+    /// `JsonlResults`); the bytes must be those the outcome writers give.
     #[test]
     fn results_writers_give_the_bytes_of_the_outcome_writers(
         events in proptest::collection::vec((0usize..5, any::<bool>(), 0i64..60, 0u32..100_000), 0..40),
@@ -321,8 +321,9 @@ proptest! {
             rows.finish().unwrap();
             let (mut jsonl, mut jsonl_fast) = (Vec::new(), Vec::new());
             leadscore::output::write_jsonl(&outcomes, &mut jsonl).unwrap();
+            let lines = leadscore::output::JsonlResults::new(plan);
             share
-                .try_for_each(|id, results| leadscore::output::write_jsonl_result(plan, id, results, &mut jsonl_fast))
+                .try_for_each(|id, results| lines.write(id, results, &mut jsonl_fast))
                 .unwrap();
             (csv, csv_fast, jsonl, jsonl_fast)
         });

@@ -493,7 +493,9 @@ fn lead_answer(
         let found = live.engine.results_of(id, as_of, &mut results);
         if found {
             let plan = live.engine.scorer().plan();
-            output::write_jsonl_result(plan, id, &results, &mut bytes).expect("writes to memory");
+            let line = output::JsonlResults::new(plan);
+            line.write(id, &results, &mut bytes)
+                .expect("writes to memory");
         }
         found
     };

@@ -115,7 +115,8 @@ impl Batch {
             |(worker, digits), rows| events(worker, digits, rows, keys, options),
         );
         // After an error too, the events read stay the batch's, in the shared table and
-        // the workers' shards alike (as the JSON Lines reader keeps them).
+        // the workers' shards alike, as the JSON Lines reader keeps what it read (which
+        // events those are depends on the threads; the job stops at the error).
         let finished = workers.into_iter().map(|(w, _)| w.finish()).collect();
         let errors = self.take_shards(shared, finished);
         read?;

@@ -523,8 +523,9 @@ pub(crate) fn for_each_row(
 /// Reads a Parquet or Arrow IPC file (or batches in memory), only the columns `wanted`
 /// names, on `threads` threads: each thread makes its state with `init` and runs `each`
 /// on each record batch of the shares (row groups, record batches) it takes, in no
-/// particular order. Returns how reading ended and every thread's state (also after an
-/// error, which stops each thread at its next share: what they read till then).
+/// particular order. Returns how reading ended and every thread's state, also after an
+/// error: the thread that met it stops, the others read on to the end, so what the
+/// states hold then depends on the threads (callers stop at the error).
 pub(crate) fn read_batches<S: Send>(
     origin: Columns<'_>,
     wanted: &[&str],

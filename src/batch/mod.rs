@@ -197,18 +197,20 @@ mod tests {
     use crate::eval::Attrs;
     use crate::{compile_source, MemoryLoader};
 
+    /// The scorer of a model with one event type, one point per event.
+    fn one_rule_scorer() -> Arc<Scorer> {
+        let source = "event a {}\nscore s { on a +1 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        Arc::new(Scorer::new(plan).unwrap())
+    }
+
     /// A batch can be moved to and kept by another thread: it borrows nothing.
     #[test]
     fn a_batch_is_owned() {
         fn owned<T: Send + 'static>(_: &T) {}
-        let plan = compile_source(
-            "m.score",
-            "event a {}\nscore s { on a +1 }",
-            &MemoryLoader::new(),
-        )
-        .plan
-        .unwrap();
-        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let scorer = one_rule_scorer();
         let mut batch = Batch::new(scorer.clone(), 1_000);
         let event = scorer.event("L1", "a", 500, []).unwrap().unwrap();
         batch.add_event(EventRecord::Declared(event));
@@ -225,14 +227,7 @@ mod tests {
     /// only events name them.
     #[test]
     fn leads_are_sorted_byte_wise_by_id() {
-        let plan = compile_source(
-            "m.score",
-            "event a {}\nscore s { on a +1 }",
-            &MemoryLoader::new(),
-        )
-        .plan
-        .unwrap();
-        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let scorer = one_rule_scorer();
         let mut batch = Batch::new(scorer.clone(), 1_000);
         let same_start = "lead-with-a-long-common-start-";
         let known = [
@@ -264,14 +259,7 @@ mod tests {
     /// give the order one thread gives: every id, byte-wise ascending.
     #[test]
     fn leads_sorted_on_several_threads_are_in_the_order_of_one() {
-        let plan = compile_source(
-            "m.score",
-            "event a {}\nscore s { on a +1 }",
-            &MemoryLoader::new(),
-        )
-        .plan
-        .unwrap();
-        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let scorer = one_rule_scorer();
         let mut batch = Batch::new(scorer.clone(), 1_000);
         // Ids in a scrambled order, some sharing their first 16 bytes, some only in events.
         let (mut expected, mut seen) = (Vec::new(), std::collections::HashSet::new());

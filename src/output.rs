@@ -201,53 +201,55 @@ impl<'p, W: Write> CsvResults<'p, W> {
 /// made, and each line is those pieces with the lead's id and values between them.
 pub struct JsonlResults<'p> {
     plan: &'p Plan,
-    /// What comes before each score's value: `,"scores":{"name":` for the first,
-    /// `,"name":` for the others.
-    before_score: Vec<Vec<u8>>,
-    /// Before each grade's band.
-    before_grade: Vec<Vec<u8>>,
-    /// Each grade's bands' names, quoted and escaped.
+    /// `,"scores":{`, then what comes before each score's value: `"name":` for the
+    /// first, `,"name":` for the others.
+    scores: Object,
+    /// The same for the grades, and each grade's bands' names, quoted and escaped.
+    grades: Object,
     bands: Vec<Vec<Vec<u8>>>,
-    /// Before each flag's value.
-    before_flag: Vec<Vec<u8>>,
+    /// The same for the flags.
+    flags: Object,
+}
+
+/// One of a line's objects: what opens it, and what comes before each member's value.
+struct Object {
+    open: Vec<u8>,
+    keys: Vec<Vec<u8>>,
+}
+
+impl Object {
+    fn new<'n>(name: &str, members: impl Iterator<Item = &'n str>) -> Object {
+        let keys = members
+            .enumerate()
+            .map(|(i, member)| {
+                let comma: &[u8] = if i == 0 { b"" } else { b"," };
+                [comma, &quoted(member), b":"].concat()
+            })
+            .collect();
+        Object {
+            open: [b",".as_slice(), &quoted(name), b":{"].concat(),
+            keys,
+        }
+    }
 }
 
 impl<'p> JsonlResults<'p> {
     pub fn new(plan: &'p Plan) -> Self {
-        let quoted = |name: &str| serde_json::to_vec(name).expect("a string serializes");
-        let keys = |names: Vec<&str>, object: &str| -> Vec<Vec<u8>> {
-            let mut keys: Vec<Vec<u8>> = names
-                .into_iter()
-                .map(|name| [b",".as_slice(), &quoted(name), b":"].concat())
-                .collect();
-            if let Some(first) = keys.first_mut() {
-                // `,"scores":{` and the key, without the comma between the two.
-                *first = [
-                    format!(",{}:{{", quoted_str(object)).as_bytes(),
-                    &first[1..],
-                ]
-                .concat();
-            }
-            keys
-        };
-        let score_names = plan.scores.iter().map(|s| s.name.as_str()).collect();
         // A grade is named after its score.
         let grade_names = plan
             .grades
             .iter()
-            .map(|g| plan.scores[g.score as usize].name.as_str())
-            .collect();
-        let flag_names = plan.flags.iter().map(|f| f.name.as_str()).collect();
+            .map(|g| plan.scores[g.score as usize].name.as_str());
         JsonlResults {
             plan,
-            before_score: keys(score_names, "scores"),
-            before_grade: keys(grade_names, "grades"),
+            scores: Object::new("scores", plan.scores.iter().map(|s| s.name.as_str())),
+            grades: Object::new("grades", grade_names),
             bands: plan
                 .grades
                 .iter()
                 .map(|g| g.bands.iter().map(|band| quoted(&band.name)).collect())
                 .collect(),
-            before_flag: keys(flag_names, "flags"),
+            flags: Object::new("flags", plan.flags.iter().map(|f| f.name.as_str())),
         }
     }
 
@@ -256,21 +258,21 @@ impl<'p> JsonlResults<'p> {
         debug_assert_eq!(self.plan.scores.len(), results.scores.len());
         out.write_all(b"{\"lead\":")?;
         write_json_str(out, id)?;
-        open_object(out, &self.before_score, "scores")?;
-        for (key, &score) in self.before_score.iter().zip(&results.scores) {
+        out.write_all(&self.scores.open)?;
+        for (key, &score) in self.scores.keys.iter().zip(&results.scores) {
             out.write_all(key)?;
             write_json_points(out, score)?;
         }
         out.write_all(b"}")?;
-        open_object(out, &self.before_grade, "grades")?;
-        let grades = self.before_grade.iter().zip(&self.bands);
+        out.write_all(&self.grades.open)?;
+        let grades = self.grades.keys.iter().zip(&self.bands);
         for ((key, bands), &band) in grades.zip(&results.bands) {
             out.write_all(key)?;
             out.write_all(&bands[band])?;
         }
         out.write_all(b"}")?;
-        open_object(out, &self.before_flag, "flags")?;
-        for (key, &flag) in self.before_flag.iter().zip(&results.flags) {
+        out.write_all(&self.flags.open)?;
+        for (key, &flag) in self.flags.keys.iter().zip(&results.flags) {
             out.write_all(key)?;
             out.write_all(if flag { b"true" } else { b"false" })?;
         }
@@ -278,18 +280,9 @@ impl<'p> JsonlResults<'p> {
     }
 }
 
-/// Opens the object `name` of a line whose object has no members (its first key
-/// opens it otherwise).
-fn open_object(out: &mut impl Write, keys: &[Vec<u8>], name: &str) -> io::Result<()> {
-    match keys.is_empty() {
-        true => write!(out, ",{}:{{", quoted_str(name)),
-        false => Ok(()),
-    }
-}
-
-/// `text` as a JSON string.
-fn quoted_str(text: &str) -> String {
-    serde_json::to_string(text).expect("a string serializes")
+/// `text` as a JSON string, quoted and escaped by serde_json.
+fn quoted(text: &str) -> Vec<u8> {
+    serde_json::to_vec(text).expect("a string serializes")
 }
 
 /// Writes `text` as a JSON string, escaped as serde_json escapes it (only quotes,
@@ -586,6 +579,55 @@ fn shown(value: Option<&crate::record::Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plans without grades or flags (or scores) give empty objects, as the outcome's
+    /// serialization does; names that need escapes are escaped.
+    #[test]
+    fn results_lines_are_the_outcomes_lines_for_any_plan() {
+        let models = [
+            "event a {}\nscore s { on a +1 }",
+            "event a {}\nscore s { on a +1.5 }\ngrade s { hot >= 1; cold }",
+            "event a {}\nscore s { on a +1 }\nflag f when s >= 1",
+            "lead { x: int }",
+        ];
+        for source in models {
+            let loader = crate::MemoryLoader::new();
+            let plan = crate::compile_source("m.score", source, &loader)
+                .plan
+                .unwrap();
+            let scorer = crate::eval::Scorer::new(plan).unwrap();
+            let lead = scorer.lead("say \"hi\"", []).unwrap();
+            let events: Vec<_> = scorer
+                .event(&lead.id, "a", 10, [])
+                .ok()
+                .flatten()
+                .into_iter()
+                .collect();
+            let outcome = scorer.evaluate(&lead, &events, 100, false);
+            let mut expected = Vec::new();
+            write_jsonl(std::slice::from_ref(&outcome), &mut expected).unwrap();
+            let results = Results {
+                scores: outcome.scores.iter().map(|(_, v)| *v).collect(),
+                bands: scorer
+                    .plan()
+                    .grades
+                    .iter()
+                    .zip(&outcome.grades)
+                    .map(|(g, (_, band))| g.bands.iter().position(|b| &b.name == band).unwrap())
+                    .collect(),
+                flags: outcome.flags.iter().map(|(_, v)| *v).collect(),
+            };
+            let mut fast = Vec::new();
+            JsonlResults::new(scorer.plan())
+                .write(&lead.id, &results, &mut fast)
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{source}"
+            );
+        }
+    }
 
     /// Numbers and ids are written as serde_json writes them through `Points` and
     /// `str`: whole numbers as integers, others in full, no negative zero, `null` when

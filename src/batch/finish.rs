@@ -144,20 +144,27 @@ impl Batch {
         }
     }
 
-    /// Starts loading the memory a lead (as [`InOrder`] numbers it) is scored from:
-    /// where its record is and its state, or (`record`) the record itself.
-    fn prefetch_lead(&self, lead: usize, record: bool) {
-        match (self.row_of(lead), record) {
-            (Row::Known(i), false) => {
+    /// Starts loading where the record of a lead (as [`InOrder`] numbers it) is, and
+    /// its state: the memory it is scored from, but its record.
+    fn prefetch_lead(&self, lead: usize) {
+        match self.row_of(lead) {
+            Row::Known(i) => {
                 self.leads.prefetch(i);
                 self.events.known.prefetch(i);
             }
-            (Row::Known(i), true) => self.leads.prefetch_record(i),
-            (Row::Other(j), false) => {
+            Row::Other(j) => {
                 crate::prefetch::prefetch(&self.events.other_ids[j]);
                 self.events.others.prefetch(j);
             }
-            (Row::Other(j), true) => {
+        }
+    }
+
+    /// Starts loading the record (or the id) of a lead, once [`Batch::prefetch_lead`]
+    /// has brought where it is.
+    fn prefetch_record(&self, lead: usize) {
+        match self.row_of(lead) {
+            Row::Known(i) => self.leads.prefetch_record(i),
+            Row::Other(j) => {
                 if let Some(first) = self.events.other_ids[j].as_bytes().first() {
                     crate::prefetch::prefetch(first);
                 }
@@ -267,10 +274,10 @@ impl<'a> LeadShare<'a> {
         let (batch, leads) = (self.batch, self.leads);
         leads.iter().enumerate().map(move |(k, lead)| {
             if let Some(ahead) = leads.get(k + AHEAD) {
-                batch.prefetch_lead(ahead.lead, false);
+                batch.prefetch_lead(ahead.lead);
             }
             if let Some(ahead) = leads.get(k + AHEAD / 2) {
-                batch.prefetch_lead(ahead.lead, true);
+                batch.prefetch_record(ahead.lead);
             }
             (batch.id_of(lead.lead), batch.row_of(lead.lead))
         })

@@ -586,6 +586,47 @@ fn a_stored_lead_state_restored_gives_the_same_outcomes_and_changes() {
 }
 
 #[test]
+fn a_lead_restored_with_a_change_already_past_is_looked_at_when_the_clock_moves() {
+    let (plan, mut engine) = clicks();
+    for d in [0, 1] {
+        engine.advance(t0() + d * DAY).unwrap();
+        engine.apply(click(&engine, "L1", t0() + d * DAY)).unwrap();
+    }
+    assert_eq!(
+        engine
+            .outcome("L1", t0() + DAY, false)
+            .unwrap()
+            .unwrap()
+            .flag("mql"),
+        Some(true)
+    );
+    let stored = serde_json::to_string(engine.lead_state("L1").unwrap()).unwrap();
+    // Another engine whose queue has moved past L1's next change (its clicks leave the
+    // window from 30 days on): L2's click left it 35 days on.
+    let mut later = Engine::new(plan, Settings::default()).unwrap();
+    later.advance(t0() + 5 * DAY).unwrap();
+    later.apply(click(&later, "L2", t0() + 5 * DAY)).unwrap();
+    later.advance(t0() + 36 * DAY).unwrap();
+    later.restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap());
+    later.take_transitions();
+    later.advance(t0() + 40 * DAY).unwrap();
+    let as_of = t0() + 40 * DAY;
+    engine.advance(as_of).unwrap();
+    assert_eq!(
+        later.outcome("L1", as_of, true).unwrap(),
+        engine.outcome("L1", as_of, true).unwrap()
+    );
+    // The drop out of `mql` it missed is found at the clock's time when it was restored.
+    let changes = later.take_transitions();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        (changes[0].at, changes[0].cause),
+        (t0() + 36 * DAY, Cause::Time)
+    );
+    assert_eq!(later.next_change("L1"), None);
+}
+
+#[test]
 fn state_holds_only_the_events_that_can_still_change_a_result() {
     let plan = common::plan(
         "event a.x { c: string }\nscore e {\n on a.x +1\n on a.x where c == \"p\" +5 within 2d\n}",

@@ -17,8 +17,9 @@ pub(crate) struct Passing {
     /// event exists: keep it for good.
     pub forever: bool,
     /// The last times at which the event is inside each window it counts in (it is
-    /// out from one microsecond later), ascending, each once.
-    pub window_ends: Vec<i64>,
+    /// out from one microsecond later), ascending, each once. Most events count in one
+    /// or two windows: those are kept inline (stored as a list either way).
+    pub window_ends: smallvec::SmallVec<[i64; 2]>,
 }
 
 impl Passing {

@@ -20,8 +20,9 @@ pub struct LiveLead {
     /// The effects that last, of every event the clock has reached.
     settled: LeadState,
     live: Vec<LiveEvent>,
-    /// The flags (0 or 1) and then the bands last reported.
-    pub(super) shown: Vec<u32>,
+    /// The flags (0 or 1) and then the bands last reported (inline for a few: a look
+    /// compares them without following a pointer).
+    pub(super) shown: Shown,
     /// When the lead's results can next change with no new event.
     pub(super) next: Option<i64>,
     /// The earliest time the engine's queue holds for this lead (at most `next`): when
@@ -36,6 +37,9 @@ pub struct LiveLead {
     #[serde(skip)]
     memo: Memo,
 }
+
+/// A lead's flags and bands as shown (stored as a list).
+pub(super) type Shown = smallvec::SmallVec<[u32; 4]>;
 
 #[derive(Debug, Clone)]
 struct Cache {
@@ -73,7 +77,7 @@ impl LiveLead {
             lead,
             settled: scorer.new_state(),
             live: Vec::new(),
-            shown: Vec::new(),
+            shown: Shown::new(),
             next: None,
             queued: None,
             cache: None,

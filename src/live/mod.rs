@@ -47,9 +47,12 @@
 //! ```
 
 mod lead;
+mod queue;
 mod transition;
 
 pub use lead::LiveLead;
+
+use lead::Shown;
 pub use transition::{Cause, Kind, Level, Transition};
 
 use crate::diagnostics::Code;
@@ -58,12 +61,11 @@ use crate::plan::{Plan, PlanError};
 use crate::record::{Event, Lead};
 use crate::time::{format_duration, format_timestamp, DAY};
 use crate::vocab::{FieldError, Value};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
-/// Lead ids to their index: foldhash, seeded per process (the map's order is never
-/// seen).
+/// Lead ids (inline when short: most are) to their index: foldhash, seeded per process
+/// (the map's order is never seen).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+use queue::TimeQueue;
 use transition::Pending;
 
 /// How an engine takes events.
@@ -154,11 +156,11 @@ pub struct Engine {
     scorer: Scorer,
     settings: Settings,
     now: i64,
-    index: HashMap<String, u32>,
+    index: HashMap<compact_str::CompactString, u32>,
     leads: Vec<LiveLead>,
-    /// When each lead is next to be looked at, smallest first (entries whose time is no
-    /// longer the lead's `next` are stale and skipped).
-    queue: BinaryHeap<Reverse<(i64, u32)>>,
+    /// When each lead is next to be looked at, earliest first (entries whose time is no
+    /// longer the lead's `queued` are stale and skipped).
+    queue: TimeQueue,
     pending: Pending,
     counts: Counts,
     /// Whether some expression reads `now()` (then changes are found by tracing).
@@ -172,7 +174,7 @@ pub struct Engine {
     shown_bands: Vec<Vec<u32>>,
     /// The flags and bands a look finds, before they replace the lead's (its buffer is
     /// reused: a look allocates nothing).
-    shown: Vec<u32>,
+    shown: Shown,
 }
 
 impl Engine {
@@ -181,7 +183,7 @@ impl Engine {
         let scorer = Scorer::new(plan)?.with_event_times();
         Ok(Engine {
             shown_bands: shown_bands(scorer.plan()),
-            shown: Vec::new(),
+            shown: Shown::new(),
             reads_now: scorer.reads_now(),
             cacheable: scorer.states_hold_over_time(),
             scorer,
@@ -189,7 +191,7 @@ impl Engine {
             now: i64::MIN,
             index: HashMap::default(),
             leads: Vec::new(),
-            queue: BinaryHeap::new(),
+            queue: TimeQueue::new(i64::MIN),
             pending: Pending::default(),
             counts: Counts::default(),
             results: Results::default(),
@@ -241,7 +243,7 @@ impl Engine {
     /// [`Engine::upsert_lead`] for a lead already built (by [`Scorer::lead`] or read from
     /// a file).
     pub fn upsert(&mut self, lead: Lead) {
-        match self.index.get(&lead.id) {
+        match self.index.get(lead.id.as_str()) {
             Some(&i) => {
                 self.leads[i as usize].set_attributes(lead.fields);
                 self.look(i, self.now, Cause::Lead);
@@ -289,18 +291,15 @@ impl Engine {
         if to < self.now {
             return Err(LiveError::ClockBackwards { now: self.now, to });
         }
-        while let Some(&Reverse((at, i))) = self.queue.peek() {
-            if at > to {
-                break;
-            }
-            self.queue.pop();
+        while let Some((at, i)) = self.queue.pop_until(to) {
             let lead = &mut self.leads[i as usize];
             if lead.queued != Some(at) {
                 continue; // an entry an earlier one replaced
             }
             lead.queued = None;
             match lead.next {
-                Some(next) if next == at => self.look(i, at, Cause::Time),
+                // Before `at` only for a lead restored with a time already past.
+                Some(next) if next <= at => self.look(i, at, Cause::Time),
                 Some(later) => self.enqueue(i, later),
                 None => {}
             }
@@ -377,7 +376,8 @@ impl Engine {
     }
 
     /// Puts back a lead's stored state (made by an engine of the same plan), replacing
-    /// the lead's current one.
+    /// the lead's current one. If its next change time is before the clock, it is
+    /// looked at as soon as the clock moves (changes then have the clock's time).
     pub fn restore_lead(&mut self, lead: LiveLead) {
         let next = lead.next;
         let i = match self.index.get(lead.id()) {
@@ -387,7 +387,7 @@ impl Engine {
             }
             None => {
                 let i = self.leads.len() as u32;
-                self.index.insert(lead.id().to_string(), i);
+                self.index.insert(lead.id().into(), i);
                 self.leads.push(lead);
                 i
             }
@@ -408,7 +408,7 @@ impl Engine {
     /// Adds a new lead: what it shows now is where its transitions start from.
     fn add(&mut self, lead: Lead) -> u32 {
         let i = u32::try_from(self.leads.len()).expect("fewer than 4 billion leads");
-        self.index.insert(lead.id.clone(), i);
+        self.index.insert(lead.id.as_str().into(), i);
         self.leads.push(LiveLead::new(&self.scorer, lead));
         self.shown_at(i, self.now);
         self.leads[i as usize].shown = self.shown.clone();
@@ -494,15 +494,18 @@ impl Engine {
         }
     }
 
-    /// Queues lead `i` at `at`, unless it is queued at an earlier time already (then
+    /// Queues lead `i` at `at` (or at the clock, if `at` is already past: only a
+    /// restored lead's can be), unless it is queued at an earlier time already (then
     /// that entry will queue it again).
     fn enqueue(&mut self, i: u32, at: i64) {
+        // During `advance` the queue's floor is ahead of the clock, and `at` after it.
+        let at = at.max(self.now).max(self.queue.floor());
         let lead = &mut self.leads[i as usize];
         if lead.queued.is_some_and(|queued| queued <= at) {
             return;
         }
         lead.queued = Some(at);
-        self.queue.push(Reverse((at, i)));
+        self.queue.push(at, i);
         if self.queue.len() > 2 * self.leads.len() + 1024 {
             self.requeue();
         }
@@ -510,15 +513,14 @@ impl Engine {
 
     /// Rebuilds the queue without the entries others replaced.
     fn requeue(&mut self) {
-        for lead in &mut self.leads {
-            lead.queued = lead.next;
+        let floor = self.queue.floor().max(self.now);
+        self.queue = TimeQueue::new(floor);
+        for (i, lead) in self.leads.iter_mut().enumerate() {
+            lead.queued = lead.next.map(|at| at.max(floor));
+            if let Some(at) = lead.queued {
+                self.queue.push(at, i as u32);
+            }
         }
-        self.queue = self
-            .leads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, lead)| lead.next.map(|at| Reverse((at, i as u32))))
-            .collect();
     }
 }
 

@@ -84,6 +84,7 @@ internal_modules! {
     bytes;
     check;
     eval;
+    ids;
     input;
     output;
     plan;

@@ -3,19 +3,34 @@
 //! Batch scoring looks up a million leads in random order; each lookup is a cache miss
 //! that would stall the thread for the time of a memory access. Asking for the memory a
 //! few lines ahead lets those loads overlap with parsing (see `batch::worker::Worker::block`).
+//! The live engine does the same a few events ahead (`live::Engine::prefetch_entry`).
 
 /// Starts loading the cache line holding `item`. Only a hint: it never faults, reads
 /// nothing into the program, and does nothing on CPUs without the instruction.
 #[inline(always)]
 pub fn prefetch<T>(item: &T) {
+    hint((item as *const T).cast());
+}
+
+/// [`prefetch`] for every cache line `item` spans (a record larger than one line).
+#[inline(always)]
+pub fn prefetch_all<T>(item: &T) {
+    let start = (item as *const T).cast::<i8>();
+    for offset in (0..size_of::<T>()).step_by(64) {
+        hint(start.wrapping_add(offset));
+    }
+}
+
+#[inline(always)]
+fn hint(address: *const i8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch has no effect the program can observe (it cannot fault, even
-    // for invalid addresses, and this one is a valid reference); SSE is part of the
+    // for invalid addresses, and it reads nothing into the program); SSE is part of the
     // x86_64 baseline.
     unsafe {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast::<i8>());
+        _mm_prefetch::<_MM_HINT_T0>(address);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
+    let _ = address;
 }

@@ -12,6 +12,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("source", &[]),
     ("bytes", &[]),
     ("prefetch", &[]),
+    ("ids", &["bytes", "prefetch"]),
     ("vocab", &["time"]),
     ("diagnostics", &["source"]),
     ("syntax", &["vocab", "time", "source", "diagnostics"]),
@@ -51,6 +52,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "plan",
             "record",
             "eval",
+            "ids",
+            "prefetch",
         ],
     ),
 ];
@@ -144,7 +147,7 @@ fn every_module_of_the_library_is_accounted_for() {
 
 /// The crate's internal modules: public only with the `internals` feature.
 const INTERNAL: &[&str] = &[
-    "batch", "bytes", "check", "eval", "input", "output", "plan", "prefetch", "record", "source",
+    "batch", "bytes", "check", "eval", "ids", "input", "output", "plan", "prefetch", "record", "source",
     "syntax", "vocab",
 ];
 

@@ -20,7 +20,6 @@ mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod finish;
-mod ids;
 mod store;
 mod worker;
 

@@ -1,7 +1,7 @@
 //! Where a batch keeps leads and their states: lead records by id, and per-lead state
 //! tables for one share of the events (the batch's own, or a worker's).
 
-use super::ids::IdIndex;
+use crate::ids::IdIndex;
 use super::Summary;
 use crate::eval::{Attrs, Packed, Packer, Scorer, StateMut, StateTable};
 use crate::input::EventRecord;

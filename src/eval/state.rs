@@ -327,6 +327,13 @@ impl LeadState {
             histories: &mut self.histories,
         }
     }
+
+    /// Starts loading the state's cells (their first cache line) into the cache.
+    pub(crate) fn prefetch(&self) {
+        if let Some(first) = self.cells.first() {
+            crate::prefetch::prefetch(first);
+        }
+    }
 }
 
 /// One lead's state, borrowed from a [`LeadState`] or a row of a [`StateTable`].

@@ -85,6 +85,18 @@ impl LiveLead {
         }
     }
 
+    /// Starts loading what a look at the lead reads first, behind its pointers: the
+    /// settled and cached states and the events it keeps.
+    pub(super) fn prefetch(&self) {
+        self.settled.prefetch();
+        if let Some(cache) = &self.cache {
+            cache.state.prefetch();
+        }
+        if let Some(first) = self.live.first() {
+            crate::prefetch::prefetch(first);
+        }
+    }
+
     /// The lead's id.
     pub fn id(&self) -> &str {
         &self.lead.id

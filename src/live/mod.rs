@@ -57,14 +57,12 @@ pub use transition::{Cause, Kind, Level, Transition};
 
 use crate::diagnostics::Code;
 use crate::eval::{Attrs, Outcome, Results, Scorer};
+use crate::ids::IdIndex;
 use crate::plan::{Plan, PlanError};
 use crate::record::{Event, Lead};
 use crate::time::{format_duration, format_timestamp, DAY};
 use crate::vocab::{FieldError, Value};
 
-/// Lead ids (inline when short: most are) to their index: foldhash, seeded per process
-/// (the map's order is never seen).
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use queue::TimeQueue;
 use transition::Pending;
 
@@ -156,7 +154,8 @@ pub struct Engine {
     scorer: Scorer,
     settings: Settings,
     now: i64,
-    index: HashMap<compact_str::CompactString, u32>,
+    /// Lead ids to their index in `leads` (ids stored in the index's entries).
+    index: IdIndex,
     leads: Vec<LiveLead>,
     /// When each lead is next to be looked at, earliest first (entries whose time is no
     /// longer the lead's `queued` are stale and skipped).
@@ -189,7 +188,7 @@ impl Engine {
             scorer,
             settings,
             now: i64::MIN,
-            index: HashMap::default(),
+            index: IdIndex::default(),
             leads: Vec::new(),
             queue: TimeQueue::new(i64::MIN),
             pending: Pending::default(),
@@ -243,8 +242,8 @@ impl Engine {
     /// [`Engine::upsert_lead`] for a lead already built (by [`Scorer::lead`] or read from
     /// a file).
     pub fn upsert(&mut self, lead: Lead) {
-        match self.index.get(lead.id.as_str()) {
-            Some(&i) => {
+        match self.index.get(&lead.id) {
+            Some(i) => {
                 self.leads[i as usize].set_attributes(lead.fields);
                 self.look(i, self.now, Cause::Lead);
             }
@@ -322,7 +321,7 @@ impl Engine {
                 now: self.now,
             });
         }
-        let Some(&i) = self.index.get(id) else {
+        let Some(i) = self.index.get(id) else {
             return Ok(None);
         };
         let lead = &self.leads[i as usize];
@@ -339,7 +338,7 @@ impl Engine {
     /// The lead's results as of `as_of` (not before the clock) into `out`, without
     /// names: what batch output writes. `false` for a lead never seen.
     pub(crate) fn results_of(&self, id: &str, as_of: i64, out: &mut Results) -> bool {
-        let Some(&i) = self.index.get(id) else {
+        let Some(i) = self.index.get(id) else {
             return false;
         };
         debug_assert!(as_of >= self.now, "results are known from the clock on");
@@ -353,7 +352,7 @@ impl Engine {
     /// The earliest time after the clock at which the lead's results can change with no
     /// new event; `None` if there is none (or the lead was never seen).
     pub fn next_change(&self, id: &str) -> Option<i64> {
-        let &i = self.index.get(id)?;
+        let i = self.index.get(id)?;
         self.leads[i as usize].next
     }
 
@@ -371,7 +370,7 @@ impl Engine {
 
     /// The live state of a lead, to store.
     pub fn lead_state(&self, id: &str) -> Option<&LiveLead> {
-        let &i = self.index.get(id)?;
+        let i = self.index.get(id)?;
         Some(&self.leads[i as usize])
     }
 
@@ -381,13 +380,13 @@ impl Engine {
     pub fn restore_lead(&mut self, lead: LiveLead) {
         let next = lead.next;
         let i = match self.index.get(lead.id()) {
-            Some(&i) => {
+            Some(i) => {
                 self.leads[i as usize] = lead;
                 i
             }
             None => {
                 let i = self.leads.len() as u32;
-                self.index.insert(lead.id().into(), i);
+                self.index.get_or_insert(lead.id(), i);
                 self.leads.push(lead);
                 i
             }
@@ -397,10 +396,39 @@ impl Engine {
         }
     }
 
+    /// Makes room for `more` leads, so the engine's tables do not grow (and copy
+    /// themselves) while they arrive.
+    pub fn reserve(&mut self, more: usize) {
+        self.leads.reserve(more);
+        self.index.reserve(more);
+    }
+
+    /// Starts loading where the lead `id` is found: the first of three steps, each a
+    /// few events ahead of the next, so that the memory an event needs is in the cache
+    /// when it is applied (see [`Engine::prefetch_lead`]).
+    pub(crate) fn prefetch_entry(&self, id: &str) {
+        self.index.prefetch(self.index.hash(id));
+    }
+
+    /// The second step: starts loading the lead's own record (its entry found above).
+    pub(crate) fn prefetch_lead(&self, id: &str) {
+        if let Some(i) = self.index.get(id) {
+            // The record spans a few cache lines; a look reads most of them.
+            crate::prefetch::prefetch_all(&self.leads[i as usize]);
+        }
+    }
+
+    /// The third step: starts loading what the lead's record points to.
+    pub(crate) fn prefetch_state(&self, id: &str) {
+        if let Some(i) = self.index.get(id) {
+            self.leads[i as usize].prefetch();
+        }
+    }
+
     /// The index of the lead `id`, added with no attributes if it is new.
     fn lead_index(&mut self, id: &str) -> u32 {
         match self.index.get(id) {
-            Some(&i) => i,
+            Some(i) => i,
             None => self.add(Lead::unknown(id, self.scorer.plan())),
         }
     }
@@ -408,7 +436,7 @@ impl Engine {
     /// Adds a new lead: what it shows now is where its transitions start from.
     fn add(&mut self, lead: Lead) -> u32 {
         let i = u32::try_from(self.leads.len()).expect("fewer than 4 billion leads");
-        self.index.insert(lead.id.as_str().into(), i);
+        self.index.get_or_insert(&lead.id, i);
         self.leads.push(LiveLead::new(&self.scorer, lead));
         self.shown_at(i, self.now);
         self.leads[i as usize].shown = self.shown.clone();

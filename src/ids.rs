@@ -1,4 +1,5 @@
-//! A hash index from lead ids to dense numbers, built for the event loop.
+//! A hash index from lead ids to dense numbers, built for the event loops of batch
+//! scoring and of the live engine.
 //!
 //! Every event looks its lead up here, a million leads do not fit in the cache, and
 //! with a general-purpose map each lookup costs several cache misses: the control
@@ -31,6 +32,12 @@ pub struct IdIndex {
     /// Ids longer than `INLINE`, end to end.
     long: Vec<u8>,
     hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdIndex").field("len", &self.len).finish()
+    }
 }
 
 impl Default for IdIndex {

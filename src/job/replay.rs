@@ -99,16 +99,25 @@ impl ScoreJob {
         })?;
         rejects.flush()?;
         progress(Phase::EventsRead);
-        let mut transitions: Vec<Transition> = Vec::new();
         let mut engines = engines;
-        for engine in &mut engines {
-            transitions.extend(engine.take_transitions());
+        let mut transitions: Vec<Transition> = Vec::new();
+        if changes.is_some() {
+            for engine in &mut engines {
+                transitions.extend(engine.take_transitions());
+            }
         }
-        transitions.sort_by(|a, b| a.key().cmp(&b.key()));
-        Changes { out: changes }.write(transitions)?;
         summary.leads = engines.iter().map(|e| e.lead_ids().len()).sum();
         summary.rejected = files.iter().map(|f| f.rejected).sum();
-        let chunks = self.replay_results(&engines).map_err(JobError::Output)?;
+        // The results are formatted on another thread while the changes are written
+        // here: with a million leads there are about as many of each.
+        let chunks = std::thread::scope(|scope| {
+            let results = scope.spawn(move || self.replay_results(&engines));
+            // Each engine's are in order already: the sort merges them.
+            transitions.sort_by(|a, b| a.key().cmp(&b.key()));
+            let written = Changes { out: changes }.write(transitions);
+            let chunks = results.join().expect("formatting results does not panic");
+            written.and(chunks.map_err(JobError::Output))
+        })?;
         let scored = Scored::formatted(
             &plan,
             self.output_format,

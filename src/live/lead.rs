@@ -86,13 +86,16 @@ impl LiveLead {
     }
 
     /// Starts loading what a look at the lead reads first, behind its pointers: the
-    /// settled and cached states and the events it keeps.
+    /// settled and cached states, the events it keeps and its conditions' memo.
     pub(super) fn prefetch(&self) {
         self.settled.prefetch();
         if let Some(cache) = &self.cache {
             cache.state.prefetch();
         }
         if let Some(first) = self.live.first() {
+            crate::prefetch::prefetch(first);
+        }
+        if let Some(first) = self.memo.borrow().first() {
             crate::prefetch::prefetch(first);
         }
     }

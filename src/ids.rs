@@ -54,7 +54,7 @@ impl Default for IdIndex {
 
 impl IdIndex {
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 

@@ -12,12 +12,19 @@ pub fn prefetch<T>(item: &T) {
     hint((item as *const T).cast());
 }
 
+/// The size of a cache line on the CPUs this runs on.
+const LINE: usize = 64;
+
 /// [`prefetch`] for every cache line `item` spans (a record larger than one line).
 #[inline(always)]
 pub fn prefetch_all<T>(item: &T) {
     let start = (item as *const T).cast::<i8>();
-    for offset in (0..size_of::<T>()).step_by(64) {
-        hint(start.wrapping_add(offset));
+    // From the start of the line the record starts in, to the line of its last byte.
+    let first = start.wrapping_sub(start as usize % LINE);
+    let end = start.wrapping_add(size_of::<T>());
+    let lines = (end as usize - first as usize).div_ceil(LINE);
+    for line in 0..lines {
+        hint(first.wrapping_add(line * LINE));
     }
 }
 

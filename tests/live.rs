@@ -627,6 +627,46 @@ fn a_lead_restored_with_a_change_already_past_is_looked_at_when_the_clock_moves(
 }
 
 #[test]
+fn a_queue_rebuilt_for_its_stale_entries_loses_no_change() {
+    // Events ahead of the clock, each earlier than the one before: every one queues
+    // the lead again earlier, leaving the later entries stale, until the engine
+    // rebuilds its queue (past 1,028 entries for two leads). The same events in time order queue
+    // nothing stale; both engines must find the same changes.
+    let (_, mut rebuilt) = clicks();
+    let (_, mut in_order) = clicks();
+    let minute = 60_000_000;
+    let times: Vec<i64> = (0..1200).map(|k| t0() + DAY + k * minute).collect();
+    for engine in [&mut rebuilt, &mut in_order] {
+        engine.advance(t0()).unwrap();
+    }
+    for &ts in times.iter().rev() {
+        rebuilt.apply(click(&rebuilt, "L1", ts)).unwrap();
+        rebuilt.apply(click(&rebuilt, "L2", ts + 7)).unwrap();
+    }
+    for &ts in &times {
+        in_order.apply(click(&in_order, "L1", ts)).unwrap();
+        in_order.apply(click(&in_order, "L2", ts + 7)).unwrap();
+    }
+    rebuilt.take_transitions();
+    in_order.take_transitions();
+    for step in 1..=50 {
+        let at = t0() + step * DAY;
+        for engine in [&mut rebuilt, &mut in_order] {
+            engine.advance(at).unwrap();
+        }
+        for lead in ["L1", "L2"] {
+            assert_eq!(rebuilt.next_change(lead), in_order.next_change(lead));
+            assert_eq!(
+                rebuilt.outcome(lead, at, true).unwrap(),
+                in_order.outcome(lead, at, true).unwrap()
+            );
+        }
+        assert_eq!(rebuilt.take_transitions(), in_order.take_transitions());
+    }
+    assert_eq!(rebuilt.counts().ahead, 2400);
+}
+
+#[test]
 fn state_holds_only_the_events_that_can_still_change_a_result() {
     let plan = common::plan(
         "event a.x { c: string }\nscore e {\n on a.x +1\n on a.x where c == \"p\" +5 within 2d\n}",

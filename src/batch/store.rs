@@ -1,9 +1,9 @@
 //! Where a batch keeps leads and their states: lead records by id, and per-lead state
 //! tables for one share of the events (the batch's own, or a worker's).
 
-use crate::ids::IdIndex;
 use super::Summary;
 use crate::eval::{Attrs, Packed, Packer, Scorer, StateMut, StateTable};
+use crate::ids::IdIndex;
 use crate::input::EventRecord;
 use crate::record::{Event, Lead};
 

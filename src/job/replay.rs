@@ -115,7 +115,9 @@ impl ScoreJob {
             // Each engine's are in order already: the sort merges them.
             transitions.sort_by(|a, b| a.key().cmp(&b.key()));
             let written = Changes { out: changes }.write(transitions);
-            let chunks = results.join().expect("formatting results does not panic");
+            let chunks = results
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             written.and(chunks.map_err(JobError::Output))
         })?;
         let scored = Scored::formatted(
@@ -287,15 +289,14 @@ impl Replay<'_, '_> {
         }
         let now = now.max(event.ts);
         self.clock = Some(now);
-        let lead = event.lead.clone();
-        self.shards.send(&lead, Message::Apply(event, now));
+        self.shards.send(Message::Apply(event, now));
         Ok(())
     }
 
     /// Makes sure the lead `id` exists (once the clock has started).
     fn see(&mut self, id: String) {
         match self.clock {
-            Some(now) => self.shards.send(&id.clone(), Message::See(id, now)),
+            Some(now) => self.shards.send(Message::See(id, now)),
             None => self.seen.push(id),
         }
     }
@@ -308,8 +309,7 @@ impl Replay<'_, '_> {
         }
         self.clock = Some(time);
         for lead in std::mem::take(&mut self.waiting) {
-            let id = lead.id.clone();
-            self.shards.send(&id, Message::Lead(lead, time));
+            self.shards.send(Message::Lead(lead, time));
         }
         for id in std::mem::take(&mut self.seen) {
             self.see(id);
@@ -376,9 +376,9 @@ impl<'s> Shards<'s> {
         }
     }
 
-    /// Sends `message` to the shard of lead `id`.
-    fn send(&mut self, id: &str, message: Message) {
-        let shard = shard_of(id, self.senders.len());
+    /// Sends `message` to the shard of its lead.
+    fn send(&mut self, message: Message) {
+        let shard = shard_of(message.lead(), self.senders.len());
         self.pending[shard].push(message);
         if self.pending[shard].len() >= BATCH {
             let batch = std::mem::replace(&mut self.pending[shard], Vec::with_capacity(BATCH));

@@ -350,7 +350,8 @@ impl Engine {
     }
 
     /// The earliest time after the clock at which the lead's results can change with no
-    /// new event; `None` if there is none (or the lead was never seen).
+    /// new event (for a lead restored with one already past, that time until the lead
+    /// is looked at); `None` if there is none (or the lead was never seen).
     pub fn next_change(&self, id: &str) -> Option<i64> {
         let i = self.index.get(id)?;
         self.leads[i as usize].next
@@ -375,9 +376,12 @@ impl Engine {
     }
 
     /// Puts back a lead's stored state (made by an engine of the same plan), replacing
-    /// the lead's current one. If its next change time is before the clock, it is
-    /// looked at as soon as the clock moves (changes then have the clock's time).
-    pub fn restore_lead(&mut self, lead: LiveLead) {
+    /// the lead's current one. If its next change time is before the clock, the lead
+    /// is looked at by the next [`Engine::advance`] (or event or change of the lead),
+    /// and what changed meanwhile is reported at the clock's time at the restore.
+    pub fn restore_lead(&mut self, mut lead: LiveLead) {
+        // What another engine's queue held for it (a clone's) means nothing here.
+        lead.queued = None;
         let next = lead.next;
         let i = match self.index.get(lead.id()) {
             Some(i) => {
@@ -516,15 +520,19 @@ impl Engine {
         let lead = &self.leads[i as usize];
         let scores = &self.results.scores;
         let next = lead.next_change(&self.scorer, at, self.reads_now, self.cacheable, scores);
+        debug_assert!(
+            next.is_none_or(|next| next > at),
+            "a change is after the look"
+        );
         self.leads[i as usize].next = next;
         if let Some(next) = next {
             self.enqueue(i, next);
         }
     }
 
-    /// Queues lead `i` at `at` (or at the clock, if `at` is already past: only a
-    /// restored lead's can be), unless it is queued at an earlier time already (then
-    /// that entry will queue it again).
+    /// Queues lead `i` at `at` (or at the clock or the queue's floor, whichever is
+    /// later, if `at` is before them: only a restored lead's can be), unless it is
+    /// queued at an earlier time already (then that entry will queue it again).
     fn enqueue(&mut self, i: u32, at: i64) {
         // During `advance` the queue's floor is ahead of the clock, and `at` after it.
         let at = at.max(self.now).max(self.queue.floor());

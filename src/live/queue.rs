@@ -122,6 +122,22 @@ mod tests {
     }
 
     #[test]
+    fn the_extreme_times_and_a_clock_behind_the_floor() {
+        let mut queue = TimeQueue::new(i64::MIN);
+        queue.push(i64::MAX, 1);
+        queue.push(i64::MIN, 2);
+        assert_eq!(queue.pop_until(i64::MIN), Some((i64::MIN, 2)));
+        queue.push(0, 3);
+        assert_eq!(queue.pop_until(0), Some((0, 3)));
+        assert_eq!(queue.floor(), 0);
+        // Asked for times before the floor: nothing, and nothing moves.
+        queue.push(0, 4);
+        assert_eq!(queue.pop_until(-1), None);
+        assert_eq!((queue.floor(), queue.len()), (0, 2));
+        assert_eq!(drain(&mut queue, i64::MAX), vec![(0, 4), (i64::MAX, 1)]);
+    }
+
+    #[test]
     fn it_orders_like_a_sort_for_any_monotone_use() {
         // A fixed pseudo-random walk: pushes after the floor, pops up to a moving clock.
         let mut state = 0x2545_f491_4f6c_dd1d_u64;

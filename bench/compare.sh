@@ -14,21 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 old=${1:?usage: bench/compare.sh OLD_BINARY [1m|10m]}
 size=${2:-10m}
-data=${BENCH_DATA:-target/bench-data}
 runs=5
-
-case $size in
-    1m) leads=100000; events=1000000 ;;
-    10m) leads=1000000; events=10000000 ;;
-    *) echo "unknown size $size (1m or 10m)" >&2; exit 2 ;;
-esac
-
-cargo build --release --quiet --bin leadscore
-new=target/release/leadscore
-dir=$data/$size
-if [ ! -f "$dir/events.jsonl" ]; then
-    $new gen --leads $leads --events $events --seed 1 --out "$dir" 2> /dev/null
-fi
+source bench/generated.sh
 
 # One timed run of binary $2 (named $1) into $dir/compare-$1.$3.time.
 run_once() {

@@ -12,20 +12,7 @@ cd "$(dirname "$0")/.."
 old=${1:--}
 size=${2:-10m}
 rounds=${3:-3}
-data=${BENCH_DATA:-target/bench-data}
-
-case $size in
-    1m) leads=100000; events=1000000 ;;
-    10m) leads=1000000; events=10000000 ;;
-    *) echo "unknown size $size (1m or 10m)" >&2; exit 2 ;;
-esac
-
-cargo build --release --quiet --bin leadscore
-new=target/release/leadscore
-dir=$data/$size
-if [ ! -f "$dir/events.jsonl" ]; then
-    $new gen --leads $leads --events $events --seed 1 --out "$dir" 2> /dev/null
-fi
+source bench/generated.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 common=(examples/b2b.score --leads "$dir/leads.jsonl" --events "$dir/events.jsonl"

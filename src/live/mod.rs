@@ -51,8 +51,6 @@ mod queue;
 mod transition;
 
 pub use lead::LiveLead;
-
-use lead::Shown;
 pub use transition::{Cause, Kind, Level, Transition};
 
 use crate::diagnostics::Code;
@@ -63,6 +61,7 @@ use crate::record::{Event, Lead};
 use crate::time::{format_duration, format_timestamp, DAY};
 use crate::vocab::{FieldError, Value};
 
+use lead::Shown;
 use queue::TimeQueue;
 use transition::Pending;
 

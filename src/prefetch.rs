@@ -12,6 +12,14 @@ pub fn prefetch<T>(item: &T) {
     hint((item as *const T).cast());
 }
 
+/// [`prefetch`] for the first item of `items` (a buffer behind a pointer), if any.
+#[inline(always)]
+pub fn prefetch_first<T>(items: &[T]) {
+    if let Some(first) = items.first() {
+        prefetch(first);
+    }
+}
+
 /// The size of a cache line on the CPUs this runs on.
 const LINE: usize = 64;
 

@@ -330,9 +330,7 @@ impl LeadState {
 
     /// Starts loading the state's cells (their first cache line) into the cache.
     pub(crate) fn prefetch(&self) {
-        if let Some(first) = self.cells.first() {
-            crate::prefetch::prefetch(first);
-        }
+        crate::prefetch::prefetch_first(&self.cells);
     }
 }
 

@@ -418,18 +418,22 @@ fn run_batch(engine: &mut Engine, batch: Vec<Message>) {
     const ENTRY: usize = 12;
     const LEAD: usize = 6;
     const STATE: usize = 3;
+    // Each id hashed once; each lead found once by the second step for the third.
+    let hashes: Vec<u64> = batch.iter().map(|m| engine.id_hash(m.lead())).collect();
+    let mut found: Vec<Option<u32>> = vec![None; batch.len()];
     let mut batch = std::collections::VecDeque::from(batch);
-    while !batch.is_empty() {
-        if let Some(ahead) = batch.get(ENTRY) {
-            engine.prefetch_entry(ahead.lead());
+    // `batch[j]` is message `k + j` of the batch.
+    for k in 0..hashes.len() {
+        if let Some(&hash) = hashes.get(k + ENTRY) {
+            engine.prefetch_entry(hash);
         }
         if let Some(ahead) = batch.get(LEAD) {
-            engine.prefetch_lead(ahead.lead());
+            found[k + LEAD] = engine.prefetch_lead(ahead.lead(), hashes[k + LEAD]);
         }
-        if let Some(ahead) = batch.get(STATE) {
-            engine.prefetch_state(ahead.lead());
+        if let Some(i) = found.get(k + STATE).copied().flatten() {
+            engine.prefetch_state(i);
         }
-        let message = batch.pop_front().expect("not empty");
+        let message = batch.pop_front().expect("one message per hash");
         run(engine, message);
     }
 }

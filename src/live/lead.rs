@@ -92,12 +92,8 @@ impl LiveLead {
         if let Some(cache) = &self.cache {
             cache.state.prefetch();
         }
-        if let Some(first) = self.live.first() {
-            crate::prefetch::prefetch(first);
-        }
-        if let Some(first) = self.memo.borrow().first() {
-            crate::prefetch::prefetch(first);
-        }
+        crate::prefetch::prefetch_first(&self.live);
+        crate::prefetch::prefetch_first(&self.memo.borrow());
     }
 
     /// The lead's id.

@@ -406,26 +406,31 @@ impl Engine {
         self.index.reserve(more);
     }
 
-    /// Starts loading where the lead `id` is found: the first of three steps, each a
-    /// few events ahead of the next, so that the memory an event needs is in the cache
-    /// when it is applied (see [`Engine::prefetch_lead`]).
-    pub(crate) fn prefetch_entry(&self, id: &str) {
-        self.index.prefetch(self.index.hash(id));
+    /// The hash of a lead id, for the prefetch steps below.
+    pub(crate) fn id_hash(&self, id: &str) -> u64 {
+        self.index.hash(id)
     }
 
-    /// The second step: starts loading the lead's own record (its entry found above).
-    pub(crate) fn prefetch_lead(&self, id: &str) {
-        if let Some(i) = self.index.get(id) {
-            // The record spans a few cache lines; a look reads most of them.
-            crate::prefetch::prefetch_all(&self.leads[i as usize]);
-        }
+    /// Starts loading where the lead with id hash `hash` is found: the first of three
+    /// steps, each a few events ahead of the next, so that the memory an event needs is
+    /// in the cache when it is applied.
+    pub(crate) fn prefetch_entry(&self, hash: u64) {
+        self.index.prefetch(hash);
     }
 
-    /// The third step: starts loading what the lead's record points to.
-    pub(crate) fn prefetch_state(&self, id: &str) {
-        if let Some(i) = self.index.get(id) {
-            self.leads[i as usize].prefetch();
-        }
+    /// The second step: finds the lead (its entry loaded by the first) and starts
+    /// loading its record. `None` for a lead not seen yet. A lead's index never
+    /// changes, so it stays right for the third step.
+    pub(crate) fn prefetch_lead(&self, id: &str, hash: u64) -> Option<u32> {
+        let i = self.index.get_hashed(id, hash)?;
+        // The record spans a few cache lines; a look reads most of them.
+        crate::prefetch::prefetch_all(&self.leads[i as usize]);
+        Some(i)
+    }
+
+    /// The third step: starts loading what lead `i`'s record points to.
+    pub(crate) fn prefetch_state(&self, i: u32) {
+        self.leads[i as usize].prefetch();
     }
 
     /// The index of the lead `id`, added with no attributes if it is new.

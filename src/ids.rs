@@ -34,6 +34,17 @@ pub struct IdIndex {
     hasher: foldhash::fast::RandomState,
 }
 
+/// An [`IdIndex`]'s hash function, apart from the index.
+#[derive(Clone)]
+pub struct IdHasher(foldhash::fast::RandomState);
+
+impl IdHasher {
+    /// The hash [`IdIndex::hash`] gives `id`.
+    pub fn hash(&self, id: &str) -> u64 {
+        self.0.hash_one(id.as_bytes())
+    }
+}
+
 impl std::fmt::Debug for IdIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdIndex").field("len", &self.len).finish()
@@ -76,6 +87,12 @@ impl IdIndex {
     /// The hash of an id, for [`IdIndex::prefetch`] and [`IdIndex::get_hashed`].
     pub fn hash(&self, id: &str) -> u64 {
         self.hasher.hash_one(id.as_bytes())
+    }
+
+    /// What [`IdIndex::hash`] hashes ids with, for threads that hash ids for this index
+    /// while it is changed elsewhere (its hashes do not change as it grows).
+    pub fn hasher(&self) -> IdHasher {
+        IdHasher(self.hasher.clone())
     }
 
     /// Starts loading the entry where a lookup of the id with this hash begins.

@@ -96,6 +96,9 @@ pub(crate) struct Scope<'a> {
     pub only: Option<&'a str>,
     /// A lead field to keep though the plan does not read it (`evaluate --by`).
     pub keep_field: Option<usize>,
+    /// Whether any lead may be explained (its record then keeps the values its
+    /// explanation shows).
+    pub explained: bool,
 }
 
 impl<'a> Scope<'a> {
@@ -103,6 +106,15 @@ impl<'a> Scope<'a> {
         Scope {
             only: Some(id),
             keep_field: None,
+            explained: true,
+        }
+    }
+
+    /// The scope of a run that explains leads if `explained`.
+    fn explaining(explained: bool) -> Scope<'a> {
+        Scope {
+            explained,
+            ..Scope::default()
         }
     }
 }
@@ -287,8 +299,14 @@ impl ScoreJob {
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
         let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));
-        let (batch, files) =
-            self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
+        let (batch, files) = self.read(
+            scorer,
+            Scope::explaining(self.explain),
+            leads,
+            events,
+            rejects,
+            progress,
+        )?;
         let (format, explain) = (self.output_format, self.explain);
         let mut header = Vec::new();
         output::write_header(batch.scorer().plan(), format, explain, &mut header)
@@ -330,7 +348,8 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Vec<Outcome>, Summary), JobError> {
-        let (batch, _) = self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
+        let scope = Scope::explaining(self.explain);
+        let (batch, _) = self.read(scorer, scope, leads, events, rejects, progress)?;
         let scored = batch.finish_parallel(self.explain, self.threads);
         progress(Phase::Scored);
         Ok(scored)
@@ -361,8 +380,14 @@ impl ScoreJob {
         rejects: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<LeadResults, JobError> {
-        let (batch, files) =
-            self.read(scorer, Scope::default(), leads, events, rejects, progress)?;
+        let (batch, files) = self.read(
+            scorer,
+            Scope::explaining(true),
+            leads,
+            events,
+            rejects,
+            progress,
+        )?;
         let results = LeadResults::of(batch, self.threads, files);
         progress(Phase::Scored);
         Ok(results)
@@ -417,6 +442,9 @@ impl ScoreJob {
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Batch, Vec<FileCounts>), JobError> {
         let mut batch = Batch::new(scorer.clone(), self.as_of);
+        if !scope.explained {
+            batch.explain_no_lead();
+        }
         if let Some(field) = scope.keep_field {
             batch.keep_lead_field(field);
         }

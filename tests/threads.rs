@@ -58,3 +58,63 @@ fn the_library_caps_the_thread_count_with_the_same_results() {
     assert_eq!(run(usize::MAX), run(1));
     assert_eq!(run(0), run(2));
 }
+
+/// Leads spread over several blocks of the leads file (each parsed on any thread, then
+/// added in line order as the blocks before it are) give the results and set-aside
+/// records of one thread: a lead listed twice is the later line, naming the first, even
+/// when the two lines are blocks apart, and bad records come in line order.
+#[test]
+fn leads_over_many_blocks_are_added_in_line_order_on_any_thread_count() {
+    let source = "lead { size: int }\nevent a {}\nscore s { when lead.size >= 5 +1\n on a +1 }";
+    let plan = compile_source("m.score", source, &MemoryLoader::new())
+        .plan
+        .unwrap();
+    let scorer = Arc::new(Scorer::new(plan).unwrap());
+    // 150,000 lines of about 60 bytes: more than two 4 MiB blocks.
+    let (twice, bad) = ([40_000, 75_000, 149_000], [20_000, 110_000]);
+    let leads: String = (1..=150_000u32)
+        .map(|line| match line {
+            _ if twice.contains(&line) => format!("{{\"id\":\"L{}\",\"size\":1}}\n", line / 3),
+            _ if bad.contains(&line) => "{\"id\":\n".to_string(),
+            _ => format!(
+                "{{\"id\":\"L{line}\",\"size\":{},\"pad\":\"{:030}\"}}\n",
+                line % 9,
+                0
+            ),
+        })
+        .collect();
+    assert!(leads.len() > 8 << 20, "{} bytes", leads.len());
+    let events = "{\"lead\":\"L7\",\"type\":\"a\",\"ts\":\"2026-10-01T00:00:00Z\"}\n";
+    let run = |threads: usize| {
+        let mut job = ScoreJob::new(leadscore::time::parse_timestamp("2026-11-01").unwrap());
+        job.threads = threads;
+        let (mut out, mut rejects) = (Vec::new(), Vec::new());
+        let leads = Source::new("leads.jsonl", leads.as_bytes());
+        let events = Source::new("events.jsonl", events.as_bytes());
+        job.run(
+            scorer.clone(),
+            Some(leads),
+            Some(events),
+            &mut out,
+            Some(&mut rejects),
+        )
+        .unwrap();
+        (out, String::from_utf8(rejects).unwrap())
+    };
+    let (out, rejects) = run(1);
+    let lines: Vec<&str> = rejects.lines().collect();
+    assert_eq!(lines.len(), 5, "{rejects}");
+    for (reject, line) in lines.iter().zip([20_000, 40_000, 75_000, 110_000, 149_000]) {
+        assert!(reject.contains(&format!("\"line\":{line},")), "{reject}");
+    }
+    let first = |line: u32| format!("appears twice (first on line {})", line / 3);
+    assert!(lines[1].contains(&first(40_000)), "{}", lines[1]);
+    assert!(lines[4].contains(&first(149_000)), "{}", lines[4]);
+    for threads in [2, 3] {
+        assert_eq!(
+            run(threads),
+            (out.clone(), rejects.clone()),
+            "{threads} threads"
+        );
+    }
+}

@@ -125,9 +125,7 @@ fn read_blocks(
         if filled == 0 {
             return Ok(());
         }
-        let text = &block[..filled];
-        let lines =
-            memchr::memchr_iter(b'\n', text).count() as u64 + u64::from(!text.ends_with(b"\n"));
+        let lines = line_count(&block[..filled]);
         let sent = send(Block {
             buffer: block,
             len: filled,
@@ -138,6 +136,12 @@ fn read_blocks(
         }
         line += lines;
     }
+}
+
+/// How many lines a block of whole lines numbers (the next block's first line is its
+/// first line plus this).
+pub fn line_count(block: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', block).count() as u64 + u64::from(!block.ends_with(b"\n"))
 }
 
 /// The records of a block: its lines that are not blank, numbered from 0 (blank lines

@@ -60,7 +60,8 @@ impl Batch {
                     match input::read_lead_record(plan, keys, options, &row) {
                         Ok(lead) => {
                             share.starts.push(share.packed.len());
-                            packer.pack(&lead, row.number(), &mut share.packed);
+                            self.scorer
+                                .pack(packer, &lead, row.number(), &mut share.packed);
                         }
                         Err(error) => share.errors.push(error),
                     }

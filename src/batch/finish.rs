@@ -230,6 +230,10 @@ impl Batch {
     /// batch has no such lead: to explain a few leads after [`Batch::finish_with`] gave
     /// every lead's results without reasons.
     pub fn outcome(&self, id: &str, explain: bool) -> Option<Outcome> {
+        debug_assert!(
+            !explain || self.explainable,
+            "lead records keep what is explained"
+        );
         let row = match self.leads.index.get(id) {
             Some(i) => Row::Known(i as usize),
             None => Row::Other(self.events.other_index.get(id)? as usize),
@@ -286,6 +290,10 @@ impl<'a> LeadShare<'a> {
     /// The outcomes of the leads, with names and, with `explain`, the reasons.
     pub fn outcomes(&self, explain: bool) -> Vec<Outcome> {
         let batch = self.batch;
+        debug_assert!(
+            !explain || batch.explainable,
+            "lead records keep what is explained"
+        );
         self.rows()
             .map(|(id, row)| {
                 let (lead, state) = batch.lead_and_state(row);

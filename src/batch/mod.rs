@@ -111,6 +111,8 @@ pub struct Batch {
     leads: Leads,
     /// States of every lead seen in events.
     events: Shard,
+    /// Whether lead records keep what explanations show ([`Batch::explain_no_lead`]).
+    explainable: bool,
 }
 
 impl Batch {
@@ -118,6 +120,7 @@ impl Batch {
         Batch {
             leads: Leads::new(&scorer),
             events: Shard::new(&scorer, 0),
+            explainable: true,
             scorer,
             as_of,
         }
@@ -137,7 +140,7 @@ impl Batch {
             let first = self.leads.record(first as usize).line;
             return Err(LeadError::Duplicate { id: lead.id, first });
         }
-        let at = self.leads.pack(&lead, line);
+        let at = self.leads.pack(&self.scorer, &lead, line);
         self.leads.add(at, hash).expect("the id was not taken");
         Ok(())
     }
@@ -160,6 +163,15 @@ impl Batch {
     /// How many lead records were added.
     pub fn lead_records(&self) -> usize {
         self.leads.len()
+    }
+
+    /// Makes lead records keep only the fields read elsewhere than in the conditions
+    /// that read nothing but a lead's attributes, whose results each record keeps: for a
+    /// run that explains no lead (explanations show the values conditions tested).
+    /// Before any lead is added or field kept.
+    pub(crate) fn explain_no_lead(&mut self) {
+        self.leads.keep_unremembered_fields(&self.scorer);
+        self.explainable = false;
     }
 
     /// Keeps lead field `i` in the lead records added from now on, though the plan does
@@ -194,6 +206,7 @@ impl Batch {
 mod tests {
     use super::*;
     use crate::eval::Attrs;
+    use crate::vocab::Value;
     use crate::{compile_source, MemoryLoader};
 
     /// The scorer of a model with one event type, one point per event.
@@ -331,6 +344,63 @@ mod tests {
             let b_points = if row == 1 { 1000.0 } else { 0.0 };
             assert_eq!(results.scores, [40.0 + b_points], "row {row}");
         }
+    }
+
+    /// Conditions that read only a lead's attributes are worked out once, when the lead
+    /// is packed: a batch that explains no lead then keeps only the fields read
+    /// elsewhere (here `size`, in an event's `where`), and scores as one that keeps them
+    /// all; one that explains keeps every field the plan reads, for the values shown.
+    #[test]
+    fn remembered_conditions_score_as_the_fields_they_read() {
+        let source = "lead { title: string, size: int, country: string }\n\
+            event a {}\n\
+            score s { when lead.title matches \"(?i)ceo\" +10\n on a where lead.size > 5 +1 }\n\
+            grade s { hot >= 11 if lead.country == \"PL\"\n cold }\n\
+            flag f when lead.country in [\"PL\", \"DE\"]";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let lead = |id: &str, title: &str, size: f64, country: &str| {
+            let fields = [
+                ("title", Value::Str(title.into())),
+                ("size", Value::Number(size)),
+                ("country", Value::Str(country.into())),
+            ];
+            scorer.lead(id, fields).unwrap()
+        };
+        let run = |explained: bool| {
+            let mut batch = Batch::new(scorer.clone(), 1_000);
+            if !explained {
+                batch.explain_no_lead();
+            }
+            batch.add_lead(lead("L1", "The CEO", 9.0, "PL"), 1).unwrap();
+            batch.add_lead(lead("L2", "Clerk", 2.0, "PL"), 2).unwrap();
+            batch.add_lead(lead("L3", "ceo", 1.0, "US"), 3).unwrap();
+            for id in ["L1", "L2", "L3"] {
+                let event = scorer.event(id, "a", 500, []).unwrap().unwrap();
+                batch.add_event(EventRecord::Declared(event));
+            }
+            let attrs = batch.leads.attrs(Some(0));
+            let kept: Vec<bool> = (0..3).map(|i| attrs.value(i).is_some()).collect();
+            (batch.finish(false).0, kept)
+        };
+        let (outcomes, kept) = run(false);
+        assert_eq!(kept, [false, true, false], "only `size`");
+        assert_eq!(run(true).1, [true, true, true]);
+        assert_eq!(outcomes, run(true).0);
+        let summary: Vec<_> = outcomes
+            .iter()
+            .map(|o| (o.score("s"), o.grades[0].1.as_str(), o.flags[0].1))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (Some(11.0), "hot", true),
+                (Some(0.0), "cold", true),
+                (Some(10.0), "cold", false)
+            ]
+        );
     }
 
     /// Plans with sums or kept events do not share states (theirs are more than

@@ -175,7 +175,7 @@ impl Leads {
     pub(super) fn new(scorer: &Scorer) -> Leads {
         Leads {
             index: IdIndex::default(),
-            packer: scorer.packer(),
+            packer: scorer.packer(true),
             buffers: Vec::new(),
             last_open: false,
             records: Vec::new(),
@@ -191,6 +191,14 @@ impl Leads {
     /// read it.
     pub(super) fn keep_field(&mut self, i: usize) {
         self.packer.keep(i);
+    }
+
+    /// Keeps in the records only the fields read elsewhere than in the conditions each
+    /// record remembers (see [`Scorer::packer`]): before any lead is added or field
+    /// kept.
+    pub(super) fn keep_unremembered_fields(&mut self, scorer: &Scorer) {
+        assert!(self.records.is_empty(), "no lead packed yet");
+        self.packer = scorer.packer(false);
     }
 
     pub(super) fn len(&self) -> usize {
@@ -240,7 +248,7 @@ impl Leads {
     }
 
     /// Packs `lead` (defined on `line`) into the buffer for leads added one by one.
-    pub(super) fn pack(&mut self, lead: &Lead, line: u64) -> At {
+    pub(super) fn pack(&mut self, scorer: &Scorer, lead: &Lead, line: u64) -> At {
         let full = self.buffers.last().is_none_or(|b| b.len() >= BUFFER);
         if !self.last_open || full {
             self.seal_last();
@@ -250,7 +258,7 @@ impl Leads {
         let buffer = self.buffers.len() - 1;
         let bytes = &mut self.buffers[buffer];
         let offset = bytes.len();
-        self.packer.pack(lead, line, bytes);
+        scorer.pack(&self.packer, lead, line, bytes);
         At {
             buffer: buffer as u32,
             offset: offset as u32,

@@ -12,12 +12,16 @@ use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
 use crate::record::Event;
 use crate::vocab;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
+use std::sync::mpsc;
 
 /// The leads of one block of lines, parsed and packed.
 struct LeadBlock {
     first_line: u64,
+    /// How many lines the block has (the next block starts this many lines on).
+    lines: u64,
     /// Their records, end to end.
     packed: Vec<u8>,
     /// Where each record starts in `packed`.
@@ -28,18 +32,20 @@ struct LeadBlock {
     /// Where each record's text is in `text` (only when `text` is kept).
     texts: Vec<Range<usize>>,
     errors: Vec<RecordError>,
-    /// The block as read, so that a lead found twice (only once every block is read)
-    /// is set aside with its record; empty when no records are set aside.
+    /// The block as read, so that a lead found twice is set aside with its record;
+    /// empty when no records are set aside.
     text: Vec<u8>,
 }
 
 impl Batch {
     /// Reads every lead of a JSON Lines stream, parsing on `threads` threads. Leads are
-    /// added in line order, so duplicates are found as in a sequential read. Returns the
-    /// bad records (in line order), or the error that stopped reading. With
-    /// `keep_records`, a lead listed twice comes with its record's text; that keeps the
-    /// text of every block until all are added, so it is only done when the records are
-    /// set aside (`--rejects`), not when the first bad one stops the run.
+    /// added in line order, so duplicates are found as in a sequential read: by one more
+    /// thread, which takes each parsed block as soon as the blocks before it are added
+    /// (so that adding them overlaps parsing, instead of following it). Returns the bad
+    /// records (in line order), or the error that stopped reading. With `keep_records`,
+    /// a lead listed twice comes with its record's text; that keeps the text of each
+    /// block until it is added, so it is only done when the records are set aside
+    /// (`--rejects`), not when the first bad one stops the run.
     pub fn read_leads_parallel<R: Read>(
         &mut self,
         source: input::Source<R>,
@@ -48,14 +54,16 @@ impl Batch {
         threads: usize,
         keep_records: bool,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let plan = self.scorer.plan();
-        let packer = self.leads.packer();
-        // The hashes of the index the leads go into (it is not changed while they parse).
-        let index = &self.leads.index;
+        // The parsing threads hash ids as the index does and pack records as the batch
+        // does, without borrowing the batch, which the adding thread changes meanwhile.
+        let scorer = self.scorer.clone();
+        let packer = self.leads.packer().clone();
+        let hasher = self.leads.index.hasher();
         let name = source.name.clone();
-        let parse_block = |parsed: &mut Vec<LeadBlock>, block: &[u8], first_line: u64| {
+        let parse_block = |block: &[u8], first_line: u64| {
             let mut done = LeadBlock {
                 first_line,
+                lines: blocks::line_count(block),
                 // A record is rarely longer than its line: with this room the buffer is
                 // not grown (and copied into fresh pages) lead by lead; the pages it
                 // does not fill are never touched, and given back when it is kept.
@@ -72,6 +80,7 @@ impl Batch {
             };
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
+                let plan = scorer.plan();
                 let lead = match line {
                     Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text)
                         .map(|lead| {
@@ -85,51 +94,99 @@ impl Batch {
                     Ok((lead, range)) => {
                         // A block is a few MiB: offsets in it fit in 32 bits.
                         done.starts.push(done.packed.len() as u32);
-                        done.hashes.push(index.hash(&lead.id));
+                        done.hashes.push(hasher.hash(&lead.id));
                         if keep_records {
                             done.texts.push(range);
                         }
-                        packer.pack(&lead, number, &mut done.packed);
+                        scorer.pack(&packer, &lead, number, &mut done.packed);
                     }
                     Err(error) => done.errors.push(error),
                 }
             }
-            parsed.push(done);
+            done
         };
-        let (read_result, parsed) =
-            blocks::in_parallel(source.reader, &name, threads, Vec::new, parse_block);
-        // Leads are added in line order, so a duplicate is the later line.
-        let mut parsed: Vec<LeadBlock> = parsed.into_iter().flatten().collect();
-        parsed.sort_unstable_by_key(|block| block.first_line);
-        self.reserve_leads(parsed.iter().map(|block| block.starts.len()).sum());
-        let mut errors = Vec::new();
-        for block in parsed {
-            errors.extend(block.errors);
-            // Each insertion is a cache miss in a large index: ask for the entries a
-            // few leads ahead.
-            let hashes = block.hashes;
-            let at = self.leads.keep_buffer(block.packed);
-            for (k, &start) in block.starts.iter().enumerate() {
-                if let Some(&ahead) = hashes.get(k + AHEAD) {
-                    self.leads.index.prefetch(ahead);
-                }
-                if let Err(e) = self.add_packed(at(start as usize), hashes[k]) {
-                    let line = self.leads.record_at(at(start as usize)).line;
-                    let error = e.at(&name, line, &keys.id);
-                    let text = block
-                        .texts
-                        .get(k)
-                        .and_then(|range| block.text.get(range.clone()));
-                    errors.push(match text {
-                        Some(text) => error.with_raw(String::from_utf8_lossy(text)),
-                        None => error,
-                    });
-                }
-            }
-        }
+        let (parsed, blocks_parsed) = mpsc::channel::<LeadBlock>();
+        let (read_result, mut errors) = std::thread::scope(|scope| {
+            let adder = scope.spawn(|| self.add_blocks_in_order(blocks_parsed, &name, &keys.id));
+            let (read_result, _) = blocks::in_parallel(
+                source.reader,
+                &name,
+                threads,
+                || parsed.clone(),
+                |parsed, block, first_line| {
+                    // The adder stops only when every sender is gone.
+                    let _ = parsed.send(parse_block(block, first_line));
+                },
+            );
+            drop(parsed);
+            (
+                read_result,
+                adder.join().expect("adding leads does not panic"),
+            )
+        });
         errors.sort_by_key(|e| e.line);
         read_result?;
         Ok(errors)
+    }
+
+    /// Adds the leads of the blocks coming from `parsed` (in any order) in line order,
+    /// each block once those before it are; returns the bad records.
+    fn add_blocks_in_order(
+        &mut self,
+        parsed: mpsc::Receiver<LeadBlock>,
+        name: &str,
+        id_key: &str,
+    ) -> Vec<RecordError> {
+        let mut errors = Vec::new();
+        let mut waiting = BTreeMap::new();
+        let mut next_line = 1;
+        for block in parsed {
+            waiting.insert(block.first_line, block);
+            while let Some(block) = waiting.remove(&next_line) {
+                next_line += block.lines;
+                self.add_block(block, name, id_key, &mut errors);
+            }
+        }
+        // Blocks are read in a row from the first line, so none is left waiting.
+        debug_assert!(waiting.is_empty(), "blocks of lines in a row");
+        for block in waiting.into_values() {
+            self.add_block(block, name, id_key, &mut errors);
+        }
+        errors
+    }
+
+    /// Adds the leads of a parsed block (after those of the blocks before it), pushing
+    /// its bad records and its leads listed twice to `errors`.
+    fn add_block(
+        &mut self,
+        block: LeadBlock,
+        name: &str,
+        id_key: &str,
+        errors: &mut Vec<RecordError>,
+    ) {
+        errors.extend(block.errors);
+        self.reserve_leads(block.starts.len());
+        // Each insertion is a cache miss in a large index: ask for the entries a few
+        // leads ahead.
+        let hashes = block.hashes;
+        let at = self.leads.keep_buffer(block.packed);
+        for (k, &start) in block.starts.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(k + AHEAD) {
+                self.leads.index.prefetch(ahead);
+            }
+            if let Err(e) = self.add_packed(at(start as usize), hashes[k]) {
+                let line = self.leads.record_at(at(start as usize)).line;
+                let error = e.at(name, line, id_key);
+                let text = block
+                    .texts
+                    .get(k)
+                    .and_then(|range| block.text.get(range.clone()));
+                errors.push(match text {
+                    Some(text) => error.with_raw(String::from_utf8_lossy(text)),
+                    None => error,
+                });
+            }
+        }
     }
 
     /// Reads every event of a JSON Lines stream on `threads` worker threads. Returns the
@@ -490,5 +547,66 @@ impl<'b> Worker<'b> {
             Err(bytes) => Err(input::not_utf8(self.file, number, bytes)),
         };
         self.add_record(record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile_source, MemoryLoader};
+    use std::sync::Arc;
+
+    /// A parsed block of leads (by id, from line `first_line` on), packed as the
+    /// parsing threads pack them.
+    fn block(batch: &Batch, first_line: u64, ids: &[&str]) -> LeadBlock {
+        let (scorer, packer) = (&batch.scorer, batch.leads.packer());
+        let mut done = LeadBlock {
+            first_line,
+            lines: ids.len() as u64,
+            packed: Vec::new(),
+            starts: Vec::new(),
+            hashes: Vec::new(),
+            texts: Vec::new(),
+            errors: Vec::new(),
+            text: Vec::new(),
+        };
+        for (line, id) in (first_line..).zip(ids) {
+            done.starts.push(done.packed.len() as u32);
+            done.hashes.push(batch.leads.index.hash(id));
+            let lead = scorer.lead(id, []).unwrap();
+            scorer.pack(packer, &lead, line, &mut done.packed);
+        }
+        done
+    }
+
+    /// Blocks parsed out of order are added in line order: the lead listed twice is
+    /// the later line, and the leads are numbered in line order.
+    #[test]
+    fn blocks_arriving_out_of_order_are_added_in_line_order() {
+        let source = "event a {}\nscore s { on a +1 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        let mut batch = Batch::new(Arc::new(Scorer::new(plan).unwrap()), 0);
+        let blocks = [
+            block(&batch, 4, &["C", "A"]),
+            block(&batch, 6, &["D"]),
+            block(&batch, 1, &["A", "B", "E"]),
+        ];
+        let (send, parsed) = mpsc::channel();
+        for block in blocks {
+            send.send(block).unwrap();
+        }
+        drop(send);
+        let errors = batch.add_blocks_in_order(parsed, "leads.jsonl", "id");
+        let errors: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(errors, [(5, "lead `A` appears twice (first on line 1)")],);
+        let ids: Vec<&str> = (0..batch.leads.len())
+            .map(|i| batch.leads.record(i).id)
+            .collect();
+        assert_eq!(ids, ["A", "B", "E", "C", "D"]);
     }
 }

@@ -2,10 +2,17 @@
 //! packed record, the few bytes a batch keeps per lead so that a million of them fit in
 //! little memory (one buffer holds many leads; no allocation per lead or per string).
 //!
-//! A packed record is its line, its id, then one entry per lead field in the plan's order:
-//! a tag byte, then for a number, time or duration its 8 bytes (little-endian), for a
-//! string its length and bytes. Lengths and the line are LEB128 varints. A field the
-//! plan never reads is packed as absent (`Packer::new` takes which ones to keep).
+//! A packed record is its line, its id, the remembered conditions, then one entry per
+//! lead field in the plan's order: a tag byte, then for a number, time or duration its 8
+//! bytes (little-endian), for a string its length and bytes. Lengths and the line are
+//! LEB128 varints. A field the plan never reads is packed as absent (`Packer::new` takes
+//! which ones to keep).
+//!
+//! The remembered conditions are the results of the plan's conditions that read only the
+//! lead's attributes (`when lead.title matches …`), worked out once when the lead is
+//! packed, where its values are at hand: a count of bytes, then one bit per condition in
+//! the order the [`Packer`] was given them. A million leads are scored once each, so
+//! this saves reading the fields back and running those conditions when they are.
 
 use super::vm::Val;
 use crate::record::Lead;
@@ -50,6 +57,18 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// The result of the `bit`th condition the record remembers, `None` when it
+    /// remembers none (a lead not packed): bit `n` is the `n`th condition the
+    /// [`Packer`] was made with.
+    pub(crate) fn remembered(self, bit: u32) -> Option<bool> {
+        let Attrs::Packed(record) = self else {
+            return None;
+        };
+        let memo = memo_of(record);
+        let byte = memo.get(bit as usize / 8)?;
+        Some(byte >> (bit % 8) & 1 == 1)
+    }
+
     /// The value of field `i`, owned.
     pub(crate) fn value(self, i: usize) -> Option<Value> {
         match self.get(i) {
@@ -83,12 +102,15 @@ const STRING: u8 = 6;
 #[derive(Debug, Clone)]
 pub(crate) struct Packer {
     keep: Vec<bool>,
+    /// The conditions whose results each record keeps, by chunk, in bit order.
+    remembered: Vec<u32>,
 }
 
 impl Packer {
-    /// A packer keeping the fields whose entry in `keep` is true (by field index).
-    pub(crate) fn new(keep: Vec<bool>) -> Packer {
-        Packer { keep }
+    /// A packer keeping the fields whose entry in `keep` is true (by field index), and
+    /// the results of the conditions (chunks) `remembered`.
+    pub(crate) fn new(keep: Vec<bool>, remembered: Vec<u32>) -> Packer {
+        Packer { keep, remembered }
     }
 
     /// Keeps field `i` too (one that something other than the plan reads).
@@ -98,10 +120,24 @@ impl Packer {
         }
     }
 
-    /// Appends the record of `lead`, defined on `line`, to `out`.
-    pub(crate) fn pack(&self, lead: &Lead, line: u64, out: &mut Vec<u8>) {
+    /// Appends the record of `lead`, defined on `line`, to `out`; `holds` gives the
+    /// lead's result of each condition the packer keeps.
+    pub(crate) fn pack(
+        &self,
+        lead: &Lead,
+        line: u64,
+        holds: impl Fn(u32) -> bool,
+        out: &mut Vec<u8>,
+    ) {
         write_varint(line, out);
         write_str(&lead.id, out);
+        write_varint(self.remembered.len().div_ceil(8) as u64, out);
+        for conditions in self.remembered.chunks(8) {
+            let bits = conditions.iter().enumerate();
+            out.push(bits.fold(0, |byte, (bit, &chunk)| {
+                byte | u8::from(holds(chunk)) << bit
+            }));
+        }
         for (i, value) in lead.fields.iter().enumerate() {
             let kept = self.keep.get(i).copied().unwrap_or(false);
             match value.as_ref().filter(|_| kept) {
@@ -135,11 +171,23 @@ impl<'a> Packed<'a> {
     }
 }
 
-/// The fields of a packed record: what follows its line and id.
-fn fields_of(record: &[u8]) -> &[u8] {
+/// The remembered conditions of a packed record and what follows them (its fields).
+fn memo_and_fields(record: &[u8]) -> (&[u8], &[u8]) {
     let (_, n) = read_varint(record);
-    let (len, m) = read_varint(&record[n..]);
-    &record[n + m + len as usize..]
+    let (id_len, m) = read_varint(&record[n..]);
+    let at = n + m + id_len as usize;
+    let (memo_len, k) = read_varint(&record[at..]);
+    record[at + k..].split_at(memo_len as usize)
+}
+
+/// The remembered conditions' bytes of a packed record.
+fn memo_of(record: &[u8]) -> &[u8] {
+    memo_and_fields(record).0
+}
+
+/// The fields of a packed record: what follows its line, id and remembered conditions.
+fn fields_of(record: &[u8]) -> &[u8] {
+    memo_and_fields(record).1
 }
 
 fn write_fixed(tag: u8, bytes: [u8; 8], out: &mut Vec<u8>) {
@@ -230,7 +278,8 @@ mod tests {
     fn a_packed_record_reads_back_as_the_lead() {
         let lead = lead();
         let mut bytes = vec![9, 9];
-        Packer::new(vec![true; lead.fields.len()]).pack(&lead, 300_000, &mut bytes);
+        let packer = Packer::new(vec![true; lead.fields.len()], Vec::new());
+        packer.pack(&lead, 300_000, |_| unreachable!(), &mut bytes);
         let packed = Packed::read(&bytes[2..]);
         assert_eq!((packed.line, packed.id), (300_000, lead.id.as_str()));
         let attrs = Attrs::Packed(&bytes[2..]);
@@ -245,14 +294,39 @@ mod tests {
         let lead = lead();
         let mut keep = vec![false; lead.fields.len()];
         keep[2] = true;
-        let mut packer = Packer::new(keep);
+        let mut packer = Packer::new(keep, Vec::new());
         packer.keep(7);
         let mut bytes = Vec::new();
-        packer.pack(&lead, 1, &mut bytes);
+        packer.pack(&lead, 1, |_| unreachable!(), &mut bytes);
         let attrs = Attrs::Packed(&bytes);
         assert_eq!(attrs.get(0), Val::Absent);
         assert_eq!(attrs.get(2), Val::Num(-1.5));
         assert_eq!(attrs.get(3), Val::Absent);
         assert_eq!(attrs.get(7), Attrs::of(&lead).get(7));
+    }
+
+    /// Each remembered condition reads back as the bit it was packed as, past the first
+    /// byte too, and the fields after them read as they were packed.
+    #[test]
+    fn remembered_conditions_read_back_in_order() {
+        let lead = lead();
+        // Conditions 10..20: those at an odd chunk hold.
+        let packer = Packer::new(vec![true; lead.fields.len()], (10..20).collect());
+        let mut bytes = Vec::new();
+        packer.pack(&lead, 7, |chunk| chunk % 2 == 1, &mut bytes);
+        let attrs = Attrs::Packed(&bytes);
+        for (bit, chunk) in (10..20u32).enumerate() {
+            assert_eq!(
+                attrs.remembered(bit as u32),
+                Some(chunk % 2 == 1),
+                "bit {bit}"
+            );
+        }
+        assert_eq!(attrs.remembered(16), None, "past the last byte");
+        assert_eq!(Packed::read(&bytes).line, 7);
+        for i in 0..lead.fields.len() {
+            assert_eq!(attrs.get(i), Attrs::of(&lead).get(i), "field {i}");
+        }
+        assert_eq!(Attrs::of(&lead).remembered(0), None, "a lead not packed");
     }
 }

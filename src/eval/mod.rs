@@ -126,6 +126,12 @@ pub struct Scorer {
     depths: Vec<usize>,
     /// Whether each chunk reads only the lead's attributes and constants.
     lead_only: Vec<bool>,
+    /// The conditions of rules, flags and bands that read only the lead's attributes,
+    /// in plan order: a batch works them out once per lead, when it packs the lead
+    /// (`attrs.rs`).
+    remembered: Vec<u32>,
+    /// For each chunk, its place in `remembered` (`u32::MAX` when it is not there).
+    remembered_at: Vec<u32>,
     /// Whether some event's `where` reads the lead's attributes.
     filters_read_lead: bool,
     /// What changes as time passes (for the live engine).
@@ -163,9 +169,14 @@ impl Scorer {
         let depths = (0..plan.chunks.len() as u32)
             .map(|c| plan.stack_depth(c))
             .collect();
-        let lead_only = (0..plan.chunks.len() as u32)
+        let lead_only: Vec<bool> = (0..plan.chunks.len() as u32)
             .map(|c| reads_only(&plan, c, Input::Lead))
             .collect();
+        let remembered = lead_only_conditions(&plan, &lead_only);
+        let mut remembered_at = vec![u32::MAX; plan.chunks.len()];
+        for (bit, &chunk) in remembered.iter().enumerate() {
+            remembered_at[chunk as usize] = bit as u32;
+        }
         let filters_read_lead = feeds_by_event
             .iter()
             .flatten()
@@ -184,6 +195,8 @@ impl Scorer {
             slots_for_any,
             depths,
             lead_only,
+            remembered,
+            remembered_at,
             clocks,
         })
     }
@@ -256,9 +269,33 @@ impl Scorer {
         self.filters_read_lead
     }
 
-    /// How a batch packs lead records: keeping only the fields the plan reads.
-    pub(crate) fn packer(&self) -> Packer {
-        Packer::new(fields_read(&self.plan))
+    /// How a batch packs lead records: with the results of the conditions that read
+    /// only the lead's attributes, and only the fields the plan reads. With `explained`
+    /// that is every field the plan reads (explanations show the values conditions
+    /// tested); without, only those read elsewhere than in the remembered conditions and
+    /// the parts of flags' conditions (which only explanations evaluate).
+    pub(crate) fn packer(&self, explained: bool) -> Packer {
+        let mut skipped = Vec::new();
+        if !explained {
+            skipped.extend_from_slice(&self.remembered);
+            for flag in &self.plan.flags {
+                for part in &flag.parts {
+                    if let PartKind::Test { condition, values } = &part.kind {
+                        skipped.push(*condition);
+                        skipped.extend_from_slice(values);
+                    }
+                }
+            }
+        }
+        Packer::new(fields_read(&self.plan, &skipped), self.remembered.clone())
+    }
+
+    /// Appends the record of `lead`, defined on `line`, to `out`, as `packer` packs it
+    /// (one of this scorer's, or of a scorer of the same plan).
+    pub(crate) fn pack(&self, packer: &Packer, lead: &Lead, line: u64, out: &mut Vec<u8>) {
+        let env = self.env(Attrs::of(lead), 0);
+        let holds = |chunk| vm::condition(&env, self.code(chunk));
+        packer.pack(lead, line, holds, out);
     }
 
     /// A table of `rows` fresh states.
@@ -309,6 +346,13 @@ impl Scorer {
     /// Whether the condition `chunk` holds, remembered for the lead when it reads only
     /// the lead's attributes and the run has a memo.
     fn holds(&self, env: &Env<'_>, chunk: u32) -> bool {
+        // A packed lead's record has the result (the same bool, worked out when packed).
+        let bit = self.remembered_at[chunk as usize];
+        if bit != u32::MAX {
+            if let Some(holds) = env.lead.remembered(bit) {
+                return holds;
+            }
+        }
         let memo = env.memo.filter(|_| self.lead_only[chunk as usize]);
         let Some(memo) = memo else {
             return vm::condition(env, self.code(chunk));
@@ -1025,18 +1069,44 @@ fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
     })
 }
 
-/// Which lead fields `plan` reads: `lead.x` anywhere in its code, and the fields decays
-/// count from (`decay … since lead.x`).
-fn fields_read(plan: &Plan) -> Vec<bool> {
+/// The conditions of `plan`'s `when` rules, flags and grade bands that read only the
+/// lead's attributes (`lead_only`, by chunk), each once, in plan order.
+fn lead_only_conditions(plan: &Plan, lead_only: &[bool]) -> Vec<u32> {
+    let rules = plan.scores.iter().flat_map(|score| match &score.body {
+        ScoreBody::Rules { rules, .. } => rules.as_slice(),
+        _ => &[],
+    });
+    let when = rules.filter_map(|rule| match rule.kind {
+        RuleKind::When { condition } => Some(condition),
+        _ => None,
+    });
+    let flags = plan.flags.iter().map(|flag| flag.condition);
+    let bands = plan.grades.iter().flat_map(|grade| &grade.bands);
+    let conditions = when
+        .chain(flags)
+        .chain(bands.filter_map(|band| band.condition));
+    let mut seen = vec![false; lead_only.len()];
+    conditions
+        .filter(|&chunk| {
+            lead_only[chunk as usize] && !std::mem::replace(&mut seen[chunk as usize], true)
+        })
+        .collect()
+}
+
+/// Which lead fields `plan` reads: `lead.x` anywhere in its code but the chunks
+/// `skipped`, and the fields decays count from (`decay … since lead.x`).
+fn fields_read(plan: &Plan, skipped: &[u32]) -> Vec<bool> {
     let mut read = vec![false; plan.lead_fields.len()];
     let mut mark = |i: u32| {
         if let Some(r) = read.get_mut(i as usize) {
             *r = true;
         }
     };
-    for op in &plan.code {
-        if let Op::LeadField(i) = *op {
-            mark(i);
+    for chunk in (0..plan.chunks.len() as u32).filter(|c| !skipped.contains(c)) {
+        for op in plan.chunk_code(chunk) {
+            if let Op::LeadField(i) = *op {
+                mark(i);
+            }
         }
     }
     for score in &plan.scores {

@@ -96,9 +96,10 @@ pub(crate) struct Scope<'a> {
     pub only: Option<&'a str>,
     /// A lead field to keep though the plan does not read it (`evaluate --by`).
     pub keep_field: Option<usize>,
-    /// Whether any lead may be explained (its record then keeps the values its
-    /// explanation shows).
-    pub explained: bool,
+    /// Whether no lead is explained: lead records then keep only the fields read
+    /// elsewhere than in the conditions worked out once per lead (false, the default,
+    /// keeps every field the plan reads, for the values explanations show).
+    pub explains_none: bool,
 }
 
 impl<'a> Scope<'a> {
@@ -106,14 +107,14 @@ impl<'a> Scope<'a> {
         Scope {
             only: Some(id),
             keep_field: None,
-            explained: true,
+            explains_none: false,
         }
     }
 
     /// The scope of a run that explains leads if `explained`.
     fn explaining(explained: bool) -> Scope<'a> {
         Scope {
-            explained,
+            explains_none: !explained,
             ..Scope::default()
         }
     }
@@ -442,7 +443,7 @@ impl ScoreJob {
         progress: &mut dyn FnMut(Phase),
     ) -> Result<(Batch, Vec<FileCounts>), JobError> {
         let mut batch = Batch::new(scorer.clone(), self.as_of);
-        if !scope.explained {
+        if scope.explains_none {
             batch.explain_no_lead();
         }
         if let Some(field) = scope.keep_field {

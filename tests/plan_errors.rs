@@ -134,3 +134,31 @@ fn every_number_in_a_plan_must_be_finite() {
         assert_eq!(plan.verify(), Ok(()), "{site} = -0.5");
     }
 }
+
+/// A loaded plan whose event `where` is the very chunk of a `when` rule is refused:
+/// a batch works a lead-only `when` out once per lead and keeps only the fields other
+/// chunks read, so a shared chunk would have its `where` read fields dropped.
+#[test]
+fn a_chunk_used_in_two_places_is_refused() {
+    let source = "lead { size: int }\nevent a {}\n\
+        score s { when lead.size > 5 +1\n on a where lead.size > 1 +1 }";
+    let mut plan = leadscore::compile_source("m.score", source, &leadscore::MemoryLoader::new())
+        .plan
+        .expect("the model compiles");
+    let ScoreBody::Rules { rules, .. } = &plan.scores[0].body else {
+        panic!("a score of rules")
+    };
+    let leadscore::plan::RuleKind::When { condition } = rules[0].kind else {
+        panic!("a when rule first")
+    };
+    let member = plan
+        .slots
+        .iter_mut()
+        .find_map(|slot| slot.events.as_mut()?.first_mut());
+    let member = member.expect("the on rule's slot");
+    assert!(member.filter.is_some());
+    member.filter = Some(condition);
+    let error = Plan::from_bytes(&plan.to_bytes()).expect_err("refused");
+    assert_eq!(error.code().as_str(), "E0704");
+    assert!(error.to_string().contains("used in two places"), "{error}");
+}

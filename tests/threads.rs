@@ -70,9 +70,10 @@ fn leads_over_many_blocks_are_added_in_line_order_on_any_thread_count() {
         .plan
         .unwrap();
     let scorer = Arc::new(Scorer::new(plan).unwrap());
-    // 150,000 lines of about 60 bytes: more than two 4 MiB blocks.
-    let (twice, bad) = ([40_000, 75_000, 149_000], [20_000, 110_000]);
-    let leads: String = (1..=150_000u32)
+    // 330,000 lines of about 60 bytes: more than three blocks (of at most 6 MiB), the
+    // lines listed twice each a block or two after their first.
+    let (twice, bad) = ([120_000, 250_000, 299_000], [20_000, 210_000]);
+    let leads: String = (1..=330_000u32)
         .map(|line| match line {
             _ if twice.contains(&line) => format!("{{\"id\":\"L{}\",\"size\":1}}\n", line / 3),
             _ if bad.contains(&line) => "{\"id\":\n".to_string(),
@@ -83,7 +84,7 @@ fn leads_over_many_blocks_are_added_in_line_order_on_any_thread_count() {
             ),
         })
         .collect();
-    assert!(leads.len() > 8 << 20, "{} bytes", leads.len());
+    assert!(leads.len() > 3 * (6 << 20), "{} bytes", leads.len());
     let events = "{\"lead\":\"L7\",\"type\":\"a\",\"ts\":\"2026-10-01T00:00:00Z\"}\n";
     let run = |threads: usize| {
         let mut job = ScoreJob::new(leadscore::time::parse_timestamp("2026-11-01").unwrap());
@@ -104,12 +105,16 @@ fn leads_over_many_blocks_are_added_in_line_order_on_any_thread_count() {
     let (out, rejects) = run(1);
     let lines: Vec<&str> = rejects.lines().collect();
     assert_eq!(lines.len(), 5, "{rejects}");
-    for (reject, line) in lines.iter().zip([20_000, 40_000, 75_000, 110_000, 149_000]) {
+    for (reject, line) in lines
+        .iter()
+        .zip([20_000, 120_000, 210_000, 250_000, 299_000])
+    {
         assert!(reject.contains(&format!("\"line\":{line},")), "{reject}");
     }
     let first = |line: u32| format!("appears twice (first on line {})", line / 3);
-    assert!(lines[1].contains(&first(40_000)), "{}", lines[1]);
-    assert!(lines[4].contains(&first(149_000)), "{}", lines[4]);
+    assert!(lines[1].contains(&first(120_000)), "{}", lines[1]);
+    assert!(lines[3].contains(&first(250_000)), "{}", lines[3]);
+    assert!(lines[4].contains(&first(299_000)), "{}", lines[4]);
     for threads in [2, 3] {
         assert_eq!(
             run(threads),

@@ -190,8 +190,8 @@ impl Batch {
             .add(&self.scorer, &self.leads, &record, self.as_of);
     }
 
-    /// Makes room for `more` leads at once (a million insertions would otherwise regrow
-    /// the tables twenty times).
+    /// Makes room for `more` leads (a block's, as it is added: the tables then double
+    /// as they fill, instead of regrowing on every few insertions).
     fn reserve_leads(&mut self, more: usize) {
         self.leads.reserve(more);
     }

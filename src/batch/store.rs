@@ -154,7 +154,8 @@ pub(super) struct At {
 }
 
 /// Lead records by id (one lookup gives the record and the row of its state), packed
-/// (`eval::Packer`: a few bytes a lead, only the fields the plan reads) into buffers
+/// (`eval::Packer`: a few bytes a lead, the results of its lead-only conditions and only
+/// the fields the plan reads, or reads elsewhere than in those) into buffers
 /// that each hold many: a block of the leads file, packed by the thread that parsed it
 /// and kept as it is, or leads added one by one.
 pub(super) struct Leads {

@@ -5,8 +5,9 @@
 //! A packed record is its line, its id, the remembered conditions, then one entry per
 //! lead field in the plan's order: a tag byte, then for a number, time or duration its 8
 //! bytes (little-endian), for a string its length and bytes. Lengths and the line are
-//! LEB128 varints. A field the plan never reads is packed as absent (`Packer::new` takes
-//! which ones to keep).
+//! LEB128 varints. A field the plan never reads (or reads only in remembered conditions,
+//! when no lead is explained) is packed as absent (`Packer::new` takes which ones to
+//! keep).
 //!
 //! The remembered conditions are the results of the plan's conditions that read only the
 //! lead's attributes (`when lead.title matches …`), worked out once when the lead is
@@ -57,9 +58,9 @@ impl<'a> Attrs<'a> {
         }
     }
 
-    /// The result of the `bit`th condition the record remembers, `None` when it
-    /// remembers none (a lead not packed): bit `n` is the `n`th condition the
-    /// [`Packer`] was made with.
+    /// The result of the `bit`th condition the record remembers, `None` for a lead not
+    /// packed: bit `n` is the `n`th condition the [`Packer`] was made with (a bit past
+    /// them reads as false, or as `None` past the record's last byte).
     pub(crate) fn remembered(self, bit: u32) -> Option<bool> {
         let Attrs::Packed(record) = self else {
             return None;

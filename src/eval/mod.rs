@@ -343,8 +343,9 @@ impl Scorer {
         }
     }
 
-    /// Whether the condition `chunk` holds, remembered for the lead when it reads only
-    /// the lead's attributes and the run has a memo.
+    /// Whether the condition `chunk` holds: read from a packed lead's record when it is
+    /// one the record remembers, else remembered for the lead when it reads only the
+    /// lead's attributes and the run has a memo.
     fn holds(&self, env: &Env<'_>, chunk: u32) -> bool {
         // A packed lead's record has the result (the same bool, worked out when packed).
         let bit = self.remembered_at[chunk as usize];

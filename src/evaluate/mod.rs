@@ -97,6 +97,7 @@ impl LeadsAsOf {
     ) -> Result<LeadsAsOf, JobError> {
         let scope = Scope {
             keep_field: collect.segment,
+            explains_none: true,
             ..Scope::default()
         };
         let (leads, events) = (leads.map(Records::Stream), events.map(Records::Stream));

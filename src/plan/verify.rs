@@ -2,7 +2,10 @@
 //! its chunk, every chunk leaving exactly one value, every number finite, scores, flags
 //! and grades ordered so each only reads ones computed before it (a grade after its
 //! score), labels one line each, and the parts of flags' conditions forming one
-//! condition each. After this, evaluation cannot go wrong.
+//! condition each, and each chunk used in one place only (evaluation may then tell what
+//! a chunk is for by where it is used: a batch works out the conditions that read only a
+//! lead's attributes once per lead, and drops the fields only they read). After this,
+//! evaluation cannot go wrong.
 
 use super::*;
 
@@ -10,6 +13,7 @@ pub(super) fn verify(plan: &Plan) -> Result<(), PlanError> {
     Verifier {
         plan,
         positions: Positions::default(),
+        used: std::cell::RefCell::new(vec![false; plan.chunks.len()]),
     }
     .run()
 }
@@ -19,6 +23,8 @@ struct Verifier<'p> {
     /// Where each score and flag stands in the evaluation order, once `run` has
     /// verified the order.
     positions: Positions,
+    /// Which chunks a use has been verified for.
+    used: std::cell::RefCell<Vec<bool>>,
 }
 
 /// The type of property `prop` of event type `event` (both checked to exist).
@@ -502,6 +508,9 @@ impl Verifier<'_> {
             .chunks
             .get(id as usize)
             .ok_or_else(|| invalid("a chunk does not exist"))?;
+        if std::mem::replace(&mut self.used.borrow_mut()[id as usize], true) {
+            return Err(invalid(format!("chunk {id} is used in two places")));
+        }
         let start = chunk.start as usize;
         let code = self.plan.chunk_code(id);
         let mut depth: i64 = 0;

@@ -69,6 +69,12 @@ impl IdIndex {
         self.len
     }
 
+    /// How many entries the table has room for (at most half of them are used).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Makes room for `more` ids without growing.
     pub fn reserve(&mut self, more: usize) {
         let needed = ((self.len + more) * 2).next_power_of_two();

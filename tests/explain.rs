@@ -174,6 +174,7 @@ fn batch_outcomes(scorer: &Arc<Scorer>, lines: &str, cut: usize, threads: usize)
         let source = Source {
             name: "events.jsonl".into(),
             reader: part.as_bytes(),
+            size: None,
         };
         let bad = batch
             .read_events_parallel(source, &Keys::default(), Default::default(), threads)

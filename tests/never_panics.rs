@@ -230,6 +230,7 @@ fn run(scorer: &Arc<Scorer>, seed: u64) {
     let source = Source {
         name: "events.jsonl".into(),
         reader: lines.as_bytes(),
+        size: None,
     };
     let _ = read.read_events_parallel(source, &Keys::default(), Default::default(), 2);
 

@@ -100,6 +100,7 @@ fn batch(scorer: &Arc<Scorer>, lines: &[String], cut: usize, threads: usize) -> 
         let source = Source {
             name: "events.jsonl".into(),
             reader: text.as_bytes(),
+            size: None,
         };
         let bad = batch
             .read_events_parallel(source, &Keys::default(), Default::default(), threads)

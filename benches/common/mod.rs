@@ -18,6 +18,7 @@ pub fn generated(plan: &Plan, leads: u64, events: u64) -> (Vec<Lead>, Vec<Event>
     let source = Source {
         name: "leads".into(),
         reader: &lead_bytes[..],
+        size: None,
     };
     input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead, _| {
         all_leads.push(lead?);
@@ -28,6 +29,7 @@ pub fn generated(plan: &Plan, leads: u64, events: u64) -> (Vec<Lead>, Vec<Event>
     let source = Source {
         name: "events".into(),
         reader: &event_bytes[..],
+        size: None,
     };
     input::read_events(source, Format::Jsonl, plan, &keys, options, |_, record| {
         if let EventRecord::Declared(event) = record? {

@@ -22,6 +22,8 @@ struct LeadBlock {
     first_line: u64,
     /// How many lines the block has (the next block starts this many lines on).
     lines: u64,
+    /// How many bytes the block has.
+    bytes: usize,
     /// Their records, end to end.
     packed: Vec<u8>,
     /// Where each record starts in `packed`.
@@ -59,11 +61,12 @@ impl Batch {
         let scorer = self.scorer.clone();
         let packer = self.leads.packer().clone();
         let hasher = self.leads.index.hasher();
-        let name = source.name.clone();
+        let (name, size) = (source.name.clone(), source.size);
         let parse_block = |block: &[u8], first_line: u64| {
             let mut done = LeadBlock {
                 first_line,
                 lines: blocks::line_count(block),
+                bytes: block.len(),
                 // A record is rarely longer than its line: with this room the buffer is
                 // not grown (and copied into fresh pages) lead by lead; the pages it
                 // does not fill are never touched, and given back when it is kept.
@@ -107,7 +110,8 @@ impl Batch {
         };
         let (parsed, blocks_parsed) = mpsc::channel::<LeadBlock>();
         let (read_result, mut errors) = std::thread::scope(|scope| {
-            let adder = scope.spawn(|| self.add_blocks_in_order(blocks_parsed, &name, &keys.id));
+            let adder =
+                scope.spawn(|| self.add_blocks_in_order(blocks_parsed, size, &name, &keys.id));
             let (read_result, _) = blocks::in_parallel(
                 source.reader,
                 &name,
@@ -130,10 +134,13 @@ impl Batch {
     }
 
     /// Adds the leads of the blocks coming from `parsed` (in any order) in line order,
-    /// each block once those before it are; returns the bad records.
+    /// each block once those before it are; returns the bad records. With the input's
+    /// `size` (bytes), the index is sized once for the leads it will hold, estimated
+    /// from the first block (growing it as blocks come would write it about twice).
     fn add_blocks_in_order(
         &mut self,
         parsed: mpsc::Receiver<LeadBlock>,
+        size: Option<u64>,
         name: &str,
         id_key: &str,
     ) -> Vec<RecordError> {
@@ -143,6 +150,9 @@ impl Batch {
         for block in parsed {
             waiting.insert(block.first_line, block);
             while let Some(block) = waiting.remove(&next_line) {
+                if next_line == 1 {
+                    self.reserve_leads(expected_leads(&block, size));
+                }
                 next_line += block.lines;
                 self.add_block(block, name, id_key, &mut errors);
             }
@@ -243,6 +253,25 @@ impl Batch {
         errors
     }
 }
+
+/// How many leads an input of `size` bytes holds, judged by its first block: a little
+/// under the block's leads per byte (an index sized a little short grows once at the
+/// end; one sized over a power of two takes twice the memory), at least the block's,
+/// and at most [`MOST_EXPECTED`] (a first block of short lines before far longer ones
+/// would otherwise ask for an index many times too large).
+fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
+    let in_block = first.starts.len();
+    let Some(size) = size.filter(|_| first.bytes > 0) else {
+        return in_block;
+    };
+    let per_byte = in_block as f64 / first.bytes as f64;
+    let estimate = (size as f64 * per_byte * 0.9).min(MOST_EXPECTED as f64);
+    in_block.max(estimate as usize)
+}
+
+/// The most leads an index is sized for before they arrive: 8M, an index of 512 MiB
+/// (beyond, it grows as leads come).
+const MOST_EXPECTED: usize = 1 << 23;
 
 /// Lines parsed ahead of applying them (see [`Worker::block`]).
 const AHEAD: usize = 16;
@@ -563,6 +592,7 @@ mod tests {
         let mut done = LeadBlock {
             first_line,
             lines: ids.len() as u64,
+            bytes: 100,
             packed: Vec::new(),
             starts: Vec::new(),
             hashes: Vec::new(),
@@ -598,7 +628,7 @@ mod tests {
             send.send(block).unwrap();
         }
         drop(send);
-        let errors = batch.add_blocks_in_order(parsed, "leads.jsonl", "id");
+        let errors = batch.add_blocks_in_order(parsed, None, "leads.jsonl", "id");
         let errors: Vec<_> = errors
             .iter()
             .map(|e| (e.line, e.message.as_str()))
@@ -608,5 +638,43 @@ mod tests {
             .map(|i| batch.leads.record(i).id)
             .collect();
         assert_eq!(ids, ["A", "B", "E", "C", "D"]);
+    }
+
+    /// With the input's size, the index is sized after the first block for the leads
+    /// expected (a little under that block's leads per byte), once; without, it grows
+    /// as leads come.
+    #[test]
+    fn the_input_size_sizes_the_index_once_from_the_first_block() {
+        let source = "event a {}\nscore s { on a +1 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let capacity = |size: Option<u64>| {
+            let mut batch = Batch::new(scorer.clone(), 0);
+            let (send, parsed) = mpsc::channel();
+            send.send(block(&batch, 1, &["A", "B", "C"])).unwrap();
+            drop(send);
+            let errors = batch.add_blocks_in_order(parsed, size, "leads.jsonl", "id");
+            assert!(errors.is_empty());
+            batch.leads.index.capacity()
+        };
+        // 3 leads in the block's 100 bytes: 2,700 expected in 100,000 bytes, an index of
+        // 8,192 entries (at most half full).
+        assert_eq!(capacity(Some(100_000)), 8192);
+        assert_eq!(capacity(None), 16, "as small as it starts");
+        assert_eq!(capacity(Some(10)), 16, "no fewer than the block's");
+    }
+
+    #[test]
+    fn expected_leads_are_bounded() {
+        let source = "event a {}\nscore s { on a +1 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        let batch = Batch::new(Arc::new(Scorer::new(plan).unwrap()), 0);
+        let first = block(&batch, 1, &["A", "B"]);
+        assert_eq!(expected_leads(&first, Some(1 << 50)), MOST_EXPECTED);
+        assert_eq!(expected_leads(&first, Some(1_000)), 18);
     }
 }

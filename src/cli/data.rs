@@ -487,8 +487,9 @@ impl Run<'_> {
             ProgressBar::hidden()
         };
         let raw: Box<dyn Read> = Box::new(bar.wrap_read(raw));
-        let input = open::decompressed(name.as_str(), raw)
+        let mut input = open::decompressed(name.as_str(), raw)
             .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
+        input.size = size;
         Ok((input, bar))
     }
 

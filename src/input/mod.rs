@@ -199,6 +199,9 @@ pub struct Source<R> {
     pub name: String,
     /// Where the bytes come from.
     pub reader: R,
+    /// How many bytes the input holds as stored, when known beforehand (a file's size;
+    /// compressed, fewer than it reads as): only a hint, to size tables up front.
+    pub size: Option<u64>,
 }
 
 /// A source of any reader (a file, a network stream, bytes in memory).
@@ -210,12 +213,14 @@ impl<'r> Source<Box<dyn Read + 'r>> {
         Source {
             name: name.into(),
             reader: Box::new(reader),
+            size: None,
         }
     }
 }
 
 impl Source<Box<dyn Read>> {
-    /// Opens a file (standard input for `-`), decompressed: see [`open::open`].
+    /// Opens a file (standard input for `-`), decompressed, with its size: see
+    /// [`open::open`].
     pub fn open(path: &Path) -> std::io::Result<Self> {
         open::open(path)
     }

@@ -47,9 +47,13 @@ pub fn name_of(path: &Path) -> String {
 }
 
 /// Opens the input at `path` (standard input for `-`), decompressed (see
-/// [`decompressed`]), named for messages as [`name_of`] says.
+/// [`decompressed`]), named for messages as [`name_of`] says, with the file's size.
 pub fn open(path: &Path) -> io::Result<Input<'static>> {
-    decompressed(name_of(path), open_raw(path)?)
+    let mut input = decompressed(name_of(path), open_raw(path)?)?;
+    if !is_stdin(path) {
+        input.size = std::fs::metadata(path).ok().map(|m| m.len());
+    }
+    Ok(input)
 }
 
 /// The bytes of the input at `path` (standard input for `-`) as they are stored, not
@@ -155,7 +159,11 @@ pub fn decompressed<'r>(name: impl Into<String>, raw: impl Read + 'r) -> io::Res
             compression: found,
         }),
     };
-    Ok(Source { name, reader })
+    Ok(Source {
+        name,
+        reader,
+        size: None,
+    })
 }
 
 /// Up to `n` first bytes of `reader` (fewer only at its end), and the reader after them.

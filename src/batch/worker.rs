@@ -81,9 +81,9 @@ impl Batch {
                     Vec::new()
                 },
             };
+            let plan = scorer.plan();
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
-                let plan = scorer.plan();
                 let lead = match line {
                     Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text)
                         .map(|lead| {
@@ -585,6 +585,15 @@ mod tests {
     use crate::{compile_source, MemoryLoader};
     use std::sync::Arc;
 
+    /// The scorer of a model with one event type, one point per event.
+    fn one_rule_scorer() -> Arc<Scorer> {
+        let source = "event a {}\nscore s { on a +1 }";
+        let plan = compile_source("m.score", source, &MemoryLoader::new())
+            .plan
+            .unwrap();
+        Arc::new(Scorer::new(plan).unwrap())
+    }
+
     /// A parsed block of leads (by id, from line `first_line` on), packed as the
     /// parsing threads pack them.
     fn block(batch: &Batch, first_line: u64, ids: &[&str]) -> LeadBlock {
@@ -613,11 +622,7 @@ mod tests {
     /// the later line, and the leads are numbered in line order.
     #[test]
     fn blocks_arriving_out_of_order_are_added_in_line_order() {
-        let source = "event a {}\nscore s { on a +1 }";
-        let plan = compile_source("m.score", source, &MemoryLoader::new())
-            .plan
-            .unwrap();
-        let mut batch = Batch::new(Arc::new(Scorer::new(plan).unwrap()), 0);
+        let mut batch = Batch::new(one_rule_scorer(), 0);
         let blocks = [
             block(&batch, 4, &["C", "A"]),
             block(&batch, 6, &["D"]),
@@ -645,11 +650,7 @@ mod tests {
     /// as leads come.
     #[test]
     fn the_input_size_sizes_the_index_once_from_the_first_block() {
-        let source = "event a {}\nscore s { on a +1 }";
-        let plan = compile_source("m.score", source, &MemoryLoader::new())
-            .plan
-            .unwrap();
-        let scorer = Arc::new(Scorer::new(plan).unwrap());
+        let scorer = one_rule_scorer();
         let capacity = |size: Option<u64>| {
             let mut batch = Batch::new(scorer.clone(), 0);
             let (send, parsed) = mpsc::channel();
@@ -668,11 +669,7 @@ mod tests {
 
     #[test]
     fn expected_leads_are_bounded() {
-        let source = "event a {}\nscore s { on a +1 }";
-        let plan = compile_source("m.score", source, &MemoryLoader::new())
-            .plan
-            .unwrap();
-        let batch = Batch::new(Arc::new(Scorer::new(plan).unwrap()), 0);
+        let batch = Batch::new(one_rule_scorer(), 0);
         let first = block(&batch, 1, &["A", "B"]);
         assert_eq!(expected_leads(&first, Some(1 << 50)), MOST_EXPECTED);
         assert_eq!(expected_leads(&first, Some(1_000)), 18);

@@ -1071,7 +1071,8 @@ fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
 }
 
 /// The conditions of `plan`'s `when` rules, flags and grade bands that read only the
-/// lead's attributes (`lead_only`, by chunk), each once, in plan order.
+/// lead's attributes (`lead_only`, by chunk), in plan order (a verified plan uses each
+/// chunk in one place).
 fn lead_only_conditions(plan: &Plan, lead_only: &[bool]) -> Vec<u32> {
     let rules = plan.scores.iter().flat_map(|score| match &score.body {
         ScoreBody::Rules { rules, .. } => rules.as_slice(),
@@ -1086,11 +1087,8 @@ fn lead_only_conditions(plan: &Plan, lead_only: &[bool]) -> Vec<u32> {
     let conditions = when
         .chain(flags)
         .chain(bands.filter_map(|band| band.condition));
-    let mut seen = vec![false; lead_only.len()];
     conditions
-        .filter(|&chunk| {
-            lead_only[chunk as usize] && !std::mem::replace(&mut seen[chunk as usize], true)
-        })
+        .filter(|&chunk| lead_only[chunk as usize])
         .collect()
 }
 

@@ -269,9 +269,10 @@ fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
     in_block.max(estimate as usize)
 }
 
-/// The most leads an index is sized for before they arrive: 8M, an index of 512 MiB
-/// (beyond, it grows as leads come).
-const MOST_EXPECTED: usize = 1 << 23;
+/// The most leads an index is sized for before they arrive: 2M, an index of 128 MiB
+/// (beyond, it grows as leads come). A first block of much shorter lines than the rest
+/// of the file can overstate the leads many times: this bounds what that costs.
+const MOST_EXPECTED: usize = 1 << 21;
 
 /// Lines parsed ahead of applying them (see [`Worker::block`]).
 const AHEAD: usize = 16;

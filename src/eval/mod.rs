@@ -1101,7 +1101,11 @@ fn fields_read(plan: &Plan, skipped: &[u32]) -> Vec<bool> {
             *r = true;
         }
     };
-    for chunk in (0..plan.chunks.len() as u32).filter(|c| !skipped.contains(c)) {
+    let mut read_by = vec![true; plan.chunks.len()];
+    for &chunk in skipped {
+        read_by[chunk as usize] = false;
+    }
+    for chunk in (0..plan.chunks.len() as u32).filter(|&c| read_by[c as usize]) {
         for op in plan.chunk_code(chunk) {
             if let Op::LeadField(i) = *op {
                 mark(i);

@@ -5,6 +5,7 @@
 
 use super::worker::Worker;
 use super::Batch;
+use crate::eval::ByValue;
 use crate::input::{self, columnar, event_columns, lead_columns, Keys, ReadOptions, RecordError};
 use crate::plan::FieldDecl;
 use crate::vocab::{read_into, Value, ValueType};
@@ -55,13 +56,20 @@ impl Batch {
                     starts: Vec::with_capacity(rows.len()),
                     errors: Vec::new(),
                 };
+                // Remembered for the batch of rows (the state a thread keeps is its shares).
+                let mut memo = ByValue::default();
                 for at in 0..rows.len() {
                     let row = rows.row(at);
                     match input::read_lead_record(plan, keys, options, &row) {
                         Ok(lead) => {
                             share.starts.push(share.packed.len());
-                            self.scorer
-                                .pack(packer, &lead, row.number(), &mut share.packed);
+                            self.scorer.pack(
+                                packer,
+                                &lead,
+                                row.number(),
+                                &mut memo,
+                                &mut share.packed,
+                            );
                         }
                         Err(error) => share.errors.push(error),
                     }

@@ -377,7 +377,9 @@ mod tests {
             batch.add_lead(lead("L1", "The CEO", 9.0, "PL"), 1).unwrap();
             batch.add_lead(lead("L2", "Clerk", 2.0, "PL"), 2).unwrap();
             batch.add_lead(lead("L3", "ceo", 1.0, "US"), 3).unwrap();
-            for id in ["L1", "L2", "L3"] {
+            // A title seen before: its result remembered by value.
+            batch.add_lead(lead("L4", "The CEO", 1.0, "DE"), 4).unwrap();
+            for id in ["L1", "L2", "L3", "L4"] {
                 let event = scorer.event(id, "a", 500, []).unwrap().unwrap();
                 batch.add_event(EventRecord::Declared(event));
             }
@@ -398,7 +400,8 @@ mod tests {
             [
                 (Some(11.0), "hot", true),
                 (Some(0.0), "cold", true),
-                (Some(10.0), "cold", false)
+                (Some(10.0), "cold", false),
+                (Some(10.0), "cold", true)
             ]
         );
     }

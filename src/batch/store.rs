@@ -2,7 +2,7 @@
 //! tables for one share of the events (the batch's own, or a worker's).
 
 use super::Summary;
-use crate::eval::{Attrs, Packed, Packer, Scorer, StateMut, StateTable};
+use crate::eval::{Attrs, ByValue, Packed, Packer, Scorer, StateMut, StateTable};
 use crate::ids::IdIndex;
 use crate::input::EventRecord;
 use crate::record::{Event, Lead};
@@ -161,6 +161,8 @@ pub(super) struct At {
 pub(super) struct Leads {
     pub(super) index: IdIndex,
     packer: Packer,
+    /// Conditions' results by value, for leads added one by one.
+    memo: ByValue,
     buffers: Vec<Vec<u8>>,
     /// Whether the last buffer takes leads added one by one.
     last_open: bool,
@@ -177,6 +179,7 @@ impl Leads {
         Leads {
             index: IdIndex::default(),
             packer: scorer.packer(true),
+            memo: ByValue::default(),
             buffers: Vec::new(),
             last_open: false,
             records: Vec::new(),
@@ -259,7 +262,7 @@ impl Leads {
         let buffer = self.buffers.len() - 1;
         let bytes = &mut self.buffers[buffer];
         let offset = bytes.len();
-        scorer.pack(&self.packer, lead, line, bytes);
+        scorer.pack(&self.packer, lead, line, &mut self.memo, bytes);
         At {
             buffer: buffer as u32,
             offset: offset as u32,

@@ -5,8 +5,7 @@
 
 use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
-use crate::eval::Scorer;
-use crate::eval::SharedTable;
+use crate::eval::{ByValue, Scorer, SharedTable};
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
@@ -62,7 +61,7 @@ impl Batch {
         let packer = self.leads.packer().clone();
         let hasher = self.leads.index.hasher();
         let (name, size) = (source.name.clone(), source.size);
-        let parse_block = |block: &[u8], first_line: u64| {
+        let parse_block = |block: &[u8], first_line: u64, memo: &mut ByValue| {
             let mut done = LeadBlock {
                 first_line,
                 lines: blocks::line_count(block),
@@ -101,7 +100,7 @@ impl Batch {
                         if keep_records {
                             done.texts.push(range);
                         }
-                        scorer.pack(&packer, &lead, number, &mut done.packed);
+                        scorer.pack(&packer, &lead, number, memo, &mut done.packed);
                     }
                     Err(error) => done.errors.push(error),
                 }
@@ -116,10 +115,10 @@ impl Batch {
                 source.reader,
                 &name,
                 threads,
-                || parsed.clone(),
-                |parsed, block, first_line| {
+                || (parsed.clone(), ByValue::default()),
+                |(parsed, memo), block, first_line| {
                     // The adder stops only when every sender is gone.
-                    let _ = parsed.send(parse_block(block, first_line));
+                    let _ = parsed.send(parse_block(block, first_line, memo));
                 },
             );
             drop(parsed);
@@ -614,7 +613,13 @@ mod tests {
             done.starts.push(done.packed.len() as u32);
             done.hashes.push(batch.leads.index.hash(id));
             let lead = scorer.lead(id, []).unwrap();
-            scorer.pack(packer, &lead, line, &mut done.packed);
+            scorer.pack(
+                packer,
+                &lead,
+                line,
+                &mut ByValue::default(),
+                &mut done.packed,
+            );
         }
         done
     }

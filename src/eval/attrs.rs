@@ -122,21 +122,21 @@ impl Packer {
     }
 
     /// Appends the record of `lead`, defined on `line`, to `out`; `holds` gives the
-    /// lead's result of each condition the packer keeps.
+    /// lead's result of each condition the packer keeps (by its bit and its chunk).
     pub(crate) fn pack(
         &self,
         lead: &Lead,
         line: u64,
-        holds: impl Fn(u32) -> bool,
+        mut holds: impl FnMut(usize, u32) -> bool,
         out: &mut Vec<u8>,
     ) {
         write_varint(line, out);
         write_str(&lead.id, out);
         write_varint(self.remembered.len().div_ceil(8) as u64, out);
-        for conditions in self.remembered.chunks(8) {
+        for (byte_at, conditions) in self.remembered.chunks(8).enumerate() {
             let bits = conditions.iter().enumerate();
             out.push(bits.fold(0, |byte, (bit, &chunk)| {
-                byte | u8::from(holds(chunk)) << bit
+                byte | u8::from(holds(byte_at * 8 + bit, chunk)) << bit
             }));
         }
         for (i, value) in lead.fields.iter().enumerate() {
@@ -280,7 +280,7 @@ mod tests {
         let lead = lead();
         let mut bytes = vec![9, 9];
         let packer = Packer::new(vec![true; lead.fields.len()], Vec::new());
-        packer.pack(&lead, 300_000, |_| unreachable!(), &mut bytes);
+        packer.pack(&lead, 300_000, |_, _| unreachable!(), &mut bytes);
         let packed = Packed::read(&bytes[2..]);
         assert_eq!((packed.line, packed.id), (300_000, lead.id.as_str()));
         let attrs = Attrs::Packed(&bytes[2..]);
@@ -298,7 +298,7 @@ mod tests {
         let mut packer = Packer::new(keep, Vec::new());
         packer.keep(7);
         let mut bytes = Vec::new();
-        packer.pack(&lead, 1, |_| unreachable!(), &mut bytes);
+        packer.pack(&lead, 1, |_, _| unreachable!(), &mut bytes);
         let attrs = Attrs::Packed(&bytes);
         assert_eq!(attrs.get(0), Val::Absent);
         assert_eq!(attrs.get(2), Val::Num(-1.5));
@@ -314,7 +314,12 @@ mod tests {
         // Conditions 10..20: those at an odd chunk hold.
         let packer = Packer::new(vec![true; lead.fields.len()], (10..20).collect());
         let mut bytes = Vec::new();
-        packer.pack(&lead, 7, |chunk| chunk % 2 == 1, &mut bytes);
+        packer.pack(
+            &lead,
+            7,
+            |bit, chunk| bit as u32 + 10 == chunk && chunk % 2 == 1,
+            &mut bytes,
+        );
         let attrs = Attrs::Packed(&bytes);
         for (bit, chunk) in (10..20u32).enumerate() {
             assert_eq!(

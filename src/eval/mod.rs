@@ -7,6 +7,7 @@
 //! flag is set or not, and how far each graded score is from its next band.
 
 mod attrs;
+mod by_value;
 mod edges;
 mod history;
 mod pipeline;
@@ -25,7 +26,7 @@ use crate::plan::{
     ScoreBody, Slot, SlotEvent, SlotId, SlotKind,
 };
 use crate::record::{Event, Lead};
-use crate::vocab::{coerce, FieldError, Value};
+use crate::vocab::{coerce, FieldError, Value, ValueType};
 use history::{KeptEvent, Key};
 use regex::Regex;
 use serde::ser::{SerializeMap, Serializer};
@@ -33,6 +34,7 @@ use serde::Serialize;
 use vm::Env;
 
 pub(crate) use attrs::{Attrs, Packed, Packer};
+pub(crate) use by_value::ByValue;
 pub(crate) use edges::Passing;
 pub(crate) use vm::{Memo, Trace};
 
@@ -132,6 +134,9 @@ pub struct Scorer {
     remembered: Vec<u32>,
     /// For each chunk, its place in `remembered` (`u32::MAX` when it is not there).
     remembered_at: Vec<u32>,
+    /// For each of `remembered`, the text field it reads when it reads one and nothing
+    /// else: its results are remembered by the field's value ([`ByValue`]).
+    one_text_field: Vec<Option<usize>>,
     /// Whether some event's `where` reads the lead's attributes.
     filters_read_lead: bool,
     /// What changes as time passes (for the live engine).
@@ -173,6 +178,10 @@ impl Scorer {
             .map(|c| reads_only(&plan, c, Input::Lead))
             .collect();
         let remembered = lead_only_conditions(&plan, &lead_only);
+        let one_text_field = remembered
+            .iter()
+            .map(|&chunk| one_text_field(&plan, chunk))
+            .collect();
         let mut remembered_at = vec![u32::MAX; plan.chunks.len()];
         for (bit, &chunk) in remembered.iter().enumerate() {
             remembered_at[chunk as usize] = bit as u32;
@@ -197,6 +206,7 @@ impl Scorer {
             lead_only,
             remembered,
             remembered_at,
+            one_text_field,
             clocks,
         })
     }
@@ -291,10 +301,25 @@ impl Scorer {
     }
 
     /// Appends the record of `lead`, defined on `line`, to `out`, as `packer` packs it
-    /// (one of this scorer's, or of a scorer of the same plan).
-    pub(crate) fn pack(&self, packer: &Packer, lead: &Lead, line: u64, out: &mut Vec<u8>) {
+    /// (one of this scorer's, or of a scorer of the same plan), with the results of
+    /// conditions on one text field taken from (and kept in) `memo`.
+    pub(crate) fn pack(
+        &self,
+        packer: &Packer,
+        lead: &Lead,
+        line: u64,
+        memo: &mut ByValue,
+        out: &mut Vec<u8>,
+    ) {
         let env = self.env(Attrs::of(lead), 0);
-        let holds = |chunk| vm::condition(&env, self.code(chunk));
+        let holds = |bit: usize, chunk| {
+            let run = || vm::condition(&env, self.code(chunk));
+            let field = self.one_text_field.get(bit).copied().flatten();
+            match field.and_then(|f| lead.fields.get(f)) {
+                Some(Some(Value::Str(text))) => memo.get(bit, text, run),
+                _ => run(),
+            }
+        };
         packer.pack(lead, line, holds, out);
     }
 
@@ -1068,6 +1093,17 @@ fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
         Op::Now | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_) => false,
         _ => true,
     })
+}
+
+/// The text field chunk `chunk` reads, when it reads one and no other.
+fn one_text_field(plan: &Plan, chunk: u32) -> Option<usize> {
+    let mut fields = plan.chunk_code(chunk).iter().filter_map(|op| match *op {
+        Op::LeadField(i) => Some(i as usize),
+        _ => None,
+    });
+    let first = fields.next()?;
+    let text = plan.lead_fields.get(first)?.ty == ValueType::String;
+    (text && fields.all(|i| i == first)).then_some(first)
 }
 
 /// The conditions of `plan`'s `when` rules, flags and grade bands that read only the

@@ -210,7 +210,7 @@ mod tests {
     use crate::{compile_source, MemoryLoader};
 
     /// The scorer of a model with one event type, one point per event.
-    fn one_rule_scorer() -> Arc<Scorer> {
+    pub(super) fn one_rule_scorer() -> Arc<Scorer> {
         let source = "event a {}\nscore s { on a +1 }";
         let plan = compile_source("m.score", source, &MemoryLoader::new())
             .plan

@@ -581,18 +581,8 @@ impl<'b> Worker<'b> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::one_rule_scorer;
     use super::*;
-    use crate::{compile_source, MemoryLoader};
-    use std::sync::Arc;
-
-    /// The scorer of a model with one event type, one point per event.
-    fn one_rule_scorer() -> Arc<Scorer> {
-        let source = "event a {}\nscore s { on a +1 }";
-        let plan = compile_source("m.score", source, &MemoryLoader::new())
-            .plan
-            .unwrap();
-        Arc::new(Scorer::new(plan).unwrap())
-    }
 
     /// A parsed block of leads (by id, from line `first_line` on), packed as the
     /// parsing threads pack them.

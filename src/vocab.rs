@@ -529,6 +529,15 @@ fn whole_if_int(ty: ValueType, n: f64) -> Option<Value> {
     fits.then_some(Value::Number(n))
 }
 
+/// `n` as a value of `ty` when `ty` is numeric and `n` fits it, as `n`'s digits would
+/// be read: for readers that hold the number already (a columnar file's numbers).
+#[cfg(feature = "columnar")]
+pub(crate) fn number_as(ty: ValueType, n: f64) -> Option<Value> {
+    matches!(ty, ValueType::Int | ValueType::Number)
+        .then(|| whole_if_int(ty, n))
+        .flatten()
+}
+
 fn is_int(n: f64) -> bool {
     n.fract() == 0.0 && n.abs() <= MAX_INT
 }

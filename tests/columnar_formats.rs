@@ -4,8 +4,8 @@
 #![cfg(feature = "columnar")]
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+    Int8Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt16Array, UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use leadscore::input::{Format, Source};
@@ -500,6 +500,135 @@ fn a_value_that_does_not_fit_names_the_file_row_and_column() {
             .starts_with(&format!("{}:1:2: field `size`: ", path.display())),
         "{error}"
     );
+}
+
+/// A number in a numeric column of any width reads as its digits do in JSON: the same
+/// scores when it fits its field, and the same error when an `int` gets a fraction or a
+/// whole number too large to keep exactly (the columns hold what the JSON spells).
+#[test]
+fn numbers_of_every_column_type_read_as_their_json_digits() {
+    let cases: Vec<(&str, ArrayRef)> = vec![
+        ("49", Arc::new(Int8Array::from(vec![49]))),
+        ("50", Arc::new(Int16Array::from(vec![50]))),
+        ("-7", Arc::new(Int32Array::from(vec![-7]))),
+        ("1001", Arc::new(UInt16Array::from(vec![1001]))),
+        ("1000.5", Arc::new(Float32Array::from(vec![1000.5f32]))),
+        // The float nearest 1000.6 as an f32, written out.
+        (
+            "1000.5999755859375",
+            Arc::new(Float32Array::from(vec![1000.6f32])),
+        ),
+        ("60.5", Arc::new(Float64Array::from(vec![60.5]))),
+        (
+            "9007199254740991",
+            Arc::new(Int64Array::from(vec![(1i64 << 53) - 1])),
+        ),
+        (
+            "9007199254740993",
+            Arc::new(Int64Array::from(vec![(1i64 << 53) + 1])),
+        ),
+        (
+            "18446744073709551615",
+            Arc::new(UInt64Array::from(vec![u64::MAX])),
+        ),
+    ];
+    for (digits, column) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for field in ["size", "revenue"] {
+            let json = format!("{{\"id\":\"L1\",\"{field}\":{digits}}}\n");
+            std::fs::write(dir.path().join("leads.jsonl"), json).unwrap();
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("id", DataType::Utf8, false),
+                Field::new(field, column.data_type().clone(), false),
+            ]));
+            let ids = Arc::new(StringArray::from(vec!["L1"])) as ArrayRef;
+            let batch = RecordBatch::try_new(schema, vec![ids, column.clone()]).unwrap();
+            write_parquet(&dir.path().join("leads.parquet"), &[batch]);
+            std::fs::write(dir.path().join("events.jsonl"), "").unwrap();
+            let outcome = |leads: &str| {
+                score(dir.path(), leads, "events.jsonl", 2).map_err(|e| match e {
+                    JobError::Record(e) => (e.code(), e.field, e.message),
+                    other => panic!("{other}"),
+                })
+            };
+            let expected = outcome("leads.jsonl");
+            assert_eq!(outcome("leads.parquet"), expected, "{field} = {digits}");
+        }
+    }
+}
+
+/// Leads are added in row order whichever thread reads their row group: a lead listed
+/// twice is the later row, set aside with the row of the first, on one thread or three.
+#[test]
+fn a_lead_listed_twice_is_the_later_row_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |id: &str, size: i64| LeadRow {
+        id: id.into(),
+        industry: None,
+        size: Some(size),
+        revenue: None,
+        student: None,
+    };
+    // One row group per batch: ids A, B | C, A | D, C.
+    let groups = [
+        vec![row("A", 1), row("B", 2)],
+        vec![row("C", 3), row("A", 60)],
+        vec![row("D", 4), row("C", 70)],
+    ];
+    let lead_batches: Vec<RecordBatch> = groups
+        .iter()
+        .map(|g| batches(g, &[]).0[0].clone())
+        .collect();
+    write_parquet(&dir.path().join("leads.parquet"), &lead_batches);
+    write_jsonl(dir.path(), &[], &[]);
+    let mut seen = Vec::new();
+    for threads in [1, 3] {
+        let job = ScoreJob {
+            threads,
+            ..ScoreJob::new(AS_OF)
+        };
+        let (mut out, mut rejects) = (Vec::new(), Vec::new());
+        let leads = source(dir.path(), "leads.parquet");
+        let events = source(dir.path(), "events.jsonl");
+        job.run(
+            scorer(),
+            Some(leads),
+            Some(events),
+            &mut out,
+            Some(&mut rejects),
+        )
+        .unwrap();
+        let rejects: Vec<serde_json::Value> = String::from_utf8(rejects)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let rows: Vec<(u64, String)> = rejects
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["error"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (4, "lead `A` appears twice (first on line 1)".to_string()),
+                (6, "lead `C` appears twice (first on line 3)".to_string())
+            ],
+            "{threads} threads"
+        );
+        seen.push(String::from_utf8(out).unwrap());
+    }
+    // The first rows' sizes score: A and C under 50.
+    assert!(
+        seen[0].contains("{\"lead\":\"A\",\"scores\":{\"fit\":0}"),
+        "{}",
+        seen[0]
+    );
+    assert_eq!(seen[0], seen[1]);
 }
 
 /// A file that is not Parquet stops the job with an error that names it.

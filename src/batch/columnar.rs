@@ -1,32 +1,23 @@
 //! Reading Parquet and Arrow IPC files on every core: threads take row groups (or record
-//! batches), leads are added in row order once all are read (so a duplicate is the
-//! later row, as in a sequential read), events go to the JSON Lines workers' (the
+//! batches), leads are added in row order by one more thread as they are read (so a
+//! duplicate is the later row, as in a sequential read), events go to the JSON Lines workers' (the
 //! shared state table, or each thread's own shard, merged as theirs are).
 
-use super::worker::Worker;
+use super::worker::{LeadBlock, Packing, Worker};
 use super::Batch;
 use crate::eval::ByValue;
 use crate::input::{self, columnar, event_columns, lead_columns, Keys, ReadOptions, RecordError};
 use crate::plan::FieldDecl;
-use crate::vocab::{read_into, Value, ValueType};
+use crate::record::Lead;
+use crate::vocab::{self, read_into, Value, ValueType};
 use arrow_array::Array;
-
-/// The leads of one record batch, packed (as the JSON Lines reader packs a block's).
-struct LeadBatch {
-    /// The number of rows before it.
-    first_row: u64,
-    /// The good rows' records, end to end.
-    packed: Vec<u8>,
-    /// Where each good row's record starts in `packed`.
-    starts: Vec<usize>,
-    /// The rows that have no record, and why. Kept apart from `starts`: an error is
-    /// large, and a `Result` per row made every lead cost its size.
-    errors: Vec<RecordError>,
-}
+use std::sync::mpsc;
 
 impl Batch {
     /// Reads every lead of a Parquet or Arrow IPC file (only the columns the plan reads)
-    /// on `threads` threads, and adds them in row order. Returns the bad records in row
+    /// on `threads` threads, each record batch of rows packed as a block of JSON Lines
+    /// is, and added in row order by one more thread as the batches before it are (as
+    /// [`Batch::read_leads_parallel`] adds blocks). Returns the bad records in row
     /// order, or the error that stopped reading.
     pub(crate) fn read_leads_columnar(
         &mut self,
@@ -35,65 +26,45 @@ impl Batch {
         options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let plan = self.scorer.plan();
-        let packer = self.leads.packer();
-        let wanted = lead_columns(plan, keys);
-        let (read, shares) = columnar::read_batches(
-            origin,
-            &wanted,
-            threads,
-            Vec::<LeadBatch>::new,
-            |shares, rows| {
-                // Room for as many bytes a row as the thread's last share took, so the
-                // buffer is not grown (and copied into fresh pages) row by row.
-                let room = shares.last().map_or(0, |last: &LeadBatch| {
-                    let per_row = last.packed.len() / last.starts.len().max(1);
-                    (per_row + per_row / 8) * rows.len()
-                });
-                let mut share = LeadBatch {
-                    first_row: rows.first_row(),
-                    packed: Vec::with_capacity(room),
-                    starts: Vec::with_capacity(rows.len()),
-                    errors: Vec::new(),
-                };
-                // Remembered for the batch of rows (the state a thread keeps is its shares).
-                let mut memo = ByValue::default();
-                for at in 0..rows.len() {
-                    let row = rows.row(at);
-                    match input::read_lead_record(plan, keys, options, &row) {
-                        Ok(lead) => {
-                            share.starts.push(share.packed.len());
-                            self.scorer.pack(
-                                packer,
-                                &lead,
-                                row.number(),
-                                &mut memo,
-                                &mut share.packed,
-                            );
-                        }
-                        Err(error) => share.errors.push(error),
-                    }
-                }
-                shares.push(share);
-            },
+        let (scorer, packer, hasher) = (
+            self.scorer.clone(),
+            self.leads.packer().clone(),
+            self.leads.index.hasher(),
         );
-        // A file that cannot be read adds no leads.
+        let packing = Packing {
+            scorer: &scorer,
+            packer: &packer,
+            hasher: &hasher,
+        };
+        let wanted = lead_columns(scorer.plan(), keys);
+        let (parsed, blocks_parsed) = mpsc::channel::<LeadBlock>();
+        let (read, mut errors) = std::thread::scope(|scope| {
+            let name = origin.name();
+            let adder =
+                scope.spawn(|| self.add_blocks_in_order(blocks_parsed, None, name, &keys.id));
+            let (read, _) = columnar::read_batches(
+                origin,
+                &wanted,
+                threads,
+                || LeadReader {
+                    parsed: parsed.clone(),
+                    memo: ByValue::default(),
+                    room: 0,
+                    lead: Lead::default(),
+                    digits: String::new(),
+                },
+                |reader, rows| {
+                    let block = reader.block(&packing, rows, keys, options);
+                    // The adder stops only when every sender is gone.
+                    let _ = reader.parsed.send(block);
+                },
+            );
+            drop(parsed);
+            (read, adder.join().expect("adding leads does not panic"))
+        });
+        // After an error the leads read before it stay the batch's, as the JSON Lines
+        // reader keeps what it read (the job stops at the error).
         read?;
-        let mut shares: Vec<LeadBatch> = shares.into_iter().flatten().collect();
-        shares.sort_unstable_by_key(|share| share.first_row);
-        self.reserve_leads(shares.iter().map(|share| share.starts.len()).sum());
-        let mut errors = Vec::new();
-        for share in shares {
-            errors.extend(share.errors);
-            let at = self.leads.keep_buffer(share.packed);
-            for start in share.starts {
-                let record = self.leads.record_at(at(start));
-                let (row, hash) = (record.line, self.leads.index.hash(record.id));
-                let added = self.add_packed(at(start), hash);
-                errors.extend(added.err().map(|e| e.at(origin.name(), row, &keys.id)));
-            }
-        }
-        // Each share's bad rows come before its duplicates: put them in row order.
         errors.sort_by_key(|e| e.line);
         Ok(errors)
     }
@@ -130,6 +101,67 @@ impl Batch {
         let errors = self.take_shards(shared, finished);
         read?;
         Ok(errors)
+    }
+}
+
+/// What a thread reading leads keeps from one record batch to the next.
+struct LeadReader {
+    parsed: mpsc::Sender<LeadBlock>,
+    /// Lead-only conditions' results by value (see [`ByValue`]).
+    memo: ByValue,
+    /// Bytes of packed records per row in the thread's last block, for the next one's
+    /// room (so its buffer is not grown, and copied into fresh pages, row by row).
+    room: usize,
+    /// The lead being read: its buffers are reused row after row.
+    lead: Lead,
+    /// A number's digits, for the fast path's values (see [`fill_props`]).
+    digits: String,
+}
+
+impl LeadReader {
+    /// The leads of one record batch, packed: rows with a text id and values that fit go
+    /// through the fast path, which reuses the thread's lead and allocates nothing; any
+    /// other row goes to the full reader, which reads it (or says what is wrong) as it
+    /// reads every format.
+    fn block(
+        &mut self,
+        packing: &Packing<'_>,
+        rows: &columnar::Rows<'_>,
+        keys: &Keys,
+        options: ReadOptions,
+    ) -> LeadBlock {
+        let plan = packing.scorer.plan();
+        let room = (self.room + self.room / 8) * rows.len();
+        let mut block = LeadBlock::new(rows.first_row() + 1, rows.len() as u64, room)
+            .with_input_records(rows.file_rows());
+        let id = rows.column(&keys.id);
+        let columns: Vec<_> = plan
+            .lead_fields
+            .iter()
+            .map(|f| rows.column(&f.name))
+            .collect();
+        let lead = &mut self.lead;
+        lead.fields.resize(plan.lead_fields.len(), None);
+        for at in 0..rows.len() {
+            let number = rows.row(at).number();
+            let fast = (|| {
+                let id = columnar::text_at(id?, at)?;
+                lead.id.clear();
+                lead.id.push_str(id);
+                let (decls, digits) = (&plan.lead_fields, &mut self.digits);
+                fill_props(&mut lead.fields, decls, &columns, at, digits, options)
+            })();
+            if fast.is_some() {
+                block.push(packing, lead, number, &mut self.memo);
+                continue;
+            }
+            match input::read_lead_record(plan, keys, options, &rows.row(at)) {
+                Ok(read) => block.push(packing, &read, number, &mut self.memo),
+                Err(error) => block.errors.push(error),
+            }
+        }
+        self.room = block.packed_len() / block.records().max(1);
+        block
     }
 }
 
@@ -194,9 +226,11 @@ fn fill_props(
             *slot = Some(Value::Time(columnar::time_at(column, at)?));
             continue;
         }
-        if decl.ty == ValueType::Number {
-            if let Some(n) = columnar::float_at(column, at) {
-                *slot = Some(Value::Number(n));
+        if matches!(decl.ty, ValueType::Number | ValueType::Int) {
+            if let Some(n) = columnar::number_at(column, at) {
+                // A number that does not fit (a fraction for an `int`) is the full
+                // reader's to tell.
+                *slot = Some(vocab::number_as(decl.ty, n)?);
                 continue;
             }
         }

@@ -5,24 +5,28 @@
 
 use super::store::{Leads, Row, Shard};
 use super::{blocks, Batch};
-use crate::eval::{ByValue, Scorer, SharedTable};
+use crate::eval::{ByValue, Packer, Scorer, SharedTable};
+use crate::ids::IdHasher;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
 use crate::plan::Plan;
-use crate::record::Event;
+use crate::record::{Event, Lead};
 use crate::vocab;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
 use std::sync::mpsc;
 
-/// The leads of one block of lines, parsed and packed.
-struct LeadBlock {
+/// The leads of one block of lines (or of rows of a columnar file), parsed and packed.
+pub(super) struct LeadBlock {
     first_line: u64,
     /// How many lines the block has (the next block starts this many lines on).
     lines: u64,
-    /// How many bytes the block has.
+    /// How many bytes the block has (0: not known).
     bytes: usize,
+    /// How many records the whole input has, when its format says (a Parquet file's
+    /// metadata does): the index is then sized for them.
+    input_records: Option<u64>,
     /// Their records, end to end.
     packed: Vec<u8>,
     /// Where each record starts in `packed`.
@@ -32,10 +36,74 @@ struct LeadBlock {
     hashes: Vec<u64>,
     /// Where each record's text is in `text` (only when `text` is kept).
     texts: Vec<Range<usize>>,
-    errors: Vec<RecordError>,
+    pub(super) errors: Vec<RecordError>,
     /// The block as read, so that a lead found twice is set aside with its record;
     /// empty when no records are set aside.
     text: Vec<u8>,
+}
+
+impl LeadBlock {
+    /// A block of `lines` lines (rows) from `first_line` on, with room for `room`
+    /// bytes of packed records.
+    pub(super) fn new(first_line: u64, lines: u64, room: usize) -> LeadBlock {
+        LeadBlock {
+            first_line,
+            lines,
+            bytes: 0,
+            input_records: None,
+            packed: Vec::with_capacity(room),
+            starts: Vec::new(),
+            hashes: Vec::new(),
+            texts: Vec::new(),
+            errors: Vec::new(),
+            text: Vec::new(),
+        }
+    }
+
+    /// Says how many records the whole input has.
+    #[cfg(feature = "columnar")]
+    pub(super) fn with_input_records(self, records: Option<u64>) -> LeadBlock {
+        LeadBlock {
+            input_records: records,
+            ..self
+        }
+    }
+
+    /// Packs `lead` (line or row `number`) as the block's next record.
+    pub(super) fn push(
+        &mut self,
+        packing: &Packing<'_>,
+        lead: &Lead,
+        number: u64,
+        memo: &mut ByValue,
+    ) {
+        // A block is a few MiB: offsets in it fit in 32 bits.
+        self.starts.push(self.packed.len() as u32);
+        self.hashes.push(packing.hasher.hash(&lead.id));
+        packing
+            .scorer
+            .pack(packing.packer, lead, number, memo, &mut self.packed);
+    }
+
+    /// How many bytes its records take.
+    #[cfg(feature = "columnar")]
+    pub(super) fn packed_len(&self) -> usize {
+        self.packed.len()
+    }
+
+    /// How many records it has.
+    #[cfg(feature = "columnar")]
+    pub(super) fn records(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// What the threads parsing leads need to pack them as the batch does, without
+/// borrowing the batch, which the adding thread changes meanwhile.
+pub(super) struct Packing<'a> {
+    pub(super) scorer: &'a Scorer,
+    pub(super) packer: &'a Packer,
+    pub(super) hasher: &'a IdHasher,
 }
 
 impl Batch {
@@ -55,31 +123,26 @@ impl Batch {
         threads: usize,
         keep_records: bool,
     ) -> Result<Vec<RecordError>, RecordError> {
-        // The parsing threads hash ids as the index does and pack records as the batch
-        // does, without borrowing the batch, which the adding thread changes meanwhile.
-        let scorer = self.scorer.clone();
-        let packer = self.leads.packer().clone();
-        let hasher = self.leads.index.hasher();
+        let (scorer, packer, hasher) = (
+            self.scorer.clone(),
+            self.leads.packer().clone(),
+            self.leads.index.hasher(),
+        );
+        let packing = Packing {
+            scorer: &scorer,
+            packer: &packer,
+            hasher: &hasher,
+        };
         let (name, size) = (source.name.clone(), source.size);
         let parse_block = |block: &[u8], first_line: u64, memo: &mut ByValue| {
-            let mut done = LeadBlock {
-                first_line,
-                lines: blocks::line_count(block),
-                bytes: block.len(),
-                // A record is rarely longer than its line: with this room the buffer is
-                // not grown (and copied into fresh pages) lead by lead; the pages it
-                // does not fill are never touched, and given back when it is kept.
-                packed: Vec::with_capacity(block.len()),
-                starts: Vec::new(),
-                hashes: Vec::new(),
-                texts: Vec::new(),
-                errors: Vec::new(),
-                text: if keep_records {
-                    block.to_vec()
-                } else {
-                    Vec::new()
-                },
-            };
+            // A record is rarely longer than its line: with this room the buffer is not
+            // grown (and copied into fresh pages) lead by lead; the pages it does not
+            // fill are never touched, and given back when it is kept.
+            let mut done = LeadBlock::new(first_line, blocks::line_count(block), block.len());
+            done.bytes = block.len();
+            if keep_records {
+                done.text = block.to_vec();
+            }
             let plan = scorer.plan();
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
@@ -94,13 +157,10 @@ impl Batch {
                 };
                 match lead {
                     Ok((lead, range)) => {
-                        // A block is a few MiB: offsets in it fit in 32 bits.
-                        done.starts.push(done.packed.len() as u32);
-                        done.hashes.push(hasher.hash(&lead.id));
                         if keep_records {
                             done.texts.push(range);
                         }
-                        scorer.pack(&packer, &lead, number, memo, &mut done.packed);
+                        done.push(&packing, &lead, number, memo);
                     }
                     Err(error) => done.errors.push(error),
                 }
@@ -136,7 +196,7 @@ impl Batch {
     /// each block once those before it are; returns the bad records. With the input's
     /// `size` (bytes), the index is sized once for the leads it will hold, estimated
     /// from the first block (growing it as blocks come would write it about twice).
-    fn add_blocks_in_order(
+    pub(super) fn add_blocks_in_order(
         &mut self,
         parsed: mpsc::Receiver<LeadBlock>,
         size: Option<u64>,
@@ -253,13 +313,18 @@ impl Batch {
     }
 }
 
-/// How many leads an input of `size` bytes holds, judged by its first block: a little
+/// How many leads an input holds: as many as it has records when its format says (a
+/// lead listed twice makes the index a little large); else, for an input of `size`
+/// bytes, judged by its first block: a little
 /// under the block's leads per byte (an index sized a little short grows once at the
 /// end; one sized over a power of two takes twice the memory), at least the block's,
 /// and at most [`MOST_EXPECTED`] (a first block of short lines before far longer ones
 /// would otherwise ask for an index many times too large).
 fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
     let in_block = first.starts.len();
+    if let Some(records) = first.input_records {
+        return usize::try_from(records).unwrap_or(usize::MAX).max(in_block);
+    }
     let Some(size) = size.filter(|_| first.bytes > 0) else {
         return in_block;
     };
@@ -587,29 +652,17 @@ mod tests {
     /// A parsed block of leads (by id, from line `first_line` on), packed as the
     /// parsing threads pack them.
     fn block(batch: &Batch, first_line: u64, ids: &[&str]) -> LeadBlock {
-        let (scorer, packer) = (&batch.scorer, batch.leads.packer());
-        let mut done = LeadBlock {
-            first_line,
-            lines: ids.len() as u64,
-            bytes: 100,
-            packed: Vec::new(),
-            starts: Vec::new(),
-            hashes: Vec::new(),
-            texts: Vec::new(),
-            errors: Vec::new(),
-            text: Vec::new(),
+        let hasher = batch.leads.index.hasher();
+        let packing = Packing {
+            scorer: &batch.scorer,
+            packer: batch.leads.packer(),
+            hasher: &hasher,
         };
+        let mut done = LeadBlock::new(first_line, ids.len() as u64, 0);
+        done.bytes = 100;
         for (line, id) in (first_line..).zip(ids) {
-            done.starts.push(done.packed.len() as u32);
-            done.hashes.push(batch.leads.index.hash(id));
-            let lead = scorer.lead(id, []).unwrap();
-            scorer.pack(
-                packer,
-                &lead,
-                line,
-                &mut ByValue::default(),
-                &mut done.packed,
-            );
+            let lead = batch.scorer.lead(id, []).unwrap();
+            done.push(&packing, &lead, line, &mut ByValue::default());
         }
         done
     }
@@ -669,5 +722,18 @@ mod tests {
         let first = block(&batch, 1, &["A", "B"]);
         assert_eq!(expected_leads(&first, Some(1 << 50)), MOST_EXPECTED);
         assert_eq!(expected_leads(&first, Some(1_000)), 18);
+    }
+
+    /// An input that says how many records it has is sized for them, whatever its
+    /// bytes, beyond the bound on estimates too.
+    #[test]
+    #[cfg(feature = "columnar")]
+    fn an_input_that_counts_its_records_is_sized_for_them() {
+        let batch = Batch::new(one_rule_scorer(), 0);
+        let first = block(&batch, 1, &["A", "B"]).with_input_records(Some(3_000_000));
+        assert_eq!(expected_leads(&first, Some(1_000)), 3_000_000);
+        assert_eq!(expected_leads(&first, None), 3_000_000);
+        let counted = block(&batch, 1, &["A", "B"]).with_input_records(Some(1));
+        assert_eq!(expected_leads(&counted, None), 2);
     }
 }

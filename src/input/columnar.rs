@@ -33,6 +33,8 @@ pub(crate) struct Rows<'a> {
     file: &'a str,
     /// Rows in the file before the batch's first.
     first_row: u64,
+    /// Rows in the whole file, when its format says before it is read.
+    file_rows: Option<u64>,
     batch: &'a RecordBatch,
     /// Index in the batch of each column, by name.
     names: &'a [(String, usize)],
@@ -49,6 +51,12 @@ impl<'a> Rows<'a> {
     /// Rows in the file before the batch's first.
     pub(crate) fn first_row(&self) -> u64 {
         self.first_row
+    }
+
+    /// How many rows the whole file has, when its format says before it is read
+    /// (Parquet's metadata and batches in memory do; an Arrow IPC file does not).
+    pub(crate) fn file_rows(&self) -> Option<u64> {
+        self.file_rows
     }
 
     /// The row at `at` (from 0).
@@ -152,11 +160,25 @@ pub(crate) fn time_at(array: &dyn Array, at: usize) -> Option<i64> {
     }
 }
 
-/// The finite number at `at` of a float column: what a `number` field reads from its
-/// shortest digits, which read back as the same number (so no digits need writing).
-pub(crate) fn float_at(array: &dyn Array, at: usize) -> Option<f64> {
+/// The finite number at `at` of a numeric column: what a `number` or `int` field reads
+/// from the digits JSON would have (a float's shortest digits read back as the same
+/// float, an integer's as the nearest float, which `as` gives), so no digits need
+/// writing. `None` for a null, a float that is not finite, or another type.
+pub(crate) fn number_at(array: &dyn Array, at: usize) -> Option<f64> {
+    if array.is_null(at) {
+        return None;
+    }
     let value = match array.data_type() {
-        DataType::Float64 if !array.is_null(at) => array.as_primitive::<Float64Type>().value(at),
+        DataType::Float64 => array.as_primitive::<Float64Type>().value(at),
+        DataType::Float32 => f64::from(array.as_primitive::<Float32Type>().value(at)),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(at) as f64,
+        DataType::Int32 => f64::from(array.as_primitive::<Int32Type>().value(at)),
+        DataType::Int16 => f64::from(array.as_primitive::<Int16Type>().value(at)),
+        DataType::Int8 => f64::from(array.as_primitive::<Int8Type>().value(at)),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(at) as f64,
+        DataType::UInt32 => f64::from(array.as_primitive::<UInt32Type>().value(at)),
+        DataType::UInt16 => f64::from(array.as_primitive::<UInt16Type>().value(at)),
+        DataType::UInt8 => f64::from(array.as_primitive::<UInt8Type>().value(at)),
         _ => return None,
     };
     value.is_finite().then_some(value)
@@ -416,6 +438,8 @@ struct Prepared<'a> {
     names: Vec<(String, usize)>,
     /// Index in the file of each batch column, from 0.
     file_columns: Vec<usize>,
+    /// Rows in the whole file, when known before it is read.
+    file_rows: Option<u64>,
 }
 
 impl<'a> Prepared<'a> {
@@ -449,10 +473,18 @@ impl<'a> Prepared<'a> {
             .map(|(k, (n, i))| (n.clone(), if projected { k } else { *i }))
             .collect();
         let file_columns = columns.iter().map(|&(_, i)| i).collect();
+        let file_rows = match &opened {
+            Opened::Parquet(parquet) => {
+                u64::try_from(parquet.metadata.metadata().file_metadata().num_rows()).ok()
+            }
+            Opened::Arrow(_) => None,
+            Opened::Memory(batches) => Some(batches.num_rows()),
+        };
         Ok(Prepared {
             opened,
             names,
             file_columns,
+            file_rows,
         })
     }
 
@@ -461,6 +493,7 @@ impl<'a> Prepared<'a> {
         Rows {
             file,
             first_row,
+            file_rows: self.file_rows,
             batch,
             names: &self.names,
             file_columns: &self.file_columns,

@@ -631,6 +631,121 @@ fn a_lead_listed_twice_is_the_later_row_whatever_the_threads() {
     assert_eq!(seen[0], seen[1]);
 }
 
+/// Text in dictionaries (Arrow's dictionary arrays, a data frame's categories) reads as
+/// the same text does: the same results and the same bad records as JSON Lines, for a
+/// Parquet file written with dictionaries, an Arrow file of dictionary columns and the
+/// same columns as record batches in memory, on one thread or three.
+#[test]
+fn text_in_dictionaries_reads_as_the_same_text() {
+    use arrow_array::types::{Int16Type, Int8Type};
+    use arrow_array::DictionaryArray;
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = concat!(
+        "{\"lead\":\"L1\",\"type\":\"page.view\",\"ts\":\"2026-10-20T00:00:00Z\",\"path\":\"/pricing\"}\n",
+        "{\"lead\":\"L1\",\"type\":null,\"ts\":\"2026-10-20T00:00:00Z\",\"path\":\"/p\"}\n",
+        "{\"lead\":\"L2\",\"type\":\"email.open\",\"ts\":\"2026-10-21T00:00:00Z\"}\n",
+        "{\"lead\":\"L2\",\"type\":\"\",\"ts\":\"2026-10-21T00:00:00Z\",\"path\":\"/p\"}\n",
+        "{\"lead\":\"L3\",\"type\":\"chat.message\",\"ts\":\"2026-10-22T00:00:00Z\"}\n",
+        "{\"lead\":\"L3\",\"type\":\"page.view\",\"ts\":\"2026-10-22T00:00:00Z\",\"path\":\"/p\"}\n",
+    );
+    std::fs::write(dir.path().join("events.jsonl"), jsonl).unwrap();
+    let values = StringArray::from(vec![
+        Some("page.view"),
+        Some("email.open"),
+        Some(""),
+        Some("chat.message"),
+        None,
+    ]);
+    let kinds = DictionaryArray::<Int8Type>::try_new(
+        vec![Some(0), Some(4), Some(1), Some(2), Some(3), Some(0)].into(),
+        Arc::new(values),
+    )
+    .unwrap();
+    let paths = DictionaryArray::<Int16Type>::try_new(
+        vec![Some(0), Some(1), None, Some(1), None, Some(1)].into(),
+        Arc::new(StringArray::from(vec!["/pricing", "/p"])),
+    )
+    .unwrap();
+    let times = (0..6).map(|i| AS_OF - (12 - i / 2) * 86_400_000_000);
+    let utc = Some(Arc::from("UTC"));
+    let ts = TimestampMicrosecondArray::from_iter_values(times).with_timezone_opt(utc);
+    let leads = StringArray::from(vec!["L1", "L1", "L2", "L2", "L3", "L3"]);
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("lead", Arc::new(leads)),
+        ("type", Arc::new(kinds)),
+        ("ts", Arc::new(ts)),
+        ("path", Arc::new(paths)),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    write_arrow(
+        &dir.path().join("events.arrow"),
+        std::slice::from_ref(&batch),
+    );
+    write_parquet(
+        &dir.path().join("events.parquet"),
+        std::slice::from_ref(&batch),
+    );
+    write_jsonl(dir.path(), &[], &[]);
+    std::fs::write(dir.path().join("events.jsonl"), jsonl).unwrap();
+    // Results and the (line, code) of each bad record.
+    let run = |events: Records<'_>, threads: usize| {
+        let job = ScoreJob {
+            threads,
+            ..ScoreJob::new(AS_OF)
+        };
+        let mut rejects = Vec::new();
+        let results = job
+            .results_of(
+                scorer(),
+                None,
+                Some(events),
+                Some(&mut rejects),
+                &mut |_| {},
+            )
+            .unwrap();
+        let bad: Vec<(u64, String)> = String::from_utf8(rejects)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let r: serde_json::Value = serde_json::from_str(line).unwrap();
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let outcomes: Vec<_> = (0..results.len())
+            .map(|i| format!("{:?}", results.explain(results.id(i))))
+            .collect();
+        (outcomes, bad)
+    };
+    let file = |name: &str| Records::Stream(source(dir.path(), name));
+    let expected = run(file("events.jsonl"), 1);
+    assert_eq!(
+        expected.1,
+        [(2, "E0802".to_string()), (4, "E0802".to_string())]
+    );
+    let schema = batch.schema();
+    let in_memory = RecordBatches::new("events", schema, vec![batch]).unwrap();
+    for threads in [1, 3] {
+        assert_eq!(
+            run(file("events.arrow"), threads),
+            expected,
+            "Arrow on {threads}"
+        );
+        assert_eq!(
+            run(file("events.parquet"), threads),
+            expected,
+            "Parquet on {threads}"
+        );
+        assert_eq!(
+            run(Records::Batches(&in_memory), threads),
+            expected,
+            "batches on {threads}"
+        );
+    }
+}
+
 /// A file that is not Parquet stops the job with an error that names it.
 #[test]
 fn a_file_that_is_not_parquet_is_an_error_naming_it() {

@@ -6,10 +6,11 @@
 use super::worker::{LeadBlock, Packing, Worker};
 use super::Batch;
 use crate::eval::ByValue;
-use crate::input::{self, columnar, event_columns, lead_columns, Keys, ReadOptions, RecordError};
-use crate::plan::FieldDecl;
+use crate::input::columnar::{self, TextColumn, TimeColumn};
+use crate::input::{self, event_columns, lead_columns, Keys, ReadOptions, RecordError};
+use crate::plan::{EventDecl, FieldDecl};
 use crate::record::Lead;
-use crate::vocab::{self, read_into, Value, ValueType};
+use crate::vocab::{self, read_into, Raw, Value, ValueType};
 use arrow_array::Array;
 use std::sync::mpsc;
 
@@ -134,18 +135,18 @@ impl LeadReader {
         let room = (self.room + self.room / 8) * rows.len();
         let mut block = LeadBlock::new(rows.first_row() + 1, rows.len() as u64, room)
             .with_input_records(rows.file_rows());
-        let id = rows.column(&keys.id);
+        let id = rows.column(&keys.id).and_then(TextColumn::of);
         let columns: Vec<_> = plan
             .lead_fields
             .iter()
-            .map(|f| rows.column(&f.name))
+            .map(|f| rows.column(&f.name).map(Column::of))
             .collect();
         let lead = &mut self.lead;
         lead.fields.resize(plan.lead_fields.len(), None);
         for at in 0..rows.len() {
             let number = rows.row(at).number();
             let fast = (|| {
-                let id = columnar::text_at(id?, at)?;
+                let id = id?.get(at).filter(|id| !id.is_empty())?;
                 lead.id.clear();
                 lead.id.push_str(id);
                 let (decls, digits) = (&plan.lead_fields, &mut self.digits);
@@ -177,24 +178,30 @@ fn events(
     options: ReadOptions,
 ) {
     let plan = worker.plan();
-    let (lead, kind, ts) = (
-        rows.column(&keys.lead),
-        rows.column(&keys.event_type),
-        rows.column(&keys.ts),
-    );
+    let lead = rows.column(&keys.lead).and_then(TextColumn::of);
+    let kinds = rows
+        .column(&keys.event_type)
+        .and_then(TextColumn::of)
+        .map(|column| Kinds::of(column, worker));
+    let ts = rows.column(&keys.ts).map(TimeColumn::of);
     // For each declared type, the column of each property (`None`: the file has none).
     let props: Vec<Vec<_>> = plan
         .events
         .iter()
-        .map(|e| e.props.iter().map(|p| rows.column(&p.name)).collect())
+        .map(|e| {
+            e.props
+                .iter()
+                .map(|p| rows.column(&p.name).map(Column::of))
+                .collect()
+        })
         .collect();
     let mut ahead = Vec::new();
     for at in 0..rows.len() {
         let fast = (|| {
-            let lead = columnar::text_at(lead?, at)?;
-            let event_type = columnar::text_at(kind?, at)?;
-            worker.queue(&mut ahead, lead, event_type, |index, event| {
-                event.ts = columnar::time_at(ts?, at)?;
+            let lead = lead?.get(at).filter(|lead| !lead.is_empty())?;
+            let kind = kinds.as_ref()?.get(at)?;
+            worker.queue(&mut ahead, lead, kind, |index, event| {
+                event.ts = ts?.get(at)?;
                 let decls = &plan.events[index].props;
                 fill_props(&mut event.props, decls, &props[index], at, digits, options)
             })
@@ -207,34 +214,106 @@ fn events(
     worker.apply(&mut ahead);
 }
 
+/// The event type of each row of a record batch: a declared type's index, or an
+/// undeclared type's text; `None` for a row the full reader must read (an empty type).
+enum Kinds<'a> {
+    /// Worked out once for each of a dictionary's values.
+    Dictionary(columnar::Keys<'a>, Vec<Option<Result<usize, &'a str>>>),
+    /// Worked out row by row.
+    Plain(TextColumn<'a>, &'a [EventDecl]),
+}
+
+impl<'a> Kinds<'a> {
+    fn of(column: TextColumn<'a>, worker: &Worker<'a>) -> Kinds<'a> {
+        let events = &worker.plan().events;
+        match column {
+            TextColumn::Dictionary(keys, values) => {
+                let kinds = (0..values.len())
+                    .map(|value| values.get(value).and_then(|text| kind_of(events, text)))
+                    .collect();
+                Kinds::Dictionary(keys, kinds)
+            }
+            column => Kinds::Plain(column, events),
+        }
+    }
+
+    #[inline]
+    fn get(&self, at: usize) -> Option<Result<usize, &'a str>> {
+        match self {
+            Kinds::Dictionary(keys, kinds) => *kinds.get(keys.get(at)?)?,
+            Kinds::Plain(column, events) => kind_of(events, column.get(at)?),
+        }
+    }
+}
+
+/// The declared type named `text` (its index), or `text` if none is; `None` when it is
+/// empty (no type).
+#[inline]
+fn kind_of<'a>(events: &[EventDecl], text: &'a str) -> Option<Result<usize, &'a str>> {
+    if text.is_empty() {
+        return None;
+    }
+    let declared = events
+        .iter()
+        .position(|e| crate::bytes::same(e.name.as_bytes(), text.as_bytes()));
+    Some(declared.ok_or(text))
+}
+
+/// A property's column, with its text (when it holds text) told apart once a batch.
+#[derive(Clone, Copy)]
+struct Column<'a> {
+    array: &'a dyn Array,
+    text: Option<TextColumn<'a>>,
+}
+
+impl<'a> Column<'a> {
+    fn of(array: &'a dyn Array) -> Column<'a> {
+        Column {
+            array,
+            text: TextColumn::of(array),
+        }
+    }
+}
+
 /// Fills the properties `decls` declares from their columns' values at row `at`; `None`
 /// when one needs the full reader (which says what is wrong with it).
 fn fill_props(
     slots: &mut [Option<Value>],
     decls: &[FieldDecl],
-    columns: &[Option<&dyn Array>],
+    columns: &[Option<Column<'_>>],
     at: usize,
     digits: &mut String,
     options: ReadOptions,
 ) -> Option<()> {
     for ((slot, decl), column) in slots.iter_mut().zip(decls).zip(columns) {
-        let Some(column) = *column else {
+        let Some(Column { array, text }) = *column else {
             *slot = None;
             continue;
         };
-        if decl.ty == ValueType::Time && !column.is_null(at) {
-            *slot = Some(Value::Time(columnar::time_at(column, at)?));
+        if let Some(text) = text {
+            read_into(
+                slot,
+                &decl.name,
+                decl.ty,
+                text.get(at).map(Raw::Text),
+                options,
+            )
+            .ok()?;
+            continue;
+        }
+        if decl.ty == ValueType::Time && !array.is_null(at) {
+            *slot = Some(Value::Time(columnar::time_at(array, at)?));
             continue;
         }
         if matches!(decl.ty, ValueType::Number | ValueType::Int) {
-            if let Some(n) = columnar::number_at(column, at) {
+            if let Some(n) = columnar::number_at(array, at) {
                 // A number that does not fit (a fraction for an `int`) is the full
                 // reader's to tell.
                 *slot = Some(vocab::number_as(decl.ty, n)?);
                 continue;
             }
         }
-        let raw = columnar::raw_at(column, at, digits).ok()?;
+        let raw = columnar::raw_at(array, at, digits).ok()?;
         read_into(slot, &decl.name, decl.ty, raw, options).ok()?;
     }
     Some(())

@@ -514,31 +514,23 @@ impl<'b> Worker<'b> {
         self.plan
     }
 
-    /// Queues an event given by its parts (a columnar row's lead and type) in `ahead`,
-    /// applying the queue when it is full: `fill` writes a declared type's time and
-    /// properties into the event it is given (the type's index, the event). `None` (from
-    /// `fill`) when the record needs the full reader.
+    /// Queues an event given by its parts (a columnar row's lead, and its type: a
+    /// declared type's index or an undeclared type's name) in `ahead`, applying the
+    /// queue when it is full: `fill` writes a declared type's time and properties into
+    /// the event it is given (the type's index, the event). `None` (from `fill`) when
+    /// the record needs the full reader.
     #[cfg(feature = "columnar")]
     pub(super) fn queue<'l>(
         &mut self,
         ahead: &mut Vec<Parsed<'l>>,
         lead: &'l str,
-        event_type: &'l str,
+        kind: Result<usize, &'l str>,
         fill: impl FnOnce(usize, &mut Event) -> Option<()>,
     ) -> Option<()> {
+        if let Ok(index) = kind {
+            fill(index, &mut self.buffers[ahead.len()][index])?;
+        }
         let hash = self.leads.index.hash(lead);
-        let declared = self
-            .plan
-            .events
-            .iter()
-            .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
-        let kind = match declared {
-            Some(index) => {
-                fill(index, &mut self.buffers[ahead.len()][index])?;
-                Ok(index)
-            }
-            None => Err(event_type),
-        };
         self.leads.index.prefetch(hash);
         ahead.push(Parsed { lead, hash, kind });
         if ahead.len() == AHEAD {

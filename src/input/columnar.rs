@@ -17,7 +17,10 @@ use arrow_array::types::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{
+    Array, ArrowPrimitiveType, LargeStringArray, PrimitiveArray, RecordBatch, StringArray,
+    StringViewArray,
+};
 use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
 use std::borrow::Cow;
 use std::fs::File;
@@ -116,10 +119,12 @@ fn cell(array: &dyn Array, at: usize) -> Cell<'_> {
         return Cell::Empty;
     }
     let number = |n: String| Cell::Number(Cow::Owned(n));
+    if let Some(text) = TextColumn::of(array).and_then(|column| column.get(at)) {
+        return Cell::Text(Cow::Borrowed(text));
+    }
     match array.data_type() {
-        DataType::Utf8 => Cell::Text(Cow::Borrowed(array.as_string::<i32>().value(at))),
-        DataType::LargeUtf8 => Cell::Text(Cow::Borrowed(array.as_string::<i64>().value(at))),
-        DataType::Utf8View => Cell::Text(Cow::Borrowed(array.as_string_view().value(at))),
+        // A null value of a dictionary of text (the only dictionaries read).
+        DataType::Dictionary(..) => Cell::Empty,
         DataType::Boolean => Cell::Bool(array.as_boolean().value(at)),
         DataType::Int8 => number(array.as_primitive::<Int8Type>().value(at).to_string()),
         DataType::Int16 => number(array.as_primitive::<Int16Type>().value(at).to_string()),
@@ -141,11 +146,153 @@ fn cell(array: &dyn Array, at: usize) -> Cell<'_> {
     }
 }
 
-/// The non-empty text at `at` of a text column (an id, a type), if it is one.
-pub(crate) fn text_at(array: &dyn Array, at: usize) -> Option<&str> {
-    match cell(array, at) {
-        Cell::Text(Cow::Borrowed(text)) if !text.is_empty() => Some(text),
-        _ => None,
+/// A column of text, plain or dictionary-encoded, read row by row without looking up
+/// its type again: the fast paths take one for each record batch.
+#[derive(Clone, Copy)]
+pub(crate) enum TextColumn<'a> {
+    Plain(PlainText<'a>),
+    /// Keys into text values (a value may be null too).
+    Dictionary(Keys<'a>, PlainText<'a>),
+}
+
+/// Text stored one value a row.
+#[derive(Clone, Copy)]
+pub(crate) enum PlainText<'a> {
+    Utf8(&'a StringArray),
+    LargeUtf8(&'a LargeStringArray),
+    Utf8View(&'a StringViewArray),
+}
+
+impl<'a> PlainText<'a> {
+    fn of(array: &'a dyn Array) -> Option<PlainText<'a>> {
+        Some(match array.data_type() {
+            DataType::Utf8 => PlainText::Utf8(array.as_string()),
+            DataType::LargeUtf8 => PlainText::LargeUtf8(array.as_string()),
+            DataType::Utf8View => PlainText::Utf8View(array.as_string_view()),
+            _ => return None,
+        })
+    }
+
+    /// The text at `at`; `None` for a null.
+    #[inline]
+    pub(crate) fn get(self, at: usize) -> Option<&'a str> {
+        match self {
+            PlainText::Utf8(texts) => texts.is_valid(at).then(|| texts.value(at)),
+            PlainText::LargeUtf8(texts) => texts.is_valid(at).then(|| texts.value(at)),
+            PlainText::Utf8View(texts) => texts.is_valid(at).then(|| texts.value(at)),
+        }
+    }
+
+    /// How many values it holds.
+    pub(crate) fn len(self) -> usize {
+        match self {
+            PlainText::Utf8(texts) => texts.len(),
+            PlainText::LargeUtf8(texts) => texts.len(),
+            PlainText::Utf8View(texts) => texts.len(),
+        }
+    }
+}
+
+/// The keys of a dictionary column, of any integer type.
+#[derive(Clone, Copy)]
+pub(crate) enum Keys<'a> {
+    Int8(&'a PrimitiveArray<Int8Type>),
+    Int16(&'a PrimitiveArray<Int16Type>),
+    Int32(&'a PrimitiveArray<Int32Type>),
+    Int64(&'a PrimitiveArray<Int64Type>),
+    UInt8(&'a PrimitiveArray<UInt8Type>),
+    UInt16(&'a PrimitiveArray<UInt16Type>),
+    UInt32(&'a PrimitiveArray<UInt32Type>),
+    UInt64(&'a PrimitiveArray<UInt64Type>),
+}
+
+impl<'a> Keys<'a> {
+    fn of(array: &'a dyn Array) -> Option<Keys<'a>> {
+        Some(match array.data_type() {
+            DataType::Int8 => Keys::Int8(array.as_primitive()),
+            DataType::Int16 => Keys::Int16(array.as_primitive()),
+            DataType::Int32 => Keys::Int32(array.as_primitive()),
+            DataType::Int64 => Keys::Int64(array.as_primitive()),
+            DataType::UInt8 => Keys::UInt8(array.as_primitive()),
+            DataType::UInt16 => Keys::UInt16(array.as_primitive()),
+            DataType::UInt32 => Keys::UInt32(array.as_primitive()),
+            DataType::UInt64 => Keys::UInt64(array.as_primitive()),
+            _ => return None,
+        })
+    }
+
+    /// The key at `at`, as an index into the values; `None` for a null.
+    #[inline]
+    pub(crate) fn get(self, at: usize) -> Option<usize> {
+        fn key<T: ArrowPrimitiveType>(keys: &PrimitiveArray<T>, at: usize) -> Option<usize>
+        where
+            T::Native: TryInto<usize>,
+        {
+            keys.is_valid(at)
+                .then(|| keys.value(at).try_into().ok())
+                .flatten()
+        }
+        match self {
+            Keys::Int8(keys) => key(keys, at),
+            Keys::Int16(keys) => key(keys, at),
+            Keys::Int32(keys) => key(keys, at),
+            Keys::Int64(keys) => key(keys, at),
+            Keys::UInt8(keys) => key(keys, at),
+            Keys::UInt16(keys) => key(keys, at),
+            Keys::UInt32(keys) => key(keys, at),
+            Keys::UInt64(keys) => key(keys, at),
+        }
+    }
+}
+
+impl<'a> TextColumn<'a> {
+    /// The column as text, if it holds text (a dictionary of text included).
+    pub(crate) fn of(array: &'a dyn Array) -> Option<TextColumn<'a>> {
+        if let Some(plain) = PlainText::of(array) {
+            return Some(TextColumn::Plain(plain));
+        }
+        let dictionary = array.as_any_dictionary_opt()?;
+        let values = PlainText::of(dictionary.values().as_ref())?;
+        Some(TextColumn::Dictionary(Keys::of(dictionary.keys())?, values))
+    }
+
+    /// The text at `at`; `None` for a null.
+    #[inline]
+    pub(crate) fn get(self, at: usize) -> Option<&'a str> {
+        match self {
+            TextColumn::Plain(texts) => texts.get(at),
+            TextColumn::Dictionary(keys, values) => {
+                values.get(keys.get(at).filter(|&key| key < values.len())?)
+            }
+        }
+    }
+}
+
+/// A timestamp or date column read row by row: one of microseconds (what DuckDB and
+/// Spark write) without looking up its type again.
+#[derive(Clone, Copy)]
+pub(crate) enum TimeColumn<'a> {
+    Micros(&'a PrimitiveArray<TimestampMicrosecondType>),
+    Other(&'a dyn Array),
+}
+
+impl<'a> TimeColumn<'a> {
+    pub(crate) fn of(array: &'a dyn Array) -> TimeColumn<'a> {
+        match array.data_type() {
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                TimeColumn::Micros(array.as_primitive())
+            }
+            _ => TimeColumn::Other(array),
+        }
+    }
+
+    /// The instant at `at`, as [`time_at`] reads it.
+    #[inline]
+    pub(crate) fn get(self, at: usize) -> Option<i64> {
+        match self {
+            TimeColumn::Micros(times) => times.is_valid(at).then(|| times.value(at)),
+            TimeColumn::Other(array) => time_at(array, at),
+        }
     }
 }
 
@@ -197,11 +344,11 @@ pub(crate) fn raw_at<'a>(
     if array.is_null(at) {
         return Ok(None);
     }
+    if let Some(column) = TextColumn::of(array) {
+        return Ok(column.get(at).map(Raw::Text));
+    }
     digits.clear();
     let written = match array.data_type() {
-        DataType::Utf8 => return Ok(Some(Raw::Text(array.as_string::<i32>().value(at)))),
-        DataType::LargeUtf8 => return Ok(Some(Raw::Text(array.as_string::<i64>().value(at)))),
-        DataType::Utf8View => return Ok(Some(Raw::Text(array.as_string_view().value(at)))),
         DataType::Boolean => return Ok(Some(Raw::Bool(array.as_boolean().value(at)))),
         DataType::Int64 => write!(digits, "{}", array.as_primitive::<Int64Type>().value(at)),
         DataType::Int32 => write!(digits, "{}", array.as_primitive::<Int32Type>().value(at)),
@@ -252,9 +399,13 @@ fn timestamp_micros(array: &dyn Array, unit: TimeUnit, at: usize) -> i64 {
     }
 }
 
-/// Whether a column of this type can be read (every type a JSON value can stand for).
+/// Whether a column of this type can be read (every type a JSON value can stand for,
+/// and text in a dictionary).
 fn readable(data_type: &DataType) -> bool {
     use DataType::*;
+    if let Dictionary(keys, values) = data_type {
+        return keys.is_integer() && matches!(**values, Utf8 | LargeUtf8 | Utf8View);
+    }
     matches!(
         data_type,
         Utf8 | LargeUtf8
@@ -640,6 +791,7 @@ fn open(
             use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
                 .map_err(|e| e.to_string())?;
+            let metadata = with_dictionaries(metadata, wanted).map_err(|e| e.to_string())?;
             let schema = metadata.schema().as_ref().clone();
             let roots: Vec<usize> = wanted_columns(&schema, wanted)
                 .iter()
@@ -660,6 +812,86 @@ fn open(
             };
             Ok((Opened::Parquet(parquet), schema))
         }
+    }
+}
+
+/// The metadata of a Parquet file whose wanted text columns are read as dictionaries
+/// where every row group stores them so (an event type, a country): their text is then
+/// decoded once a page, not copied out for every row, and a fast path can work out what
+/// each distinct value means once. A column stored plainly in some page stays plain
+/// text (a dictionary would be built for it row by row).
+fn with_dictionaries(
+    metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    wanted: &[&str],
+) -> parquet::errors::Result<parquet::arrow::arrow_reader::ArrowReaderMetadata> {
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+    let file = metadata.metadata();
+    let leaves = file.file_metadata().schema_descr().columns();
+    // The leaf column of a top-level field of that name (none for a nested field).
+    let leaf = |name: &str| {
+        leaves.iter().position(|column| {
+            let parts = column.path().parts();
+            parts.len() == 1 && parts[0] == name
+        })
+    };
+    let groups = file.row_groups();
+    let stored_as_dictionary = |name: &str| {
+        leaf(name).is_some_and(|column| {
+            !groups.is_empty()
+                && groups
+                    .iter()
+                    .all(|group| all_dictionary_pages(group.column(column)))
+        })
+    };
+    let schema = metadata.schema();
+    let mut changed = false;
+    let fields: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let text = matches!(field.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+            if !(text
+                && wanted.contains(&field.name().as_str())
+                && stored_as_dictionary(field.name()))
+            {
+                return field.clone();
+            }
+            changed = true;
+            let dictionary = DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(field.data_type().clone()),
+            );
+            std::sync::Arc::new(field.as_ref().clone().with_data_type(dictionary))
+        })
+        .collect();
+    if !changed {
+        return Ok(metadata);
+    }
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(schema));
+    ArrowReaderMetadata::try_new(file.clone(), options)
+}
+
+/// Whether every data page of a column chunk is dictionary-encoded, as its page
+/// statistics say (or, without them, its list of encodings: a chunk that lists plain
+/// encoding may have fallen back to it).
+fn all_dictionary_pages(chunk: &parquet::file::metadata::ColumnChunkMetaData) -> bool {
+    use parquet::basic::{Encoding, PageType};
+    let dictionary =
+        |e: Encoding| matches!(e, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY);
+    if chunk.dictionary_page_offset().is_none() {
+        return false;
+    }
+    match chunk.page_encoding_stats() {
+        Some(stats) => stats
+            .iter()
+            .filter(|s| matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2))
+            .all(|s| dictionary(s.encoding)),
+        None => chunk.encodings().all(|e| {
+            e != Encoding::PLAIN
+                && e != Encoding::DELTA_BYTE_ARRAY
+                && e != Encoding::DELTA_LENGTH_BYTE_ARRAY
+        }),
     }
 }
 
@@ -713,5 +945,119 @@ impl ParquetFile {
             row += batch.num_rows() as u64;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::ArrayRef;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    use parquet::schema::types::ColumnPath;
+    use std::sync::Arc;
+
+    /// The types the columns `wanted` of a Parquet file are read as, for a file of
+    /// `rows` rows (`type` alternating two values, `lead` all different) written with
+    /// `properties`.
+    fn types_read(properties: WriterProperties, rows: usize, wanted: &[&str]) -> Vec<DataType> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.parquet");
+        let kinds = StringArray::from_iter_values((0..rows).map(|i| ["email.open", "demo"][i % 2]));
+        let leads = StringArray::from_iter_values((0..rows).map(|i| format!("L{i}")));
+        let columns = [
+            ("type", Arc::new(kinds) as ArrayRef),
+            ("lead", Arc::new(leads)),
+        ];
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let file = File::create(&path).unwrap();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let name = path.to_str().unwrap();
+        let (_, schema) = open(File::open(&path).unwrap(), name, Format::Parquet, wanted).unwrap();
+        let types = schema.fields().iter().map(|f| f.data_type().clone());
+        types.collect()
+    }
+
+    fn dictionary() -> DataType {
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+    }
+
+    /// A wanted text column that every page stores as a dictionary is read as one; a
+    /// column stored plainly, one whose dictionary overflowed into plain pages, and a
+    /// column not wanted are read as plain text.
+    #[test]
+    fn text_stored_as_a_dictionary_is_read_as_one() {
+        let lead = ColumnPath::from("lead");
+        let plain_ids = WriterProperties::builder()
+            .set_column_dictionary_enabled(lead, false)
+            .build();
+        let both = ["type", "lead"];
+        assert_eq!(
+            types_read(plain_ids.clone(), 100, &both),
+            [dictionary(), DataType::Utf8]
+        );
+        assert_eq!(
+            types_read(plain_ids, 100, &["lead"]),
+            [DataType::Utf8, DataType::Utf8]
+        );
+        // A dictionary page of at most 1 KiB: 20,000 different ids fall back to plain.
+        let overflowing = WriterProperties::builder()
+            .set_dictionary_page_size_limit(1024)
+            .set_data_page_size_limit(1024)
+            .build();
+        assert_eq!(
+            types_read(overflowing, 20_000, &both),
+            [dictionary(), DataType::Utf8]
+        );
+    }
+
+    /// Text in a dictionary reads as plain text does, row by row, with keys of any
+    /// integer type: a null key or a null value is a null.
+    #[test]
+    fn dictionary_text_reads_as_plain_text() {
+        use arrow_array::types::{Int8Type, UInt16Type};
+        use arrow_array::DictionaryArray;
+        let values = StringArray::from(vec![Some("software"), None, Some("")]);
+        let keys = PrimitiveArray::<Int8Type>::from(vec![Some(0), None, Some(1), Some(2), Some(0)]);
+        let small = DictionaryArray::try_new(keys, Arc::new(values.clone())).unwrap();
+        let keys =
+            PrimitiveArray::<UInt16Type>::from(vec![Some(2), Some(0), None, Some(1), Some(0)]);
+        let wide = DictionaryArray::try_new(keys, Arc::new(values)).unwrap();
+        let read = |array: &dyn Array| {
+            let column = TextColumn::of(array).expect("text");
+            let texts: Vec<Option<&str>> = (0..5).map(|at| column.get(at)).collect();
+            let cells: Vec<Option<String>> = (0..5)
+                .map(|at| match cell(array, at) {
+                    Cell::Text(text) => Some(text.into_owned()),
+                    Cell::Empty => None,
+                    _ => panic!("not text"),
+                })
+                .collect();
+            assert_eq!(
+                texts
+                    .iter()
+                    .map(|t| t.map(str::to_string))
+                    .collect::<Vec<_>>(),
+                cells
+            );
+            texts
+                .into_iter()
+                .map(|t| t.map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let text = |t: &str| Some(t.to_string());
+        assert_eq!(
+            read(&small),
+            [text("software"), None, None, text(""), text("software")]
+        );
+        assert_eq!(
+            read(&wide),
+            [text(""), text("software"), None, None, text("software")]
+        );
+        assert!(readable(small.data_type()) && readable(wide.data_type()));
+        let numbers = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Int64));
+        assert!(!readable(&numbers), "only dictionaries of text are read");
     }
 }

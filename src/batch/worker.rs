@@ -134,7 +134,7 @@ impl Batch {
             hasher: &hasher,
         };
         let (name, size) = (source.name.clone(), source.size);
-        let parse_block = |block: &[u8], first_line: u64, memo: &mut ByValue| {
+        let parse_block = |block: &[u8], first_line: u64, memo: &mut ByValue, lead: &mut Lead| {
             // A record is rarely longer than its line: with this room the buffer is not
             // grown (and copied into fresh pages) lead by lead; the pages it does not
             // fill are never touched, and given back when it is kept.
@@ -146,21 +146,23 @@ impl Batch {
             let plan = scorer.plan();
             for (i, line) in blocks::text_lines(block) {
                 let number = first_line + i;
-                let lead = match line {
-                    Ok(text) => input::parse_lead_line(plan, keys, options, &name, number, text)
-                        .map(|lead| {
+                let read = match line {
+                    Ok(text) => {
+                        let at = (name.as_str(), number, text);
+                        input::parse_lead_line_into(plan, keys, options, at, lead).map(|()| {
                             // The line is a slice of the block.
                             let start = text.as_ptr() as usize - block.as_ptr() as usize;
-                            (lead, start..start + text.len())
-                        }),
+                            start..start + text.len()
+                        })
+                    }
                     Err(bytes) => Err(input::not_utf8(&name, number, bytes)),
                 };
-                match lead {
-                    Ok((lead, range)) => {
+                match read {
+                    Ok(range) => {
                         if keep_records {
                             done.texts.push(range);
                         }
-                        done.push(&packing, &lead, number, memo);
+                        done.push(&packing, lead, number, memo);
                     }
                     Err(error) => done.errors.push(error),
                 }
@@ -175,10 +177,11 @@ impl Batch {
                 source.reader,
                 &name,
                 threads,
-                || (parsed.clone(), ByValue::default()),
-                |(parsed, memo), block, first_line| {
+                // Each thread's lead is reused line after line.
+                || (parsed.clone(), ByValue::default(), Lead::default()),
+                |(parsed, memo, lead), block, first_line| {
                     // The adder stops only when every sender is gone.
-                    let _ = parsed.send(parse_block(block, first_line, memo));
+                    let _ = parsed.send(parse_block(block, first_line, memo, lead));
                 },
             );
             drop(parsed);

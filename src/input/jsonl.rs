@@ -112,14 +112,30 @@ impl JsonRecord<'_> {
     /// lead file is read about twice as fast. `None` sends the line to
     /// [`super::schema::read_lead`], which gives the same lead or names the problem.
     pub(super) fn lead_fast(&self, plan: &Plan, keys: &Keys, options: ReadOptions) -> Option<Lead> {
+        let mut lead = Lead::default();
+        self.lead_fast_into(plan, keys, options, &mut lead)?;
+        Some(lead)
+    }
+
+    /// [`JsonRecord::lead_fast`] into `lead`, whose text buffers are reused (a thread
+    /// reading many leads allocates nothing for one whose fields fit them); `lead` is
+    /// left half-written when `None`.
+    pub(super) fn lead_fast_into(
+        &self,
+        plan: &Plan,
+        keys: &Keys,
+        options: ReadOptions,
+        lead: &mut Lead,
+    ) -> Option<()> {
         let Members::Scanned(members) = &self.members else {
             return None;
         };
         let get = |key: &str| scan::member(members, key);
-        let id = json_id(get(&keys.id))?.to_string();
-        let mut fields = vec![None; plan.lead_fields.len()];
-        fill_fields(&plan.lead_fields, &get, &mut fields, options)?;
-        Some(Lead { id, fields })
+        let id = json_id(get(&keys.id))?;
+        lead.id.clear();
+        lead.id.push_str(id);
+        lead.fields.resize(plan.lead_fields.len(), None);
+        fill_fields(&plan.lead_fields, &get, &mut lead.fields, options)
     }
 }
 

@@ -645,7 +645,7 @@ fn text_in_dictionaries_reads_as_the_same_text() {
         "{\"lead\":\"L1\",\"type\":null,\"ts\":\"2026-10-20T00:00:00Z\",\"path\":\"/p\"}\n",
         "{\"lead\":\"L2\",\"type\":\"email.open\",\"ts\":\"2026-10-21T00:00:00Z\"}\n",
         "{\"lead\":\"L2\",\"type\":\"\",\"ts\":\"2026-10-21T00:00:00Z\",\"path\":\"/p\"}\n",
-        "{\"lead\":\"L3\",\"type\":\"chat.message\",\"ts\":\"2026-10-22T00:00:00Z\"}\n",
+        "{\"lead\":\"L3\",\"type\":\"chat.message\",\"ts\":null}\n",
         "{\"lead\":\"L3\",\"type\":\"page.view\",\"ts\":\"2026-10-22T00:00:00Z\",\"path\":\"/p\"}\n",
     );
     std::fs::write(dir.path().join("events.jsonl"), jsonl).unwrap();
@@ -668,7 +668,9 @@ fn text_in_dictionaries_reads_as_the_same_text() {
     .unwrap();
     let times = (0..6).map(|i| AS_OF - (12 - i / 2) * 86_400_000_000);
     let utc = Some(Arc::from("UTC"));
-    let ts = TimestampMicrosecondArray::from_iter_values(times).with_timezone_opt(utc);
+    // An undeclared type's event needs a time too: row 5 has none.
+    let times = times.enumerate().map(|(i, t)| (i != 4).then_some(t));
+    let ts = TimestampMicrosecondArray::from_iter(times).with_timezone_opt(utc);
     let leads = StringArray::from(vec!["L1", "L1", "L2", "L2", "L3", "L3"]);
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("lead", Arc::new(leads)),
@@ -721,10 +723,8 @@ fn text_in_dictionaries_reads_as_the_same_text() {
     };
     let file = |name: &str| Records::Stream(source(dir.path(), name));
     let expected = run(file("events.jsonl"), 1);
-    assert_eq!(
-        expected.1,
-        [(2, "E0802".to_string()), (4, "E0802".to_string())]
-    );
+    let missing = |line: u64| (line, "E0802".to_string());
+    assert_eq!(expected.1, [missing(2), missing(4), missing(5)]);
     let schema = batch.schema();
     let in_memory = RecordBatches::new("events", schema, vec![batch]).unwrap();
     for threads in [1, 3] {
@@ -743,6 +743,97 @@ fn text_in_dictionaries_reads_as_the_same_text() {
             expected,
             "batches on {threads}"
         );
+    }
+}
+
+/// An empty record batch (Arrow files and batches in memory may hold them) adds no rows:
+/// the rows around it keep their numbers, and a lead listed twice across it is the later
+/// row, on one thread or three.
+#[test]
+fn empty_record_batches_hold_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |id: &str, size: i64| LeadRow {
+        id: id.into(),
+        industry: None,
+        size: Some(size),
+        revenue: None,
+        student: None,
+    };
+    let one = |rows: &[LeadRow]| batches(rows, &[]).0[0].clone();
+    let lead_batches = vec![
+        one(&[row("A", 1), row("B", 2)]),
+        one(&[]),
+        one(&[row("C", 60), row("A", 70)]),
+        one(&[]),
+    ];
+    write_arrow(&dir.path().join("leads.arrow"), &lead_batches);
+    let schema = lead_batches[0].schema();
+    let in_memory = RecordBatches::new("leads", schema, lead_batches).unwrap();
+    let run = |leads: Records<'_>, threads: usize| {
+        let job = ScoreJob {
+            threads,
+            ..ScoreJob::new(AS_OF)
+        };
+        let mut rejects = Vec::new();
+        let results = job
+            .results_of(scorer(), Some(leads), None, Some(&mut rejects), &mut |_| {})
+            .unwrap();
+        let ids: Vec<(String, f64)> = (0..results.len())
+            .map(|i| (results.id(i).to_string(), results.scores(i)[0]))
+            .collect();
+        (ids, String::from_utf8(rejects).unwrap())
+    };
+    let expected = [("A", 0.0), ("B", 0.0), ("C", 15.0)].map(|(id, s)| (id.to_string(), s));
+    for threads in [1, 3] {
+        let file = Records::Stream(source(dir.path(), "leads.arrow"));
+        for leads in [file, Records::Batches(&in_memory)] {
+            let (ids, rejects) = run(leads, threads);
+            assert_eq!(ids, expected, "{threads} threads");
+            assert!(rejects.contains("\"line\":4"), "{rejects}");
+            assert!(
+                rejects.contains("appears twice (first on line 1)"),
+                "{rejects}"
+            );
+            assert_eq!(rejects.lines().count(), 1, "{rejects}");
+        }
+    }
+}
+
+/// A Parquet file whose middle row group cannot be read stops the job with an error
+/// naming the file, on one thread or three (the other threads read on; nothing panics).
+#[test]
+fn a_row_group_that_cannot_be_read_stops_the_job() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<LeadRow> = (0..30)
+        .map(|i| LeadRow {
+            id: format!("L{i}"),
+            industry: Some(format!("industry {i}")),
+            size: Some(i),
+            revenue: None,
+            student: None,
+        })
+        .collect();
+    let chunks = rows.chunks(10);
+    let lead_batches: Vec<RecordBatch> = chunks.map(|c| batches(c, &[]).0[0].clone()).collect();
+    let path = dir.path().join("leads.parquet");
+    write_parquet(&path, &lead_batches);
+    // The second row group's first data page, overwritten.
+    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let at = reader.metadata().row_group(1).column(0).data_page_offset() as usize;
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[at..at + 16].fill(0xff);
+    std::fs::write(&path, bytes).unwrap();
+    write_jsonl(dir.path(), &[], &[]);
+    for threads in [1, 3] {
+        match score(dir.path(), "leads.parquet", "events.jsonl", threads) {
+            Err(JobError::Record(error)) => {
+                let text = error.to_string();
+                assert!(text.contains("leads.parquet"), "{text}");
+                assert!(text.contains("cannot read as Parquet"), "{text}");
+            }
+            other => panic!("{threads} threads: {:?}", other.map(|_| ())),
+        }
     }
 }
 

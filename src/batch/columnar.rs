@@ -1,7 +1,7 @@
 //! Reading Parquet and Arrow IPC files on every core: threads take row groups (or record
 //! batches), leads are added in row order by one more thread as they are read (so a
-//! duplicate is the later row, as in a sequential read), events go to the JSON Lines workers' (the
-//! shared state table, or each thread's own shard, merged as theirs are).
+//! duplicate is the later row, as in a sequential read), events go to the JSON Lines
+//! workers' (the shared state table, or each thread's own shard, merged as theirs are).
 
 use super::worker::{LeadBlock, Packing, Worker};
 use super::Batch;
@@ -12,6 +12,7 @@ use crate::plan::{EventDecl, FieldDecl};
 use crate::record::Lead;
 use crate::vocab::{self, read_into, Raw, Value, ValueType};
 use arrow_array::Array;
+use std::ops::Range;
 use std::sync::mpsc;
 
 impl Batch {
@@ -55,9 +56,14 @@ impl Batch {
                     digits: String::new(),
                 },
                 |reader, rows| {
-                    let block = reader.block(&packing, rows, keys, options);
-                    // The adder stops only when every sender is gone.
-                    let _ = reader.parsed.send(block);
+                    // A batch of rows in blocks of at most BLOCK_ROWS (an empty batch, which
+                    // Arrow files and batches in memory may hold, in none).
+                    for start in (0..rows.len()).step_by(BLOCK_ROWS) {
+                        let end = rows.len().min(start + BLOCK_ROWS);
+                        let block = reader.block(&packing, rows, start..end, keys, options);
+                        // The adder stops only when every sender is gone.
+                        let _ = reader.parsed.send(block);
+                    }
                 },
             );
             drop(parsed);
@@ -105,6 +111,14 @@ impl Batch {
     }
 }
 
+/// The most rows of leads packed as one block: a record batch of an Arrow file or in
+/// memory may be of any length, and a block's records are found by 32-bit offsets.
+const BLOCK_ROWS: usize = 8192;
+
+/// The most bytes of room a block's buffer is given up front (the rows before may have
+/// been of any size).
+const MOST_ROOM: usize = 1 << 24;
+
 /// What a thread reading leads keeps from one record batch to the next.
 struct LeadReader {
     parsed: mpsc::Sender<LeadBlock>,
@@ -128,12 +142,16 @@ impl LeadReader {
         &mut self,
         packing: &Packing<'_>,
         rows: &columnar::Rows<'_>,
+        range: Range<usize>,
         keys: &Keys,
         options: ReadOptions,
     ) -> LeadBlock {
         let plan = packing.scorer.plan();
-        let room = (self.room + self.room / 8) * rows.len();
-        let mut block = LeadBlock::new(rows.first_row() + 1, rows.len() as u64, room)
+        let room = (self.room + self.room / 8)
+            .saturating_mul(range.len())
+            .min(MOST_ROOM);
+        let first_line = rows.first_row() + range.start as u64 + 1;
+        let mut block = LeadBlock::new(first_line, range.len() as u64, room)
             .with_input_records(rows.file_rows());
         let id = rows.column(&keys.id).and_then(TextColumn::of);
         let columns: Vec<_> = plan
@@ -143,7 +161,7 @@ impl LeadReader {
             .collect();
         let lead = &mut self.lead;
         lead.fields.resize(plan.lead_fields.len(), None);
-        for at in 0..rows.len() {
+        for at in range {
             let number = rows.row(at).number();
             let fast = (|| {
                 let id = id?.get(at).filter(|id| !id.is_empty())?;
@@ -182,7 +200,7 @@ fn events(
     let kinds = rows
         .column(&keys.event_type)
         .and_then(TextColumn::of)
-        .map(|column| Kinds::of(column, worker));
+        .map(|column| Kinds::of(column, rows.len(), worker));
     let ts = rows.column(&keys.ts).map(TimeColumn::of);
     // For each declared type, the column of each property (`None`: the file has none).
     let props: Vec<Vec<_>> = plan
@@ -200,8 +218,10 @@ fn events(
         let fast = (|| {
             let lead = lead?.get(at).filter(|lead| !lead.is_empty())?;
             let kind = kinds.as_ref()?.get(at)?;
+            // Every event has a time, of a declared type or not.
+            let time = ts?.get(at)?;
             worker.queue(&mut ahead, lead, kind, |index, event| {
-                event.ts = ts?.get(at)?;
+                event.ts = time;
                 let decls = &plan.events[index].props;
                 fill_props(&mut event.props, decls, &props[index], at, digits, options)
             })
@@ -218,16 +238,18 @@ fn events(
 /// undeclared type's text; `None` for a row the full reader must read (an empty type).
 enum Kinds<'a> {
     /// Worked out once for each of a dictionary's values.
-    Dictionary(columnar::Keys<'a>, Vec<Option<Result<usize, &'a str>>>),
+    Dictionary(columnar::DictKeys<'a>, Vec<Option<Result<usize, &'a str>>>),
     /// Worked out row by row.
     Plain(TextColumn<'a>, &'a [EventDecl]),
 }
 
 impl<'a> Kinds<'a> {
-    fn of(column: TextColumn<'a>, worker: &Worker<'a>) -> Kinds<'a> {
+    fn of(column: TextColumn<'a>, rows: usize, worker: &Worker<'a>) -> Kinds<'a> {
         let events = &worker.plan().events;
         match column {
-            TextColumn::Dictionary(keys, values) => {
+            // A dictionary longer than the batch (a data frame's categories) is cheaper
+            // to read row by row.
+            TextColumn::Dictionary(keys, values) if values.len() <= rows => {
                 let kinds = (0..values.len())
                     .map(|value| values.get(value).and_then(|text| kind_of(events, text)))
                     .collect();

@@ -210,7 +210,11 @@ impl Batch {
         let mut waiting = BTreeMap::new();
         let mut next_line = 1;
         for block in parsed {
-            waiting.insert(block.first_line, block);
+            // Blocks of lines (or rows) in a row, each of at least one: no two start at
+            // the same place.
+            debug_assert!(block.lines > 0, "a block has lines");
+            let earlier = waiting.insert(block.first_line, block);
+            debug_assert!(earlier.is_none(), "one block from each first line");
             while let Some(block) = waiting.remove(&next_line) {
                 if next_line == 1 {
                     self.reserve_leads(expected_leads(&block, size));
@@ -219,8 +223,9 @@ impl Batch {
                 self.add_block(block, name, id_key, &mut errors);
             }
         }
-        // Blocks are read in a row from the first line, so none is left waiting.
-        debug_assert!(waiting.is_empty(), "blocks of lines in a row");
+        // Blocks are read in a row from the first line, so none is left waiting, unless
+        // reading stopped at an error (a row group that cannot be read, with others read
+        // on past it): those after the gap are added in order (the job stops anyway).
         for block in waiting.into_values() {
             self.add_block(block, name, id_key, &mut errors);
         }
@@ -317,8 +322,8 @@ impl Batch {
 }
 
 /// How many leads an input holds: as many as it has records when its format says (a
-/// lead listed twice makes the index a little large); else, for an input of `size`
-/// bytes, judged by its first block: a little
+/// lead listed twice makes the index a little large), at most [`MOST_EXPECTED`]; else,
+/// for an input of `size` bytes, judged by its first block: a little
 /// under the block's leads per byte (an index sized a little short grows once at the
 /// end; one sized over a power of two takes twice the memory), at least the block's,
 /// and at most [`MOST_EXPECTED`] (a first block of short lines before far longer ones
@@ -326,7 +331,10 @@ impl Batch {
 fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
     let in_block = first.starts.len();
     if let Some(records) = first.input_records {
-        return usize::try_from(records).unwrap_or(usize::MAX).max(in_block);
+        // A file's metadata is input like the rest: a corrupt count must not ask for
+        // an index of any size.
+        let records = usize::try_from(records).unwrap_or(usize::MAX);
+        return records.min(MOST_EXPECTED).max(in_block);
     }
     let Some(size) = size.filter(|_| first.bytes > 0) else {
         return in_block;
@@ -720,14 +728,16 @@ mod tests {
     }
 
     /// An input that says how many records it has is sized for them, whatever its
-    /// bytes, beyond the bound on estimates too.
+    /// bytes, up to the bound on estimates (a corrupt count asks for no more).
     #[test]
     #[cfg(feature = "columnar")]
     fn an_input_that_counts_its_records_is_sized_for_them() {
         let batch = Batch::new(one_rule_scorer(), 0);
-        let first = block(&batch, 1, &["A", "B"]).with_input_records(Some(3_000_000));
-        assert_eq!(expected_leads(&first, Some(1_000)), 3_000_000);
-        assert_eq!(expected_leads(&first, None), 3_000_000);
+        let first = block(&batch, 1, &["A", "B"]).with_input_records(Some(300_000));
+        assert_eq!(expected_leads(&first, Some(1_000)), 300_000);
+        assert_eq!(expected_leads(&first, None), 300_000);
+        let corrupt = block(&batch, 1, &["A", "B"]).with_input_records(Some(u64::MAX));
+        assert_eq!(expected_leads(&corrupt, None), MOST_EXPECTED);
         let counted = block(&batch, 1, &["A", "B"]).with_input_records(Some(1));
         assert_eq!(expected_leads(&counted, None), 2);
     }

@@ -152,7 +152,7 @@ fn cell(array: &dyn Array, at: usize) -> Cell<'_> {
 pub(crate) enum TextColumn<'a> {
     Plain(PlainText<'a>),
     /// Keys into text values (a value may be null too).
-    Dictionary(Keys<'a>, PlainText<'a>),
+    Dictionary(DictKeys<'a>, PlainText<'a>),
 }
 
 /// Text stored one value a row.
@@ -195,7 +195,7 @@ impl<'a> PlainText<'a> {
 
 /// The keys of a dictionary column, of any integer type.
 #[derive(Clone, Copy)]
-pub(crate) enum Keys<'a> {
+pub(crate) enum DictKeys<'a> {
     Int8(&'a PrimitiveArray<Int8Type>),
     Int16(&'a PrimitiveArray<Int16Type>),
     Int32(&'a PrimitiveArray<Int32Type>),
@@ -206,17 +206,17 @@ pub(crate) enum Keys<'a> {
     UInt64(&'a PrimitiveArray<UInt64Type>),
 }
 
-impl<'a> Keys<'a> {
-    fn of(array: &'a dyn Array) -> Option<Keys<'a>> {
+impl<'a> DictKeys<'a> {
+    fn of(array: &'a dyn Array) -> Option<DictKeys<'a>> {
         Some(match array.data_type() {
-            DataType::Int8 => Keys::Int8(array.as_primitive()),
-            DataType::Int16 => Keys::Int16(array.as_primitive()),
-            DataType::Int32 => Keys::Int32(array.as_primitive()),
-            DataType::Int64 => Keys::Int64(array.as_primitive()),
-            DataType::UInt8 => Keys::UInt8(array.as_primitive()),
-            DataType::UInt16 => Keys::UInt16(array.as_primitive()),
-            DataType::UInt32 => Keys::UInt32(array.as_primitive()),
-            DataType::UInt64 => Keys::UInt64(array.as_primitive()),
+            DataType::Int8 => DictKeys::Int8(array.as_primitive()),
+            DataType::Int16 => DictKeys::Int16(array.as_primitive()),
+            DataType::Int32 => DictKeys::Int32(array.as_primitive()),
+            DataType::Int64 => DictKeys::Int64(array.as_primitive()),
+            DataType::UInt8 => DictKeys::UInt8(array.as_primitive()),
+            DataType::UInt16 => DictKeys::UInt16(array.as_primitive()),
+            DataType::UInt32 => DictKeys::UInt32(array.as_primitive()),
+            DataType::UInt64 => DictKeys::UInt64(array.as_primitive()),
             _ => return None,
         })
     }
@@ -233,14 +233,14 @@ impl<'a> Keys<'a> {
                 .flatten()
         }
         match self {
-            Keys::Int8(keys) => key(keys, at),
-            Keys::Int16(keys) => key(keys, at),
-            Keys::Int32(keys) => key(keys, at),
-            Keys::Int64(keys) => key(keys, at),
-            Keys::UInt8(keys) => key(keys, at),
-            Keys::UInt16(keys) => key(keys, at),
-            Keys::UInt32(keys) => key(keys, at),
-            Keys::UInt64(keys) => key(keys, at),
+            DictKeys::Int8(keys) => key(keys, at),
+            DictKeys::Int16(keys) => key(keys, at),
+            DictKeys::Int32(keys) => key(keys, at),
+            DictKeys::Int64(keys) => key(keys, at),
+            DictKeys::UInt8(keys) => key(keys, at),
+            DictKeys::UInt16(keys) => key(keys, at),
+            DictKeys::UInt32(keys) => key(keys, at),
+            DictKeys::UInt64(keys) => key(keys, at),
         }
     }
 }
@@ -253,7 +253,10 @@ impl<'a> TextColumn<'a> {
         }
         let dictionary = array.as_any_dictionary_opt()?;
         let values = PlainText::of(dictionary.values().as_ref())?;
-        Some(TextColumn::Dictionary(Keys::of(dictionary.keys())?, values))
+        Some(TextColumn::Dictionary(
+            DictKeys::of(dictionary.keys())?,
+            values,
+        ))
     }
 
     /// The text at `at`; `None` for a null.
@@ -791,7 +794,7 @@ fn open(
             use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
                 .map_err(|e| e.to_string())?;
-            let metadata = with_dictionaries(metadata, wanted).map_err(|e| e.to_string())?;
+            let metadata = with_dictionaries(metadata, wanted);
             let schema = metadata.schema().as_ref().clone();
             let roots: Vec<usize> = wanted_columns(&schema, wanted)
                 .iter()
@@ -819,13 +822,14 @@ fn open(
 /// where every row group stores them so (an event type, a country): their text is then
 /// decoded once a page, not copied out for every row, and a fast path can work out what
 /// each distinct value means once. A column stored plainly in some page stays plain
-/// text (a dictionary would be built for it row by row).
+/// text (a dictionary would be built for it row by row). Should the reader refuse the
+/// dictionaries, the file is read as it was.
 fn with_dictionaries(
     metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
     wanted: &[&str],
-) -> parquet::errors::Result<parquet::arrow::arrow_reader::ArrowReaderMetadata> {
+) -> parquet::arrow::arrow_reader::ArrowReaderMetadata {
     use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-    let file = metadata.metadata();
+    let file = std::sync::Arc::clone(metadata.metadata());
     let leaves = file.file_metadata().schema_descr().columns();
     // The leaf column of a top-level field of that name (none for a nested field).
     let leaf = |name: &str| {
@@ -865,11 +869,11 @@ fn with_dictionaries(
         })
         .collect();
     if !changed {
-        return Ok(metadata);
+        return metadata;
     }
     let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
     let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(schema));
-    ArrowReaderMetadata::try_new(file.clone(), options)
+    ArrowReaderMetadata::try_new(file, options).unwrap_or(metadata)
 }
 
 /// Whether every data page of a column chunk is dictionary-encoded, as its page

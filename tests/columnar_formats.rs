@@ -557,23 +557,27 @@ fn numbers_of_every_column_type_read_as_their_json_digits() {
     }
 }
 
-/// Leads are added in row order whichever thread reads their row group: a lead listed
-/// twice is the later row, set aside with the row of the first, on one thread or three.
-#[test]
-fn a_lead_listed_twice_is_the_later_row_whatever_the_threads() {
-    let dir = tempfile::tempdir().unwrap();
-    let row = |id: &str, size: i64| LeadRow {
+/// A lead row with an id and a size, and nothing else.
+fn sized(id: &str, size: i64) -> LeadRow {
+    LeadRow {
         id: id.into(),
         industry: None,
         size: Some(size),
         revenue: None,
         student: None,
-    };
+    }
+}
+
+/// Leads are added in row order whichever thread reads their row group: a lead listed
+/// twice is the later row, set aside with the row of the first, on one thread or three.
+#[test]
+fn a_lead_listed_twice_is_the_later_row_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
     // One row group per batch: ids A, B | C, A | D, C.
     let groups = [
-        vec![row("A", 1), row("B", 2)],
-        vec![row("C", 3), row("A", 60)],
-        vec![row("D", 4), row("C", 70)],
+        vec![sized("A", 1), sized("B", 2)],
+        vec![sized("C", 3), sized("A", 60)],
+        vec![sized("D", 4), sized("C", 70)],
     ];
     let lead_batches: Vec<RecordBatch> = groups
         .iter()
@@ -752,18 +756,11 @@ fn text_in_dictionaries_reads_as_the_same_text() {
 #[test]
 fn empty_record_batches_hold_no_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let row = |id: &str, size: i64| LeadRow {
-        id: id.into(),
-        industry: None,
-        size: Some(size),
-        revenue: None,
-        student: None,
-    };
     let one = |rows: &[LeadRow]| batches(rows, &[]).0[0].clone();
     let lead_batches = vec![
-        one(&[row("A", 1), row("B", 2)]),
+        one(&[sized("A", 1), sized("B", 2)]),
         one(&[]),
-        one(&[row("C", 60), row("A", 70)]),
+        one(&[sized("C", 60), sized("A", 70)]),
         one(&[]),
     ];
     write_arrow(&dir.path().join("leads.arrow"), &lead_batches);

@@ -28,17 +28,8 @@ impl Batch {
         options: ReadOptions,
         threads: usize,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let (scorer, packer, hasher) = (
-            self.scorer.clone(),
-            self.leads.packer().clone(),
-            self.leads.index.hasher(),
-        );
-        let packing = Packing {
-            scorer: &scorer,
-            packer: &packer,
-            hasher: &hasher,
-        };
-        let wanted = lead_columns(scorer.plan(), keys);
+        let packing = self.packing();
+        let wanted = lead_columns(packing.scorer.plan(), keys);
         let (parsed, blocks_parsed) = mpsc::channel::<LeadBlock>();
         let (read, mut errors) = std::thread::scope(|scope| {
             let name = origin.name();
@@ -140,7 +131,7 @@ impl LeadReader {
     /// reads every format.
     fn block(
         &mut self,
-        packing: &Packing<'_>,
+        packing: &Packing,
         rows: &columnar::Rows<'_>,
         range: Range<usize>,
         keys: &Keys,

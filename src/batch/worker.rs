@@ -15,7 +15,7 @@ use crate::vocab;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 /// The leads of one block of lines (or of rows of a columnar file), parsed and packed.
 pub(super) struct LeadBlock {
@@ -70,19 +70,13 @@ impl LeadBlock {
     }
 
     /// Packs `lead` (line or row `number`) as the block's next record.
-    pub(super) fn push(
-        &mut self,
-        packing: &Packing<'_>,
-        lead: &Lead,
-        number: u64,
-        memo: &mut ByValue,
-    ) {
+    pub(super) fn push(&mut self, packing: &Packing, lead: &Lead, number: u64, memo: &mut ByValue) {
         // A block is a few MiB: offsets in it fit in 32 bits.
         self.starts.push(self.packed.len() as u32);
         self.hashes.push(packing.hasher.hash(&lead.id));
         packing
             .scorer
-            .pack(packing.packer, lead, number, memo, &mut self.packed);
+            .pack(&packing.packer, lead, number, memo, &mut self.packed);
     }
 
     /// How many bytes its records take.
@@ -100,13 +94,22 @@ impl LeadBlock {
 
 /// What the threads parsing leads need to pack them as the batch does, without
 /// borrowing the batch, which the adding thread changes meanwhile.
-pub(super) struct Packing<'a> {
-    pub(super) scorer: &'a Scorer,
-    pub(super) packer: &'a Packer,
-    pub(super) hasher: &'a IdHasher,
+pub(super) struct Packing {
+    pub(super) scorer: Arc<Scorer>,
+    packer: Packer,
+    hasher: IdHasher,
 }
 
 impl Batch {
+    /// The batch's way of packing leads, for threads of their own.
+    pub(super) fn packing(&self) -> Packing {
+        Packing {
+            scorer: self.scorer.clone(),
+            packer: self.leads.packer().clone(),
+            hasher: self.leads.index.hasher(),
+        }
+    }
+
     /// Reads every lead of a JSON Lines stream, parsing on `threads` threads. Leads are
     /// added in line order, so duplicates are found as in a sequential read: by one more
     /// thread, which takes each parsed block as soon as the blocks before it are added
@@ -123,16 +126,8 @@ impl Batch {
         threads: usize,
         keep_records: bool,
     ) -> Result<Vec<RecordError>, RecordError> {
-        let (scorer, packer, hasher) = (
-            self.scorer.clone(),
-            self.leads.packer().clone(),
-            self.leads.index.hasher(),
-        );
-        let packing = Packing {
-            scorer: &scorer,
-            packer: &packer,
-            hasher: &hasher,
-        };
+        let packing = self.packing();
+        let scorer = &packing.scorer;
         let (name, size) = (source.name.clone(), source.size);
         let parse_block = |block: &[u8], first_line: u64, memo: &mut ByValue, lead: &mut Lead| {
             // A record is rarely longer than its line: with this room the buffer is not
@@ -655,12 +650,7 @@ mod tests {
     /// A parsed block of leads (by id, from line `first_line` on), packed as the
     /// parsing threads pack them.
     fn block(batch: &Batch, first_line: u64, ids: &[&str]) -> LeadBlock {
-        let hasher = batch.leads.index.hasher();
-        let packing = Packing {
-            scorer: &batch.scorer,
-            packer: batch.leads.packer(),
-            hasher: &hasher,
-        };
+        let packing = batch.packing();
         let mut done = LeadBlock::new(first_line, ids.len() as u64, 0);
         done.bytes = 100;
         for (line, id) in (first_line..).zip(ids) {

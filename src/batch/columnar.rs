@@ -3,7 +3,7 @@
 //! duplicate is the later row, as in a sequential read), events go to the JSON Lines
 //! workers' (the shared state table, or each thread's own shard, merged as theirs are).
 
-use super::worker::{LeadBlock, Packing, Worker};
+use super::worker::{kind_of, LeadBlock, Packing, Worker};
 use super::Batch;
 use crate::eval::ByValue;
 use crate::input::columnar::{self, TextColumn, TimeColumn};
@@ -257,19 +257,6 @@ impl<'a> Kinds<'a> {
             Kinds::Plain(column, events) => kind_of(events, column.get(at)?),
         }
     }
-}
-
-/// The declared type named `text` (its index), or `text` if none is; `None` when it is
-/// empty (no type).
-#[inline]
-fn kind_of<'a>(events: &[EventDecl], text: &'a str) -> Option<Result<usize, &'a str>> {
-    if text.is_empty() {
-        return None;
-    }
-    let declared = events
-        .iter()
-        .position(|e| crate::bytes::same(e.name.as_bytes(), text.as_bytes()));
-    Some(declared.ok_or(text))
 }
 
 /// A property's column, with its text (when it holds text) told apart once a batch.

@@ -9,7 +9,7 @@ use crate::eval::{ByValue, Packer, Scorer, SharedTable};
 use crate::ids::IdHasher;
 use crate::input::scan::{member, plain_text, scan_object, Raw, Timestamps};
 use crate::input::{self, EventRecord, Keys, ReadOptions, RecordError};
-use crate::plan::Plan;
+use crate::plan::{EventDecl, Plan};
 use crate::record::{Event, Lead};
 use crate::vocab;
 use std::collections::BTreeMap;
@@ -316,6 +316,19 @@ impl Batch {
     }
 }
 
+/// The declared type named `text` (its index), or `text` if none is; `None` when it is
+/// empty (no type). Models declare a handful of types: a scan beats hashing the name.
+#[inline]
+pub(super) fn kind_of<'a>(events: &[EventDecl], text: &'a str) -> Option<Result<usize, &'a str>> {
+    if text.is_empty() {
+        return None;
+    }
+    let declared = events
+        .iter()
+        .position(|e| crate::bytes::same(e.name.as_bytes(), text.as_bytes()));
+    Some(declared.ok_or(text))
+}
+
 /// How many leads an input holds: as many as it has records when its format says (a
 /// lead listed twice makes the index a little large), at most [`MOST_EXPECTED`]; else,
 /// for an input of `size` bytes, judged by its first block: a little
@@ -472,18 +485,9 @@ impl<'b> Worker<'b> {
         let event_type = plain_text(get(&self.keys.event_type))?;
         let ts = self.time(get(&self.keys.ts)?)?;
         let hash = self.leads.index.hash(lead);
-        // Models declare a handful of types: a scan beats hashing the name.
-        let declared = self
-            .plan
-            .events
-            .iter()
-            .position(|e| crate::bytes::same(e.name.as_bytes(), event_type.as_bytes()));
-        let Some(index) = declared else {
-            return Some(Parsed {
-                lead,
-                hash,
-                kind: Err(event_type),
-            });
+        let kind = kind_of(&self.plan.events, event_type)?;
+        let Ok(index) = kind else {
+            return Some(Parsed { lead, hash, kind });
         };
         // `event.lead` stays empty: the state is found through the lead's index.
         let event = &mut self.buffers[at][index];

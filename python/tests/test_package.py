@@ -91,6 +91,32 @@ def test_arrow_record_batches_and_streams(gen_tables):
     assert table_csv(plan.score(lead_batch, event_reader, AS_OF)) == expected
 
 
+def dictionary_encoded(table: pa.Table) -> pa.Table:
+    """The table with each text column as an Arrow dictionary (as categories are)."""
+    columns = {
+        name: column.dictionary_encode() if pa.types.is_string(column.type) else column
+        for name, column in zip(table.column_names, table.columns)
+    }
+    return pa.table(columns)
+
+
+def test_text_as_dictionaries_scores_as_the_same_text(gen_tables):
+    leads, events, expected = gen_tables
+    plan = leadscore.compile(B2B)
+    encoded = dictionary_encoded(leads), dictionary_encoded(events)
+    assert pa.types.is_dictionary(encoded[1].schema.field("type").type)
+    assert table_csv(plan.score(*encoded, AS_OF)) == expected
+
+
+def test_pandas_categories(gen_tables):
+    pytest.importorskip("pandas")
+    leads, events, expected = gen_tables
+    events_df = events.to_pandas()
+    events_df["type"] = events_df["type"].astype("category")
+    plan = leadscore.compile(B2B)
+    assert table_csv(plan.score(leads.to_pandas(), events_df, AS_OF)) == expected
+
+
 def test_pandas_data_frames(gen_tables):
     pd = pytest.importorskip("pandas")
     leads, events, expected = gen_tables

@@ -334,10 +334,11 @@ pub(crate) fn number_at(array: &dyn Array, at: usize) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// The value at `at` of a column as [`crate::vocab::read_into`] takes it (`None`: a
-/// null), as a JSON member would give it: text as a string, a number as its digits
-/// (written into `digits`, so nothing is allocated), a boolean. `Err` for what only the
-/// full reader takes (a timestamp, a float that is no JSON number).
+/// The value at `at` of a column that holds no text (the fast paths read text columns
+/// through [`TextColumn`]) as [`crate::vocab::read_into`] takes it (`None`: a null), as
+/// a JSON member would give it: a number as its digits (written into `digits`, so
+/// nothing is allocated), a boolean. `Err` for what only the full reader takes (text, a
+/// timestamp, a float that is no JSON number).
 pub(crate) fn raw_at<'a>(
     array: &'a dyn Array,
     at: usize,
@@ -346,9 +347,6 @@ pub(crate) fn raw_at<'a>(
     use std::fmt::Write;
     if array.is_null(at) {
         return Ok(None);
-    }
-    if let Some(column) = TextColumn::of(array) {
-        return Ok(column.get(at).map(Raw::Text));
     }
     digits.clear();
     let written = match array.data_type() {

@@ -41,9 +41,7 @@ impl Scorer {
         let mut env = self.env(lead, event.ts);
         env.event = Some(event);
         for feed in feeds.iter().filter(|feed| !feed.lasting) {
-            let decided = feed
-                .filter
-                .filter(|&chunk| super::reads_only(&self.plan, chunk, super::Input::Event));
+            let decided = feed.filter.filter(|_| feed.decided);
             if decided.is_some_and(|chunk| !super::vm::condition(&env, self.code(chunk))) {
                 continue;
             }
@@ -214,7 +212,17 @@ impl Clocks {
 /// The first time after `now` at which a whole number of periods of `per` since
 /// `anchor` ends (at least one period after it), if it is a time.
 fn next_period_end(anchor: i64, per: i64, now: i64) -> Option<i64> {
-    let (anchor, per, now) = (i128::from(anchor), i128::from(per.max(1)), i128::from(now));
+    let per = per.max(1);
+    // In 64 bits when nothing overflows (nearly always: this runs at every look), else
+    // exactly in 128.
+    if let Some(since) = now.checked_sub(anchor).filter(|&since| since >= 0) {
+        let periods = (since / per).checked_add(1);
+        let end = periods.and_then(|n| n.checked_mul(per)?.checked_add(anchor));
+        if let Some(end) = end {
+            return Some(end);
+        }
+    }
+    let (anchor, per, now) = (i128::from(anchor), i128::from(per), i128::from(now));
     let periods = if anchor > now {
         1
     } else {
@@ -234,5 +242,33 @@ mod tests {
         assert_eq!(next_period_end(100, 10, 110), Some(120));
         assert_eq!(next_period_end(100, 10, 50), Some(110));
         assert_eq!(next_period_end(i64::MAX - 5, 10, i64::MAX - 5), None);
+    }
+
+    #[test]
+    fn the_64_bit_shortcut_agrees_with_exact_arithmetic_at_the_extremes() {
+        let exact = |anchor: i64, per: i64, now: i64| {
+            let (a, p, n) = (i128::from(anchor), i128::from(per), i128::from(now));
+            let periods = if a > n { 1 } else { (n - a) / p + 1 };
+            i64::try_from(a + periods * p).ok()
+        };
+        let times = [
+            i64::MIN,
+            i64::MIN + 7,
+            -1_000_003,
+            -1,
+            0,
+            1,
+            999_983,
+            i64::MAX - 7,
+            i64::MAX,
+        ];
+        for anchor in times {
+            for now in times {
+                for per in [1, 7, 86_400_000_000, i64::MAX / 3, i64::MAX] {
+                    let got = next_period_end(anchor, per, now);
+                    assert_eq!(got, exact(anchor, per, now), "{anchor} {per} {now}");
+                }
+            }
+        }
     }
 }

@@ -10,6 +10,8 @@ mod attrs;
 mod by_value;
 mod edges;
 mod history;
+mod intake;
+mod known;
 mod pipeline;
 mod state;
 mod sum;
@@ -36,6 +38,8 @@ use vm::Env;
 pub(crate) use attrs::{Attrs, Packed, Packer};
 pub(crate) use by_value::ByValue;
 pub(crate) use edges::Passing;
+pub(crate) use intake::Intake;
+pub(crate) use known::Known;
 pub(crate) use vm::{Memo, Trace};
 
 /// What the live engine adds to an evaluation (see `live/`): a trace of its comparisons,
@@ -45,6 +49,9 @@ pub(crate) use vm::{Memo, Trace};
 pub(crate) struct Probe<'a> {
     pub trace: Option<&'a Trace>,
     pub memo: Option<&'a Memo>,
+    /// The lead's results that read only its attributes, remembered (or to remember)
+    /// for a run without explanations.
+    pub known: Option<&'a Known>,
 }
 
 /// What an event of one type does to one slot (a slot a group or list feeds has one
@@ -55,6 +62,9 @@ struct Feed {
     within: Option<i64>,
     /// The slot's `where`, lowered for this type's properties.
     filter: Option<u32>,
+    /// Whether that `where` (if any) reads only the event: whether the event meets it
+    /// is decided once, when it arrives.
+    decided: bool,
     action: Action,
     /// Whether what the event does here, once it is at or before the as-of time, is the
     /// same for every later as-of time and any lead attributes: no `within`, a `where`
@@ -139,6 +149,9 @@ pub struct Scorer {
     one_text_field: Vec<Option<usize>>,
     /// Whether some event's `where` reads the lead's attributes.
     filters_read_lead: bool,
+    /// For each node of the plan's order, whether it reads only the lead's attributes
+    /// (see [`Known`]).
+    static_nodes: Vec<bool>,
     /// What changes as time passes (for the live engine).
     clocks: edges::Clocks,
     layout: Layout,
@@ -163,6 +176,9 @@ impl Scorer {
                             slot: i,
                             within: slot.within,
                             filter: member.filter,
+                            decided: member
+                                .filter
+                                .is_none_or(|chunk| reads_only(&plan, chunk, Input::Event)),
                             action: Action::of(slot.kind, member),
                             lasting: lasting(&plan, slot, member),
                         });
@@ -197,6 +213,7 @@ impl Scorer {
         let clocks = edges::Clocks::of(&plan);
         Ok(Scorer {
             filters_read_lead,
+            static_nodes: known::static_nodes(&plan),
             layout: Layout::new(&plan, false),
             plan,
             regexes,
@@ -434,7 +451,10 @@ impl Scorer {
         let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
             return true;
         };
-        let probe = Probe { trace, memo: None };
+        let probe = Probe {
+            trace,
+            ..Probe::default()
+        };
         let mut env = self.env_probed(lead, as_of, probe);
         env.event = Some(event);
         for feed in feeds.iter().filter(|feed| select.takes(feed.lasting)) {
@@ -450,32 +470,43 @@ impl Scorer {
                     continue;
                 }
             }
-            let value = match feed.action {
-                Action::Record => None,
-                Action::Sum(prop) => match event.props.get(prop as usize) {
-                    Some(Some(Value::Number(n))) => Some(*n),
-                    _ => None,
-                },
-                Action::Keep {
-                    answered_by,
-                    pair,
-                    distinct,
-                } => {
-                    let kept = KeptEvent {
-                        ts: event.ts,
-                        pair: pair.and_then(|p| property_key(event, p)),
-                        distinct: distinct.and_then(|p| property_key(event, p)),
-                        answers_itself: answered_by.is_some_and(|a| self.admits(&env, a)),
-                    };
-                    self.layout
-                        .record_event(state.reborrow(), feed.slot, kept, as_of);
-                    continue;
-                }
-            };
-            self.layout
-                .record(state.reborrow(), feed.slot, event.ts, value);
+            self.feed_into(state.reborrow(), &env, feed, event, as_of);
         }
         true
+    }
+
+    /// Does to `feed`'s slot what `event` (which meets the feed's `where`) does to it as
+    /// of `as_of`; `env` is the event's.
+    fn feed_into(
+        &self,
+        state: StateMut<'_>,
+        env: &Env<'_>,
+        feed: &Feed,
+        event: &Event,
+        as_of: i64,
+    ) {
+        let value = match feed.action {
+            Action::Record => None,
+            Action::Sum(prop) => match event.props.get(prop as usize) {
+                Some(Some(Value::Number(n))) => Some(*n),
+                _ => None,
+            },
+            Action::Keep {
+                answered_by,
+                pair,
+                distinct,
+            } => {
+                let kept = KeptEvent {
+                    ts: event.ts,
+                    pair: pair.and_then(|p| property_key(event, p)),
+                    distinct: distinct.and_then(|p| property_key(event, p)),
+                    answers_itself: answered_by.is_some_and(|a| self.admits(env, a)),
+                };
+                self.layout.record_event(state, feed.slot, kept, as_of);
+                return;
+            }
+        };
+        self.layout.record(state, feed.slot, event.ts, value);
     }
 
     /// Takes out of `state` what `event` did to the slots whose window it leaves at
@@ -599,22 +630,32 @@ impl Scorer {
         out.flags.resize(plan.flags.len(), false);
         out.bands.clear();
         out.bands.resize(plan.grades.len(), 0);
-        for node in &plan.order {
+        // Explanations need every rule's reasons: nothing is taken as known then.
+        let known = probe.known.filter(|_| why.is_none());
+        let recalled = known.map(|k| k.borrow()).filter(|k| !k.is_empty());
+        let mut learned = match (known, &recalled) {
+            (Some(known), None) => Some(known.borrow_mut()),
+            _ => None,
+        };
+        let mut statics = 0;
+        for (node, &fixed) in plan.order.iter().zip(&self.static_nodes) {
+            if let Some(values) = recalled.as_ref().filter(|_| fixed) {
+                set_node(out, *node, values[statics]);
+                statics += 1;
+                continue;
+            }
             // Each score, flag or grade sees the results computed before it.
             let env = self.env_probed(lead, as_of, probe).with_results(state, out);
-            match *node {
-                NodeRef::Score(i) => {
-                    let value = self.score(i as usize, &env, state, why.as_deref_mut());
-                    out.scores[i as usize] = value;
-                }
+            let value = match *node {
+                NodeRef::Score(i) => self.score(i as usize, &env, state, why.as_deref_mut()),
                 NodeRef::Flag(i) => {
-                    let set = self.holds(&env, plan.flags[i as usize].condition);
-                    out.flags[i as usize] = set;
+                    f64::from(u8::from(self.holds(&env, plan.flags[i as usize].condition)))
                 }
-                NodeRef::Grade(i) => {
-                    let band = self.band(&plan.grades[i as usize], &env);
-                    out.bands[i as usize] = band;
-                }
+                NodeRef::Grade(i) => self.band(&plan.grades[i as usize], &env) as f64,
+            };
+            set_node(out, *node, value);
+            if let Some(values) = learned.as_mut().filter(|_| fixed) {
+                values.push(value);
             }
         }
     }
@@ -845,10 +886,9 @@ impl Scorer {
                 let Some(last) = idle_start else {
                     return once(0);
                 };
-                let idle = vm::elapsed(env.as_of, last);
                 Fired {
-                    times: idle.div_euclid(per.into()) as u64,
-                    idle_days: Some(idle.div_euclid(crate::time::DAY.into()) as i64),
+                    times: vm::elapsed_in(env.as_of, last, per) as u64,
+                    idle_days: Some(vm::elapsed_in(env.as_of, last, crate::time::DAY) as i64),
                     idle_start,
                 }
             }
@@ -1074,6 +1114,15 @@ fn lasting(plan: &Plan, slot: &Slot, member: &SlotEvent) -> bool {
     }
 }
 
+/// Sets a node's result in `out` from its value as [`Known`] keeps it.
+fn set_node(out: &mut Results, node: NodeRef, value: f64) {
+    match node {
+        NodeRef::Score(i) => out.scores[i as usize] = value,
+        NodeRef::Flag(i) => out.flags[i as usize] = value != 0.0,
+        NodeRef::Grade(i) => out.bands[i as usize] = value as usize,
+    }
+}
+
 /// The one input besides constants a chunk may read to be decided once (see
 /// [`reads_only`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1087,12 +1136,19 @@ enum Input {
 /// Whether a chunk reads nothing but constants and `input`: not `now()`, aggregates or
 /// a lead's results, which change as time passes and events arrive.
 fn reads_only(plan: &Plan, chunk: u32, input: Input) -> bool {
-    plan.chunk_code(chunk).iter().all(|op| match op {
+    plan.chunk_code(chunk)
+        .iter()
+        .all(|op| reads_only_op(op, input))
+}
+
+/// Whether an operation reads nothing but constants and `input` (see [`reads_only`]).
+fn reads_only_op(op: &Op, input: Input) -> bool {
+    match op {
         Op::LeadField(_) => input == Input::Lead,
         Op::Prop(_) => input == Input::Event,
         Op::Now | Op::Slot(..) | Op::Score(_) | Op::Flag(_) | Op::Grade(_) => false,
         _ => true,
-    })
+    }
 }
 
 /// The text field chunk `chunk` reads, when it reads one and no other.

@@ -321,7 +321,7 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
         (SlotRead::Exists, _) => Val::Bool(env.layout.count(state, slot) > 0),
         (SlotRead::Sum, SlotKind::Sum) => env.layout.sum(state, slot).map_or(Val::Absent, Val::Num),
         (SlotRead::DaysSince, _) => match env.layout.latest(state, slot) {
-            Some(last) => Val::Num(elapsed(env.as_of, last).div_euclid(DAY.into()) as f64),
+            Some(last) => Val::Num(elapsed_in(env.as_of, last, DAY) as f64),
             None => Val::Absent,
         },
         _ => Val::Absent,
@@ -332,6 +332,17 @@ fn read_slot<'a>(env: &Env<'a>, slot: usize, read: SlotRead) -> Val<'a> {
 /// exceed an `i64` (a time from a bad record near the end of the range).
 pub(super) fn elapsed(until: i64, since: i64) -> i128 {
     i128::from(until) - i128::from(since)
+}
+
+/// How many whole `unit`s (positive) of [`elapsed`] time, rounded down: in 64 bits when
+/// the difference fits (for any two times less than some 146,000 years apart), since a
+/// 128-bit division costs many times more and decays divide at every look.
+pub(super) fn elapsed_in(until: i64, since: i64, unit: i64) -> i128 {
+    debug_assert!(unit > 0, "a period is positive");
+    match until.checked_sub(since) {
+        Some(elapsed) => i128::from(elapsed.div_euclid(unit)),
+        None => elapsed(until, since).div_euclid(unit.into()),
+    }
 }
 
 /// The result of `lower`, `upper`, `trim` or `domain` when it is a part of a borrowed
@@ -456,4 +467,34 @@ fn call<const N: usize>(m: &mut Machine<'_, N>, f: Func) {
         },
     };
     m.push(result);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{elapsed, elapsed_in};
+
+    #[test]
+    fn whole_units_elapsed_agree_with_exact_arithmetic_at_the_extremes() {
+        let times = [
+            i64::MIN,
+            -86_400_000_001,
+            -1,
+            0,
+            1,
+            86_400_000_000,
+            i64::MAX,
+        ];
+        for until in times {
+            for since in times {
+                for unit in [1, 7, 86_400_000_000, i64::MAX] {
+                    let exact = elapsed(until, since).div_euclid(unit.into());
+                    assert_eq!(
+                        elapsed_in(until, since, unit),
+                        exact,
+                        "{until} {since} {unit}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! One lead's live state: what its events did for good, the events whose effects still
 //! depend on the time, and what its flags and bands were when last looked at.
 
-use crate::eval::{Attrs, LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace};
+use crate::eval::{
+    Attrs, Intake, Known, LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace,
+};
 use crate::record::{Event, Lead};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,9 @@ pub struct LiveLead {
     /// Its conditions on attributes alone, once computed.
     #[serde(skip)]
     memo: Memo,
+    /// Its results that read only its attributes, once computed.
+    #[serde(skip)]
+    known: Known,
 }
 
 /// A lead's flags and bands as shown (stored as a list).
@@ -53,14 +58,73 @@ struct Cache {
 /// An event whose effects can still change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct LiveEvent {
-    /// Without its lead id (the lead has it).
+    /// Without its lead id (the lead has it), and without its properties when
+    /// `matched` says all they decided.
     event: Event,
     /// Whether its lasting effects are in the settled state (once the clock reaches it).
     settled: bool,
     passing: Passing,
+    /// For a settled event, the slots it entered, when they are all a re-reading needs
+    /// (see [`Intake::matched`]).
+    #[serde(default)]
+    matched: Option<u32>,
 }
 
 impl LiveEvent {
+    /// A settled event as taken in, its properties dropped when they are no longer
+    /// needed.
+    fn taken_in(mut event: Event, intake: Intake) -> LiveEvent {
+        if intake.matched.is_some() {
+            event.props = Vec::new();
+        }
+        LiveEvent {
+            event,
+            settled: true,
+            passing: intake.passing,
+            matched: intake.matched,
+        }
+    }
+
+    /// Adds to `state` what the event does as of `at` beside its lasting effects (all of
+    /// them while it is not settled).
+    fn observe(
+        &self,
+        scorer: &Scorer,
+        state: &mut LeadState,
+        lead: Attrs<'_>,
+        at: i64,
+        trace: Option<&Trace>,
+    ) {
+        let (event, state) = (&self.event, state.view_mut());
+        match self.matched {
+            Some(mask) => scorer.observe_matched(state, event.event_type, event.ts, mask, at),
+            None => {
+                let select = if self.settled {
+                    Select::Passing
+                } else {
+                    Select::All
+                };
+                scorer.observe_selected(state, lead, event, at, select, trace);
+            }
+        }
+    }
+
+    /// Takes out of `state` what the event did to the slots whose window it leaves at
+    /// `at`; `false` when that cannot be done (see [`Scorer::unobserve_leaving`]).
+    fn unobserve_leaving(
+        &self,
+        scorer: &Scorer,
+        state: &mut LeadState,
+        lead: Attrs<'_>,
+        at: i64,
+    ) -> bool {
+        let (event, state) = (&self.event, state.view_mut());
+        match self.matched {
+            Some(mask) => scorer.unobserve_matched(state, event.event_type, event.ts, mask, at),
+            None => scorer.unobserve_leaving(state, lead, event, at),
+        }
+    }
+
     /// The first time after `from` at which the state this event is part of changes.
     fn edge_after(&self, from: i64) -> Option<i64> {
         if self.event.ts > from {
@@ -82,6 +146,7 @@ impl LiveLead {
             queued: None,
             cache: None,
             memo: Memo::default(),
+            known: Known::default(),
         }
     }
 
@@ -111,34 +176,22 @@ impl LiveLead {
         self.lead.fields = fields;
         self.invalidate();
         self.memo = Memo::default();
+        self.known = Known::default();
     }
 
     /// Takes in an event at or before the clock `now`.
     pub(super) fn observe(&mut self, scorer: &Scorer, mut event: Event, now: i64, cacheable: bool) {
         event.lead = String::new();
         let lead = Attrs::of(&self.lead);
-        scorer.observe_selected(
-            self.settled.view_mut(),
-            lead,
-            &event,
-            now,
-            Select::Lasting,
-            None,
-        );
-        let passing = scorer.passing(lead, &event);
-        let live = LiveEvent {
-            event,
-            settled: true,
-            passing,
-        };
-        match self
+        let mut cache = self
             .cache
             .as_mut()
-            .filter(|c| cacheable && c.from <= now && now < c.until)
-        {
+            .filter(|c| cacheable && c.from <= now && now < c.until);
+        let current = cache.as_mut().map(|c| c.state.view_mut());
+        let intake = scorer.intake(self.settled.view_mut(), current, lead, &event, now);
+        let live = LiveEvent::taken_in(event, intake);
+        match cache {
             Some(cache) => {
-                let state = cache.state.view_mut();
-                scorer.observe_selected(state, lead, &live.event, now, Select::All, None);
                 cache.from = now;
                 if let Some(edge) = live.edge_after(now) {
                     cache.until = cache.until.min(edge);
@@ -169,6 +222,7 @@ impl LiveLead {
             event,
             settled: false,
             passing,
+            matched: None,
         });
     }
 
@@ -206,8 +260,8 @@ impl LiveLead {
                 arrived = true;
                 carry = false;
             } else if carry && ending.is_some_and(|end| live.passing.window_ends.contains(&end)) {
-                let state = cache.as_mut().expect("carried").state.view_mut();
-                carry = scorer.unobserve_leaving(state, lead, &live.event, at);
+                let state = &mut cache.as_mut().expect("carried").state;
+                carry = live.unobserve_leaving(scorer, state, lead, at);
             }
             if let Some(edge) = live.edge_after(at).filter(|_| carry) {
                 until = until.min(edge);
@@ -233,19 +287,7 @@ impl LiveLead {
     /// Adds to `state` what the live events do as of `at`.
     fn observe_live(&self, scorer: &Scorer, state: &mut LeadState, at: i64, trace: Option<&Trace>) {
         for live in &self.live {
-            let select = if live.settled {
-                Select::Passing
-            } else {
-                Select::All
-            };
-            scorer.observe_selected(
-                state.view_mut(),
-                Attrs::of(&self.lead),
-                &live.event,
-                at,
-                select,
-                trace,
-            );
+            live.observe(scorer, state, Attrs::of(&self.lead), at, trace);
         }
     }
 
@@ -299,6 +341,7 @@ impl LiveLead {
         let probe = Probe {
             trace: None,
             memo: Some(&self.memo),
+            known: Some(&self.known),
         };
         scorer.results_probed(Attrs::of(&self.lead), state.view(), at, out, None, probe);
     }
@@ -352,7 +395,7 @@ impl LiveLead {
             let mut results = Results::default();
             let probe = Probe {
                 trace: Some(&trace),
-                memo: None,
+                ..Probe::default()
             };
             scorer.results_probed(
                 Attrs::of(&self.lead),

@@ -59,6 +59,12 @@ impl ScoreJob {
         changes: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(Phase),
     ) -> Result<Scored, JobError> {
+        // Results without explanations need no event times.
+        let settings = if self.explain {
+            settings
+        } else {
+            settings.without_event_times()
+        };
         // Verified once here; each shard's engine verifies its copy again.
         Engine::new(plan.clone(), settings)
             .map_err(|e| JobError::Record(RecordError::new(e.code(), "", 0, e.to_string())))?;

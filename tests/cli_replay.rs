@@ -159,15 +159,21 @@ fn the_changes_file_lists_every_transition_in_time_lead_kind_and_name_order() {
     assert_eq!(changes, self::changes(dir.path()));
 }
 
-#[test]
-fn results_and_changes_do_not_depend_on_the_thread_count() {
+/// A directory with `leadscore gen` data for `model`: 300 leads, 6,000 events.
+fn generated(model: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let model = "examples/nurture.score";
     let generated = leadscore(&[
         "gen", "--model", model, "--leads", "300", "--events", "6000", "--out", out,
     ]);
     assert!(generated.status.success());
+    dir
+}
+
+#[test]
+fn results_and_changes_do_not_depend_on_the_thread_count() {
+    let model = "examples/nurture.score";
+    let dir = generated(model);
     let leads = dir.path().join("leads.jsonl");
     let events = dir.path().join("events.jsonl");
     let path = dir.path().join("changes.jsonl");
@@ -205,13 +211,8 @@ fn results_and_changes_do_not_depend_on_the_thread_count() {
 fn the_changes_are_the_same_with_and_without_explanations() {
     // Without `--explain` the engines keep no event times, and take events leaving a
     // window out of their states in other ways: the changes must not differ.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
     let model = "examples/b2b.score";
-    let generated = leadscore(&[
-        "gen", "--model", model, "--leads", "300", "--events", "6000", "--out", out,
-    ]);
-    assert!(generated.status.success());
+    let dir = generated(model);
     let data = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let (leads, events, path) = (
         data("leads.jsonl"),

@@ -445,3 +445,51 @@ fn leads_first_seen_in_events_that_do_not_count_are_the_same_leads_as_in_score()
         "{changes}"
     );
 }
+
+#[test]
+fn a_lead_listed_twice_is_refused_as_score_refuses_it_naming_both_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let leads = dir.path().join("leads.jsonl");
+    let lines = [
+        "{\"id\":\"L1\",\"industry\":\"software\"}",
+        "{\"id\":\"L2\"}",
+    ];
+    std::fs::write(
+        &leads,
+        format!("{}\n{}\n{{\"id\":\"L1\"}}\n", lines[0], lines[1]),
+    )
+    .unwrap();
+    let leads = leads.to_str().unwrap();
+    let events = "examples/data/b2b/events.jsonl";
+    let run = |command: &str, extra: &[&str]| {
+        let mut args = vec![
+            command,
+            "examples/b2b.score",
+            "--leads",
+            leads,
+            "--events",
+            events,
+            "--as-of",
+            AS_OF,
+        ];
+        args.extend(extra);
+        leadscore(&args)
+    };
+    let refused = run("replay", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains(":3: field `id`: lead `L1` appears twice (first on line 1)"),
+        "{message}"
+    );
+    assert_eq!(refused.stderr, run("score", &[]).stderr);
+    // Set aside, the later line is the reject and the first one is scored.
+    let rejects = dir.path().join("rejects.jsonl");
+    let aside = ["--rejects", rejects.to_str().unwrap()];
+    let replayed = run("replay", &aside);
+    assert!(replayed.status.success());
+    let replay_rejects = std::fs::read(&rejects).unwrap();
+    assert_eq!(replayed.stdout, run("score", &aside).stdout);
+    assert_eq!(replay_rejects, std::fs::read(&rejects).unwrap());
+    assert!(String::from_utf8_lossy(&replay_rejects).contains("appears twice"));
+}

@@ -11,12 +11,12 @@ use std::collections::HashMap;
 const MOST_VALUES: usize = 4096;
 
 /// Remembered results, one table per remembered condition (by its bit in the record).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct ByValue {
     conditions: Vec<Remembered>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Remembered {
     results: HashMap<Box<str>, bool, foldhash::fast::RandomState>,
     lookups: u64,

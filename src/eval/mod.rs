@@ -40,15 +40,14 @@ pub(crate) use by_value::ByValue;
 pub(crate) use edges::Passing;
 pub(crate) use intake::Intake;
 pub(crate) use known::Known;
-pub(crate) use vm::{Memo, Trace};
+pub(crate) use vm::Trace;
 
 /// What the live engine adds to an evaluation (see `live/`): a trace of its comparisons,
-/// and the lead's remembered conditions on its attributes alone. (A traced run must not
-/// use remembered conditions: they would leave their comparisons out of the trace.)
+/// or the lead's remembered results. (A traced run must not use remembered results: they
+/// would leave their comparisons out of the trace.)
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Probe<'a> {
     pub trace: Option<&'a Trace>,
-    pub memo: Option<&'a Memo>,
     /// The lead's results that read only its attributes, remembered (or to remember)
     /// for a run without explanations.
     pub known: Option<&'a Known>,
@@ -136,8 +135,6 @@ pub struct Scorer {
     slots_for_any: Vec<usize>,
     /// The deepest stack each chunk needs.
     depths: Vec<usize>,
-    /// Whether each chunk reads only the lead's attributes and constants.
-    lead_only: Vec<bool>,
     /// The conditions of rules, flags and bands that read only the lead's attributes,
     /// in plan order: a batch works them out once per lead, when it packs the lead
     /// (`attrs.rs`).
@@ -220,7 +217,6 @@ impl Scorer {
             feeds_by_event,
             slots_for_any,
             depths,
-            lead_only,
             remembered,
             remembered_at,
             one_text_field,
@@ -381,13 +377,11 @@ impl Scorer {
             bands: &[],
             as_of,
             trace: probe.trace,
-            memo: probe.memo,
         }
     }
 
     /// Whether the condition `chunk` holds: read from a packed lead's record when it is
-    /// one the record remembers, else remembered for the lead when it reads only the
-    /// lead's attributes and the run has a memo.
+    /// one the record remembers.
     fn holds(&self, env: &Env<'_>, chunk: u32) -> bool {
         // A packed lead's record has the result (the same bool, worked out when packed).
         let bit = self.remembered_at[chunk as usize];
@@ -396,21 +390,7 @@ impl Scorer {
                 return holds;
             }
         }
-        let memo = env.memo.filter(|_| self.lead_only[chunk as usize]);
-        let Some(memo) = memo else {
-            return vm::condition(env, self.code(chunk));
-        };
-        let known = memo.borrow().get(chunk as usize).copied().unwrap_or(0);
-        if known != 0 {
-            return known == 2;
-        }
-        let holds = vm::condition(env, self.code(chunk));
-        let mut memo = memo.borrow_mut();
-        if memo.len() < self.lead_only.len() {
-            memo.resize(self.lead_only.len(), 0);
-        }
-        memo[chunk as usize] = 1 + u8::from(holds);
-        holds
+        vm::condition(env, self.code(chunk))
     }
 
     /// Feeds one event of `lead` into its state. Events after `as_of` do not exist yet

@@ -24,11 +24,6 @@ use std::cmp::Ordering;
 /// (`live/`), so it only records when asked to.
 pub(crate) type Trace = RefCell<Vec<bool>>;
 
-/// A lead's conditions that read only its attributes, as computed once: per chunk,
-/// 0 (not yet), 1 (false) or 2 (true). The live engine keeps one per lead, since it
-/// scores the same lead again and again.
-pub(crate) type Memo = RefCell<Vec<u8>>;
-
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum Val<'a> {
     #[default]
@@ -63,8 +58,6 @@ pub struct Env<'a> {
     pub as_of: i64,
     /// Where to record comparisons, when tracing.
     pub trace: Option<&'a Trace>,
-    /// The lead's remembered conditions, if it has them.
-    pub memo: Option<&'a Memo>,
 }
 
 /// Stack sizes for the chunks nearly every model has (most conditions, such as

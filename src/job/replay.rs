@@ -5,13 +5,13 @@
 use super::{InputKind, JobError, Phase, Rejects, ScoreJob, Scored};
 use crate::batch::{LeadError, Summary};
 use crate::diagnostics::Code;
-use crate::eval::Results;
+use crate::eval::{Results, Scorer};
+use crate::ids::IdIndex;
 use crate::input::{self, EventRecord, Input, RecordError};
-use crate::live::{Engine, LiveError, Settings, Transition};
+use crate::live::{Engine, LiveError, RecordPacker, Settings, Transition};
 use crate::output::{self, Format};
 use crate::plan::Plan;
-use crate::record::{Event, Lead};
-use std::collections::HashMap;
+use crate::record::Event;
 use std::io::{self, Write};
 use std::sync::mpsc;
 
@@ -138,18 +138,23 @@ impl ScoreJob {
         Ok(scored)
     }
 
-    /// Reads the lead records into `records`, refusing an id listed twice; returns how
-    /// many good ones there were.
+    /// Reads the lead records into `records`, packed as the engines keep them (a few
+    /// bytes a lead: a million wait for the first event), refusing an id listed twice;
+    /// returns how many good ones there were.
     fn replay_leads(
         &self,
         plan: &Plan,
         source: Input<'_>,
-        records: &mut Vec<Lead>,
+        records: &mut Vec<Box<[u8]>>,
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let file = source.name.clone();
         let format = self.format_of(&source);
-        let mut lines: HashMap<String, u64> = HashMap::new();
+        let scorer = Scorer::new(plan.clone())
+            .map_err(|e| JobError::Record(RecordError::new(e.code(), "", 0, e.to_string())))?;
+        let mut packer = RecordPacker::new(&scorer);
+        // Each id's index in `records`, and the line of each record.
+        let (mut ids, mut lines) = (IdIndex::default(), Vec::new());
         let mut good = 0;
         let read = input::read_leads(
             source,
@@ -158,14 +163,20 @@ impl ScoreJob {
             &self.keys,
             self.read_options,
             |line, lead, record| {
-                let added = lead.and_then(|lead| match lines.get(&lead.id) {
-                    Some(&first) => Err(LeadError::Duplicate { id: lead.id, first }
+                let added = lead.and_then(|lead| {
+                    let next = u32::try_from(records.len()).expect("fewer than 4 billion leads");
+                    match ids.get_or_insert(&lead.id, next) {
+                        (_, true) => {
+                            records.push(packer.pack(&scorer, &lead));
+                            lines.push(line);
+                            Ok(())
+                        }
+                        (first, false) => Err(LeadError::Duplicate {
+                            id: lead.id,
+                            first: lines[first as usize],
+                        }
                         .at(&file, line, &self.keys.id)
                         .with_raw(record())),
-                    None => {
-                        lines.insert(lead.id.clone(), line);
-                        records.push(lead);
-                        Ok(())
                     }
                 });
                 good += u64::from(added.is_ok());
@@ -228,7 +239,7 @@ struct Replay<'a, 's> {
     /// started it.
     clock: Option<i64>,
     /// The lead records, until the first event starts the clock.
-    waiting: Vec<Lead>,
+    waiting: Vec<Box<[u8]>>,
     /// Leads seen before then only in events that do not count (undeclared types, after
     /// the as-of time): added once the lead records are, so a record is not taken for a
     /// change of the lead.
@@ -325,8 +336,8 @@ impl Replay<'_, '_> {
 
 /// What a shard's engine is asked to do, with the clock to move to first.
 enum Message {
-    /// Add or change a lead.
-    Lead(Lead, i64),
+    /// Add or change a lead, packed by a [`RecordPacker`].
+    Lead(Box<[u8]>, i64),
     /// Make sure a lead exists (an event of an undeclared type or after the as-of time).
     See(String, i64),
     /// Apply an event.
@@ -410,7 +421,7 @@ impl Message {
     /// The id of the lead it is about.
     fn lead(&self) -> &str {
         match self {
-            Message::Lead(lead, _) => &lead.id,
+            Message::Lead(record, _) => crate::eval::Packed::read(record).id,
             Message::See(id, _) => id,
             Message::Apply(event, _) => &event.lead,
         }
@@ -452,9 +463,9 @@ fn run(engine: &mut Engine, message: Message) {
             .expect("the clock moves forward");
     };
     match message {
-        Message::Lead(lead, time) => {
+        Message::Lead(record, time) => {
             advance(engine, time);
-            engine.upsert(lead);
+            engine.upsert_record(record);
         }
         Message::See(id, time) => {
             advance(engine, time);

@@ -2,23 +2,25 @@
 //! depend on the time, and what its flags and bands were when last looked at.
 
 use crate::eval::{
-    Attrs, Intake, Known, LeadState, Memo, Passing, Probe, Results, Scorer, Select, Trace,
+    Attrs, Intake, Known, LeadState, Packed, Passing, Probe, Results, Scorer, Select, Trace,
 };
-use crate::record::{Event, Lead};
+use crate::record::Event;
 use serde::{Deserialize, Serialize};
 
 /// The live state of one lead: serializable, so an embedding can store it and
 /// [`Engine::restore_lead`](super::Engine::restore_lead) it (with the same plan and
 /// leadscore version).
 ///
-/// It holds the lead's attributes; one fixed-size state of what its events did that no
+/// It holds the lead's record (its id and attributes, packed as batch scoring packs
+/// them, with the results of its conditions on attributes alone); one fixed-size state of what its events did that no
 /// later time changes (counts and sums of rules without `within`, the newest event
 /// times); the events whose effects still can change (inside a window, ahead of the
 /// clock, or read by a `where` on `now()` or the lead); and the flags and bands last
 /// reported.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveLead {
-    pub(super) lead: Lead,
+    /// Made by the engine's packer (`eval/attrs.rs`).
+    record: Box<[u8]>,
     /// The effects that last, of every event the clock has reached.
     settled: LeadState,
     live: Vec<LiveEvent>,
@@ -35,9 +37,6 @@ pub struct LiveLead {
     /// arrives: so an event that changes nothing else costs one observation.
     #[serde(skip)]
     cache: Option<Cache>,
-    /// Its conditions on attributes alone, once computed.
-    #[serde(skip)]
-    memo: Memo,
     /// Its results that read only its attributes, once computed.
     #[serde(skip)]
     known: Known,
@@ -136,34 +135,39 @@ impl LiveEvent {
 }
 
 impl LiveLead {
-    pub(super) fn new(scorer: &Scorer, lead: Lead) -> LiveLead {
+    /// A lead with no events yet, from its record.
+    pub(super) fn new(scorer: &Scorer, record: Box<[u8]>) -> LiveLead {
         LiveLead {
-            lead,
+            record,
             settled: scorer.new_state(),
             live: Vec::new(),
             shown: Shown::new(),
             next: None,
             queued: None,
             cache: None,
-            memo: Memo::default(),
             known: Known::default(),
         }
     }
 
     /// Starts loading what a look at the lead reads first, behind its pointers: the
-    /// settled and cached states, the events it keeps and its conditions' memo.
+    /// settled and cached states, the events it keeps and its record.
     pub(super) fn prefetch(&self) {
         self.settled.prefetch();
         if let Some(cache) = &self.cache {
             cache.state.prefetch();
         }
         crate::prefetch::prefetch_first(&self.live);
-        crate::prefetch::prefetch_first(&self.memo.borrow());
+        crate::prefetch::prefetch_first(&self.record);
     }
 
     /// The lead's id.
     pub fn id(&self) -> &str {
-        &self.lead.id
+        Packed::read(&self.record).id
+    }
+
+    /// The lead's attributes.
+    pub(super) fn attrs(&self) -> Attrs<'_> {
+        Attrs::Packed(&self.record)
     }
 
     /// How many events the lead keeps because their effects can still change.
@@ -171,18 +175,18 @@ impl LiveLead {
         self.live.len()
     }
 
-    /// Replaces the lead's attributes.
-    pub(super) fn set_attributes(&mut self, fields: Vec<Option<crate::vocab::Value>>) {
-        self.lead.fields = fields;
+    /// Replaces the lead's record (the same id, new attributes).
+    pub(super) fn set_record(&mut self, record: Box<[u8]>) {
+        debug_assert_eq!(Packed::read(&record).id, self.id(), "the same lead");
+        self.record = record;
         self.invalidate();
-        self.memo = Memo::default();
         self.known = Known::default();
     }
 
     /// Takes in an event at or before the clock `now`.
     pub(super) fn observe(&mut self, scorer: &Scorer, mut event: Event, now: i64, cacheable: bool) {
         event.lead = String::new();
-        let lead = Attrs::of(&self.lead);
+        let lead = Attrs::Packed(&self.record);
         let mut cache = self
             .cache
             .as_mut()
@@ -214,7 +218,7 @@ impl LiveLead {
     /// Takes in an event after the clock: it counts from its time on.
     pub(super) fn add_ahead(&mut self, scorer: &Scorer, mut event: Event) {
         event.lead = String::new();
-        let passing = scorer.passing(Attrs::of(&self.lead), &event);
+        let passing = scorer.passing(Attrs::Packed(&self.record), &event);
         if let Some(cache) = &mut self.cache {
             cache.until = cache.until.min(event.ts);
         }
@@ -250,7 +254,7 @@ impl LiveLead {
         let ending = at.checked_sub(1);
         let mut until = i64::MAX;
         let mut arrived = false;
-        let lead = Attrs::of(&self.lead);
+        let lead = Attrs::Packed(&self.record);
         let (settled, cache) = (&mut self.settled, &mut self.cache);
         self.live.retain_mut(|live| {
             if !live.settled && live.event.ts <= at {
@@ -287,7 +291,7 @@ impl LiveLead {
     /// Adds to `state` what the live events do as of `at`.
     fn observe_live(&self, scorer: &Scorer, state: &mut LeadState, at: i64, trace: Option<&Trace>) {
         for live in &self.live {
-            live.observe(scorer, state, Attrs::of(&self.lead), at, trace);
+            live.observe(scorer, state, Attrs::Packed(&self.record), at, trace);
         }
     }
 
@@ -340,10 +344,16 @@ impl LiveLead {
         let state = &self.cache.as_ref().expect("made by cached_state").state;
         let probe = Probe {
             trace: None,
-            memo: Some(&self.memo),
             known: Some(&self.known),
         };
-        scorer.results_probed(Attrs::of(&self.lead), state.view(), at, out, None, probe);
+        scorer.results_probed(
+            Attrs::Packed(&self.record),
+            state.view(),
+            at,
+            out,
+            None,
+            probe,
+        );
     }
 
     /// The earliest time after `at` at which the results can change with no new event
@@ -368,7 +378,7 @@ impl LiveLead {
         };
         let edge = [
             state_edge,
-            scorer.period_edge(Attrs::of(&self.lead), cache.state.view(), at, scores),
+            scorer.period_edge(Attrs::Packed(&self.record), cache.state.view(), at, scores),
         ]
         .into_iter()
         .flatten()
@@ -398,7 +408,7 @@ impl LiveLead {
                 ..Probe::default()
             };
             scorer.results_probed(
-                Attrs::of(&self.lead),
+                Attrs::Packed(&self.record),
                 state.view(),
                 x,
                 &mut results,

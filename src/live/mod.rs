@@ -54,7 +54,7 @@ pub use lead::LiveLead;
 pub use transition::{Cause, Kind, Level, Transition};
 
 use crate::diagnostics::Code;
-use crate::eval::{Attrs, Outcome, Results, Scorer};
+use crate::eval::{ByValue, Outcome, Packed, Packer, Results, Scorer};
 use crate::ids::IdIndex;
 use crate::plan::{Plan, PlanError};
 use crate::record::{Event, Lead};
@@ -192,6 +192,34 @@ pub struct Engine {
     /// The flags and bands a look finds, before they replace the lead's (its buffer is
     /// reused: a look allocates nothing).
     shown: Shown,
+    records: RecordPacker,
+}
+
+/// Packs leads into the records an engine keeps (as batch scoring does, `eval/attrs.rs`):
+/// every field the plan reads, since any lead may be explained, and the results of its
+/// conditions on attributes alone.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordPacker {
+    packer: Packer,
+    /// The results of conditions on one text field, by its value.
+    by_value: ByValue,
+}
+
+impl RecordPacker {
+    /// A packer for `scorer`'s plan (records of one plan's packers are the same).
+    pub(crate) fn new(scorer: &Scorer) -> RecordPacker {
+        RecordPacker {
+            packer: scorer.packer(true),
+            by_value: ByValue::default(),
+        }
+    }
+
+    /// The record of `lead`, for an engine of `scorer`'s plan.
+    pub(crate) fn pack(&mut self, scorer: &Scorer, lead: &Lead) -> Box<[u8]> {
+        let mut record = Vec::new();
+        scorer.pack(&self.packer, lead, 0, &mut self.by_value, &mut record);
+        record.into_boxed_slice()
+    }
 }
 
 impl Engine {
@@ -206,6 +234,7 @@ impl Engine {
         Ok(Engine {
             shown_bands: shown_bands(scorer.plan()),
             shown: Shown::new(),
+            records: RecordPacker::new(&scorer),
             reads_now: scorer.reads_now(),
             cacheable: scorer.states_hold_over_time(),
             scorer,
@@ -265,13 +294,19 @@ impl Engine {
     /// [`Engine::upsert_lead`] for a lead already built (by [`Scorer::lead`] or read from
     /// a file).
     pub fn upsert(&mut self, lead: Lead) {
-        match self.index.get(&lead.id) {
+        let record = self.records.pack(&self.scorer, &lead);
+        self.upsert_record(record);
+    }
+
+    /// [`Engine::upsert`] for a lead packed already (by a [`RecordPacker`]).
+    pub(crate) fn upsert_record(&mut self, record: Box<[u8]>) {
+        match self.index.get(Packed::read(&record).id) {
             Some(i) => {
-                self.leads[i as usize].set_attributes(lead.fields);
+                self.leads[i as usize].set_record(record);
                 self.look(i, self.now, Cause::Lead);
             }
             None => {
-                self.add(lead);
+                self.add(record);
             }
         }
     }
@@ -351,7 +386,7 @@ impl Engine {
         let state = lead.state_for(&self.scorer, as_of);
         Ok(Some(self.scorer.outcome_of(
             id,
-            Attrs::of(&lead.lead),
+            lead.attrs(),
             state.view(),
             as_of,
             explain,
@@ -368,7 +403,7 @@ impl Engine {
         let lead = &self.leads[i as usize];
         let state = lead.state_for(&self.scorer, as_of);
         self.scorer
-            .results_into(Attrs::of(&lead.lead), state.view(), as_of, out, None);
+            .results_into(lead.attrs(), state.view(), as_of, out, None);
         true
     }
 
@@ -461,15 +496,20 @@ impl Engine {
     fn lead_index(&mut self, id: &str) -> u32 {
         match self.index.get(id) {
             Some(i) => i,
-            None => self.add(Lead::unknown(id, self.scorer.plan())),
+            None => {
+                let lead = Lead::unknown(id, self.scorer.plan());
+                let record = self.records.pack(&self.scorer, &lead);
+                self.add(record)
+            }
         }
     }
 
-    /// Adds a new lead: what it shows now is where its transitions start from.
-    fn add(&mut self, lead: Lead) -> u32 {
+    /// Adds a new lead from its record: what it shows now is where its transitions start
+    /// from.
+    fn add(&mut self, record: Box<[u8]>) -> u32 {
         let i = u32::try_from(self.leads.len()).expect("fewer than 4 billion leads");
-        self.index.get_or_insert(&lead.id, i);
-        self.leads.push(LiveLead::new(&self.scorer, lead));
+        self.index.get_or_insert(Packed::read(&record).id, i);
+        self.leads.push(LiveLead::new(&self.scorer, record));
         self.shown_at(i, self.now);
         self.leads[i as usize].shown = self.shown.clone();
         self.schedule(i, self.now);

@@ -57,30 +57,46 @@ struct Cache {
 /// An event whose effects can still change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct LiveEvent {
-    /// Without its lead id (the lead has it), and without its properties when
-    /// `matched` says all they decided.
-    event: Event,
+    ts: i64,
+    event_type: u32,
     /// Whether its lasting effects are in the settled state (once the clock reaches it).
     settled: bool,
     passing: Passing,
+    kept: Kept,
+}
+
+/// What re-reading an event needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Kept {
     /// For a settled event, the slots it entered, when they are all a re-reading needs
-    /// (see [`Intake::matched`]).
-    #[serde(default)]
-    matched: Option<u32>,
+    /// (see [`Intake::matched`]): its properties are dropped.
+    Matched(u32),
+    /// The event itself, without its lead id (the lead has it).
+    Whole(Box<Event>),
 }
 
 impl LiveEvent {
-    /// A settled event as taken in, its properties dropped when they are no longer
-    /// needed.
-    fn taken_in(mut event: Event, intake: Intake) -> LiveEvent {
-        if intake.matched.is_some() {
-            event.props = Vec::new();
-        }
+    /// A settled event as taken in.
+    fn taken_in(event: Event, intake: Intake) -> LiveEvent {
+        LiveEvent::new(event, true, intake.passing, intake.matched)
+    }
+
+    /// An event kept with its `passing`, whole unless `matched` is known.
+    fn new(mut event: Event, settled: bool, passing: Passing, matched: Option<u32>) -> LiveEvent {
+        let (ts, event_type) = (event.ts, event.event_type);
+        let kept = match matched {
+            Some(mask) => Kept::Matched(mask),
+            None => {
+                event.lead = String::new();
+                Kept::Whole(Box::new(event))
+            }
+        };
         LiveEvent {
-            event,
-            settled: true,
-            passing: intake.passing,
-            matched: intake.matched,
+            ts,
+            event_type,
+            settled,
+            passing,
+            kept,
         }
     }
 
@@ -94,10 +110,12 @@ impl LiveEvent {
         at: i64,
         trace: Option<&Trace>,
     ) {
-        let (event, state) = (&self.event, state.view_mut());
-        match self.matched {
-            Some(mask) => scorer.observe_matched(state, event.event_type, event.ts, mask, at),
-            None => {
+        let state = state.view_mut();
+        match &self.kept {
+            Kept::Matched(mask) => {
+                scorer.observe_matched(state, self.event_type, self.ts, *mask, at);
+            }
+            Kept::Whole(event) => {
                 let select = if self.settled {
                     Select::Passing
                 } else {
@@ -117,21 +135,29 @@ impl LiveEvent {
         lead: Attrs<'_>,
         at: i64,
     ) -> bool {
-        let (event, state) = (&self.event, state.view_mut());
-        match self.matched {
-            Some(mask) => scorer.unobserve_matched(state, event.event_type, event.ts, mask, at),
-            None => scorer.unobserve_leaving(state, lead, event, at),
+        let state = state.view_mut();
+        match &self.kept {
+            Kept::Matched(mask) => {
+                scorer.unobserve_matched(state, self.event_type, self.ts, *mask, at)
+            }
+            Kept::Whole(event) => scorer.unobserve_leaving(state, lead, event, at),
         }
     }
 
     /// The first time after `from` at which the state this event is part of changes.
     fn edge_after(&self, from: i64) -> Option<i64> {
-        if self.event.ts > from {
-            return Some(self.event.ts);
-        }
-        let end = self.passing.window_ends.iter().find(|&&end| end >= from)?;
-        end.checked_add(1)
+        edge_after(self.ts, &self.passing, from)
     }
+}
+
+/// The first time after `from` at which the state an event at `ts` with `passing` is
+/// part of changes: its time, or the end of a window it is in.
+fn edge_after(ts: i64, passing: &Passing, from: i64) -> Option<i64> {
+    if ts > from {
+        return Some(ts);
+    }
+    let end = passing.window_ends.iter().find(|&&end| end >= from)?;
+    end.checked_add(1)
 }
 
 impl LiveLead {
@@ -184,8 +210,7 @@ impl LiveLead {
     }
 
     /// Takes in an event at or before the clock `now`.
-    pub(super) fn observe(&mut self, scorer: &Scorer, mut event: Event, now: i64, cacheable: bool) {
-        event.lead = String::new();
+    pub(super) fn observe(&mut self, scorer: &Scorer, event: Event, now: i64, cacheable: bool) {
         let lead = Attrs::Packed(&self.record);
         let mut cache = self
             .cache
@@ -193,18 +218,17 @@ impl LiveLead {
             .filter(|c| cacheable && c.from <= now && now < c.until);
         let current = cache.as_mut().map(|c| c.state.view_mut());
         let intake = scorer.intake(self.settled.view_mut(), current, lead, &event, now);
-        let live = LiveEvent::taken_in(event, intake);
         match cache {
             Some(cache) => {
                 cache.from = now;
-                if let Some(edge) = live.edge_after(now) {
+                if let Some(edge) = edge_after(event.ts, &intake.passing, now) {
                     cache.until = cache.until.min(edge);
                 }
             }
             None => self.invalidate(),
         }
-        if !live.passing.is_over(now) {
-            self.live.push(live);
+        if !intake.passing.is_over(now) {
+            self.live.push(LiveEvent::taken_in(event, intake));
         }
     }
 
@@ -216,18 +240,12 @@ impl LiveLead {
     }
 
     /// Takes in an event after the clock: it counts from its time on.
-    pub(super) fn add_ahead(&mut self, scorer: &Scorer, mut event: Event) {
-        event.lead = String::new();
+    pub(super) fn add_ahead(&mut self, scorer: &Scorer, event: Event) {
         let passing = scorer.passing(Attrs::Packed(&self.record), &event);
         if let Some(cache) = &mut self.cache {
             cache.until = cache.until.min(event.ts);
         }
-        self.live.push(LiveEvent {
-            event,
-            settled: false,
-            passing,
-            matched: None,
-        });
+        self.live.push(LiveEvent::new(event, false, passing, None));
     }
 
     /// Settles the events the clock has reached by `at` and forgets those whose effects
@@ -257,9 +275,12 @@ impl LiveLead {
         let lead = Attrs::Packed(&self.record);
         let (settled, cache) = (&mut self.settled, &mut self.cache);
         self.live.retain_mut(|live| {
-            if !live.settled && live.event.ts <= at {
+            if !live.settled && live.ts <= at {
+                let Kept::Whole(event) = &live.kept else {
+                    unreachable!("an event ahead of the clock is kept whole")
+                };
                 let state = settled.view_mut();
-                scorer.observe_selected(state, lead, &live.event, at, Select::Lasting, None);
+                scorer.observe_selected(state, lead, event, at, Select::Lasting, None);
                 live.settled = true;
                 arrived = true;
                 carry = false;

@@ -348,7 +348,10 @@ impl Engine {
         if to < self.now {
             return Err(LiveError::ClockBackwards { now: self.now, to });
         }
-        while let Some((at, i)) = self.queue.pop_until(to) {
+        // The leads next out of the queue are asked for from memory a few looks early.
+        let prefetch =
+            |leads: &[LiveLead], i: u32| crate::prefetch::prefetch_all(&leads[i as usize]);
+        while let Some((at, i)) = self.queue.pop_until(to, |i| prefetch(&self.leads, i)) {
             let lead = &mut self.leads[i as usize];
             if lead.queued != Some(at) {
                 continue; // an entry an earlier one replaced

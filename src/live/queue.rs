@@ -11,6 +11,10 @@
 /// bucket 0 those equal to it.
 const BUCKETS: usize = 65;
 
+/// The most entries of a bucket spread out that [`TimeQueue::pop_until`] names as the
+/// next to come out (more would be asked for too early to stay in the cache).
+const AHEAD: usize = 16;
+
 /// Lead indices by the time they are due, earliest first.
 #[derive(Debug, Clone)]
 pub(super) struct TimeQueue {
@@ -55,8 +59,10 @@ impl TimeQueue {
     }
 
     /// Takes out an entry of the earliest time, if that time is at most `to`; the floor
-    /// moves to it.
-    pub(super) fn pop_until(&mut self, to: i64) -> Option<(i64, u32)> {
+    /// moves to it. When that spreads out a bucket of at most [`AHEAD`] entries, their
+    /// leads are given to `ahead` first: they are the next to come out (unless earlier
+    /// ones are queued meanwhile), so their memory can be asked for now.
+    pub(super) fn pop_until(&mut self, to: i64, mut ahead: impl FnMut(u32)) -> Option<(i64, u32)> {
         if self.buckets[0].is_empty() {
             let first = self.buckets.iter().position(|b| !b.is_empty())?;
             let least = match self.least {
@@ -70,6 +76,11 @@ impl TimeQueue {
             // The entries of the first bucket, spread out again from the new floor:
             // those equal to it land in bucket 0, the others lower than they were.
             self.last = least;
+            if self.buckets[first].len() <= AHEAD {
+                self.buckets[first]
+                    .iter()
+                    .for_each(|&(_, lead)| ahead(lead));
+            }
             for (at, lead) in std::mem::take(&mut self.buckets[first]) {
                 self.buckets[bucket(least, at)].push((at, lead));
             }
@@ -98,7 +109,7 @@ mod tests {
 
     /// Pops whatever is due by `to`, in order.
     fn drain(queue: &mut TimeQueue, to: i64) -> Vec<(i64, u32)> {
-        std::iter::from_fn(|| queue.pop_until(to)).collect()
+        std::iter::from_fn(|| queue.pop_until(to, |_| {})).collect()
     }
 
     #[test]
@@ -126,13 +137,13 @@ mod tests {
         let mut queue = TimeQueue::new(i64::MIN);
         queue.push(i64::MAX, 1);
         queue.push(i64::MIN, 2);
-        assert_eq!(queue.pop_until(i64::MIN), Some((i64::MIN, 2)));
+        assert_eq!(queue.pop_until(i64::MIN, |_| {}), Some((i64::MIN, 2)));
         queue.push(0, 3);
-        assert_eq!(queue.pop_until(0), Some((0, 3)));
+        assert_eq!(queue.pop_until(0, |_| {}), Some((0, 3)));
         assert_eq!(queue.floor(), 0);
         // Asked for times before the floor: nothing, and nothing moves.
         queue.push(0, 4);
-        assert_eq!(queue.pop_until(-1), None);
+        assert_eq!(queue.pop_until(-1, |_| {}), None);
         assert_eq!((queue.floor(), queue.len()), (0, 2));
         assert_eq!(drain(&mut queue, i64::MAX), vec![(0, 4), (i64::MAX, 1)]);
     }
@@ -166,6 +177,35 @@ mod tests {
                 assert_eq!(got, due);
                 assert_eq!(queue.len(), model.len());
             }
+        }
+    }
+
+    #[test]
+    fn the_leads_named_ahead_are_the_next_to_come_out() {
+        let mut queue = TimeQueue::new(0);
+        let times = [900, 17, 5_000_000, 18, 40, 41, 1 << 30, 44, 3, 700];
+        for (lead, &at) in times.iter().enumerate() {
+            queue.push(at, lead as u32);
+        }
+        let mut out = Vec::new();
+        let mut named: Vec<(usize, u32)> = Vec::new();
+        loop {
+            let popped = out.len();
+            let Some((_, lead)) = queue.pop_until(i64::MAX, |l| named.push((popped, l))) else {
+                break;
+            };
+            out.push(lead);
+        }
+        assert_eq!(out.len(), times.len());
+        assert!(!named.is_empty());
+        // Named while the `k`th entry was being taken out: among the next ones out,
+        // within as many places as were named then.
+        for &(k, lead) in &named {
+            let batch = named.iter().filter(|&&(j, _)| j == k).count();
+            assert!(
+                out[k..k + batch].contains(&lead),
+                "{lead} named at {k}: {out:?}"
+            );
         }
     }
 }

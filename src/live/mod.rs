@@ -63,6 +63,7 @@ use crate::vocab::{FieldError, Value};
 
 use lead::Shown;
 use queue::TimeQueue;
+use std::collections::VecDeque;
 use transition::Pending;
 
 /// How an engine takes events.
@@ -193,6 +194,9 @@ pub struct Engine {
     /// reused: a look allocates nothing).
     shown: Shown,
     records: RecordPacker,
+    /// The leads the queue named as next out, whose memory `advance` asks for (kept to
+    /// reuse its buffer).
+    ahead: VecDeque<u32>,
 }
 
 /// Packs leads into the records an engine keeps (as batch scoring does, `eval/attrs.rs`):
@@ -235,6 +239,7 @@ impl Engine {
             shown_bands: shown_bands(scorer.plan()),
             shown: Shown::new(),
             records: RecordPacker::new(&scorer),
+            ahead: VecDeque::new(),
             reads_now: scorer.reads_now(),
             cacheable: scorer.states_hold_over_time(),
             scorer,
@@ -348,10 +353,21 @@ impl Engine {
         if to < self.now {
             return Err(LiveError::ClockBackwards { now: self.now, to });
         }
-        // The leads next out of the queue are asked for from memory a few looks early.
-        let prefetch =
-            |leads: &[LiveLead], i: u32| crate::prefetch::prefetch_all(&leads[i as usize]);
-        while let Some((at, i)) = self.queue.pop_until(to, |i| prefetch(&self.leads, i)) {
+        // The leads next out of the queue are asked for from memory a few looks early:
+        // their records when the queue names them, what the records point to one entry
+        // later (by then the record has arrived).
+        let mut ahead = std::mem::take(&mut self.ahead);
+        let name = |leads: &[LiveLead], ahead: &mut VecDeque<u32>, i: u32| {
+            crate::prefetch::prefetch_all(&leads[i as usize]);
+            ahead.push_back(i);
+        };
+        while let Some((at, i)) = self
+            .queue
+            .pop_until(to, |i| name(&self.leads, &mut ahead, i))
+        {
+            if let Some(next) = ahead.pop_front() {
+                self.leads[next as usize].prefetch();
+            }
             let lead = &mut self.leads[i as usize];
             if lead.queued != Some(at) {
                 continue; // an entry an earlier one replaced
@@ -364,6 +380,8 @@ impl Engine {
                 None => {}
             }
         }
+        ahead.clear();
+        self.ahead = ahead;
         self.now = to;
         Ok(())
     }

@@ -102,6 +102,15 @@ fn model(rng: &mut Rng) -> String {
         text.push_str("}\n");
     }
     text.push_str("score t = s1 + s2\n");
+    if rng.chance(40) {
+        // Results on the lead's attributes alone, which the engine remembers per lead,
+        // beside and mixed with the others.
+        text.push_str("score fit { when lead.size >= 5 +10\n when lead.tier == \"gold\" +15 }\n");
+        text.push_str("grade fit { A >= 20; B >= 10; C }\n");
+        text.push_str("flag fit_only when fit >= 15\n");
+        text.push_str("flag fit_and_s1 when fit >= 10 and s1 > 0\n");
+        text.push_str("score both = fit + t\n");
+    }
     text.push_str("grade s1 { hot >= 20; warm >= 8; cold }\n");
     if rng.chance(50) {
         text.push_str("grade s2 { A > 10; B >= 0; C }\n");
@@ -588,7 +597,9 @@ fn a_stored_lead_state_restored_gives_the_same_outcomes_and_changes() {
     let stored = serde_json::to_string(engine.lead_state("L1").unwrap()).unwrap();
     let mut restored = Engine::new(plan, Settings::default()).unwrap();
     restored.advance(t0() + DAY).unwrap();
-    restored.restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap());
+    restored
+        .restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap())
+        .unwrap();
     engine.take_transitions();
     for e in [&mut engine, &mut restored] {
         e.advance(t0() + 40 * DAY).unwrap();
@@ -623,7 +634,9 @@ fn a_lead_restored_with_a_change_already_past_is_looked_at_when_the_clock_moves(
     later.advance(t0() + 5 * DAY).unwrap();
     later.apply(click(&later, "L2", t0() + 5 * DAY)).unwrap();
     later.advance(t0() + 36 * DAY).unwrap();
-    later.restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap());
+    later
+        .restore_lead(serde_json::from_str::<LiveLead>(&stored).unwrap())
+        .unwrap();
     later.take_transitions();
     later.advance(t0() + 40 * DAY).unwrap();
     let as_of = t0() + 40 * DAY;
@@ -745,4 +758,44 @@ fn moving_between_two_bands_of_one_name_is_no_change() {
     let levels: Vec<_> = changes.iter().map(|c| (&c.from, &c.to)).collect();
     let (cold, hot) = (Level::Band("cold".into()), Level::Band("hot".into()));
     assert_eq!(levels, [(&cold, &hot)]);
+}
+
+#[test]
+fn a_stored_lead_state_of_another_shape_is_refused_and_changes_nothing() {
+    let (plan, mut engine) = clicks();
+    engine.advance(t0()).unwrap();
+    engine.apply(click(&engine, "L1", t0())).unwrap();
+    let stored = serde_json::to_value(engine.lead_state("L1").unwrap()).unwrap();
+    let state =
+        |value: &serde_json::Value| serde_json::from_value::<LiveLead>(value.clone()).unwrap();
+    // Without event times the states have fewer cells.
+    let without = Settings::default().without_event_times();
+    let mut other = Engine::new(plan.clone(), without).unwrap();
+    assert_eq!(
+        other.restore_lead(state(&stored)),
+        Err(LiveError::ForeignState)
+    );
+    assert!(other.lead_state("L1").is_none());
+    // Another model's engine.
+    let model = "lead { size: int }\nevent email.click {}\nscore e { on email.click +1 }";
+    let mut another = Engine::new(common::plan(model), Settings::default()).unwrap();
+    assert_eq!(
+        another.restore_lead(state(&stored)),
+        Err(LiveError::ForeignState)
+    );
+    // A record cut short, and an event of a type the model lacks.
+    let mut cut = stored.clone();
+    cut["record"].as_array_mut().unwrap().pop();
+    let mut unknown_type = stored.clone();
+    unknown_type["live"][0]["event_type"] = 7.into();
+    let mut same = Engine::new(plan, Settings::default()).unwrap();
+    for damaged in [cut, unknown_type] {
+        assert_eq!(
+            same.restore_lead(state(&damaged)),
+            Err(LiveError::ForeignState)
+        );
+    }
+    assert_eq!(same.restore_lead(state(&stored)), Ok(()));
+    assert_eq!(same.lead_state("L1").unwrap().live_events(), 1);
+    assert_eq!(LiveError::ForeignState.code().as_str(), "E0843");
 }

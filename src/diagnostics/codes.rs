@@ -120,6 +120,7 @@ codes! {
     LateEvent = "E0840", "event too late to apply";
     ClockBackwards = "E0841", "clock moved back";
     AsOfBeforeClock = "E0842", "as-of time before the clock";
+    ForeignLiveState = "E0843", "stored lead state of another model";
     // The scoring service (`leadscore serve`): answers to HTTP requests
     UnknownRecordField = "E0850", "field not in the model's schema";
     BadRequest = "E0852", "request cannot be read";

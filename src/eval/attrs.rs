@@ -156,6 +156,47 @@ impl Packer {
     }
 }
 
+/// Whether `bytes` is one whole record as [`Packer::pack`] writes them, with
+/// `remembered` conditions and `fields` fields: for records that come from outside (a
+/// stored live lead), which the readers above trust.
+pub(crate) fn is_record(bytes: &[u8], remembered: usize, fields: usize) -> bool {
+    let varint = |at: usize| -> Option<(u64, usize)> {
+        let mut n = 0u64;
+        for (i, &b) in bytes.get(at..)?.iter().take(10).enumerate() {
+            n |= u64::from(b & 0x7f).checked_shl(7 * i as u32)?;
+            if b < 0x80 {
+                return Some((n, at + i + 1));
+            }
+        }
+        None
+    };
+    let text = |at: usize| -> Option<usize> {
+        let (len, at) = varint(at)?;
+        let end = at.checked_add(usize::try_from(len).ok()?)?;
+        std::str::from_utf8(bytes.get(at..end)?).ok()?;
+        Some(end)
+    };
+    let walk = || -> Option<usize> {
+        let (_line, at) = varint(0)?;
+        let at = text(at)?;
+        let (memo, at) = varint(at)?;
+        if memo != remembered.div_ceil(8) as u64 {
+            return None;
+        }
+        let mut at = at.checked_add(memo as usize)?;
+        for _ in 0..fields {
+            at = match *bytes.get(at)? {
+                ABSENT | FALSE | TRUE => at + 1,
+                NUMBER | TIME | DURATION => at + 9,
+                STRING => text(at + 1)?,
+                _ => return None,
+            };
+        }
+        Some(at)
+    };
+    walk() == Some(bytes.len())
+}
+
 /// What a packed record says besides its fields (read them through [`Attrs::Packed`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Packed<'a> {

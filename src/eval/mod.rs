@@ -286,6 +286,21 @@ impl Scorer {
         self.layout.new_state()
     }
 
+    /// Whether `state` has the shape of this scorer's states (see `Layout::fits`).
+    pub(crate) fn fits_state(&self, state: &LeadState) -> bool {
+        self.layout.fits(state)
+    }
+
+    /// Whether `bytes` is a whole lead record as this scorer's packers write them.
+    pub(crate) fn fits_record(&self, bytes: &[u8]) -> bool {
+        attrs::is_record(bytes, self.remembered.len(), self.plan.lead_fields.len())
+    }
+
+    /// How many slots events of `event_type` feed (`None` for a type the plan lacks).
+    pub(crate) fn feeds_of(&self, event_type: u32) -> Option<usize> {
+        self.feeds_by_event.get(event_type as usize).map(Vec::len)
+    }
+
     /// Whether taking in an event reads its lead's attributes (some `where` does): when
     /// not, [`Scorer::observe_into`] may be given none.
     pub(crate) fn filters_read_lead(&self) -> bool {

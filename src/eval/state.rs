@@ -138,6 +138,22 @@ impl Layout {
         &mut state.histories[state.cells[cell] as usize]
     }
 
+    /// Whether `state` has this layout's shape (one that comes from outside, a stored
+    /// live lead): its cells, sums and history lists.
+    pub fn fits(&self, state: &LeadState) -> bool {
+        let history = match self.history {
+            Some(cell) => state.cells.get(cell).is_some_and(|&index| {
+                index == NO_HISTORY && state.histories.is_empty()
+                    || usize::try_from(index).is_ok_and(|i| i < state.histories.len())
+            }),
+            None => state.histories.is_empty(),
+        };
+        state.cells.len() == self.init.len()
+            && state.sums.len() == self.sums
+            && history
+            && (state.histories.iter()).all(|h| h.lists.len() == self.event_lists)
+    }
+
     /// The lead's history, if it has kept an event.
     fn history<'s>(&self, state: StateRef<'s>) -> Option<&'s History> {
         let cell = self.history?;

@@ -186,6 +186,37 @@ impl LiveLead {
         crate::prefetch::prefetch_first(&self.record);
     }
 
+    /// Whether this state, from outside (stored, then deserialized), has the shape an
+    /// engine of `scorer` makes: a whole record, states of its layout (which depends on
+    /// the plan and on [`Settings::event_times`](super::Settings::event_times)), events
+    /// of its types, and flags and bands it has. Nothing else is trusted less.
+    pub(super) fn fits(&self, scorer: &Scorer, shown_bands: &[Vec<u32>]) -> bool {
+        let plan = scorer.plan();
+        let event_fits = |live: &LiveEvent| match (&live.kept, scorer.feeds_of(live.event_type)) {
+            (_, None) => false,
+            (Kept::Matched(mask), Some(feeds)) => {
+                live.settled && u64::from(*mask) >> feeds.min(32) == 0
+            }
+            (Kept::Whole(event), Some(_)) => {
+                event.event_type == live.event_type && event.ts == live.ts
+            }
+        };
+        let flags = plan.flags.len();
+        let shown_fits = self.shown.len() == flags + shown_bands.len()
+            && self
+                .shown
+                .iter()
+                .enumerate()
+                .all(|(k, &v)| match k.checked_sub(flags) {
+                    None => v <= 1,
+                    Some(g) => (v as usize) < shown_bands[g].len(),
+                });
+        scorer.fits_record(&self.record)
+            && scorer.fits_state(&self.settled)
+            && self.live.iter().all(event_fits)
+            && shown_fits
+    }
+
     /// The lead's id.
     pub fn id(&self) -> &str {
         Packed::read(&self.record).id

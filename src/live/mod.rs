@@ -131,6 +131,10 @@ pub enum LiveError {
         /// The time asked for.
         to: i64,
     },
+    /// A stored lead state that does not have the shape this engine's states have: made
+    /// by an engine of another plan or with other [`Settings::event_times`], or damaged.
+    #[error("the stored lead state was not made by an engine of this model and settings")]
+    ForeignState,
     /// Outcomes are known only from the clock on.
     #[error("results as of {} are not kept: the clock is already at {}", format_timestamp(*as_of), format_timestamp(*now))]
     AsOfBeforeClock {
@@ -148,6 +152,7 @@ impl LiveError {
             LiveError::TooLate { .. } => Code::LateEvent,
             LiveError::ClockBackwards { .. } => Code::ClockBackwards,
             LiveError::AsOfBeforeClock { .. } => Code::AsOfBeforeClock,
+            LiveError::ForeignState => Code::ForeignLiveState,
         }
     }
 }
@@ -354,19 +359,26 @@ impl Engine {
             return Err(LiveError::ClockBackwards { now: self.now, to });
         }
         // The leads next out of the queue are asked for from memory a few looks early:
-        // their records when the queue names them, what the records point to one entry
-        // later (by then the record has arrived).
+        // their records when the queue names them, then at each later look what one of
+        // them points to (by then its record has arrived).
         let mut ahead = std::mem::take(&mut self.ahead);
-        let name = |leads: &[LiveLead], ahead: &mut VecDeque<u32>, i: u32| {
-            crate::prefetch::prefetch_all(&leads[i as usize]);
-            ahead.push_back(i);
-        };
-        while let Some((at, i)) = self
-            .queue
-            .pop_until(to, |i| name(&self.leads, &mut ahead, i))
-        {
-            if let Some(next) = ahead.pop_front() {
-                self.leads[next as usize].prefetch();
+        loop {
+            let mut named = false;
+            let name = |spread: &[(i64, u32)]| {
+                named = true;
+                ahead.clear();
+                for &(_, i) in spread {
+                    crate::prefetch::prefetch_all(&self.leads[i as usize]);
+                    ahead.push_back(i);
+                }
+            };
+            let Some((at, i)) = self.queue.pop_until(to, name) else {
+                break;
+            };
+            if !named {
+                if let Some(next) = ahead.pop_front() {
+                    self.leads[next as usize].prefetch();
+                }
             }
             let lead = &mut self.leads[i as usize];
             if lead.queued != Some(at) {
@@ -454,11 +466,17 @@ impl Engine {
         Some(&self.leads[i as usize])
     }
 
-    /// Puts back a lead's stored state (made by an engine of the same plan), replacing
-    /// the lead's current one. If its next change time is before the clock, the lead
-    /// is looked at by the next [`Engine::advance`] (or event or change of the lead),
-    /// and what changed meanwhile is reported at the clock's time at the restore.
-    pub fn restore_lead(&mut self, mut lead: LiveLead) {
+    /// Puts back a lead's stored state (made by an engine of the same plan and
+    /// [`Settings::event_times`]), replacing the lead's current one. If its next change
+    /// time is before the clock, the lead is looked at by the next [`Engine::advance`]
+    /// (or event or change of the lead), and what changed meanwhile is reported at the
+    /// clock's time at the restore. A state of another shape (another plan or setting,
+    /// or damaged in storage) is refused ([`LiveError::ForeignState`]), the engine left
+    /// as it was.
+    pub fn restore_lead(&mut self, mut lead: LiveLead) -> Result<(), LiveError> {
+        if !lead.fits(&self.scorer, &self.shown_bands) {
+            return Err(LiveError::ForeignState);
+        }
         // What another engine's queue held for it (a clone's) means nothing here.
         lead.queued = None;
         let next = lead.next;
@@ -477,6 +495,7 @@ impl Engine {
         if let Some(at) = next {
             self.enqueue(i, at);
         }
+        Ok(())
     }
 
     /// Makes room for `more` leads, so the engine's tables do not grow (and copy

@@ -59,10 +59,14 @@ impl TimeQueue {
     }
 
     /// Takes out an entry of the earliest time, if that time is at most `to`; the floor
-    /// moves to it. When that spreads out a bucket of at most [`AHEAD`] entries, their
-    /// leads are given to `ahead` first: they are the next to come out (unless earlier
-    /// ones are queued meanwhile), so their memory can be asked for now.
-    pub(super) fn pop_until(&mut self, to: i64, mut ahead: impl FnMut(u32)) -> Option<(i64, u32)> {
+    /// moves to it. When that spreads out a bucket of at most [`AHEAD`] entries, they are
+    /// given to `ahead` first: they are the next to come out, in some order (unless
+    /// earlier ones are queued meanwhile), so their memory can be asked for now.
+    pub(super) fn pop_until(
+        &mut self,
+        to: i64,
+        ahead: impl FnOnce(&[(i64, u32)]),
+    ) -> Option<(i64, u32)> {
         if self.buckets[0].is_empty() {
             let first = self.buckets.iter().position(|b| !b.is_empty())?;
             let least = match self.least {
@@ -77,9 +81,7 @@ impl TimeQueue {
             // those equal to it land in bucket 0, the others lower than they were.
             self.last = least;
             if self.buckets[first].len() <= AHEAD {
-                self.buckets[first]
-                    .iter()
-                    .for_each(|&(_, lead)| ahead(lead));
+                ahead(&self.buckets[first]);
             }
             for (at, lead) in std::mem::take(&mut self.buckets[first]) {
                 self.buckets[bucket(least, at)].push((at, lead));
@@ -191,7 +193,10 @@ mod tests {
         let mut named: Vec<(usize, u32)> = Vec::new();
         loop {
             let popped = out.len();
-            let Some((_, lead)) = queue.pop_until(i64::MAX, |l| named.push((popped, l))) else {
+            let name = |spread: &[(i64, u32)]| {
+                named.extend(spread.iter().map(|&(_, lead)| (popped, lead)));
+            };
+            let Some((_, lead)) = queue.pop_until(i64::MAX, name) else {
                 break;
             };
             out.push(lead);

@@ -189,7 +189,8 @@ impl LiveLead {
     /// Whether this state, from outside (stored, then deserialized), has the shape an
     /// engine of `scorer` makes: a whole record, states of its layout (which depends on
     /// the plan and on [`Settings::event_times`](super::Settings::event_times)), events
-    /// of its types, and flags and bands it has. Nothing else is trusted less.
+    /// of its types, and flags and bands it has: what the engine indexes by without
+    /// checking again.
     pub(super) fn fits(&self, scorer: &Scorer, shown_bands: &[Vec<u32>]) -> bool {
         let plan = scorer.plan();
         let event_fits = |live: &LiveEvent| match (&live.kept, scorer.feeds_of(live.event_type)) {

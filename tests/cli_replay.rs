@@ -248,8 +248,14 @@ fn the_changes_are_the_same_with_and_without_explanations() {
 
 /// `leadscore replay` of the B2B model over `events` alone, with `extra` arguments.
 fn replay_events(events: &str, extra: &[&str]) -> Output {
+    b2b("replay", events, extra)
+}
+
+/// `leadscore COMMAND` of the B2B model over `events` as of [`AS_OF`], with `extra`
+/// arguments.
+fn b2b(command: &str, events: &str, extra: &[&str]) -> Output {
     let mut args = vec![
-        "replay",
+        command,
         "examples/b2b.score",
         "--events",
         events,
@@ -462,18 +468,9 @@ fn a_lead_listed_twice_is_refused_as_score_refuses_it_naming_both_lines() {
     let leads = leads.to_str().unwrap();
     let events = "examples/data/b2b/events.jsonl";
     let run = |command: &str, extra: &[&str]| {
-        let mut args = vec![
-            command,
-            "examples/b2b.score",
-            "--leads",
-            leads,
-            "--events",
-            events,
-            "--as-of",
-            AS_OF,
-        ];
+        let mut args = vec!["--leads", leads];
         args.extend(extra);
-        leadscore(&args)
+        b2b(command, events, &args)
     };
     let refused = run("replay", &[]);
     assert_eq!(refused.status.code(), Some(1));

@@ -28,6 +28,22 @@ impl Passing {
     pub fn is_over(&self, now: i64) -> bool {
         !self.forever && self.window_ends.last().is_none_or(|&end| end < now)
     }
+
+    /// Keeps an event at `ts` to re-read for an effect in a window of `within` (for
+    /// good without one).
+    pub(super) fn keep(&mut self, ts: i64, within: Option<i64>) {
+        match within {
+            Some(w) => self.window_ends.push(ts.saturating_add(w)),
+            None => self.forever = true,
+        }
+    }
+
+    /// The window ends ascending, each once (once every effect is kept).
+    pub(super) fn sorted(mut self) -> Passing {
+        self.window_ends.sort_unstable();
+        self.window_ends.dedup();
+        self
+    }
 }
 
 impl Scorer {
@@ -45,14 +61,9 @@ impl Scorer {
             if decided.is_some_and(|chunk| !super::vm::condition(&env, self.code(chunk))) {
                 continue;
             }
-            match feed.within {
-                Some(w) => passing.window_ends.push(event.ts.saturating_add(w)),
-                None => passing.forever = true,
-            }
+            passing.keep(event.ts, feed.within);
         }
-        passing.window_ends.sort_unstable();
-        passing.window_ends.dedup();
-        passing
+        passing.sorted()
     }
 
     /// Whether a lead's state built as of one time stays valid at later times until one

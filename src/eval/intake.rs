@@ -4,7 +4,7 @@
 //! event alone decides which slots it enters — those slots, so the engine can forget the
 //! event's properties.
 
-use super::{Action, Attrs, Passing, Scorer, StateMut};
+use super::{Action, Attrs, Feed, Passing, Scorer, StateMut};
 use crate::record::Event;
 
 /// What the live engine keeps of an event it has taken in.
@@ -19,18 +19,17 @@ pub(crate) struct Intake {
     pub matched: Option<u32>,
 }
 
-impl Scorer {
-    /// Whether events of `event_type` can be re-read from the slots they entered alone
-    /// (see [`Intake::matched`]).
-    fn re_read_by_mask(&self, event_type: u32) -> bool {
-        let feeds = &self.feeds_by_event[event_type as usize];
-        feeds.len() <= 32
-            && feeds
-                .iter()
-                .filter(|feed| !feed.lasting)
-                .all(|feed| feed.decided && matches!(feed.action, Action::Record))
-    }
+/// Whether events of a type feeding `feeds` can be re-read from the slots they entered
+/// alone (see [`Intake::matched`]); worked out once per type, when the scorer is made.
+pub(super) fn re_read_by_mask(feeds: &[Feed]) -> bool {
+    feeds.len() <= 32
+        && feeds
+            .iter()
+            .filter(|feed| !feed.lasting)
+            .all(|feed| feed.decided && matches!(feed.action, Action::Record))
+}
 
+impl Scorer {
     /// Takes in `event`, at or before the clock `now`: its lasting effects into
     /// `settled`, every effect into `current` (the lead's state as of `now`, when it is
     /// kept). What it does is what [`Scorer::observe_selected`] does to each (with
@@ -51,11 +50,11 @@ impl Scorer {
                 self.layout.record(current.reborrow(), slot, event.ts, None);
             }
         }
-        let mut intake = Intake::default();
         let Some(feeds) = self.feeds_by_event.get(event.event_type as usize) else {
-            return intake;
+            return Intake::default();
         };
-        let by_mask = self.re_read_by_mask(event.event_type);
+        let mut passing = Passing::default();
+        let by_mask = self.by_mask[event.event_type as usize];
         let mut matched = 0u32;
         let mut env = self.env(lead, now);
         env.event = Some(event);
@@ -74,10 +73,7 @@ impl Scorer {
             if !feed.lasting {
                 // Kept to re-read unless its `where` is decided, and fails.
                 if !feed.decided || meets() {
-                    match feed.within {
-                        Some(w) => intake.passing.window_ends.push(event.ts.saturating_add(w)),
-                        None => intake.passing.forever = true,
-                    }
+                    passing.keep(event.ts, feed.within);
                     if by_mask {
                         matched |= 1 << k;
                     }
@@ -95,10 +91,10 @@ impl Scorer {
                 self.feed_into(current.reborrow(), &env, feed, event, now);
             }
         }
-        intake.passing.window_ends.sort_unstable();
-        intake.passing.window_ends.dedup();
-        intake.matched = by_mask.then_some(matched);
-        intake
+        Intake {
+            passing: passing.sorted(),
+            matched: by_mask.then_some(matched),
+        }
     }
 
     /// What [`Scorer::observe_selected`] with `Select::Passing` does for an event taken

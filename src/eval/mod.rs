@@ -133,6 +133,9 @@ pub struct Scorer {
     feeds_by_event: Vec<Vec<Feed>>,
     /// Slots fed by every declared event (`decay … idle`).
     slots_for_any: Vec<usize>,
+    /// For each event type, whether the live engine keeps its events by the slots they
+    /// entered (`intake::re_read_by_mask`).
+    by_mask: Vec<bool>,
     /// The deepest stack each chunk needs.
     depths: Vec<usize>,
     /// The conditions of rules, flags and bands that read only the lead's attributes,
@@ -211,6 +214,10 @@ impl Scorer {
         Ok(Scorer {
             filters_read_lead,
             static_nodes: known::static_nodes(&plan),
+            by_mask: feeds_by_event
+                .iter()
+                .map(|feeds| intake::re_read_by_mask(feeds))
+                .collect(),
             layout: Layout::new(&plan, false),
             plan,
             regexes,

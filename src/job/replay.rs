@@ -65,8 +65,9 @@ impl ScoreJob {
         } else {
             settings.without_event_times()
         };
-        // Verified once here; each shard's engine verifies its copy again.
-        Engine::new(plan.clone(), settings)
+        // Verified once here (and its scorer packs the leads); each shard's engine
+        // verifies its copy again.
+        let verified = Engine::new(plan.clone(), settings)
             .map_err(|e| JobError::Record(RecordError::new(e.code(), "", 0, e.to_string())))?;
         let mut rejects = Rejects {
             out: rejects,
@@ -78,7 +79,7 @@ impl ScoreJob {
         let mut records = Vec::new();
         if let Some(source) = leads {
             let counts = self.counts(InputKind::Leads, &source);
-            let good = self.replay_leads(&plan, source, &mut records, &mut rejects)?;
+            let good = self.replay_leads(verified.scorer(), source, &mut records, &mut rejects)?;
             files.push(counts.tallied(good, &mut rejects));
         }
         progress(Phase::LeadsRead);
@@ -143,16 +144,15 @@ impl ScoreJob {
     /// returns how many good ones there were.
     fn replay_leads(
         &self,
-        plan: &Plan,
+        scorer: &Scorer,
         source: Input<'_>,
         records: &mut Vec<Box<[u8]>>,
         rejects: &mut Rejects<'_>,
     ) -> Result<u64, JobError> {
         let file = source.name.clone();
         let format = self.format_of(&source);
-        let scorer = Scorer::new(plan.clone())
-            .map_err(|e| JobError::Record(RecordError::new(e.code(), "", 0, e.to_string())))?;
-        let mut packer = RecordPacker::new(&scorer);
+        let plan = scorer.plan();
+        let mut packer = RecordPacker::new(scorer);
         // Each id's index in `records`, and the line of each record.
         let (mut ids, mut lines) = (IdIndex::default(), Vec::new());
         let mut good = 0;
@@ -167,7 +167,7 @@ impl ScoreJob {
                     let next = u32::try_from(records.len()).expect("fewer than 4 billion leads");
                     match ids.get_or_insert(&lead.id, next) {
                         (_, true) => {
-                            records.push(packer.pack(&scorer, &lead));
+                            records.push(packer.pack(scorer, &lead));
                             lines.push(line);
                             Ok(())
                         }

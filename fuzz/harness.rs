@@ -331,6 +331,7 @@ fn parallel_readers_agree(scorer: &Arc<Scorer>, data: &[u8]) {
             name: "f".to_string(),
             reader: data,
             size: None,
+            mapped: None,
         };
         let errors = batch.read_events_parallel(source, &keys, options, threads);
         assert_eq!(
@@ -348,6 +349,7 @@ fn parallel_readers_agree(scorer: &Arc<Scorer>, data: &[u8]) {
         reader: data,
         // The size sizes the index up front: any estimate gives the same leads.
         size: Some(data.len() as u64),
+        mapped: None,
     };
     let errors = batch.read_leads_parallel(source, &keys, options, 2, true);
     assert_eq!(errors, Ok(expected_errors), "lead errors");

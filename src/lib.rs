@@ -117,7 +117,9 @@ pub use eval::{
     KeptPoints, LeadState, NextBand, Outcome, PartWhy, PartWhyKind, Reason, ReasonKind, Scorer,
     EVENT_TIMES, SHOWN_EVENTS,
 };
-pub use input::{open, Format as InputFormat, Input, Keys, OutcomeRecord, RecordError, Source};
+pub use input::{
+    open, Format as InputFormat, Input, Keys, Mapped, OutcomeRecord, RecordError, Source,
+};
 pub use output::{explain_table, Format as OutputFormat};
 pub use plan::{EventDecl, FieldDecl, Plan, PlanError, FORMAT_VERSION};
 pub use record::{Event, Lead};

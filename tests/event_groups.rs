@@ -408,6 +408,7 @@ fn the_batch_reader_scores_groups_as_one_lead_at_a_time_does() {
         name: "events.jsonl".into(),
         reader: lines.as_bytes(),
         size: None,
+        mapped: None,
     };
     let bad = batch
         .read_events_parallel(source, &Keys::default(), Default::default(), 2)

@@ -175,6 +175,7 @@ fn batch_outcomes(scorer: &Arc<Scorer>, lines: &str, cut: usize, threads: usize)
             name: "events.jsonl".into(),
             reader: part.as_bytes(),
             size: None,
+            mapped: None,
         };
         let bad = batch
             .read_events_parallel(source, &Keys::default(), Default::default(), threads)

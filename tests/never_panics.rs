@@ -231,6 +231,7 @@ fn run(scorer: &Arc<Scorer>, seed: u64) {
         name: "events.jsonl".into(),
         reader: lines.as_bytes(),
         size: None,
+        mapped: None,
     };
     let _ = read.read_events_parallel(source, &Keys::default(), Default::default(), 2);
 

@@ -101,6 +101,7 @@ fn batch(scorer: &Arc<Scorer>, lines: &[String], cut: usize, threads: usize) -> 
             name: "events.jsonl".into(),
             reader: text.as_bytes(),
             size: None,
+            mapped: None,
         };
         let bad = batch
             .read_events_parallel(source, &Keys::default(), Default::default(), threads)

@@ -254,7 +254,7 @@ proptest! {
         let expected = sequential.finish(true);
         for threads in [1, 2] {
             let mut parallel = Batch::new(scorer.clone(), AS_OF);
-            let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes(), size: None };
+            let source = leadscore::input::Source { name: "e.jsonl".to_string(), reader: text.as_bytes(), size: None, mapped: None };
             let errors = parallel.read_events_parallel(source, &keys, Default::default(), threads).unwrap();
             prop_assert_eq!(&errors, &expected_errors);
             prop_assert_eq!(&parallel.finish(true), &expected);

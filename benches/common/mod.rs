@@ -19,6 +19,7 @@ pub fn generated(plan: &Plan, leads: u64, events: u64) -> (Vec<Lead>, Vec<Event>
         name: "leads".into(),
         reader: &lead_bytes[..],
         size: None,
+        mapped: None,
     };
     input::read_leads(source, Format::Jsonl, plan, &keys, options, |_, lead, _| {
         all_leads.push(lead?);
@@ -30,6 +31,7 @@ pub fn generated(plan: &Plan, leads: u64, events: u64) -> (Vec<Lead>, Vec<Event>
         name: "events".into(),
         reader: &event_bytes[..],
         size: None,
+        mapped: None,
     };
     input::read_events(source, Format::Jsonl, plan, &keys, options, |_, record| {
         if let EventRecord::Declared(event) = record? {

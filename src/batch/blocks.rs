@@ -1,9 +1,10 @@
 //! Reading a stream on several threads: one thread cuts it into blocks of whole lines,
-//! workers parse the blocks. Block buffers go back to the reader when a worker is done
-//! with them, so a large file is read through a handful of buffers instead of fresh
-//! (zeroed, page-faulted) memory for every block.
+//! workers parse the blocks. A mapped file is cut where it lies, each block's pages let
+//! go of once it is parsed; a stream is read into block buffers, which go back to the
+//! reader when a worker is done with them, so a large file is read through a handful of
+//! buffers instead of fresh (zeroed, page-faulted) memory for every block.
 
-use crate::input::RecordError;
+use crate::input::{Mapped, RecordError, Source};
 use std::io::Read;
 use std::ops::Range;
 use std::sync::{mpsc, Mutex};
@@ -11,20 +12,24 @@ use std::sync::{mpsc, Mutex};
 /// Bytes read per block (a block also holds the unfinished line carried over).
 const BLOCK: usize = 4 << 20;
 
-/// A block of whole lines: `buffer[..len]`, starting at line `first_line`.
+/// A block of whole lines, starting at line `first_line`: `buffer[..len]` of a stream,
+/// or `range` of a mapped file.
 struct Block {
-    buffer: Vec<u8>,
-    len: usize,
+    bytes: Bytes,
     first_line: u64,
 }
 
-/// Cuts `reader` into blocks of whole lines and hands them to `threads` threads. Each
+enum Bytes {
+    Read { buffer: Vec<u8>, len: usize },
+    Mapped(Range<usize>),
+}
+
+/// Cuts `source` into blocks of whole lines and hands them to `threads` threads. Each
 /// thread makes its state with `init` and runs `work` on it for each of its blocks
 /// (with the number of the block's first line); returns how reading ended and every
 /// thread's final state.
 pub fn in_parallel<R: Read, W: Send>(
-    reader: R,
-    name: &str,
+    source: Source<R>,
     threads: usize,
     init: impl Fn() -> W + Sync,
     work: impl Fn(&mut W, &[u8], u64) + Sync,
@@ -33,6 +38,7 @@ pub fn in_parallel<R: Read, W: Send>(
     let (sender, receiver) = mpsc::sync_channel::<Block>(threads * 2);
     let receiver = Mutex::new(receiver);
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    let mapped = source.mapped.as_ref();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -46,20 +52,37 @@ pub fn in_parallel<R: Read, W: Send>(
                             .expect("no worker panics holding the lock")
                             .recv();
                         let Ok(block) = block else { break };
-                        work(&mut state, &block.buffer[..block.len], block.first_line);
-                        // The reader may have finished; then the buffer is just dropped.
-                        let _ = recycle.send(block.buffer);
+                        match (block.bytes, mapped) {
+                            (Bytes::Read { buffer, len }, _) => {
+                                work(&mut state, &buffer[..len], block.first_line);
+                                // The reader may have finished; then the buffer is just
+                                // dropped.
+                                let _ = recycle.send(buffer);
+                            }
+                            (Bytes::Mapped(range), Some(map)) => {
+                                work(&mut state, &map.bytes()[range.clone()], block.first_line);
+                                map.release(range);
+                            }
+                            (Bytes::Mapped(_), None) => unreachable!("mapped blocks of a map"),
+                        }
                     }
                     state
                 })
             })
             .collect();
-        let read_result = read_blocks(
-            reader,
-            name,
-            || recycled.try_recv().unwrap_or_default(),
-            |block| sender.send(block).is_ok(),
-        );
+        let send = |block| sender.send(block).is_ok();
+        let read_result = match mapped {
+            Some(map) => {
+                cut_mapped(map, send);
+                Ok(())
+            }
+            None => read_blocks(
+                source.reader,
+                &source.name,
+                || recycled.try_recv().unwrap_or_default(),
+                send,
+            ),
+        };
         drop(sender);
         let states = handles
             .into_iter()
@@ -67,6 +90,38 @@ pub fn in_parallel<R: Read, W: Send>(
             .collect();
         (read_result, states)
     })
+}
+
+/// Cuts a mapped file into blocks of whole lines of about [`BLOCK`] bytes, passing each
+/// to `send` (which returns false to stop): the same lines, numbered the same, as
+/// [`read_blocks`] gives for the same bytes.
+fn cut_mapped(map: &Mapped, send: impl FnMut(Block) -> bool) {
+    cut(map.bytes(), send)
+}
+
+fn cut(bytes: &[u8], mut send: impl FnMut(Block) -> bool) {
+    // A byte order mark before the first line is not part of it.
+    let mut start = bytes.len() - crate::input::strip_bom(bytes).len();
+    let mut line = 1u64;
+    while start < bytes.len() {
+        // Up to the end of the line that reaches past a block's bytes.
+        let end = match bytes.get(start + BLOCK..) {
+            Some(rest) => {
+                memchr::memchr(b'\n', rest).map_or(bytes.len(), |at| start + BLOCK + at + 1)
+            }
+            None => bytes.len(),
+        };
+        let lines = line_count(&bytes[start..end]);
+        let block = Block {
+            bytes: Bytes::Mapped(start..end),
+            first_line: line,
+        };
+        if !send(block) {
+            return;
+        }
+        line += lines;
+        start = end;
+    }
 }
 
 /// Reads `reader` in blocks of whole lines (buffers from `buffer`), passing each to
@@ -127,8 +182,10 @@ fn read_blocks(
         }
         let lines = line_count(&block[..filled]);
         let sent = send(Block {
-            buffer: block,
-            len: filled,
+            bytes: Bytes::Read {
+                buffer: block,
+                len: filled,
+            },
             first_line: line,
         });
         if !sent || at_end {
@@ -198,11 +255,64 @@ mod tests {
     fn blocks_of(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
         let mut out = Vec::new();
         read_blocks(text, "t", Vec::new, |b| {
-            out.push((b.buffer[..b.len].to_vec(), b.first_line));
+            out.push((b.bytes_of(text).to_vec(), b.first_line));
             true
         })
         .unwrap();
         out
+    }
+
+    /// The blocks `cut` makes of `text` as if it were a mapped file.
+    fn cut_of(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let mut out = Vec::new();
+        cut(text, |b| {
+            out.push((b.bytes_of(text).to_vec(), b.first_line));
+            true
+        });
+        out
+    }
+
+    impl Block {
+        fn bytes_of<'a>(&'a self, mapped: &'a [u8]) -> &'a [u8] {
+            match &self.bytes {
+                Bytes::Read { buffer, len } => &buffer[..*len],
+                Bytes::Mapped(range) => &mapped[range.clone()],
+            }
+        }
+    }
+
+    /// The lines of blocks, each with its number (from the block's first line).
+    fn numbered(blocks: &[(Vec<u8>, u64)]) -> Vec<(u64, Vec<u8>)> {
+        blocks
+            .iter()
+            .flat_map(|(block, first)| {
+                text_lines(block)
+                    .map(move |(i, line)| (first + i, line.unwrap().as_bytes().to_vec()))
+            })
+            .collect()
+    }
+
+    /// A mapped file gives the same lines, numbered the same, as the same bytes read as
+    /// a stream: several blocks, lines across their boundaries, a line longer than a
+    /// block, blank lines, a byte order mark, no line break at the end.
+    #[test]
+    fn a_mapped_file_is_cut_into_the_lines_a_stream_is_read_into() {
+        let short = b"{\"id\":\"L1\"}\n\n".repeat(400_000);
+        let long = [vec![b'x'; BLOCK + 7], b"\n".to_vec()].concat();
+        let text = [
+            b"\xEF\xBB\xBF".to_vec(),
+            short.clone(),
+            long,
+            short,
+            b"last".to_vec(),
+        ]
+        .concat();
+        let (mapped, read) = (cut_of(&text), blocks_of(&text));
+        assert!(mapped.len() > 2, "several blocks");
+        assert_eq!(numbered(&mapped), numbered(&read));
+        assert_eq!(joined(&mapped), joined(&read));
+        assert_eq!(cut_of(b""), vec![]);
+        assert_eq!(cut_of(b"\xEF\xBB\xBF"), vec![], "only a byte order mark");
     }
 
     #[test]

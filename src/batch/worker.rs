@@ -169,8 +169,7 @@ impl Batch {
             let adder =
                 scope.spawn(|| self.add_blocks_in_order(blocks_parsed, size, &name, &keys.id));
             let (read_result, _) = blocks::in_parallel(
-                source.reader,
-                &name,
+                source,
                 threads,
                 // Each thread's lead is reused line after line.
                 || (parsed.clone(), ByValue::default(), Lead::default()),
@@ -273,8 +272,7 @@ impl Batch {
         let name = source.name.clone();
         let shared = self.share_states(threads);
         let (read_result, workers) = blocks::in_parallel(
-            source.reader,
-            &name,
+            source,
             threads,
             || Worker::new(self, keys, options, &name, shared.as_ref()),
             |worker, block, first_line| worker.block(block, first_line),

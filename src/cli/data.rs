@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leadscore::diagnostics::Code;
 use leadscore::job::{JobError, Phase, Problem, RunSummary, ScoreJob};
 use leadscore::time::TsUnit;
-use leadscore::{open, Input, InputFormat as Format, Keys, ReadOptions, MAX_THREADS};
+use leadscore::{open, Input, InputFormat as Format, Keys, Mapped, ReadOptions, MAX_THREADS};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -490,6 +490,11 @@ impl Run<'_> {
         let mut input = open::decompressed(name.as_str(), raw)
             .map_err(|e| self.failed(EXIT_TROUBLE, unreadable, io_message(Path::new(&name), &e)))?;
         input.size = size;
+        // A progress bar counts the bytes read through the reader: a mapped file's
+        // would go uncounted, so one with a bar on show is read as a stream.
+        if bar.is_hidden() && !open::is_stdin(path) {
+            input.mapped = Mapped::plain_file(path);
+        }
         Ok((input, bar))
     }
 

@@ -15,6 +15,8 @@ pub(crate) mod columnar;
 pub use columnar::RecordBatches;
 mod csv;
 mod jsonl;
+mod mapped;
+pub use mapped::Mapped;
 pub mod open;
 pub mod scan;
 mod schema;
@@ -202,6 +204,10 @@ pub struct Source<R> {
     /// How many bytes the input holds as stored, when known beforehand (a file's size;
     /// compressed, fewer than it reads as): only a hint, to size tables up front.
     pub size: Option<u64>,
+    /// The same bytes mapped into memory, when the input is a plain file
+    /// ([`Mapped::plain_file`]): the readers that cut the whole input into blocks read
+    /// them in place instead of through `reader`.
+    pub mapped: Option<Mapped>,
 }
 
 /// A source of any reader (a file, a network stream, bytes in memory).
@@ -214,6 +220,7 @@ impl<'r> Source<Box<dyn Read + 'r>> {
             name: name.into(),
             reader: Box::new(reader),
             size: None,
+            mapped: None,
         }
     }
 }

@@ -22,7 +22,7 @@
 //! assert_eq!((input.name.as_str(), text.as_str()), ("leads.jsonl.gz", "{\"id\":\"L1\"}\n"));
 //! ```
 
-use super::{Input, Source};
+use super::{Input, Mapped, Source};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -47,11 +47,13 @@ pub fn name_of(path: &Path) -> String {
 }
 
 /// Opens the input at `path` (standard input for `-`), decompressed (see
-/// [`decompressed`]), named for messages as [`name_of`] says, with the file's size.
+/// [`decompressed`]), named for messages as [`name_of`] says, with the file's size, and
+/// its bytes mapped when it is a plain file ([`Mapped::plain_file`]).
 pub fn open(path: &Path) -> io::Result<Input<'static>> {
     let mut input = decompressed(name_of(path), open_raw(path)?)?;
     if !is_stdin(path) {
         input.size = std::fs::metadata(path).ok().map(|m| m.len());
+        input.mapped = Mapped::plain_file(path);
     }
     Ok(input)
 }
@@ -163,6 +165,7 @@ pub fn decompressed<'r>(name: impl Into<String>, raw: impl Read + 'r) -> io::Res
         name,
         reader,
         size: None,
+        mapped: None,
     })
 }
 

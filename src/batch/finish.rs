@@ -97,20 +97,25 @@ impl Batch {
         summary
     }
 
-    /// Every lead, sorted byte-wise by id, on `threads` threads. Each is sorted by the
-    /// first 16 bytes of its id kept beside it (a shorter id is padded with zero bytes,
-    /// which sort first, so the order is the same), and ids are only read when those
-    /// tie: with a million leads this avoids a cache miss per comparison. An entry is 24
-    /// bytes; the ids and rows themselves are read again only when the lead is scored.
-    /// Ids are distinct, so the order is the same however the work is split.
+    /// Every lead, sorted byte-wise by id, on `threads` threads (see [`Batch::runs`]).
     fn order(&self, threads: usize) -> Vec<InOrder> {
+        let runs = self.runs(threads);
+        let mut merged = Vec::with_capacity(runs.len());
+        runs.merge_into(0..runs.len(), self.by_id(), &mut merged);
+        merged
+    }
+
+    /// Every lead in one or two runs sorted byte-wise by id, on `threads` threads. Each
+    /// is sorted by the first 16 bytes of its id kept beside it (a shorter id is padded
+    /// with zero bytes, which sort first, so the order is the same), and ids are only
+    /// read when those tie: with a million leads this avoids a cache miss per
+    /// comparison. An entry is 24 bytes; the ids and rows themselves are read again
+    /// only when the lead is scored. Ids are distinct, so the order is the same however
+    /// the work is split.
+    fn runs(&self, threads: usize) -> Runs {
         // The two sets of ids do not overlap: a lead seen in events cannot be added later.
         let leads = self.leads.len() + self.events.other_ids.len();
-        let by_id = |a: &InOrder, b: &InOrder| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| self.id_of(a.lead).cmp(self.id_of(b.lead)))
-        };
+        let by_id = self.by_id();
         let sorted = |leads: std::ops::Range<usize>| {
             let mut run: Vec<InOrder> = leads
                 .map(|lead| InOrder {
@@ -118,21 +123,29 @@ impl Batch {
                     lead,
                 })
                 .collect();
-            run.sort_unstable_by(by_id);
+            run.sort_unstable_by(&by_id);
             run
         };
         // Below this many leads a second thread costs more than it saves.
         const ALONE: usize = 1 << 16;
         if threads < 2 || leads < ALONE {
-            return sorted(0..leads);
+            return Runs(sorted(0..leads), Vec::new());
         }
-        // Each half of the leads sorted on a thread of its own, then the two merged.
-        let (first, second) = std::thread::scope(|scope| {
+        // Each half of the leads sorted on a thread of its own.
+        std::thread::scope(|scope| {
             let first = scope.spawn(|| sorted(0..leads / 2));
             let second = sorted(leads / 2..leads);
-            (first.join().expect("sorting does not panic"), second)
-        });
-        merge(&first, &second, by_id)
+            Runs(first.join().expect("sorting does not panic"), second)
+        })
+    }
+
+    /// The order of leads by id.
+    fn by_id(&self) -> impl Fn(&InOrder, &InOrder) -> std::cmp::Ordering + '_ {
+        |a: &InOrder, b: &InOrder| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| self.id_of(a.lead).cmp(self.id_of(b.lead)))
+        }
     }
 
     /// The id of a lead as [`InOrder`] numbers it: the leads input's in their order,
@@ -192,8 +205,14 @@ impl Batch {
         format: impl Fn(LeadShare<'_>, &mut Vec<u8>) + Sync,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let order = self.order(threads);
-        let shares: Vec<&[InOrder]> = order.chunks(WRITTEN_SHARE).collect();
+        // The two sorted runs are not merged here, on one thread, into a table of every
+        // lead (fresh memory, slow to touch): each share merges its part of them.
+        let runs = self.runs(threads);
+        let shares: Vec<std::ops::Range<usize>> = (0..runs.len())
+            .step_by(WRITTEN_SHARE)
+            .map(|start| start..(start + WRITTEN_SHARE).min(runs.len()))
+            .collect();
+        let by_id = self.by_id();
         let threads = threads.clamp(1, super::MAX_THREADS);
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
@@ -204,18 +223,25 @@ impl Batch {
             for _ in 0..threads {
                 let (send, recycled) = (send.clone(), &recycled);
                 let (shares, next, stop, format) = (&shares, &next, &stop, &format);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(leads) = shares.get(i) else { break };
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let buffer = recycled.lock().expect("no panics holding it").try_recv();
-                    let mut bytes = buffer.unwrap_or_default();
-                    bytes.clear();
-                    format(LeadShare { batch: self, leads }, &mut bytes);
-                    if send.send((i, bytes)).is_err() {
-                        break;
+                let (runs, by_id) = (&runs, &by_id);
+                scope.spawn(move || {
+                    let mut leads = Vec::with_capacity(WRITTEN_SHARE);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(share) = shares.get(i) else { break };
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        leads.clear();
+                        runs.merge_into(share.clone(), by_id, &mut leads);
+                        let buffer = recycled.lock().expect("no panics holding it").try_recv();
+                        let mut bytes = buffer.unwrap_or_default();
+                        bytes.clear();
+                        let leads = &leads[..];
+                        format(LeadShare { batch: self, leads }, &mut bytes);
+                        if send.send((i, bytes)).is_err() {
+                            break;
+                        }
                     }
                 });
             }
@@ -362,25 +388,58 @@ impl<'a> LeadShare<'a> {
     }
 }
 
-/// The entries of two sorted runs, in order.
-fn merge(
-    mut a: &[InOrder],
-    mut b: &[InOrder],
-    by: impl Fn(&InOrder, &InOrder) -> std::cmp::Ordering,
-) -> Vec<InOrder> {
-    let mut merged = Vec::with_capacity(a.len() + b.len());
-    while let (Some(x), Some(y)) = (a.first(), b.first()) {
-        if by(y, x).is_lt() {
-            merged.push(*y);
-            b = &b[1..];
+/// Leads in two runs each sorted by id (the second may be empty).
+struct Runs(Vec<InOrder>, Vec<InOrder>);
+
+impl Runs {
+    fn len(&self) -> usize {
+        self.0.len() + self.1.len()
+    }
+
+    /// Appends to `out` the leads at positions `range` of the two runs merged, in
+    /// order (`by` the runs' order, in which no two leads are equal).
+    fn merge_into(
+        &self,
+        range: std::ops::Range<usize>,
+        by: impl Fn(&InOrder, &InOrder) -> std::cmp::Ordering,
+        out: &mut Vec<InOrder>,
+    ) {
+        let less = |x: &InOrder, y: &InOrder| by(x, y).is_lt();
+        let (a, b) = (&self.0[..], &self.1[..]);
+        let (i0, i1) = (
+            taken_from_first(a, b, range.start, less),
+            taken_from_first(a, b, range.end, less),
+        );
+        let (mut a, mut b) = (&a[i0..i1], &b[range.start - i0..range.end - i1]);
+        while let (Some(x), Some(y)) = (a.first(), b.first()) {
+            if less(y, x) {
+                out.push(*y);
+                b = &b[1..];
+            } else {
+                out.push(*x);
+                a = &a[1..];
+            }
+        }
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+    }
+}
+
+/// How many of the first `k` items of `a` and `b` merged (each sorted by `less`, no
+/// two items equal) come from `a`: found by halving, without merging.
+fn taken_from_first<T>(a: &[T], b: &[T], k: usize, less: impl Fn(&T, &T) -> bool) -> usize {
+    let (mut lo, mut hi) = (k.saturating_sub(b.len()), k.min(a.len()));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        // `mid` from `a` and `k - mid` from `b`: too few from `a` when the last of
+        // those from `b` comes after the next of `a`.
+        if less(&a[mid], &b[k - mid - 1]) {
+            lo = mid + 1;
         } else {
-            merged.push(*x);
-            a = &a[1..];
+            hi = mid;
         }
     }
-    merged.extend_from_slice(a);
-    merged.extend_from_slice(b);
-    merged
+    lo
 }
 
 /// The first 16 bytes of `id`, padded with zero bytes, as two big-endian words: in
@@ -391,4 +450,52 @@ fn sort_key(id: &str) -> [u64; 2] {
     bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
     let word = |at: usize| u64::from_be_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
     [word(0), word(8)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every part of two sorted runs, merged on its own, is that part of the whole
+    /// merge: for runs of any lengths (one empty, one all before the other,
+    /// interleaved) and parts of any size.
+    #[test]
+    fn parts_of_two_runs_merge_into_the_parts_of_their_merge() {
+        let less = |x: &u32, y: &u32| x < y;
+        let cases: [(Vec<u32>, Vec<u32>); 4] = [
+            (
+                (0..50).map(|i| i * 3).collect(),
+                (0..40).map(|i| i * 3 + 1).collect(),
+            ),
+            ((0..30).collect(), Vec::new()),
+            ((0..10).collect(), (10..60).collect()),
+            ((20..25).collect(), (0..20).collect()),
+        ];
+        for (a, b) in &cases {
+            let mut whole: Vec<u32> = a.iter().chain(b).copied().collect();
+            whole.sort_unstable();
+            for k in 0..=whole.len() {
+                let from_a = whole[..k].iter().filter(|x| a.contains(x)).count();
+                assert_eq!(taken_from_first(a, b, k, less), from_a, "k = {k}");
+            }
+            let as_leads = |run: &[u32]| {
+                run.iter()
+                    .map(|&x| InOrder {
+                        key: [u64::from(x), 0],
+                        lead: x as usize,
+                    })
+                    .collect()
+            };
+            let runs = Runs(as_leads(a), as_leads(b));
+            let by = |x: &InOrder, y: &InOrder| x.key.cmp(&y.key);
+            for size in [1, 7, 64] {
+                let mut parts = Vec::new();
+                for start in (0..runs.len()).step_by(size) {
+                    runs.merge_into(start..(start + size).min(runs.len()), by, &mut parts);
+                }
+                let leads: Vec<u32> = parts.iter().map(|l| l.lead as u32).collect();
+                assert_eq!(leads, whole, "parts of {size}");
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! reader when a worker is done with them, so a large file is read through a handful of
 //! buffers instead of fresh (zeroed, page-faulted) memory for every block.
 
-use crate::input::{Mapped, RecordError, Source};
+use crate::input::{RecordError, Source};
 use std::io::Read;
 use std::ops::Range;
 use std::sync::{mpsc, Mutex};
@@ -63,6 +63,7 @@ pub fn in_parallel<R: Read, W: Send>(
                                 work(&mut state, &map.bytes()[range.clone()], block.first_line);
                                 map.release(range);
                             }
+                            // Only a map is cut into ranges of it.
                             (Bytes::Mapped(_), None) => unreachable!("mapped blocks of a map"),
                         }
                     }
@@ -73,7 +74,7 @@ pub fn in_parallel<R: Read, W: Send>(
         let send = |block| sender.send(block).is_ok();
         let read_result = match mapped {
             Some(map) => {
-                cut_mapped(map, send);
+                cut(map.bytes(), send);
                 Ok(())
             }
             None => read_blocks(
@@ -92,13 +93,9 @@ pub fn in_parallel<R: Read, W: Send>(
     })
 }
 
-/// Cuts a mapped file into blocks of whole lines of about [`BLOCK`] bytes, passing each
-/// to `send` (which returns false to stop): the same lines, numbered the same, as
-/// [`read_blocks`] gives for the same bytes.
-fn cut_mapped(map: &Mapped, send: impl FnMut(Block) -> bool) {
-    cut(map.bytes(), send)
-}
-
+/// Cuts the bytes of a mapped file into blocks of whole lines of about [`BLOCK`] bytes,
+/// passing each to `send` (which returns false to stop): the same lines, numbered the
+/// same, as [`read_blocks`] gives for the same bytes.
 fn cut(bytes: &[u8], mut send: impl FnMut(Block) -> bool) {
     // A byte order mark before the first line is not part of it.
     let mut start = bytes.len() - crate::input::strip_bom(bytes).len();

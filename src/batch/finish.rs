@@ -58,22 +58,26 @@ impl Batch {
         threads: usize,
         each: impl Fn(LeadShare<'_>) -> T + Sync,
     ) -> (Vec<T>, Summary) {
-        let order = self.order(threads);
+        let runs = self.runs(threads);
         // Several shares per thread keep the threads busy when leads differ in cost.
-        let size = order
+        let size = runs
             .len()
             .div_ceil(threads.clamp(1, super::MAX_THREADS) * 4)
             .max(1);
-        let shares: Vec<&[InOrder]> = order.chunks(size).collect();
+        let shares = runs.shares(size);
+        let by_id = self.by_id();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads.clamp(1, super::MAX_THREADS))
                 .map(|_| {
                     scope.spawn(|| {
-                        let mut done = Vec::new();
+                        let (mut done, mut leads) = (Vec::new(), Vec::new());
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(leads) = shares.get(i) else { break };
+                            let Some(share) = shares.get(i) else { break };
+                            leads.clear();
+                            runs.merge_into(share.clone(), &by_id, &mut leads);
+                            let leads = &leads[..];
                             done.push((i, each(LeadShare { batch: self, leads })));
                         }
                         done
@@ -95,14 +99,6 @@ impl Batch {
         let mut summary = self.events.summary.clone();
         summary.leads = self.leads.len() + self.events.other_ids.len();
         summary
-    }
-
-    /// Every lead, sorted byte-wise by id, on `threads` threads (see [`Batch::runs`]).
-    fn order(&self, threads: usize) -> Vec<InOrder> {
-        let runs = self.runs(threads);
-        let mut merged = Vec::with_capacity(runs.len());
-        runs.merge_into(0..runs.len(), self.by_id(), &mut merged);
-        merged
     }
 
     /// Every lead in one or two runs sorted byte-wise by id, on `threads` threads. Each
@@ -205,13 +201,8 @@ impl Batch {
         format: impl Fn(LeadShare<'_>, &mut Vec<u8>) + Sync,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        // The two sorted runs are not merged here, on one thread, into a table of every
-        // lead (fresh memory, slow to touch): each share merges its part of them.
         let runs = self.runs(threads);
-        let shares: Vec<std::ops::Range<usize>> = (0..runs.len())
-            .step_by(WRITTEN_SHARE)
-            .map(|start| start..(start + WRITTEN_SHARE).min(runs.len()))
-            .collect();
+        let shares = runs.shares(WRITTEN_SHARE);
         let by_id = self.by_id();
         let threads = threads.clamp(1, super::MAX_THREADS);
         let next = AtomicUsize::new(0);
@@ -388,12 +379,23 @@ impl<'a> LeadShare<'a> {
     }
 }
 
-/// Leads in two runs each sorted by id (the second may be empty).
+/// Leads in two runs each sorted by id (the second may be empty). They are not merged
+/// into one table of every lead, on one thread, before scoring can start (fresh memory,
+/// slow to touch): each share of leads merges its own part of them.
 struct Runs(Vec<InOrder>, Vec<InOrder>);
 
 impl Runs {
     fn len(&self) -> usize {
         self.0.len() + self.1.len()
+    }
+
+    /// The positions of the leads, merged, cut into shares of `size` (the last may be
+    /// shorter).
+    fn shares(&self, size: usize) -> Vec<std::ops::Range<usize>> {
+        (0..self.len())
+            .step_by(size)
+            .map(|start| start..(start + size).min(self.len()))
+            .collect()
     }
 
     /// Appends to `out` the leads at positions `range` of the two runs merged, in

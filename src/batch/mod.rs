@@ -268,7 +268,8 @@ mod tests {
     }
 
     /// With enough leads to sort each half on a thread of its own, the halves merged
-    /// give the order one thread gives: every id, byte-wise ascending.
+    /// (by each share of leads, for its part) give the order one thread gives: every
+    /// id, byte-wise ascending, whether the shares are scored or written.
     #[test]
     fn leads_sorted_on_several_threads_are_in_the_order_of_one() {
         let scorer = one_rule_scorer();
@@ -304,6 +305,17 @@ mod tests {
                     .collect::<Vec<_>>()
             });
             assert_eq!(shares.concat(), expected, "{threads} threads");
+            // Written as results are: each share of output merges its part of the runs.
+            let mut written = Vec::new();
+            let format = |share: LeadShare<'_>, out: &mut Vec<u8>| {
+                for (id, _, _) in share.leads() {
+                    out.extend_from_slice(id.as_bytes());
+                    out.push(b'\n');
+                }
+            };
+            batch.write_in_order(threads, format, &mut written).unwrap();
+            let lines: Vec<&str> = std::str::from_utf8(&written).unwrap().lines().collect();
+            assert_eq!(lines, expected, "written on {threads} threads");
         }
     }
 

@@ -66,6 +66,7 @@ const RULES: &[&str] = &[
     "when count(a.x within 2d) >= 2 +9",
     "when exists(b.z) +3",
     "when sum(a.x.v) > 10 +4",
+    "when sum(a.x.v within 2d) > 6 +4",
     "when days_since(a.x) < 2 +6",
     "when lead.joined <= now() - 3d +5",
     "when lead.size >= 5 +2",
@@ -351,6 +352,47 @@ fn check_transitions(
     }
 }
 
+/// A lead whose attributes change between events is scored as batch scoring scores it
+/// with its new attributes over every event so far (the rules whose `where` reads the
+/// lead keep their events and read them again), and the changes come in time order.
+#[test]
+fn leads_changed_between_events_score_as_batch_with_their_new_attributes() {
+    for seed in 0..cases() {
+        let mut case = Case::new(seed);
+        let mut rng = Rng(seed ^ 0x5eed);
+        let mut in_order = case.events.clone();
+        in_order.sort_by_key(|e| e.ts);
+        let mut engine = case.engine();
+        let mut applied = Vec::new();
+        for event in &in_order {
+            engine.advance(event.ts).unwrap();
+            engine.apply(event.clone()).unwrap();
+            applied.push(event.clone());
+            if rng.chance(25) {
+                // One lead's attributes drawn anew (some absent, some the same).
+                let new = leads(&mut rng, &case.batch);
+                let i = rng.below(new.len() as u64) as usize;
+                engine.upsert(new[i].clone());
+                case.leads[i] = new[i].clone();
+                let as_of = engine.now() + rng.below(3 * DAY as u64) as i64;
+                case.check_outcomes(&engine, &applied, as_of);
+            }
+        }
+        let end = t0() + 30 * DAY;
+        engine.advance(end).unwrap();
+        case.check_outcomes(&engine, &applied, end);
+        let transitions = engine.take_transitions();
+        assert!(
+            transitions.windows(2).all(|w| {
+                let key = |t: &Transition| (t.at, t.lead.clone(), t.kind, t.name.clone());
+                key(&w[0]) <= key(&w[1])
+            }),
+            "in order, model:\n{}",
+            case.source
+        );
+    }
+}
+
 #[test]
 fn in_any_arrival_order_within_the_lateness_outcomes_equal_batch() {
     let lateness = 2 * DAY;
@@ -390,6 +432,53 @@ fn in_any_arrival_order_within_the_lateness_outcomes_equal_batch() {
             transitions.windows(2).all(|w| w[0].at <= w[1].at),
             "in time order"
         );
+    }
+}
+
+/// Every lead's state stored and restored into a new engine at random points of a
+/// stream arriving out of order (so that some states hold events ahead of the clock,
+/// and events kept whole) scores on as the first engine would have: as batch scoring.
+#[test]
+fn states_stored_and_restored_mid_stream_score_on_as_batch() {
+    let lateness = 2 * DAY;
+    for seed in 0..cases() {
+        let case = Case::new(seed);
+        let mut rng = Rng(seed ^ 0x7e57);
+        let mut arrivals: Vec<(i64, Event)> = case
+            .events
+            .iter()
+            .map(|e| (e.ts + rng.below(lateness as u64) as i64, e.clone()))
+            .collect();
+        arrivals.sort_by_key(|(arrival, _)| *arrival);
+        let settings = case.settings().with_lateness(lateness);
+        let mut engine = Engine::new(case.plan.clone(), settings).unwrap();
+        engine.advance(t0()).unwrap();
+        for lead in &case.leads {
+            engine.upsert(lead.clone());
+        }
+        let mut applied = Vec::new();
+        for (arrival, event) in arrivals {
+            if rng.chance(50) {
+                engine.advance(arrival.max(engine.now())).unwrap();
+            }
+            engine.apply(event.clone()).unwrap();
+            applied.push(event);
+            if rng.chance(20) {
+                let mut restored = Engine::new(case.plan.clone(), settings).unwrap();
+                restored.advance(engine.now()).unwrap();
+                for lead in &case.leads {
+                    let stored = serde_json::to_string(engine.lead_state(&lead.id).unwrap());
+                    let state = serde_json::from_str::<LiveLead>(&stored.unwrap()).unwrap();
+                    restored.restore_lead(state).unwrap();
+                }
+                engine = restored;
+                let as_of = engine.now() + rng.below(4 * DAY as u64) as i64;
+                case.check_outcomes(&engine, &applied, as_of);
+            }
+        }
+        let end = t0() + 30 * DAY;
+        engine.advance(end).unwrap();
+        case.check_outcomes(&engine, &applied, end);
     }
 }
 

@@ -130,6 +130,11 @@ fn t0() -> i64 {
     common::at("2026-10-01")
 }
 
+/// Where the generated streams' clocks end: 30 days after [`t0`], past every window.
+fn end() -> i64 {
+    t0() + 30 * DAY
+}
+
 fn leads(rng: &mut Rng, scorer: &Scorer) -> Vec<Lead> {
     (1..=3)
         .map(|i| {
@@ -244,12 +249,28 @@ impl Case {
     }
 
     fn engine(&self) -> Engine {
-        let mut engine = Engine::new(self.plan.clone(), self.settings()).unwrap();
+        self.engine_with(self.settings())
+    }
+
+    /// [`Case::engine`] taking events up to `lateness` late.
+    fn late_engine(&self, lateness: i64) -> Engine {
+        self.engine_with(self.settings().with_lateness(lateness))
+    }
+
+    fn engine_with(&self, settings: Settings) -> Engine {
+        let mut engine = Engine::new(self.plan.clone(), settings).unwrap();
         engine.advance(t0()).unwrap();
         for lead in &self.leads {
             engine.upsert(lead.clone());
         }
         engine
+    }
+
+    /// Moves the clock to [`end`], checks the outcomes there and takes the transitions.
+    fn finish(&self, engine: &mut Engine, applied: &[Event]) -> Vec<Transition> {
+        engine.advance(end()).unwrap();
+        self.check_outcomes(engine, applied, end());
+        engine.take_transitions()
     }
 
     /// Checks the live outcome of every lead as of `as_of` against batch scoring of
@@ -298,11 +319,8 @@ fn in_time_order_outcomes_equal_batch_and_transitions_are_exactly_the_changes() 
                 next_changes.extend(engine.next_change(&lead.id));
             }
         }
-        let end = t0() + 30 * DAY;
-        engine.advance(end).unwrap();
-        case.check_outcomes(&engine, &applied, end);
-        let transitions = engine.take_transitions();
-        check_transitions(&case, &transitions, &next_changes, &mut rng, end);
+        let transitions = case.finish(&mut engine, &applied);
+        check_transitions(&case, &transitions, &next_changes, &mut rng, end());
     }
 }
 
@@ -378,10 +396,7 @@ fn leads_changed_between_events_score_as_batch_with_their_new_attributes() {
                 case.check_outcomes(&engine, &applied, as_of);
             }
         }
-        let end = t0() + 30 * DAY;
-        engine.advance(end).unwrap();
-        case.check_outcomes(&engine, &applied, end);
-        let transitions = engine.take_transitions();
+        let transitions = case.finish(&mut engine, &applied);
         assert!(
             transitions.windows(2).all(|w| {
                 let key = |t: &Transition| (t.at, t.lead.clone(), t.kind, t.name.clone());
@@ -393,25 +408,42 @@ fn leads_changed_between_events_score_as_batch_with_their_new_attributes() {
     }
 }
 
+/// The case's events in order of arrival, each arriving up to `lateness` after its time.
+fn arrivals(case: &Case, rng: &mut Rng, lateness: i64) -> Vec<(i64, Event)> {
+    let mut arrivals: Vec<(i64, Event)> = case
+        .events
+        .iter()
+        .map(|e| (e.ts + rng.below(lateness as u64) as i64, e.clone()))
+        .collect();
+    arrivals.sort_by_key(|(arrival, _)| *arrival);
+    arrivals
+}
+
+/// A new engine at `engine`'s clock with every lead's state from `engine`, stored as
+/// JSON and restored.
+fn restored(case: &Case, engine: &Engine, lateness: i64) -> Engine {
+    let settings = case.settings().with_lateness(lateness);
+    let mut restored = Engine::new(case.plan.clone(), settings).unwrap();
+    restored.advance(engine.now()).unwrap();
+    for lead in &case.leads {
+        let stored = serde_json::to_string(engine.lead_state(&lead.id).unwrap()).unwrap();
+        let state = serde_json::from_str::<LiveLead>(&stored).unwrap();
+        restored.restore_lead(state).unwrap();
+    }
+    restored
+}
+
+/// In any arrival order within the lateness, outcomes are batch scoring's; so they
+/// are when, at random points, every lead's state is stored and restored into a new
+/// engine (some states then hold events ahead of the clock, and events kept whole).
 #[test]
 fn in_any_arrival_order_within_the_lateness_outcomes_equal_batch() {
     let lateness = 2 * DAY;
     for seed in 0..cases() {
         let case = Case::new(seed);
         let mut rng = Rng(seed ^ 0x1234);
-        // Each event arrives up to the lateness after its time.
-        let mut arrivals: Vec<(i64, Event)> = case
-            .events
-            .iter()
-            .map(|e| (e.ts + rng.below(lateness as u64) as i64, e.clone()))
-            .collect();
-        arrivals.sort_by_key(|(arrival, _)| *arrival);
-        let mut engine =
-            Engine::new(case.plan.clone(), case.settings().with_lateness(lateness)).unwrap();
-        engine.advance(t0()).unwrap();
-        for lead in &case.leads {
-            engine.upsert(lead.clone());
-        }
+        let arrivals = arrivals(&case, &mut rng, lateness);
+        let mut engine = case.late_engine(lateness);
         let mut applied = Vec::new();
         for (arrival, event) in arrivals {
             if rng.chance(50) {
@@ -420,65 +452,18 @@ fn in_any_arrival_order_within_the_lateness_outcomes_equal_batch() {
             engine.apply(event.clone()).unwrap();
             applied.push(event);
             if rng.chance(20) {
+                if rng.chance(50) {
+                    engine = restored(&case, &engine, lateness);
+                }
                 let as_of = engine.now().max(t0()) + rng.below(4 * DAY as u64) as i64;
                 case.check_outcomes(&engine, &applied, as_of);
             }
         }
-        let end = t0() + 30 * DAY;
-        engine.advance(end).unwrap();
-        case.check_outcomes(&engine, &applied, end);
-        let transitions = engine.take_transitions();
+        let transitions = case.finish(&mut engine, &applied);
         assert!(
             transitions.windows(2).all(|w| w[0].at <= w[1].at),
             "in time order"
         );
-    }
-}
-
-/// Every lead's state stored and restored into a new engine at random points of a
-/// stream arriving out of order (so that some states hold events ahead of the clock,
-/// and events kept whole) scores on as the first engine would have: as batch scoring.
-#[test]
-fn states_stored_and_restored_mid_stream_score_on_as_batch() {
-    let lateness = 2 * DAY;
-    for seed in 0..cases() {
-        let case = Case::new(seed);
-        let mut rng = Rng(seed ^ 0x7e57);
-        let mut arrivals: Vec<(i64, Event)> = case
-            .events
-            .iter()
-            .map(|e| (e.ts + rng.below(lateness as u64) as i64, e.clone()))
-            .collect();
-        arrivals.sort_by_key(|(arrival, _)| *arrival);
-        let settings = case.settings().with_lateness(lateness);
-        let mut engine = Engine::new(case.plan.clone(), settings).unwrap();
-        engine.advance(t0()).unwrap();
-        for lead in &case.leads {
-            engine.upsert(lead.clone());
-        }
-        let mut applied = Vec::new();
-        for (arrival, event) in arrivals {
-            if rng.chance(50) {
-                engine.advance(arrival.max(engine.now())).unwrap();
-            }
-            engine.apply(event.clone()).unwrap();
-            applied.push(event);
-            if rng.chance(20) {
-                let mut restored = Engine::new(case.plan.clone(), settings).unwrap();
-                restored.advance(engine.now()).unwrap();
-                for lead in &case.leads {
-                    let stored = serde_json::to_string(engine.lead_state(&lead.id).unwrap());
-                    let state = serde_json::from_str::<LiveLead>(&stored.unwrap()).unwrap();
-                    restored.restore_lead(state).unwrap();
-                }
-                engine = restored;
-                let as_of = engine.now() + rng.below(4 * DAY as u64) as i64;
-                case.check_outcomes(&engine, &applied, as_of);
-            }
-        }
-        let end = t0() + 30 * DAY;
-        engine.advance(end).unwrap();
-        case.check_outcomes(&engine, &applied, end);
     }
 }
 

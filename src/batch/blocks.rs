@@ -248,6 +248,7 @@ fn line_ranges(block: &[u8]) -> impl Iterator<Item = (u64, Range<usize>)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Mapped;
 
     fn blocks_of(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
         let mut out = Vec::new();
@@ -375,6 +376,29 @@ mod tests {
         fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
             Err(std::io::Error::other("cut short"))
         }
+    }
+
+    /// A source with a map is read from the map, not from its reader (which here fails
+    /// at once): every line, numbered, and no error.
+    #[test]
+    fn a_mapped_source_is_read_from_its_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, "a\nb\n\nc\n").unwrap();
+        let source = Source {
+            name: "events.jsonl".to_string(),
+            reader: FailingReader,
+            size: None,
+            mapped: Some(Mapped::plain_file(&path).expect("mapped")),
+        };
+        let (read, states) = in_parallel(source, 2, Vec::new, |seen, block, first| {
+            seen.extend(text_lines(block).map(|(i, line)| (first + i, line.unwrap().to_string())))
+        });
+        assert!(read.is_ok(), "the reader is not read");
+        let mut lines: Vec<_> = states.into_iter().flatten().collect();
+        lines.sort();
+        let expected = [(1, "a"), (2, "b"), (4, "c")].map(|(n, l)| (n, l.to_string()));
+        assert_eq!(lines, expected);
     }
 
     #[test]

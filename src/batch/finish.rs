@@ -65,7 +65,6 @@ impl Batch {
             .div_ceil(threads.clamp(1, super::MAX_THREADS) * 4)
             .max(1);
         let shares = runs.shares(size);
-        let by_id = self.by_id();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads.clamp(1, super::MAX_THREADS))
@@ -75,10 +74,7 @@ impl Batch {
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some(share) = shares.get(i) else { break };
-                            leads.clear();
-                            runs.merge_into(share.clone(), &by_id, &mut leads);
-                            let leads = &leads[..];
-                            done.push((i, each(LeadShare { batch: self, leads })));
+                            done.push((i, each(self.share(&runs, share.clone(), &mut leads))));
                         }
                         done
                     })
@@ -133,6 +129,19 @@ impl Batch {
             let second = sorted(leads / 2..leads);
             Runs(first.join().expect("sorting does not panic"), second)
         })
+    }
+
+    /// The leads at positions `range` of `runs` merged, as a share to score: merged
+    /// into `leads` (emptied first; a thread's buffer, reused share after share).
+    fn share<'s>(
+        &'s self,
+        runs: &Runs,
+        range: std::ops::Range<usize>,
+        leads: &'s mut Vec<InOrder>,
+    ) -> LeadShare<'s> {
+        leads.clear();
+        runs.merge_into(range, self.by_id(), leads);
+        LeadShare { batch: self, leads }
     }
 
     /// The order of leads by id.
@@ -203,7 +212,6 @@ impl Batch {
     ) -> io::Result<()> {
         let runs = self.runs(threads);
         let shares = runs.shares(WRITTEN_SHARE);
-        let by_id = self.by_id();
         let threads = threads.clamp(1, super::MAX_THREADS);
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
@@ -214,7 +222,7 @@ impl Batch {
             for _ in 0..threads {
                 let (send, recycled) = (send.clone(), &recycled);
                 let (shares, next, stop, format) = (&shares, &next, &stop, &format);
-                let (runs, by_id) = (&runs, &by_id);
+                let runs = &runs;
                 scope.spawn(move || {
                     let mut leads = Vec::with_capacity(WRITTEN_SHARE);
                     loop {
@@ -223,13 +231,10 @@ impl Batch {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        leads.clear();
-                        runs.merge_into(share.clone(), by_id, &mut leads);
                         let buffer = recycled.lock().expect("no panics holding it").try_recv();
                         let mut bytes = buffer.unwrap_or_default();
                         bytes.clear();
-                        let leads = &leads[..];
-                        format(LeadShare { batch: self, leads }, &mut bytes);
+                        format(self.share(runs, share.clone(), &mut leads), &mut bytes);
                         if send.send((i, bytes)).is_err() {
                             break;
                         }
@@ -492,8 +497,8 @@ mod tests {
             let by = |x: &InOrder, y: &InOrder| x.key.cmp(&y.key);
             for size in [1, 7, 64] {
                 let mut parts = Vec::new();
-                for start in (0..runs.len()).step_by(size) {
-                    runs.merge_into(start..(start + size).min(runs.len()), by, &mut parts);
+                for share in runs.shares(size) {
+                    runs.merge_into(share, by, &mut parts);
                 }
                 let leads: Vec<u32> = parts.iter().map(|l| l.lead as u32).collect();
                 assert_eq!(leads, whole, "parts of {size}");

@@ -492,7 +492,7 @@ impl Run<'_> {
         input.size = size;
         // A progress bar counts the bytes read through the reader: a mapped file's
         // would go uncounted, so one with a bar on show is read as a stream.
-        if bar.is_hidden() && !open::is_stdin(path) {
+        if bar.is_hidden() {
             input.mapped = Mapped::plain_file(path);
         }
         Ok((input, bar))

@@ -31,9 +31,13 @@ impl std::fmt::Debug for Mapped {
 
 impl Mapped {
     /// The bytes of the file at `path`, when it is a regular file, not empty, and not
-    /// compressed (by its bytes and by its name); `None` otherwise or when mapping fails
-    /// (the caller then reads it as a stream).
+    /// compressed (by its bytes and by its name); `None` otherwise, for `-` (standard
+    /// input, as every command reads it) or when mapping fails (the caller then reads
+    /// the input as a stream).
     pub fn plain_file(path: &Path) -> Option<Mapped> {
+        if super::open::is_stdin(path) {
+            return None;
+        }
         let file = File::open(path).ok()?;
         let meta = file.metadata().ok()?;
         if !meta.is_file() || meta.len() == 0 || Compression::of_name(path) != Compression::None {
@@ -133,5 +137,9 @@ mod tests {
         assert!(Mapped::plain_file(&empty).is_none(), "empty");
         assert!(Mapped::plain_file(Path::new("/no/such/file")).is_none());
         assert!(Mapped::plain_file(Path::new("/tmp")).is_none(), "a folder");
+        assert!(
+            Mapped::plain_file(Path::new("-")).is_none(),
+            "standard input"
+        );
     }
 }

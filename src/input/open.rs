@@ -53,8 +53,8 @@ pub fn open(path: &Path) -> io::Result<Input<'static>> {
     let mut input = decompressed(name_of(path), open_raw(path)?)?;
     if !is_stdin(path) {
         input.size = std::fs::metadata(path).ok().map(|m| m.len());
-        input.mapped = Mapped::plain_file(path);
     }
+    input.mapped = Mapped::plain_file(path);
     Ok(input)
 }
 

@@ -8,7 +8,7 @@ use crate::diagnostics::Code;
 use crate::eval::{Results, Scorer};
 use crate::ids::IdIndex;
 use crate::input::{self, EventRecord, Input, RecordError};
-use crate::live::{Engine, LiveError, RecordPacker, Settings, Transition};
+use crate::live::{Change, Engine, LiveError, RecordPacker, Settings};
 use crate::output::{self, Format};
 use crate::plan::Plan;
 use crate::record::Event;
@@ -24,11 +24,27 @@ struct Changes<'w> {
 }
 
 impl Changes<'_> {
-    fn write(&mut self, transitions: Vec<Transition>) -> Result<(), JobError> {
+    /// Writes the engines' changes, `lists[e]` being engine `e`'s in delivery order:
+    /// merged into one delivery order, each named only as it is written.
+    fn write(&mut self, engines: &[Engine], lists: &[Vec<Change>]) -> Result<(), JobError> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
-        for transition in transitions {
+        let mut next = vec![0; lists.len()];
+        let head = |e: usize, next: &[usize]| lists[e].get(next[e]).map(|c| (e, c));
+        loop {
+            let first = (0..lists.len())
+                .filter_map(|e| head(e, &next))
+                .min_by(|(a, x), (b, y)| {
+                    engines[*a]
+                        .delivery_key(x)
+                        .cmp(&engines[*b].delivery_key(y))
+                });
+            let Some((e, change)) = first else {
+                break;
+            };
+            next[e] += 1;
+            let transition = engines[e].transition(change);
             serde_json::to_writer(&mut **out, &transition)
                 .map_err(io::Error::other)
                 .and_then(|()| out.write_all(b"\n"))
@@ -107,21 +123,18 @@ impl ScoreJob {
         rejects.flush()?;
         progress(Phase::EventsRead);
         let mut engines = engines;
-        let mut transitions: Vec<Transition> = Vec::new();
+        let mut lists = Vec::new();
         if changes.is_some() {
-            for engine in &mut engines {
-                transitions.extend(engine.take_transitions());
-            }
+            lists.extend(engines.iter_mut().map(Engine::take_changes));
         }
+        let engines = &engines;
         summary.leads = engines.iter().map(|e| e.lead_ids().len()).sum();
         summary.rejected = files.iter().map(|f| f.rejected).sum();
         // The results are formatted on another thread while the changes are written
         // here: with a million leads there are about as many of each.
         let chunks = std::thread::scope(|scope| {
-            let results = scope.spawn(move || self.replay_results(&engines));
-            // Each engine's are in order already: the sort merges them.
-            transitions.sort_by(|a, b| a.key().cmp(&b.key()));
-            let written = Changes { out: changes }.write(transitions);
+            let results = scope.spawn(move || self.replay_results(engines));
+            let written = Changes { out: changes }.write(engines, &lists);
             let chunks = results
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

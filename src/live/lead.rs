@@ -37,9 +37,11 @@ pub struct LiveLead {
     /// arrives: so an event that changes nothing else costs one observation.
     #[serde(skip)]
     cache: Option<Cache>,
-    /// Its results that read only its attributes, once computed.
+    /// Its results that read only its attributes, once computed (a plain list, lent to
+    /// the scorer as a [`Known`] while it evaluates: so a lead, and an engine of them,
+    /// can be read from several threads at once).
     #[serde(skip)]
-    known: Known,
+    known: Vec<f64>,
 }
 
 /// A lead's flags and bands as shown (stored as a list).
@@ -171,7 +173,7 @@ impl LiveLead {
             next: None,
             queued: None,
             cache: None,
-            known: Known::default(),
+            known: Vec::new(),
         }
     }
 
@@ -238,7 +240,7 @@ impl LiveLead {
         debug_assert_eq!(Packed::read(&record).id, self.id(), "the same lead");
         self.record = record;
         self.invalidate();
-        self.known = Known::default();
+        self.known.clear();
     }
 
     /// Takes in an event at or before the clock `now`.
@@ -395,9 +397,10 @@ impl LiveLead {
     pub(super) fn results(&mut self, scorer: &Scorer, at: i64, cacheable: bool, out: &mut Results) {
         self.cached_state(scorer, at, cacheable);
         let state = &self.cache.as_ref().expect("made by cached_state").state;
+        let known = Known::new(std::mem::take(&mut self.known));
         let probe = Probe {
             trace: None,
-            known: Some(&self.known),
+            known: Some(&known),
         };
         scorer.results_probed(
             Attrs::Packed(&self.record),
@@ -407,6 +410,7 @@ impl LiveLead {
             None,
             probe,
         );
+        self.known = known.into_inner();
     }
 
     /// The earliest time after `at` at which the results can change with no new event

@@ -64,6 +64,7 @@ use crate::vocab::{FieldError, Value};
 use lead::Shown;
 use queue::TimeQueue;
 use std::collections::VecDeque;
+pub(crate) use transition::Change;
 use transition::Pending;
 
 /// How an engine takes events.
@@ -195,6 +196,9 @@ pub struct Engine {
     /// For each grade, each band's index shown: the first band of its name (see
     /// [`Engine::shown_at`]). Found once, so a look compares no names.
     shown_bands: Vec<Vec<u32>>,
+    /// For each flag and then each grade, its place in the order of (kind, name) that
+    /// transitions at one time are delivered in.
+    output_ranks: Vec<u32>,
     /// The flags and bands a look finds, before they replace the lead's (its buffer is
     /// reused: a look allocates nothing).
     shown: Shown,
@@ -242,6 +246,7 @@ impl Engine {
         };
         Ok(Engine {
             shown_bands: shown_bands(scorer.plan()),
+            output_ranks: output_ranks(scorer.plan()),
             shown: Shown::new(),
             records: RecordPacker::new(&scorer),
             ahead: VecDeque::new(),
@@ -451,13 +456,21 @@ impl Engine {
     /// The transitions since the last call, in time order, then by lead id, kind and
     /// name.
     pub fn take_transitions(&mut self) -> Vec<Transition> {
-        self.pending.take()
+        let changes = self.take_changes();
+        self.named(&changes)
     }
 
     /// The transitions before `time`, leaving the later ones (which an event at the
     /// same time may still undo).
     pub fn take_transitions_before(&mut self, time: i64) -> Vec<Transition> {
-        self.pending.take_before(time)
+        let changes = self.pending.take_before(time);
+        let changes = self.in_delivery_order(changes);
+        self.named(&changes)
+    }
+
+    /// `changes`, named.
+    fn named(&self, changes: &[Change]) -> Vec<Transition> {
+        changes.iter().map(|c| self.transition(c)).collect()
     }
 
     /// The live state of a lead, to store.
@@ -586,40 +599,77 @@ impl Engine {
         self.schedule(i, at);
     }
 
-    /// Reports each flag and band of lead `i` that differs from what it showed before
+    /// Notes each flag and band of lead `i` that differs from what it showed before
     /// (in `self.shown`).
     fn report(&mut self, i: u32, at: i64, cause: Cause) {
         let lead = &self.leads[i as usize];
-        let plan = self.scorer.plan();
-        let flags = plan.flags.len();
-        for (k, (&old, &new)) in self.shown.iter().zip(&lead.shown).enumerate() {
-            if old == new {
-                continue;
+        for (k, (&from, &to)) in self.shown.iter().zip(&lead.shown).enumerate() {
+            if from != to {
+                let output = k as u32;
+                let change = Change {
+                    at,
+                    lead: i,
+                    output,
+                    from,
+                    to,
+                    cause,
+                };
+                self.pending.push(change);
             }
-            let (kind, name, from, to) = if k < flags {
-                let name = plan.flags[k].name.clone();
-                (
-                    Kind::Flag,
-                    name,
-                    Level::Flag(old == 1),
-                    Level::Flag(new == 1),
-                )
-            } else {
-                let grade = &plan.grades[k - flags];
-                let band = |b: u32| Level::Band(grade.bands[b as usize].name.clone());
-                let name = plan.scores[grade.score as usize].name.clone();
-                (Kind::Grade, name, band(old), band(new))
-            };
-            self.pending.push(Transition {
-                lead: lead.id().to_string(),
-                at,
-                kind,
-                name,
-                from,
-                to,
-                cause,
-            });
         }
+    }
+
+    /// The transition `change` notes, named.
+    pub(crate) fn transition(&self, change: &Change) -> Transition {
+        let plan = self.scorer.plan();
+        let k = change.output as usize;
+        let (kind, name, from, to) = match k.checked_sub(plan.flags.len()) {
+            None => {
+                let name = plan.flags[k].name.clone();
+                let level = |v: u32| Level::Flag(v == 1);
+                (Kind::Flag, name, level(change.from), level(change.to))
+            }
+            Some(g) => {
+                let grade = &plan.grades[g];
+                let level = |b: u32| Level::Band(grade.bands[b as usize].name.clone());
+                let name = plan.scores[grade.score as usize].name.clone();
+                (Kind::Grade, name, level(change.from), level(change.to))
+            }
+        };
+        Transition {
+            lead: self.leads[change.lead as usize].id().to_string(),
+            at: change.at,
+            kind,
+            name,
+            from,
+            to,
+            cause: change.cause,
+        }
+    }
+
+    /// The order changes are delivered in: by time, then lead id, then kind and name
+    /// (each output's rank among them).
+    pub(crate) fn delivery_key(&self, change: &Change) -> (i64, &str, u32) {
+        let id = self.leads[change.lead as usize].id();
+        (change.at, id, self.output_ranks[change.output as usize])
+    }
+
+    /// `changes` (in time order) in delivery order.
+    fn in_delivery_order(&self, mut changes: Vec<Change>) -> Vec<Change> {
+        // Only changes at one time need sorting, and those are few: the ids are read
+        // for them alone.
+        for same_time in changes.chunk_by_mut(|a, b| a.at == b.at) {
+            if same_time.len() > 1 {
+                same_time.sort_unstable_by(|a, b| self.delivery_key(a).cmp(&self.delivery_key(b)));
+            }
+        }
+        changes
+    }
+
+    /// The changes since the last call (as [`Engine::take_transitions`]), unnamed.
+    pub(crate) fn take_changes(&mut self) -> Vec<Change> {
+        let changes = self.pending.take();
+        self.in_delivery_order(changes)
     }
 
     /// Finds when lead `i` (whose state is cached as of `at`, and whose results as of
@@ -685,4 +735,21 @@ fn shown_bands(plan: &Plan) -> Vec<Vec<u32>> {
                 .collect()
         })
         .collect()
+}
+
+/// For each flag and then each grade of `plan`, its rank by kind (flags first) and name:
+/// the order of the transitions of one lead at one time. Flag names are unique, and so
+/// are graded scores (a score is graded once).
+fn output_ranks(plan: &Plan) -> Vec<u32> {
+    let flags = plan.flags.iter().map(|f| (Kind::Flag, f.name.as_str()));
+    let grades =
+        (plan.grades.iter()).map(|g| (Kind::Grade, plan.scores[g.score as usize].name.as_str()));
+    let outputs: Vec<(Kind, &str)> = flags.chain(grades).collect();
+    let mut order: Vec<usize> = (0..outputs.len()).collect();
+    order.sort_by_key(|&k| outputs[k]);
+    let mut ranks = vec![0; outputs.len()];
+    for (rank, k) in order.into_iter().enumerate() {
+        ranks[k] = rank as u32;
+    }
+    ranks
 }

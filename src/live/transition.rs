@@ -61,13 +61,6 @@ pub struct Transition {
     pub cause: Cause,
 }
 
-impl Transition {
-    /// The order transitions are delivered in: by time, then lead id, kind and name.
-    pub(crate) fn key(&self) -> (i64, &str, Kind, &str) {
-        (self.at, &self.lead, self.kind, &self.name)
-    }
-}
-
 /// As `leadscore replay --changes` writes it: `at` in RFC 3339, keys in this order.
 impl Serialize for Transition {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -83,53 +76,64 @@ impl Serialize for Transition {
     }
 }
 
-/// Transitions not yet delivered, in time order. A change undone at the same
-/// microsecond (two events of one lead at one time) cancels out rather than being
-/// delivered twice.
+/// A transition as an engine keeps it until it is delivered: its lead and output by
+/// index and its levels as shown (a flag's 0 or 1, a band's index), so that noting one
+/// copies no names; the engine names it when it is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub at: i64,
+    /// The lead's index in its engine.
+    pub lead: u32,
+    /// The flag's index, or the number of flags plus the grade's.
+    pub output: u32,
+    pub from: u32,
+    pub to: u32,
+    pub cause: Cause,
+}
+
+/// Changes not yet delivered, in time order. A change undone at the same microsecond
+/// (two events of one lead at one time) cancels out rather than being delivered twice.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Pending {
-    list: Vec<Transition>,
+    list: Vec<Change>,
 }
 
 impl Pending {
-    /// Adds a transition at or after every pending one.
-    pub fn push(&mut self, transition: Transition) {
+    /// Adds a change at or after every pending one.
+    pub fn push(&mut self, change: Change) {
+        debug_assert!(self.list.last().is_none_or(|last| last.at <= change.at));
         let same_time = self
             .list
             .iter()
-            .rposition(|t| t.at != transition.at)
+            .rposition(|c| c.at != change.at)
             .map_or(0, |i| i + 1);
-        let earlier = self.list[same_time..].iter().position(|t| {
-            t.lead == transition.lead && t.kind == transition.kind && t.name == transition.name
-        });
+        let earlier = self.list[same_time..]
+            .iter()
+            .position(|c| c.lead == change.lead && c.output == change.output);
         match earlier {
-            Some(i) if self.list[same_time + i].from == transition.to => {
+            Some(i) if self.list[same_time + i].from == change.to => {
                 self.list.remove(same_time + i);
             }
             Some(i) => {
                 let kept = &mut self.list[same_time + i];
-                kept.to = transition.to;
-                kept.cause = kept.cause.min(transition.cause);
+                kept.to = change.to;
+                kept.cause = kept.cause.min(change.cause);
             }
-            None => self.list.push(transition),
+            None => self.list.push(change),
         }
     }
 
-    /// Every pending transition, in delivery order.
-    pub fn take(&mut self) -> Vec<Transition> {
-        let mut list = std::mem::take(&mut self.list);
-        list.sort_by(|a, b| a.key().cmp(&b.key()));
-        list
+    /// Every pending change, in time order.
+    pub fn take(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.list)
     }
 
-    /// The pending transitions before `time`, in delivery order; later ones stay (they
-    /// may still cancel out).
-    pub fn take_before(&mut self, time: i64) -> Vec<Transition> {
-        let split = self.list.partition_point(|t| t.at < time);
+    /// The pending changes before `time`, in time order; later ones stay (they may
+    /// still cancel out).
+    pub fn take_before(&mut self, time: i64) -> Vec<Change> {
+        let split = self.list.partition_point(|c| c.at < time);
         let rest = self.list.split_off(split);
-        let mut list = std::mem::replace(&mut self.list, rest);
-        list.sort_by(|a, b| a.key().cmp(&b.key()));
-        list
+        std::mem::replace(&mut self.list, rest)
     }
 
     #[cfg(test)]
@@ -142,14 +146,13 @@ impl Pending {
 mod tests {
     use super::*;
 
-    fn flag(lead: &str, at: i64, from: bool, to: bool) -> Transition {
-        Transition {
-            lead: lead.into(),
+    fn mql(lead: u32, at: i64, from: u32, to: u32) -> Change {
+        Change {
             at,
-            kind: Kind::Flag,
-            name: "mql".into(),
-            from: Level::Flag(from),
-            to: Level::Flag(to),
+            lead,
+            output: 0,
+            from,
+            to,
             cause: Cause::Event,
         }
     }
@@ -157,29 +160,61 @@ mod tests {
     #[test]
     fn a_change_undone_at_the_same_time_cancels_out() {
         let mut pending = Pending::default();
-        pending.push(flag("L1", 5, false, true));
-        pending.push(flag("L2", 5, false, true));
-        pending.push(flag("L1", 5, true, false));
-        let left = pending.take();
-        assert_eq!(left, vec![flag("L2", 5, false, true)]);
+        pending.push(mql(1, 5, 0, 1));
+        pending.push(mql(2, 5, 0, 1));
+        pending.push(mql(1, 5, 1, 0));
+        assert_eq!(pending.take(), vec![mql(2, 5, 0, 1)]);
     }
 
     #[test]
-    fn changes_at_other_times_are_kept_and_delivered_in_order() {
+    fn changes_at_one_time_merge_and_take_the_first_cause() {
         let mut pending = Pending::default();
-        pending.push(flag("L2", 5, false, true));
-        pending.push(flag("L1", 5, false, true));
-        pending.push(flag("L1", 6, true, false));
+        let first = Change {
+            output: 3,
+            ..mql(1, 5, 0, 1)
+        };
+        pending.push(first);
+        pending.push(Change {
+            cause: Cause::Time,
+            ..mql(1, 5, 0, 1)
+        });
+        pending.push(Change {
+            cause: Cause::Lead,
+            ..mql(1, 5, 1, 2)
+        });
+        // The earlier cause of the two (time before a change of the lead).
+        let merged = Change {
+            cause: Cause::Time,
+            ..mql(1, 5, 0, 2)
+        };
+        assert_eq!(pending.take(), vec![first, merged]);
+    }
+
+    #[test]
+    fn changes_at_other_times_are_kept() {
+        let mut pending = Pending::default();
+        pending.push(mql(2, 5, 0, 1));
+        pending.push(mql(1, 5, 0, 1));
+        pending.push(mql(1, 6, 1, 0));
         assert_eq!(
             pending.take_before(6),
-            vec![flag("L1", 5, false, true), flag("L2", 5, false, true)]
+            vec![mql(2, 5, 0, 1), mql(1, 5, 0, 1)]
         );
         assert_eq!(pending.len(), 1);
     }
 
     #[test]
     fn a_transition_is_written_as_the_changes_file_has_it() {
-        let json = serde_json::to_string(&flag("L1", 1_759_482_000_000_000, false, true)).unwrap();
+        let transition = Transition {
+            lead: "L1".into(),
+            at: 1_759_482_000_000_000,
+            kind: Kind::Flag,
+            name: "mql".into(),
+            from: Level::Flag(false),
+            to: Level::Flag(true),
+            cause: Cause::Event,
+        };
+        let json = serde_json::to_string(&transition).unwrap();
         assert_eq!(
             json,
             r#"{"lead":"L1","at":"2025-10-03T09:00:00Z","kind":"flag","name":"mql","from":false,"to":true,"cause":"event"}"#

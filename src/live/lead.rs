@@ -262,7 +262,30 @@ impl LiveLead {
             None => self.invalidate(),
         }
         if !intake.passing.is_over(now) {
-            self.live.push(LiveEvent::taken_in(event, intake));
+            self.keep(LiveEvent::taken_in(event, intake));
+        }
+    }
+
+    /// Adds an event to those kept live. Most leads keep one or two at a time, a million
+    /// leads at once: the list grows one by one up to four (a vector's first growth
+    /// would make room for four), then doubles.
+    fn keep(&mut self, live: LiveEvent) {
+        let len = self.live.len();
+        if len == self.live.capacity() {
+            let more = if len < 4 { 1 } else { len };
+            self.live.reserve_exact(more);
+        }
+        self.live.push(live);
+    }
+
+    /// Gives back the room of events no longer kept: all of it when none is left, the
+    /// half of it that is empty when more than half is.
+    fn fit_live(&mut self) {
+        let (len, capacity) = (self.live.len(), self.live.capacity());
+        if len == 0 && capacity > 0 {
+            self.live = Vec::new();
+        } else if capacity > 4 && 2 * len < capacity {
+            self.live.shrink_to(capacity / 2);
         }
     }
 
@@ -279,7 +302,7 @@ impl LiveLead {
         if let Some(cache) = &mut self.cache {
             cache.until = cache.until.min(event.ts);
         }
-        self.live.push(LiveEvent::new(event, false, passing, None));
+        self.keep(LiveEvent::new(event, false, passing, None));
     }
 
     /// Settles the events the clock has reached by `at` and forgets those whose effects
@@ -327,6 +350,7 @@ impl LiveLead {
             }
             !(live.settled && live.passing.is_over(at))
         });
+        self.fit_live();
         match &mut self.cache {
             Some(cache) if carry => (cache.from, cache.until) = (at, until),
             Some(cache) => cache.until = i64::MIN,
@@ -492,5 +516,52 @@ impl LiveLead {
             }
         }
         Some(turned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::live::{Engine, Settings};
+    use crate::{compile_source, time, MemoryLoader};
+
+    /// The room a lead's list of live events takes, in events.
+    fn room(engine: &Engine, id: &str) -> usize {
+        engine.lead_state(id).expect("a lead").live.capacity()
+    }
+
+    #[test]
+    fn the_live_events_take_the_room_they_need_and_none_once_they_are_over() {
+        let source = "event email.click {}\n\
+                      score engagement { on email.click +10 within 30d }";
+        let compiled = compile_source("m.score", source, &MemoryLoader::new());
+        let mut engine = Engine::new(compiled.plan.unwrap(), Settings::default()).unwrap();
+        let start = time::parse_timestamp("2026-10-01").unwrap();
+        let click = |engine: &mut Engine, at: i64| {
+            engine.advance(at).unwrap();
+            let event = engine.scorer().event("L1", "email.click", at, []).unwrap();
+            engine.apply(event.unwrap()).unwrap();
+        };
+        for k in 0..4 {
+            click(&mut engine, start + k * time::HOUR);
+            let kept = engine.lead_state("L1").unwrap().live_events();
+            assert_eq!(
+                (kept, room(&engine, "L1")),
+                (k as usize + 1, k as usize + 1)
+            );
+        }
+        for k in 4..12 {
+            click(&mut engine, start + k * time::HOUR);
+        }
+        assert_eq!(room(&engine, "L1"), 16, "doubling past four");
+        // Twelve clicks have left the window, two are left in it: half the room goes.
+        click(&mut engine, start + 29 * time::DAY);
+        click(&mut engine, start + 29 * time::DAY + 1);
+        engine
+            .advance(start + 30 * time::DAY + 12 * time::HOUR)
+            .unwrap();
+        assert_eq!(engine.lead_state("L1").unwrap().live_events(), 2);
+        assert!(room(&engine, "L1") <= 8);
+        engine.advance(start + 90 * time::DAY).unwrap();
+        assert_eq!(room(&engine, "L1"), 0);
     }
 }

@@ -68,6 +68,11 @@ impl TimeQueue {
         ahead: impl FnOnce(&[(i64, u32)]),
     ) -> Option<(i64, u32)> {
         if self.buckets[0].is_empty() {
+            // Asked at every event, and mostly nothing is due: known without a look
+            // at the buckets.
+            if self.least.is_some_and(|least| least > to) {
+                return None;
+            }
             let first = self.buckets.iter().position(|b| !b.is_empty())?;
             let least = match self.least {
                 Some(least) => least,
@@ -83,9 +88,14 @@ impl TimeQueue {
             if self.buckets[first].len() <= AHEAD {
                 ahead(&self.buckets[first]);
             }
-            for (at, lead) in std::mem::take(&mut self.buckets[first]) {
+            // Every entry lands in a lower bucket, so the emptied one is put back
+            // with its room: the buckets stop allocating once they have grown.
+            let mut spread = std::mem::take(&mut self.buckets[first]);
+            for &(at, lead) in &spread {
                 self.buckets[bucket(least, at)].push((at, lead));
             }
+            spread.clear();
+            self.buckets[first] = spread;
         }
         if self.last > to {
             return None;
@@ -180,6 +190,18 @@ mod tests {
                 assert_eq!(queue.len(), model.len());
             }
         }
+    }
+
+    #[test]
+    fn a_bucket_spread_out_keeps_its_room_for_the_next_entries() {
+        let mut queue = TimeQueue::new(0);
+        // All in the bucket of bit 40, then spread out by the first pop.
+        for lead in 0..1000_u32 {
+            queue.push((1 << 40) + i64::from(lead) * 3, lead);
+        }
+        assert_eq!(queue.pop_until(i64::MAX, |_| {}), Some((1 << 40, 0)));
+        assert!(queue.buckets[41].is_empty());
+        assert!(queue.buckets[41].capacity() >= 1000);
     }
 
     #[test]

@@ -490,3 +490,68 @@ fn a_lead_listed_twice_is_refused_as_score_refuses_it_naming_both_lines() {
     assert_eq!(replay_rejects, std::fs::read(&rejects).unwrap());
     assert!(String::from_utf8_lossy(&replay_rejects).contains("appears twice"));
 }
+
+#[test]
+fn a_lead_file_of_many_blocks_is_read_as_score_reads_it_bad_lines_and_all() {
+    // Over 4 MB, so it is parsed in several blocks on several threads: a bad line in
+    // the first, a line that is not UTF-8 and a lead listed again (from the first block)
+    // in a later one.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leads.jsonl");
+    let mut leads = Vec::new();
+    for k in 0..60_000 {
+        let line = match k {
+            20_000 => "{\"id\": broken".to_string(),
+            55_000 => "{\"id\":\"L000005\",\"industry\":\"retail\"}".to_string(),
+            _ => format!(
+                "{{\"id\":\"L{k:06}\",\"industry\":\"software\",\"employees\":{},\"note\":\"{}\"}}",
+                k % 5000,
+                "x".repeat(k % 60)
+            ),
+        };
+        leads.extend_from_slice(line.as_bytes());
+        leads.push(b'\n');
+        if k == 41_000 {
+            leads.extend_from_slice(b"{\"id\":\"L\xff\"}\n");
+        }
+    }
+    std::fs::write(&path, &leads).unwrap();
+    let leads = path.to_str().unwrap();
+    let events = "examples/data/b2b/events.jsonl";
+    let rejects = dir.path().join("rejects.jsonl");
+    let run = |command: &str, extra: &[&str]| {
+        let mut args = vec!["--leads", leads, "--threads", "2", "--format", "csv"];
+        args.extend(extra);
+        b2b(command, events, &args)
+    };
+    // Stopped by the first bad line, as score is.
+    let stopped = run("replay", &[]);
+    assert_eq!(stopped.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&stopped.stderr).contains(":20001:"));
+    assert_eq!(stopped.stderr, run("score", &[]).stderr);
+    // With the bad lines set aside: the same results and the same rejects, in order.
+    let aside = ["--rejects", rejects.to_str().unwrap()];
+    let replayed = run("replay", &aside);
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    let replay_rejects = std::fs::read_to_string(&rejects).unwrap();
+    let scored = run("score", &aside);
+    assert_eq!(replayed.stdout, scored.stdout);
+    assert_eq!(replay_rejects, std::fs::read_to_string(&rejects).unwrap());
+    let lines: Vec<&str> = replay_rejects.lines().collect();
+    assert_eq!(lines.len(), 3, "{replay_rejects}");
+    assert!(
+        lines[2].contains("appears twice (first on line 6)"),
+        "{}",
+        lines[2]
+    );
+    // Every good lead of the file (six-digit ids; the events name others too).
+    let file_leads = String::from_utf8_lossy(&replayed.stdout)
+        .lines()
+        .filter(|row| row.split(',').next().is_some_and(|id| id.len() == 7))
+        .count();
+    assert_eq!(file_leads, 60_000 - 2);
+}

@@ -16,7 +16,7 @@
 //! A batch owns its [`Scorer`] through an [`Arc`], so it can be kept (by a server, a
 //! binding) without borrowing anything.
 
-mod blocks;
+pub(crate) mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod finish;

@@ -164,40 +164,87 @@ impl ScoreJob {
     ) -> Result<u64, JobError> {
         let file = source.name.clone();
         let format = self.format_of(&source);
-        let plan = scorer.plan();
+        let mut leads = LeadList::new(&file, &self.keys.id, records);
+        if format == input::Format::Jsonl {
+            return self.replay_leads_parallel(scorer, source, leads, rejects);
+        }
         let mut packer = RecordPacker::new(scorer);
-        // Each id's index in `records`, and the line of each record.
-        let (mut ids, mut lines) = (IdIndex::default(), Vec::new());
-        let mut good = 0;
         let read = input::read_leads(
             source,
             format,
-            plan,
+            scorer.plan(),
             &self.keys,
             self.read_options,
-            |line, lead, record| {
-                let added = lead.and_then(|lead| {
-                    let next = u32::try_from(records.len()).expect("fewer than 4 billion leads");
-                    match ids.get_or_insert(&lead.id, next) {
-                        (_, true) => {
-                            records.push(packer.pack(scorer, &lead));
-                            lines.push(line);
-                            Ok(())
-                        }
-                        (first, false) => Err(LeadError::Duplicate {
-                            id: lead.id,
-                            first: lines[first as usize],
-                        }
-                        .at(&file, line, &self.keys.id)
-                        .with_raw(record())),
-                    }
-                });
-                good += u64::from(added.is_ok());
-                rejects.set_aside(added).map(|_| ())
+            |line, lead, text| {
+                let record = lead.map(|lead| packer.pack(scorer, &lead));
+                leads.add(line, record, text, rejects)
             },
         );
         read.map_err(|error| rejects.stopped(error))?;
-        Ok(good)
+        Ok(leads.good)
+    }
+
+    /// [`ScoreJob::replay_leads`] for JSON Lines: the lines are parsed and packed on
+    /// the job's threads, block by block, then added in line order (so a lead listed
+    /// twice, and the bad records, are found as a reading in order finds them). A
+    /// record's text is kept for a lead listed twice only when bad records are set
+    /// aside (as `score` does).
+    fn replay_leads_parallel(
+        &self,
+        scorer: &Scorer,
+        source: Input<'_>,
+        mut leads: LeadList<'_>,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<u64, JobError> {
+        let keep_text = rejects.out.is_some();
+        let file = source.name.clone();
+        let threads = self.threads.clamp(1, crate::MAX_THREADS);
+        let (read, workers) = crate::batch::blocks::in_parallel(
+            source,
+            threads,
+            || {
+                (
+                    Vec::new(),
+                    RecordPacker::new(scorer),
+                    crate::record::Lead::default(),
+                )
+            },
+            |(parsed, packer, lead), block, first_line| {
+                let mut lines = Vec::new();
+                for (i, text) in crate::batch::blocks::text_lines(block) {
+                    let line = first_line + i;
+                    let record = match text {
+                        Ok(text) => {
+                            let at = (file.as_str(), line, text);
+                            input::parse_lead_line_into(
+                                scorer.plan(),
+                                &self.keys,
+                                self.read_options,
+                                at,
+                                lead,
+                            )
+                            .map(|()| packer.pack(scorer, lead))
+                        }
+                        Err(bytes) => Err(input::not_utf8(&file, line, bytes)),
+                    };
+                    let text = match text {
+                        Ok(text) if keep_text => text.to_string(),
+                        _ => String::new(),
+                    };
+                    lines.push((line, record, text));
+                }
+                parsed.push((first_line, lines));
+            },
+        );
+        let mut blocks: Vec<_> = workers.into_iter().flat_map(|w| w.0).collect();
+        blocks.sort_unstable_by_key(|&(first_line, _)| first_line);
+        for (line, record, text) in blocks.into_iter().flat_map(|(_, lines)| lines) {
+            leads
+                .add(line, record, &|| text.clone(), rejects)
+                .map_err(|error| rejects.stopped(error))?;
+        }
+        read.map_err(|error| rejects.stopped(error))?;
+        Ok(leads.good)
     }
 
     /// Every lead's results as of the job's time, formatted, in lead id order.
@@ -240,6 +287,60 @@ impl ScoreJob {
             chunks.push(bytes);
         }
         Ok(chunks)
+    }
+}
+
+/// The lead records of a replay, as they are added in line order.
+struct LeadList<'r> {
+    file: &'r str,
+    id_key: &'r str,
+    records: &'r mut Vec<Box<[u8]>>,
+    /// Each id's index in `records`, and the line of each record.
+    ids: IdIndex,
+    lines: Vec<u64>,
+    good: u64,
+}
+
+impl<'r> LeadList<'r> {
+    fn new(file: &'r str, id_key: &'r str, records: &'r mut Vec<Box<[u8]>>) -> LeadList<'r> {
+        LeadList {
+            file,
+            id_key,
+            records,
+            ids: IdIndex::default(),
+            lines: Vec::new(),
+            good: 0,
+        }
+    }
+
+    /// Adds the record read at `line` (or sets aside its error, or the lead's listed
+    /// twice, with the record's `text`); `Err` when that stops the reading.
+    fn add(
+        &mut self,
+        line: u64,
+        record: Result<Box<[u8]>, RecordError>,
+        text: &dyn Fn() -> String,
+        rejects: &mut Rejects<'_>,
+    ) -> Result<(), RecordError> {
+        let added = record.and_then(|record| {
+            let next = u32::try_from(self.records.len()).expect("fewer than 4 billion leads");
+            let id = crate::eval::Packed::read(&record).id;
+            match self.ids.get_or_insert(id, next) {
+                (_, true) => {
+                    self.records.push(record);
+                    self.lines.push(line);
+                    Ok(())
+                }
+                (first, false) => Err(LeadError::Duplicate {
+                    id: id.to_string(),
+                    first: self.lines[first as usize],
+                }
+                .at(self.file, line, self.id_key)
+                .with_raw(text())),
+            }
+        });
+        self.good += u64::from(added.is_ok());
+        rejects.set_aside(added).map(|_| ())
     }
 }
 

@@ -873,3 +873,42 @@ fn a_stored_lead_state_of_another_shape_is_refused_and_changes_nothing() {
     assert_eq!(same.lead_state("L1").unwrap().live_events(), 1);
     assert_eq!(LiveError::ForeignState.code().as_str(), "E0843");
 }
+
+/// The room a lead's list of live events takes, in events.
+fn room(engine: &Engine, id: &str) -> usize {
+    engine.lead_state(id).expect("a lead").live_room()
+}
+
+#[test]
+fn the_live_events_take_the_room_they_need_and_none_once_they_are_over() {
+    let source = "event email.click {}\n\
+                  score engagement { on email.click +10 within 30d }";
+    let compiled = leadscore::compile_source("m.score", source, &leadscore::MemoryLoader::new());
+    let mut engine = Engine::new(compiled.plan.unwrap(), Settings::default()).unwrap();
+    let start = leadscore::time::parse_timestamp("2026-10-01").unwrap();
+    let click = |engine: &mut Engine, at: i64| {
+        engine.advance(at).unwrap();
+        let event = engine.scorer().event("L1", "email.click", at, []).unwrap();
+        engine.apply(event.unwrap()).unwrap();
+    };
+    for k in 0..4 {
+        click(&mut engine, start + k * HOUR);
+        let kept = engine.lead_state("L1").unwrap().live_events();
+        assert_eq!(
+            (kept, room(&engine, "L1")),
+            (k as usize + 1, k as usize + 1)
+        );
+    }
+    for k in 4..12 {
+        click(&mut engine, start + k * HOUR);
+    }
+    assert_eq!(room(&engine, "L1"), 16, "doubling past four");
+    // Twelve clicks have left the window, two are left in it: half the room goes.
+    click(&mut engine, start + 29 * DAY);
+    click(&mut engine, start + 29 * DAY + 1);
+    engine.advance(start + 30 * DAY + 12 * HOUR).unwrap();
+    assert_eq!(engine.lead_state("L1").unwrap().live_events(), 2);
+    assert!(room(&engine, "L1") <= 8);
+    engine.advance(start + 90 * DAY).unwrap();
+    assert_eq!(room(&engine, "L1"), 0);
+}

@@ -235,6 +235,12 @@ impl LiveLead {
         self.live.len()
     }
 
+    /// How many events the lead has room for (for the crate's tests of that room).
+    #[cfg(feature = "internals")]
+    pub fn live_room(&self) -> usize {
+        self.live.capacity()
+    }
+
     /// Replaces the lead's record (the same id, new attributes).
     pub(super) fn set_record(&mut self, record: Box<[u8]>) {
         debug_assert_eq!(Packed::read(&record).id, self.id(), "the same lead");
@@ -516,52 +522,5 @@ impl LiveLead {
             }
         }
         Some(turned)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::live::{Engine, Settings};
-    use crate::{compile_source, time, MemoryLoader};
-
-    /// The room a lead's list of live events takes, in events.
-    fn room(engine: &Engine, id: &str) -> usize {
-        engine.lead_state(id).expect("a lead").live.capacity()
-    }
-
-    #[test]
-    fn the_live_events_take_the_room_they_need_and_none_once_they_are_over() {
-        let source = "event email.click {}\n\
-                      score engagement { on email.click +10 within 30d }";
-        let compiled = compile_source("m.score", source, &MemoryLoader::new());
-        let mut engine = Engine::new(compiled.plan.unwrap(), Settings::default()).unwrap();
-        let start = time::parse_timestamp("2026-10-01").unwrap();
-        let click = |engine: &mut Engine, at: i64| {
-            engine.advance(at).unwrap();
-            let event = engine.scorer().event("L1", "email.click", at, []).unwrap();
-            engine.apply(event.unwrap()).unwrap();
-        };
-        for k in 0..4 {
-            click(&mut engine, start + k * time::HOUR);
-            let kept = engine.lead_state("L1").unwrap().live_events();
-            assert_eq!(
-                (kept, room(&engine, "L1")),
-                (k as usize + 1, k as usize + 1)
-            );
-        }
-        for k in 4..12 {
-            click(&mut engine, start + k * time::HOUR);
-        }
-        assert_eq!(room(&engine, "L1"), 16, "doubling past four");
-        // Twelve clicks have left the window, two are left in it: half the room goes.
-        click(&mut engine, start + 29 * time::DAY);
-        click(&mut engine, start + 29 * time::DAY + 1);
-        engine
-            .advance(start + 30 * time::DAY + 12 * time::HOUR)
-            .unwrap();
-        assert_eq!(engine.lead_state("L1").unwrap().live_events(), 2);
-        assert!(room(&engine, "L1") <= 8);
-        engine.advance(start + 90 * time::DAY).unwrap();
-        assert_eq!(room(&engine, "L1"), 0);
     }
 }

@@ -3,6 +3,7 @@
 use crate::time::format_timestamp;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What made a transition happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -95,50 +96,92 @@ pub(crate) struct Change {
 /// (two events of one lead at one time) cancels out rather than being delivered twice.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Pending {
+    /// The changes, each (lead, output) at most once per time. One undone at its time
+    /// stays, as a change to what it changed from (`from == to`), until it is taken.
     list: Vec<Change>,
+    /// Where the changes at the latest time start in `list`.
+    group: usize,
+    /// For a group of more than [`Pending::SCANNED`] changes, where each (lead, output)
+    /// is in it: a time at which thousands of leads change (a lead file's attributes
+    /// applied at one clock time) then costs no scan of the group per change.
+    places: HashMap<(u32, u32), usize, foldhash::fast::RandomState>,
 }
 
 impl Pending {
+    /// The size up to which a group is scanned for a lead's earlier change.
+    const SCANNED: usize = 16;
+
     /// Adds a change at or after every pending one.
     pub fn push(&mut self, change: Change) {
         debug_assert!(self.list.last().is_none_or(|last| last.at <= change.at));
-        let same_time = self
-            .list
-            .iter()
-            .rposition(|c| c.at != change.at)
-            .map_or(0, |i| i + 1);
-        let earlier = self.list[same_time..]
-            .iter()
-            .position(|c| c.lead == change.lead && c.output == change.output);
-        match earlier {
-            Some(i) if self.list[same_time + i].from == change.to => {
-                self.list.remove(same_time + i);
-            }
+        if self.list.last().is_none_or(|last| last.at != change.at) {
+            self.group = self.list.len();
+            self.places.clear();
+        }
+        match self.earlier(&change) {
             Some(i) => {
-                let kept = &mut self.list[same_time + i];
+                let kept = &mut self.list[self.group + i];
+                // An undone change is taken up again as a new one, with its own cause.
+                kept.cause = if kept.from == kept.to {
+                    change.cause
+                } else {
+                    kept.cause.min(change.cause)
+                };
                 kept.to = change.to;
-                kept.cause = kept.cause.min(change.cause);
             }
-            None => self.list.push(change),
+            None => {
+                self.list.push(change);
+                let size = self.list.len() - self.group;
+                if !self.places.is_empty() {
+                    self.places.insert((change.lead, change.output), size - 1);
+                } else if size > Self::SCANNED {
+                    let group = self.list[self.group..].iter().enumerate();
+                    let places = group.map(|(i, c)| ((c.lead, c.output), i));
+                    self.places.extend(places);
+                }
+            }
+        }
+    }
+
+    /// Where in the latest group the change's lead and output changed already.
+    fn earlier(&self, change: &Change) -> Option<usize> {
+        if self.places.is_empty() {
+            let group = &self.list[self.group..];
+            group
+                .iter()
+                .position(|c| c.lead == change.lead && c.output == change.output)
+        } else {
+            self.places.get(&(change.lead, change.output)).copied()
         }
     }
 
     /// Every pending change, in time order.
     pub fn take(&mut self) -> Vec<Change> {
-        std::mem::take(&mut self.list)
+        self.group = 0;
+        self.places.clear();
+        let mut changes = std::mem::take(&mut self.list);
+        changes.retain(|c| c.from != c.to);
+        changes
     }
 
     /// The pending changes before `time`, in time order; later ones stay (they may
     /// still cancel out).
     pub fn take_before(&mut self, time: i64) -> Vec<Change> {
         let split = self.list.partition_point(|c| c.at < time);
+        if split > self.group {
+            // The latest group is taken too: nothing is left.
+            return self.take();
+        }
         let rest = self.list.split_off(split);
-        std::mem::replace(&mut self.list, rest)
+        self.group -= split;
+        let mut changes = std::mem::replace(&mut self.list, rest);
+        changes.retain(|c| c.from != c.to);
+        changes
     }
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.list.iter().filter(|c| c.from != c.to).count()
     }
 }
 
@@ -201,6 +244,41 @@ mod tests {
             vec![mql(2, 5, 0, 1), mql(1, 5, 0, 1)]
         );
         assert_eq!(pending.len(), 1);
+    }
+
+    /// Many leads changing at one time (more than are scanned): each change still
+    /// finds its lead's earlier one, also after the earlier changes were taken.
+    #[test]
+    fn changes_of_many_leads_at_one_time_merge_and_cancel_out() {
+        let mut pending = Pending::default();
+        pending.push(mql(99, 4, 0, 1));
+        for lead in 0..40 {
+            pending.push(mql(lead, 5, 0, 1));
+        }
+        assert!(pending.places.len() == 40, "the group is indexed");
+        pending.push(mql(3, 5, 1, 0)); // undone
+        pending.push(mql(30, 5, 1, 0)); // undone, then done again by a change of the lead
+        pending.push(Change {
+            cause: Cause::Lead,
+            ..mql(30, 5, 0, 2)
+        });
+        pending.push(mql(20, 5, 1, 2)); // moved on
+        assert_eq!(pending.take_before(5), vec![mql(99, 4, 0, 1)]);
+        pending.push(mql(7, 5, 1, 0)); // undone after the split
+        pending.push(mql(40, 5, 0, 1)); // new
+        let mut expected: Vec<Change> = (0..41)
+            .filter(|&lead| lead != 3 && lead != 7)
+            .map(|lead| mql(lead, 5, 0, 1))
+            .collect();
+        expected[20 - 2] = mql(20, 5, 0, 2);
+        expected[30 - 2] = Change {
+            cause: Cause::Lead,
+            ..mql(30, 5, 0, 2)
+        };
+        assert_eq!(pending.len(), expected.len());
+        assert_eq!(pending.take(), expected);
+        pending.push(mql(3, 5, 1, 0)); // the group was delivered: a change of its own
+        assert_eq!(pending.take(), vec![mql(3, 5, 1, 0)]);
     }
 
     #[test]

@@ -874,6 +874,52 @@ fn a_stored_lead_state_of_another_shape_is_refused_and_changes_nothing() {
     assert_eq!(LiveError::ForeignState.code().as_str(), "E0843");
 }
 
+/// An engine for `plan` after lead L1's events of `types`, all at one time.
+fn engine_after(plan: Plan, settings: Settings, types: &[&str]) -> Engine {
+    let mut engine = Engine::new(plan, settings).unwrap();
+    let at = leadscore::time::parse_timestamp("2026-10-01").unwrap();
+    engine.advance(at).unwrap();
+    for event_type in types {
+        let event = engine.scorer().event("L1", event_type, at, []).unwrap();
+        engine.apply(event.unwrap()).unwrap();
+    }
+    engine
+}
+
+#[test]
+fn a_lead_holds_its_remembered_results_and_a_dozen_cells_in_itself() {
+    let b2b = leadscore::compile_file(std::path::Path::new("examples/b2b.score")).unwrap();
+    let b2b = b2b.plan.unwrap();
+    let events = ["email.open", "demo.request"];
+    // The B2B example remembers its fit score and grade; without event times (as
+    // `replay` runs it) its states have 11 cells, with them 32.
+    let without_times = Settings::default().without_event_times();
+    let engine = engine_after(b2b.clone(), without_times, &events);
+    assert_eq!(
+        engine.lead_state("L1").unwrap().holds_inline(),
+        (true, true)
+    );
+    let engine = engine_after(b2b, Settings::default(), &events);
+    assert_eq!(
+        engine.lead_state("L1").unwrap().holds_inline(),
+        (true, false)
+    );
+    // Five results on attributes alone are more than a lead holds in itself; the lead
+    // scores the same with them held elsewhere.
+    let many = "lead { size: int }\nevent a {}\n\
+                score f1 { when lead.size > 1 +1 }\nscore f2 { when lead.size > 2 +1 }\n\
+                score f3 { when lead.size > 3 +1 }\nscore f4 { when lead.size > 4 +1 }\n\
+                score f5 { when lead.size > 5 +1 }\nscore s { on a +1 }";
+    let compiled = leadscore::compile_source("m.score", many, &leadscore::MemoryLoader::new());
+    let engine = engine_after(compiled.plan.unwrap(), without_times, &["a"]);
+    assert_eq!(
+        engine.lead_state("L1").unwrap().holds_inline(),
+        (false, true)
+    );
+    let outcome = engine.outcome("L1", engine.now(), false).unwrap().unwrap();
+    assert_eq!(outcome.scores.last(), Some(&("s".to_string(), 1.0)));
+}
+
 /// The room a lead's list of live events takes, in events.
 fn room(engine: &Engine, id: &str) -> usize {
     engine.lead_state(id).expect("a lead").live_room()

@@ -11,7 +11,12 @@ use std::cell::RefCell;
 /// A lead's remembered results that read only its attributes: one value per node of
 /// [`static_nodes`], in plan order (a score's value, a flag as 0 or 1, a grade's band
 /// index); empty until the first evaluation fills it.
-pub(crate) type Known = RefCell<Vec<f64>>;
+pub(crate) type Known = RefCell<KnownValues>;
+
+/// The values a [`Known`] holds: inline for a few (a fit score and its grade, say), so
+/// that a lead keeps them beside its other fields and a look does not wait for memory
+/// elsewhere to read them.
+pub(crate) type KnownValues = smallvec::SmallVec<[f64; 4]>;
 
 /// For each node of `plan.order`, whether its result reads only the lead's attributes
 /// and constants: a score whose rules are all `when` on the lead, a derived score,

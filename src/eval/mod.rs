@@ -39,7 +39,7 @@ pub(crate) use attrs::{Attrs, Packed, Packer};
 pub(crate) use by_value::ByValue;
 pub(crate) use edges::Passing;
 pub(crate) use intake::Intake;
-pub(crate) use known::Known;
+pub(crate) use known::{Known, KnownValues};
 pub(crate) use vm::Trace;
 
 /// What the live engine adds to an evaluation (see `live/`): a trace of its comparisons,

@@ -111,7 +111,7 @@ impl Layout {
 
     pub fn new_state(&self) -> LeadState {
         LeadState {
-            cells: self.init.clone(),
+            cells: StateCells::from_slice(&self.init),
             sums: vec![ExactSum::default(); self.sums],
             histories: Vec::new(),
         }
@@ -310,17 +310,29 @@ fn keep_newest(times: &mut [i64], ts: i64) {
     }
 }
 
+/// A lead's cells: held in the state itself for up to a dozen (the B2B example's live
+/// states without event times have 11), so that the live engine, which keeps two
+/// states in each of a million leads, does not wait at each look for memory elsewhere.
+/// More cells are kept apart, as a plain list would keep them.
+type StateCells = smallvec::SmallVec<[i64; 12]>;
+
 /// The accumulated state of one lead's events (serializable, so an embedding can store
 /// it, but its layout belongs to the plan and the version that made it).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadState {
-    cells: Vec<i64>,
+    cells: StateCells,
     sums: Vec<ExactSum>,
     /// The lead's side store: its [`History`], once it has one.
     histories: Vec<History>,
 }
 
 impl LeadState {
+    /// Whether the cells are held in the state itself (see [`StateCells`]).
+    #[cfg(feature = "internals")]
+    pub(crate) fn cells_inline(&self) -> bool {
+        !self.cells.spilled()
+    }
+
     /// Makes this state a copy of `other`, reusing its buffers.
     pub(crate) fn copy_from(&mut self, other: &LeadState) {
         self.cells.clone_from(&other.cells);

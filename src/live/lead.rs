@@ -2,7 +2,8 @@
 //! depend on the time, and what its flags and bands were when last looked at.
 
 use crate::eval::{
-    Attrs, Intake, Known, LeadState, Packed, Passing, Probe, Results, Scorer, Select, Trace,
+    Attrs, Intake, Known, KnownValues, LeadState, Packed, Passing, Probe, Results, Scorer, Select,
+    Trace,
 };
 use crate::record::Event;
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,7 @@ pub struct LiveLead {
     /// the scorer as a [`Known`] while it evaluates: so a lead, and an engine of them,
     /// can be read from several threads at once).
     #[serde(skip)]
-    known: Vec<f64>,
+    known: KnownValues,
 }
 
 /// A lead's flags and bands as shown (stored as a list).
@@ -173,7 +174,7 @@ impl LiveLead {
             next: None,
             queued: None,
             cache: None,
-            known: Vec::new(),
+            known: KnownValues::new(),
         }
     }
 
@@ -239,6 +240,17 @@ impl LiveLead {
     #[cfg(feature = "internals")]
     pub fn live_room(&self) -> usize {
         self.live.capacity()
+    }
+
+    /// Whether the lead holds its remembered results, and its states' cells, in itself
+    /// with no allocation of their own (for the crate's tests: what a look reads first
+    /// then comes with the lead).
+    #[cfg(feature = "internals")]
+    pub fn holds_inline(&self) -> (bool, bool) {
+        let known = !self.known.is_empty() && !self.known.spilled();
+        let cells = self.settled.cells_inline()
+            && (self.cache.as_ref()).is_none_or(|c| c.state.cells_inline());
+        (known, cells)
     }
 
     /// Replaces the lead's record (the same id, new attributes).

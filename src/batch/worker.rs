@@ -203,6 +203,7 @@ impl Batch {
         let mut errors = Vec::new();
         let mut waiting = BTreeMap::new();
         let mut next_line = 1;
+        let mut sizing = Sizing::default();
         for block in parsed {
             // Blocks of lines (or rows) in a row, each of at least one: no two start at
             // the same place.
@@ -210,9 +211,14 @@ impl Batch {
             let earlier = waiting.insert(block.first_line, block);
             debug_assert!(earlier.is_none(), "one block from each first line");
             while let Some(block) = waiting.remove(&next_line) {
+                let added = self.leads.len();
                 if next_line == 1 {
-                    self.reserve_leads(expected_leads(&block, size));
+                    sizing.first = expected_leads(&block, size);
+                    self.reserve_leads(sizing.first);
+                } else if let Some(leads) = sizing.later_estimate(added, block.starts.len(), size) {
+                    self.reserve_leads(leads - added);
                 }
+                sizing.bytes += block.bytes as u64;
                 next_line += block.lines;
                 self.add_block(block, name, id_key, &mut errors);
             }
@@ -354,6 +360,37 @@ fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
 /// (beyond, it grows as leads come). A first block of much shorter lines than the rest
 /// of the file can overstate the leads many times: this bounds what that costs.
 const MOST_EXPECTED: usize = 1 << 21;
+
+/// How the leads' index is sized as a file's blocks are added: for the leads expected
+/// from the first block (at most [`MOST_EXPECTED`]), then, when a larger file fills that,
+/// once more for the leads expected from all the bytes read so far. A file of 10M
+/// leads otherwise doubled the index three times, each time writing it anew.
+#[derive(Debug, Default)]
+struct Sizing {
+    /// The leads the index was first sized for.
+    first: usize,
+    /// The input's bytes whose leads have been added.
+    bytes: u64,
+    /// Whether the second estimate has been made.
+    again: bool,
+}
+
+impl Sizing {
+    /// The leads to size the index for before a block of `more` is added after `added`
+    /// leads, when the index would otherwise grow and the input's `size` is known: the
+    /// leads per byte so far over the whole input (as [`expected_leads`] does, 0.9 of
+    /// it), at most eight times the leads so far. `None`: no second estimate (made once).
+    fn later_estimate(&mut self, added: usize, more: usize, size: Option<u64>) -> Option<usize> {
+        if self.again || added + more <= self.first || self.first < MOST_EXPECTED {
+            return None;
+        }
+        self.again = true;
+        let size = size.filter(|_| self.bytes > 0)?;
+        let estimate = size as f64 * (added as f64 / self.bytes as f64) * 0.9;
+        let leads = (estimate as usize).min(added.saturating_mul(8));
+        (leads > added + more).then_some(leads)
+    }
+}
 
 /// Lines parsed ahead of applying them (see [`Worker::block`]).
 const AHEAD: usize = 16;
@@ -717,6 +754,49 @@ mod tests {
         let first = block(&batch, 1, &["A", "B"]);
         assert_eq!(expected_leads(&first, Some(1 << 50)), MOST_EXPECTED);
         assert_eq!(expected_leads(&first, Some(1_000)), 18);
+    }
+
+    /// A file larger than the first estimate allows is sized once more when its leads
+    /// fill that, from all the bytes read by then, and only once.
+    #[test]
+    fn a_large_file_is_sized_again_from_what_was_read() {
+        let first = MOST_EXPECTED;
+        let mut sizing = Sizing {
+            first,
+            bytes: 320 << 20,
+            again: false,
+        };
+        // Not yet full, then full: 2M leads in 320 MiB of a 1.6 GiB file.
+        assert_eq!(
+            sizing.later_estimate(first - 10, 10, Some(1600 << 20)),
+            None
+        );
+        let leads = sizing.later_estimate(first, 10, Some(1600 << 20));
+        assert_eq!(leads, Some((first as f64 * 5.0 * 0.9) as usize));
+        assert_eq!(sizing.later_estimate(first * 3, 10, Some(1600 << 20)), None);
+        // At most eight times the leads so far, and nothing without a size.
+        let mut sizing = Sizing {
+            first,
+            bytes: 1 << 20,
+            again: false,
+        };
+        assert_eq!(
+            sizing.later_estimate(first, 10, Some(1 << 40)),
+            Some(first * 8)
+        );
+        let mut sizing = Sizing {
+            first,
+            bytes: 1 << 20,
+            again: false,
+        };
+        assert_eq!(sizing.later_estimate(first, 10, None), None);
+        // A first estimate below the bound was the whole file's: not made again.
+        let mut sizing = Sizing {
+            first: 1000,
+            bytes: 1 << 20,
+            again: false,
+        };
+        assert_eq!(sizing.later_estimate(1000, 10, Some(1 << 30)), None);
     }
 
     /// An input that says how many records it has is sized for them, whatever its

@@ -191,8 +191,10 @@ impl Batch {
 
     /// Adds the leads of the blocks coming from `parsed` (in any order) in line order,
     /// each block once those before it are; returns the bad records. With the input's
-    /// `size` (bytes), the index is sized once for the leads it will hold, estimated
-    /// from the first block (growing it as blocks come would write it about twice).
+    /// `size` (bytes), the index is sized for the leads it will hold, estimated from the
+    /// first block and, for a file larger than that estimate may say, once more from
+    /// what was read by then ([`Sizing`]): growing it as blocks come would write it
+    /// about twice.
     pub(super) fn add_blocks_in_order(
         &mut self,
         parsed: mpsc::Receiver<LeadBlock>,
@@ -761,42 +763,26 @@ mod tests {
     #[test]
     fn a_large_file_is_sized_again_from_what_was_read() {
         let first = MOST_EXPECTED;
-        let mut sizing = Sizing {
+        let sizing = |first: usize, bytes: u64| Sizing {
             first,
-            bytes: 320 << 20,
+            bytes,
             again: false,
         };
         // Not yet full, then full: 2M leads in 320 MiB of a 1.6 GiB file.
-        assert_eq!(
-            sizing.later_estimate(first - 10, 10, Some(1600 << 20)),
-            None
-        );
-        let leads = sizing.later_estimate(first, 10, Some(1600 << 20));
+        let mut read = sizing(first, 320 << 20);
+        assert_eq!(read.later_estimate(first - 10, 10, Some(1600 << 20)), None);
+        let leads = read.later_estimate(first, 10, Some(1600 << 20));
         assert_eq!(leads, Some((first as f64 * 5.0 * 0.9) as usize));
-        assert_eq!(sizing.later_estimate(first * 3, 10, Some(1600 << 20)), None);
+        assert_eq!(read.later_estimate(first * 3, 10, Some(1600 << 20)), None);
         // At most eight times the leads so far, and nothing without a size.
-        let mut sizing = Sizing {
-            first,
-            bytes: 1 << 20,
-            again: false,
-        };
+        let huge = Some(1 << 40);
         assert_eq!(
-            sizing.later_estimate(first, 10, Some(1 << 40)),
+            sizing(first, 1 << 20).later_estimate(first, 10, huge),
             Some(first * 8)
         );
-        let mut sizing = Sizing {
-            first,
-            bytes: 1 << 20,
-            again: false,
-        };
-        assert_eq!(sizing.later_estimate(first, 10, None), None);
+        assert_eq!(sizing(first, 1 << 20).later_estimate(first, 10, None), None);
         // A first estimate below the bound was the whole file's: not made again.
-        let mut sizing = Sizing {
-            first: 1000,
-            bytes: 1 << 20,
-            again: false,
-        };
-        assert_eq!(sizing.later_estimate(1000, 10, Some(1 << 30)), None);
+        assert_eq!(sizing(1000, 1 << 20).later_estimate(1000, 10, huge), None);
     }
 
     /// An input that says how many records it has is sized for them, whatever its

@@ -202,10 +202,20 @@ impl Batch {
         name: &str,
         id_key: &str,
     ) -> Vec<RecordError> {
+        self.add_blocks_sized(parsed, Sizing::new(size, MOST_EXPECTED), name, id_key)
+    }
+
+    /// [`Batch::add_blocks_in_order`], the index sized by `sizing`.
+    fn add_blocks_sized(
+        &mut self,
+        parsed: mpsc::Receiver<LeadBlock>,
+        mut sizing: Sizing,
+        name: &str,
+        id_key: &str,
+    ) -> Vec<RecordError> {
         let mut errors = Vec::new();
         let mut waiting = BTreeMap::new();
         let mut next_line = 1;
-        let mut sizing = Sizing::default();
         for block in parsed {
             // Blocks of lines (or rows) in a row, each of at least one: no two start at
             // the same place.
@@ -213,14 +223,9 @@ impl Batch {
             let earlier = waiting.insert(block.first_line, block);
             debug_assert!(earlier.is_none(), "one block from each first line");
             while let Some(block) = waiting.remove(&next_line) {
-                let added = self.leads.len();
-                if next_line == 1 {
-                    sizing.first = expected_leads(&block, size);
-                    self.reserve_leads(sizing.first);
-                } else if let Some(leads) = sizing.later_estimate(added, block.starts.len(), size) {
-                    self.reserve_leads(leads - added);
+                if let Some(room) = sizing.room_before(&block, self.leads.len()) {
+                    self.reserve_leads(room);
                 }
-                sizing.bytes += block.bytes as u64;
                 next_line += block.lines;
                 self.add_block(block, name, id_key, &mut errors);
             }
@@ -340,22 +345,27 @@ pub(super) fn kind_of<'a>(events: &[EventDecl], text: &'a str) -> Option<Result<
 /// for an input of `size` bytes, judged by its first block: a little
 /// under the block's leads per byte (an index sized a little short grows once at the
 /// end; one sized over a power of two takes twice the memory), at least the block's,
-/// and at most [`MOST_EXPECTED`] (a first block of short lines before far longer ones
-/// would otherwise ask for an index many times too large).
-fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
+/// and at most `bound` (a first block of short lines before far longer ones would
+/// otherwise ask for an index many times too large).
+fn expected_leads(first: &LeadBlock, size: Option<u64>, bound: usize) -> usize {
     let in_block = first.starts.len();
     if let Some(records) = first.input_records {
         // A file's metadata is input like the rest: a corrupt count must not ask for
         // an index of any size.
         let records = usize::try_from(records).unwrap_or(usize::MAX);
-        return records.min(MOST_EXPECTED).max(in_block);
+        return records.min(bound).max(in_block);
     }
     let Some(size) = size.filter(|_| first.bytes > 0) else {
         return in_block;
     };
-    let per_byte = in_block as f64 / first.bytes as f64;
-    let estimate = (size as f64 * per_byte * 0.9).min(MOST_EXPECTED as f64);
+    let estimate = leads_in(size, in_block, first.bytes as u64).min(bound as f64);
     in_block.max(estimate as usize)
+}
+
+/// The leads expected in `size` bytes from `leads` seen in `bytes` (not 0): a little
+/// under their leads per byte.
+fn leads_in(size: u64, leads: usize, bytes: u64) -> f64 {
+    size as f64 * (leads as f64 / bytes as f64) * 0.9
 }
 
 /// The most leads an index is sized for before they arrive: 2M, an index of 128 MiB
@@ -363,14 +373,18 @@ fn expected_leads(first: &LeadBlock, size: Option<u64>) -> usize {
 /// of the file can overstate the leads many times: this bounds what that costs.
 const MOST_EXPECTED: usize = 1 << 21;
 
-/// How the leads' index is sized as a file's blocks are added: for the leads expected
-/// from the first block (at most [`MOST_EXPECTED`]), then, when a larger file fills that,
+/// How the leads' index is sized as a file's blocks are added, in order: for the leads
+/// expected from the first block (at most `bound`), then, when a larger file fills that,
 /// once more for the leads expected from all the bytes read so far. A file of 10M
 /// leads otherwise doubled the index three times, each time writing it anew.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Sizing {
-    /// The leads the index was first sized for.
-    first: usize,
+    /// The input's bytes, when known.
+    size: Option<u64>,
+    /// The most leads the first block may ask for.
+    bound: usize,
+    /// The leads the index was first sized for (none before the first block).
+    first: Option<usize>,
     /// The input's bytes whose leads have been added.
     bytes: u64,
     /// Whether the second estimate has been made.
@@ -378,18 +392,44 @@ struct Sizing {
 }
 
 impl Sizing {
+    fn new(size: Option<u64>, bound: usize) -> Sizing {
+        Sizing {
+            size,
+            bound,
+            first: None,
+            bytes: 0,
+            again: false,
+        }
+    }
+
+    /// The room for more leads to make before `block` is added after `added` leads, if
+    /// any.
+    fn room_before(&mut self, block: &LeadBlock, added: usize) -> Option<usize> {
+        let room = match self.first {
+            None => {
+                let first = expected_leads(block, self.size, self.bound);
+                self.first = Some(first);
+                Some(first)
+            }
+            Some(first) => {
+                (self.later_estimate(first, added, block.starts.len())).map(|leads| leads - added)
+            }
+        };
+        self.bytes += block.bytes as u64;
+        room
+    }
+
     /// The leads to size the index for before a block of `more` is added after `added`
-    /// leads, when the index would otherwise grow and the input's `size` is known: the
-    /// leads per byte so far over the whole input (as [`expected_leads`] does, 0.9 of
-    /// it), at most eight times the leads so far. `None`: no second estimate (made once).
-    fn later_estimate(&mut self, added: usize, more: usize, size: Option<u64>) -> Option<usize> {
-        if self.again || added + more <= self.first || self.first < MOST_EXPECTED {
+    /// leads, when the index, first sized for `first`, would otherwise grow and the
+    /// first estimate was bounded: the leads per byte so far over the whole input, at
+    /// most eight times the leads so far. `None`: no second estimate (made once).
+    fn later_estimate(&mut self, first: usize, added: usize, more: usize) -> Option<usize> {
+        if self.again || added + more <= first || first < self.bound {
             return None;
         }
         self.again = true;
-        let size = size.filter(|_| self.bytes > 0)?;
-        let estimate = size as f64 * (added as f64 / self.bytes as f64) * 0.9;
-        let leads = (estimate as usize).min(added.saturating_mul(8));
+        let size = self.size.filter(|_| self.bytes > 0)?;
+        let leads = (leads_in(size, added, self.bytes) as usize).min(added.saturating_mul(8));
         (leads > added + more).then_some(leads)
     }
 }
@@ -754,8 +794,11 @@ mod tests {
     fn expected_leads_are_bounded() {
         let batch = Batch::new(one_rule_scorer(), 0);
         let first = block(&batch, 1, &["A", "B"]);
-        assert_eq!(expected_leads(&first, Some(1 << 50)), MOST_EXPECTED);
-        assert_eq!(expected_leads(&first, Some(1_000)), 18);
+        assert_eq!(
+            expected_leads(&first, Some(1 << 50), MOST_EXPECTED),
+            MOST_EXPECTED
+        );
+        assert_eq!(expected_leads(&first, Some(1_000), MOST_EXPECTED), 18);
     }
 
     /// A file larger than the first estimate allows is sized once more when its leads
@@ -763,26 +806,40 @@ mod tests {
     #[test]
     fn a_large_file_is_sized_again_from_what_was_read() {
         let first = MOST_EXPECTED;
-        let sizing = |first: usize, bytes: u64| Sizing {
-            first,
+        let sizing = |size: Option<u64>, bytes: u64| Sizing {
             bytes,
-            again: false,
+            ..Sizing::new(size, MOST_EXPECTED)
         };
         // Not yet full, then full: 2M leads in 320 MiB of a 1.6 GiB file.
-        let mut read = sizing(first, 320 << 20);
-        assert_eq!(read.later_estimate(first - 10, 10, Some(1600 << 20)), None);
-        let leads = read.later_estimate(first, 10, Some(1600 << 20));
+        let mut read = sizing(Some(1600 << 20), 320 << 20);
+        assert_eq!(read.later_estimate(first, first - 10, 10), None);
+        let leads = read.later_estimate(first, first, 10);
         assert_eq!(leads, Some((first as f64 * 5.0 * 0.9) as usize));
-        assert_eq!(read.later_estimate(first * 3, 10, Some(1600 << 20)), None);
+        assert_eq!(read.later_estimate(first, first * 3, 10), None);
         // At most eight times the leads so far, and nothing without a size.
         let huge = Some(1 << 40);
-        assert_eq!(
-            sizing(first, 1 << 20).later_estimate(first, 10, huge),
-            Some(first * 8)
-        );
-        assert_eq!(sizing(first, 1 << 20).later_estimate(first, 10, None), None);
+        let mut bounded = sizing(huge, 1 << 20);
+        assert_eq!(bounded.later_estimate(first, first, 10), Some(first * 8));
+        assert_eq!(sizing(None, 1 << 20).later_estimate(first, first, 10), None);
         // A first estimate below the bound was the whole file's: not made again.
-        assert_eq!(sizing(1000, 1 << 20).later_estimate(1000, 10, huge), None);
+        assert_eq!(sizing(huge, 1 << 20).later_estimate(1000, 1000, 10), None);
+    }
+
+    /// Through the adder, with a bound of 4 leads: two blocks of four leads each, of a
+    /// file said to hold eight such blocks. The second block finds the index full and
+    /// sizes it for the whole file (28 leads: 64 entries); grown by doubling it would
+    /// have 16.
+    #[test]
+    fn the_adder_sizes_the_index_again_when_a_large_file_fills_it() {
+        let mut batch = Batch::new(one_rule_scorer(), 0);
+        let (send, parsed) = mpsc::channel();
+        send.send(block(&batch, 1, &["A", "B", "C", "D"])).unwrap();
+        send.send(block(&batch, 5, &["E", "F", "G", "H"])).unwrap();
+        drop(send);
+        let errors = batch.add_blocks_sized(parsed, Sizing::new(Some(800), 4), "l.jsonl", "id");
+        assert!(errors.is_empty());
+        assert_eq!(batch.leads.len(), 8);
+        assert_eq!(batch.leads.index.capacity(), 64);
     }
 
     /// An input that says how many records it has is sized for them, whatever its
@@ -792,11 +849,11 @@ mod tests {
     fn an_input_that_counts_its_records_is_sized_for_them() {
         let batch = Batch::new(one_rule_scorer(), 0);
         let first = block(&batch, 1, &["A", "B"]).with_input_records(Some(300_000));
-        assert_eq!(expected_leads(&first, Some(1_000)), 300_000);
-        assert_eq!(expected_leads(&first, None), 300_000);
+        assert_eq!(expected_leads(&first, Some(1_000), MOST_EXPECTED), 300_000);
+        assert_eq!(expected_leads(&first, None, MOST_EXPECTED), 300_000);
         let corrupt = block(&batch, 1, &["A", "B"]).with_input_records(Some(u64::MAX));
-        assert_eq!(expected_leads(&corrupt, None), MOST_EXPECTED);
+        assert_eq!(expected_leads(&corrupt, None, MOST_EXPECTED), MOST_EXPECTED);
         let counted = block(&batch, 1, &["A", "B"]).with_input_records(Some(1));
-        assert_eq!(expected_leads(&counted, None), 2);
+        assert_eq!(expected_leads(&counted, None, MOST_EXPECTED), 2);
     }
 }
